@@ -1,0 +1,3 @@
+#include "mikey-error.h"
+
+G_DEFINE_QUARK (mikey-error-quark, mikey_error);
