@@ -1,0 +1,163 @@
+/* MIKEY protocol core: key exchanges as sans-I/O state machines.
+ *
+ * The caller moves bytes and time: it hands in received messages and the
+ * current time (Unix microseconds), and sends whatever bytes come back.
+ * Nothing here touches a socket, a clock or a thread, so the same code runs
+ * in the elements, mikey-tool, the tests and the fuzzers.
+ *
+ * Modes: MIKEY-NULL (PSK message layout, KEMAC neither encrypted nor MACed:
+ * what RTSP servers and ONVIF cameras send, only acceptable over a secure
+ * signalling channel) and MIKEY-PSK (RFC 3830 3.1).
+ */
+#pragma once
+
+#include <glib.h>
+#include "mikey-message.h"
+#include "mikey-srtp.h"
+#include "mikey-replay.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  MIKEY_MODE_NULL,
+  MIKEY_MODE_PSK,
+} MikeyMode;
+
+const gchar *mikey_mode_name (MikeyMode mode);
+gboolean mikey_mode_from_name (const gchar * name, MikeyMode * mode);
+
+/* ------------------------------------------------------------------------
+ * Initiator (sender side)
+ * ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  MikeyMode mode;
+  const guint8 *psk;            /* PSK mode: the pre-shared secret */
+  gsize psk_len;
+  const MikeySuiteInfo *suite;  /* NULL: AES_CM_128_HMAC_SHA1_80 */
+  guint8 enc_alg;               /* KEMAC encryption (PSK); default AES-CM */
+  guint8 ts_type;               /* MikeyTsType; default NTP-UTC */
+  guint32 counter;              /* value sent when ts_type is COUNTER */
+  gboolean no_verify;           /* PSK: do not ask for a verification msg */
+  guint32 csb_id;               /* 0: random */
+  /* Key material: either a TGK (TEKs derived per crypto session) or a TEK
+   * given as master key || salt (srtpenc's "key" layout). Both NULL: a
+   * random TGK of the suite's key length. */
+  const guint8 *tgk;
+  gsize tgk_len;
+  const guint8 *tek;
+  gsize tek_len;
+  const guint8 *mki;            /* sent as SPI key validity; may be NULL */
+  gsize mki_len;
+  /* Crypto sessions (SSRC, ROC); empty: one session with the empty map */
+  const MikeySrtpCs *cs;
+  guint n_cs;
+  const gchar *id_i;            /* optional IDi (URI), may be NULL */
+  const gchar *id_r;            /* optional IDr (URI), may be NULL */
+} MikeyInitiatorConfig;
+
+typedef enum
+{
+  MIKEY_STATE_IDLE,
+  MIKEY_STATE_WAIT_RESPONSE,
+  MIKEY_STATE_COMPLETE,
+  MIKEY_STATE_FAILED,
+} MikeyExchangeState;
+
+typedef struct _MikeyInitiator MikeyInitiator;
+
+/* Copies everything it needs out of @cfg (secrets included). */
+MikeyInitiator *mikey_initiator_new (const MikeyInitiatorConfig * cfg,
+    GError ** error);
+void mikey_initiator_free (MikeyInitiator * init);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyInitiator, mikey_initiator_free);
+
+/* Builds the initiation message on the first call and returns the same
+ * bytes on later calls (retransmissions). When no response is expected
+ * (NULL mode, or no_verify) the state goes straight to COMPLETE. */
+GBytes *mikey_initiator_start (MikeyInitiator * init, gint64 now_us,
+    GError ** error);
+
+/* Processes a verification or error message. TRUE when the exchange
+ * completed; FALSE with @error otherwise (MIKEY_ERROR_PEER for an ERR
+ * message, MIKEY_ERROR_AUTH for a bad MAC, ...). A message that does not
+ * belong to this exchange (other CSB ID) is refused with MIKEY_ERROR_INVALID
+ * and leaves the state unchanged so a later genuine answer still counts. */
+gboolean mikey_initiator_handle_response (MikeyInitiator * init,
+    const guint8 * data, gsize len, gint64 now_us, GError ** error);
+
+MikeyExchangeState mikey_initiator_get_state (const MikeyInitiator * init);
+guint32 mikey_initiator_get_csb_id (const MikeyInitiator * init);
+const MikeySuiteInfo *mikey_initiator_get_suite (const MikeyInitiator * init);
+MikeyMode mikey_initiator_get_mode (const MikeyInitiator * init);
+/* Valid once started; array of MikeySrtpParams owned by @init. */
+GArray *mikey_initiator_get_srtp_params (const MikeyInitiator * init);
+
+/* ------------------------------------------------------------------------
+ * Responder (receiver side)
+ * ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  MikeyMode mode;               /* the one mode this responder accepts */
+  const guint8 *psk;
+  gsize psk_len;
+  /* Shared replay cache, owned by the caller (it outlives exchanges).
+   * NULL: the responder makes its own with default skew and capacity. */
+  MikeyReplayCache *replay;
+  const gchar *id_r;            /* our identity for the V message, or NULL */
+} MikeyResponderConfig;
+
+typedef enum
+{
+  /* new keys accepted: read them with mikey_responder_get_srtp_params() */
+  MIKEY_RESPONSE_ACCEPTED,
+  /* byte-identical retransmission of the last accepted message from the
+   * same peer: *reply is the same verification message again, keys are
+   * unchanged */
+  MIKEY_RESPONSE_RETRANSMISSION,
+  /* refused: *error says why; *reply may hold an ERR message to send */
+  MIKEY_RESPONSE_REFUSED,
+} MikeyResponseResult;
+
+typedef struct _MikeyResponder MikeyResponder;
+
+MikeyResponder *mikey_responder_new (const MikeyResponderConfig * cfg,
+    GError ** error);
+void mikey_responder_free (MikeyResponder * resp);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyResponder, mikey_responder_free);
+
+/* Processes an initiation message from @peer (any string naming the sender,
+ * e.g. "192.0.2.1:2269"; "" when unknown). *@reply (may be NULL on return)
+ * is the message to send back: the verification message when one was
+ * requested, or an error message. */
+MikeyResponseResult mikey_responder_handle_init (MikeyResponder * resp,
+    const guint8 * data, gsize len, const gchar * peer, gint64 now_us,
+    GBytes ** reply, GError ** error);
+
+/* Of the last accepted message; NULL before. Owned by @resp. */
+GArray *mikey_responder_get_srtp_params (const MikeyResponder * resp);
+guint32 mikey_responder_get_csb_id (const MikeyResponder * resp);
+const MikeySuiteInfo *mikey_responder_get_suite (const MikeyResponder * resp);
+
+/* ------------------------------------------------------------------------
+ * Helpers shared by both sides and by mikey-tool
+ * ---------------------------------------------------------------------- */
+
+/* Decrypts and verifies the KEMAC of a PSK/NULL initiation message @msg
+ * (wire bytes @data/@len). With @psk NULL only an unprotected (NULL/NULL)
+ * KEMAC can be opened; a protected one gives MIKEY_ERROR_POLICY ("needs
+ * the pre-shared key"). Returns the key data list (MikeyPayload*). */
+GPtrArray *mikey_psk_open_kemac (const MikeyMessage * msg,
+    const guint8 * data, gsize len, const guint8 * psk, gsize psk_len,
+    GError ** error);
+
+/* Parses "mikey <base64>" (RFC 4567 key-mgmt value, also bare base64,
+ * surrounding white space ignored). */
+guint8 *mikey_key_mgmt_decode (const gchar * text, gsize * out_len,
+    GError ** error);
+gchar *mikey_key_mgmt_encode (const guint8 * data, gsize len);
+
+G_END_DECLS

@@ -1,0 +1,14 @@
+/* MIKEY protocol core: T payload values. The caller passes the current time
+ * in (microseconds since the Unix epoch, as g_get_real_time() gives it),
+ * so the core never reads a clock itself. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* NTP 32.32 fixed point (seconds since 1900) from Unix microseconds. */
+guint64 mikey_ntp_from_unix_us (gint64 unix_us);
+gint64 mikey_ntp_to_unix_us (guint64 ntp);
+
+G_END_DECLS
