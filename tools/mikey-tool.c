@@ -372,7 +372,9 @@ decode_keys (MikeyToolDecoded * dec, const guint8 * psk, gsize psk_len,
     return;
   }
 
-  if (kemac_is_protected (kemac) && psk == NULL) {
+  /* A KEMAC with a MAC needs the key; an encrypted one without MAC is
+   * refused by the core whatever key is given, so let it say so. */
+  if (kemac->u.kemac.mac_alg != MIKEY_MAC_NULL && psk == NULL) {
     dec->kemac_status = MIKEY_TOOL_KEMAC_NEEDS_PSK;
     return;
   }
@@ -421,10 +423,14 @@ report_keys (const MikeyToolDecoded * dec, gboolean have_psk,
           "message is protected with a pre-shared key: pass --psk HEX");
 
     case MIKEY_TOOL_KEMAC_FAILED:
-      if (g_error_matches (dec->kemac_error, MIKEY_ERROR, MIKEY_ERROR_AUTH))
-        return fail (MIKEY_TOOL_EXIT_VERIFY,
-            "MAC mismatch: wrong pre-shared key or altered message (%s)",
+      if (g_error_matches (dec->kemac_error, MIKEY_ERROR, MIKEY_ERROR_AUTH)) {
+        if (g_strcmp0 (dec->kemac_error->message, "MAC mismatch") == 0)
+          return fail (MIKEY_TOOL_EXIT_VERIFY,
+              "MAC mismatch: wrong pre-shared key or altered message");
+        return fail (MIKEY_TOOL_EXIT_VERIFY, "verification failed: %s: "
+            "wrong pre-shared key or altered message",
             dec->kemac_error->message);
+      }
       if (g_error_matches (dec->kemac_error, MIKEY_ERROR, MIKEY_ERROR_POLICY))
         return fail (MIKEY_TOOL_EXIT_VERIFY, "%s", dec->kemac_error->message);
       return fail (MIKEY_TOOL_EXIT_MALFORMED, "%s", dec->kemac_error->message);

@@ -46,6 +46,30 @@ need_payload (const MikeyPayload * p, const gchar * what, GError ** error)
   return p != NULL;
 }
 
+/* AES-KW works on 8-byte blocks, so the wrapped key data carries up to 7
+ * zero bytes of padding that no length field accounts for. The sub-payloads
+ * are self-delimiting: exactly one padding length lets the list parse. */
+static GPtrArray *
+parse_unwrapped (guint8 enc_alg, const guint8 * plain, gsize plain_len,
+    GError ** error)
+{
+  GPtrArray *list;
+  gsize pad;
+
+  list = mikey_key_data_parse_list (plain, plain_len, 0, error);
+  if (list != NULL || enc_alg != MIKEY_ENC_AES_KW_128)
+    return list;
+  for (pad = 1; pad < 8 && pad < plain_len && plain[plain_len - pad] == 0;
+      pad++) {
+    list = mikey_key_data_parse_list (plain, plain_len - pad, 0, NULL);
+    if (list != NULL) {
+      g_clear_error (error);
+      return list;
+    }
+  }
+  return NULL;
+}
+
 GPtrArray *
 mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
     gsize len, const guint8 * psk, gsize psk_len, GError ** error)
@@ -108,7 +132,8 @@ mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
           kemac->u.kemac.enc_data.len, &plain, &plain_len, error))
     goto out;
 
-  key_data = mikey_key_data_parse_list (plain, plain_len, 0, error);
+  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len,
+      error);
   if (key_data == NULL)
     g_prefix_error (error, "decrypted KEMAC key data: ");
 

@@ -1,0 +1,234 @@
+/* UDP socket + thread + GMainContext for the MIKEY elements. */
+#include "gstmikeytransport.h"
+
+#define MAX_DATAGRAM 65535
+
+struct _GstMikeyTransport
+{
+  GSocket *socket;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  GSource *socket_source;
+  GstMikeyTransportRecvFunc recv_func;
+  gpointer user_data;
+  guint port;
+  guint8 *buf;
+};
+
+static gboolean
+on_socket_readable (GSocket * socket, GIOCondition cond, gpointer user_data)
+{
+  GstMikeyTransport *t = user_data;
+
+  for (;;) {
+    GSocketAddress *from = NULL;
+    GError *err = NULL;
+    gssize n;
+
+    n = g_socket_receive_from (socket, &from, (gchar *) t->buf, MAX_DATAGRAM,
+        NULL, &err);
+    if (n < 0) {
+      /* WOULD_BLOCK: drained. Other errors (e.g. ICMP port unreachable
+       * reported on a later receive) are not fatal for a UDP socket. */
+      g_clear_error (&err);
+      break;
+    }
+    if (from != NULL) {
+      t->recv_func (t, t->buf, (gsize) n, from, t->user_data);
+      g_object_unref (from);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+transport_thread (gpointer data)
+{
+  GstMikeyTransport *t = data;
+
+  g_main_context_push_thread_default (t->context);
+  g_main_loop_run (t->loop);
+  g_main_context_pop_thread_default (t->context);
+  return NULL;
+}
+
+GstMikeyTransport *
+gst_mikey_transport_new (const gchar * name, const gchar * host, guint port,
+    GSocketFamily family, GstMikeyTransportRecvFunc recv_func,
+    gpointer user_data, GError ** error)
+{
+  GstMikeyTransport *t;
+  GInetAddress *iaddr;
+  GSocketAddress *addr, *local;
+
+  if (host != NULL && host[0] != '\0') {
+    iaddr = g_inet_address_new_from_string (host);
+    if (iaddr == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "\"%s\" is not an IP address", host);
+      return NULL;
+    }
+    family = g_inet_address_get_family (iaddr);
+  } else {
+    iaddr = g_inet_address_new_any (family);
+  }
+
+  t = g_new0 (GstMikeyTransport, 1);
+  t->recv_func = recv_func;
+  t->user_data = user_data;
+
+  t->socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, error);
+  if (t->socket == NULL) {
+    g_object_unref (iaddr);
+    g_free (t);
+    return NULL;
+  }
+  g_socket_set_blocking (t->socket, FALSE);
+
+  addr = g_inet_socket_address_new (iaddr, port);
+  g_object_unref (iaddr);
+  /* no SO_REUSEADDR: a second listener on the same port is an error the
+   * user must see */
+  if (!g_socket_bind (t->socket, addr, FALSE, error)) {
+    g_object_unref (addr);
+    g_object_unref (t->socket);
+    g_free (t);
+    return NULL;
+  }
+  g_object_unref (addr);
+
+  local = g_socket_get_local_address (t->socket, NULL);
+  if (local != NULL) {
+    t->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    g_object_unref (local);
+  }
+
+  t->buf = g_malloc (MAX_DATAGRAM);
+  t->context = g_main_context_new ();
+  t->loop = g_main_loop_new (t->context, FALSE);
+  t->socket_source = g_socket_create_source (t->socket, G_IO_IN, NULL);
+  g_source_set_callback (t->socket_source, (GSourceFunc) on_socket_readable,
+      t, NULL);
+  g_source_attach (t->socket_source, t->context);
+  t->thread = g_thread_new (name, transport_thread, t);
+
+  return t;
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+void
+gst_mikey_transport_free (GstMikeyTransport * t)
+{
+  if (t == NULL)
+    return;
+
+  g_return_if_fail (g_thread_self () != t->thread);
+
+  gst_mikey_transport_invoke (t, quit_loop, t->loop, NULL);
+  g_thread_join (t->thread);
+
+  g_source_destroy (t->socket_source);
+  g_source_unref (t->socket_source);
+  /* the last unref of the context destroys the sources still attached
+   * (timers) and runs their destroy notifies */
+  g_main_loop_unref (t->loop);
+  g_main_context_unref (t->context);
+  g_socket_close (t->socket, NULL);
+  g_object_unref (t->socket);
+  g_free (t->buf);
+  g_free (t);
+}
+
+guint
+gst_mikey_transport_get_port (GstMikeyTransport * t)
+{
+  return t->port;
+}
+
+gboolean
+gst_mikey_transport_send (GstMikeyTransport * t, GSocketAddress * to,
+    const guint8 * data, gsize len, GError ** error)
+{
+  gssize n;
+
+  n = g_socket_send_to (t->socket, to, (const gchar *) data, len, NULL, error);
+  return n == (gssize) len;
+}
+
+void
+gst_mikey_transport_invoke (GstMikeyTransport * t, GSourceFunc func,
+    gpointer data, GDestroyNotify notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, t->context);
+  g_source_unref (source);
+}
+
+GSource *
+gst_mikey_transport_add_timeout (GstMikeyTransport * t, guint ms,
+    GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  GSource *source = g_timeout_source_new (ms);
+
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, t->context);
+  return source;
+}
+
+gchar *
+gst_mikey_socket_address_to_string (GSocketAddress * addr)
+{
+  GInetSocketAddress *isa;
+  gchar *ip, *ret;
+
+  if (addr == NULL || !G_IS_INET_SOCKET_ADDRESS (addr))
+    return g_strdup ("");
+
+  isa = G_INET_SOCKET_ADDRESS (addr);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  if (g_inet_socket_address_get_address (isa) != NULL &&
+      g_inet_address_get_family (g_inet_socket_address_get_address (isa)) ==
+      G_SOCKET_FAMILY_IPV6)
+    ret = g_strdup_printf ("[%s]:%u", ip,
+        g_inet_socket_address_get_port (isa));
+  else
+    ret = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (isa));
+  g_free (ip);
+  return ret;
+}
+
+GSocketAddress *
+gst_mikey_resolve_address (const gchar * host, guint port, GError ** error)
+{
+  GInetAddress *iaddr;
+  GSocketAddress *ret;
+  GResolver *resolver;
+  GList *list;
+
+  iaddr = g_inet_address_new_from_string (host);
+  if (iaddr != NULL) {
+    ret = g_inet_socket_address_new (iaddr, port);
+    g_object_unref (iaddr);
+    return ret;
+  }
+
+  resolver = g_resolver_get_default ();
+  list = g_resolver_lookup_by_name (resolver, host, NULL, error);
+  g_object_unref (resolver);
+  if (list == NULL)
+    return NULL;
+  ret = g_inet_socket_address_new (list->data, port);
+  g_resolver_free_addresses (list);
+  return ret;
+}

@@ -1,0 +1,150 @@
+/* Replay cache and NTP timestamp conversion. */
+#include <gst/check/gstcheck.h>
+
+#include "mikey-replay.h"
+#include "mikey-timestamp.h"
+
+#define NOW G_GINT64_CONSTANT (1795000000000000)
+#define SEC G_USEC_PER_SEC
+
+static MikeyMessage *
+message_at (guint8 ts_type, guint64 value)
+{
+  MikeyMessage *msg = mikey_message_new ();
+  MikeyPayload *t = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_T));
+
+  t->u.t.ts_type = ts_type;
+  t->u.t.value = value;
+  return msg;
+}
+
+static gboolean
+check (MikeyReplayCache * c, gint64 msg_us, const gchar * body,
+    gint64 now_us, GError ** err)
+{
+  MikeyMessage *msg = message_at (MIKEY_TS_NTP_UTC,
+      mikey_ntp_from_unix_us (msg_us));
+  gboolean ok = mikey_replay_cache_check (c, msg, (const guint8 *) body,
+      strlen (body), "", now_us, err);
+
+  mikey_message_free (msg);
+  return ok;
+}
+
+GST_START_TEST (test_ntp_conversion)
+{
+  guint64 ntp = mikey_ntp_from_unix_us (0);
+
+  fail_unless_equals_uint64 (ntp >> 32, G_GUINT64_CONSTANT (2208988800));
+  fail_unless_equals_uint64 (ntp & 0xffffffff, 0);
+  /* half a second is 0x80000000 in the fraction */
+  ntp = mikey_ntp_from_unix_us (NOW + SEC / 2);
+  fail_unless_equals_uint64 (ntp & 0xffffffff, 0x80000000);
+  fail_unless_equals_int64 (mikey_ntp_to_unix_us (ntp), NOW + SEC / 2);
+  /* era 1: 2040 wraps the 32-bit seconds and must come back right */
+  fail_unless_equals_int64 (mikey_ntp_to_unix_us (mikey_ntp_from_unix_us
+          (G_GINT64_CONSTANT (2209000000) * SEC)),
+      G_GINT64_CONSTANT (2209000000) * SEC);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_window)
+{
+  MikeyReplayCache *c = mikey_replay_cache_new (30 * SEC, 16);
+  GError *err = NULL;
+
+  fail_unless (check (c, NOW, "a", NOW, NULL));
+  fail_unless (check (c, NOW - 29 * SEC, "b", NOW, NULL));
+  fail_unless (check (c, NOW + 29 * SEC, "c", NOW, NULL));
+  fail_if (check (c, NOW - 31 * SEC, "d", NOW, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
+  g_clear_error (&err);
+  fail_if (check (c, NOW + 31 * SEC, "e", NOW, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
+  g_clear_error (&err);
+  mikey_replay_cache_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_replay_and_capacity)
+{
+  MikeyReplayCache *c = mikey_replay_cache_new (10 * SEC, 4);
+  GError *err = NULL;
+  gchar body[8];
+  guint i;
+
+  fail_unless (check (c, NOW, "x", NOW, NULL));
+  fail_if (check (c, NOW, "x", NOW + SEC, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_REPLAY));
+  g_clear_error (&err);
+
+  for (i = 0; i < 3; i++) {
+    g_snprintf (body, sizeof (body), "m%u", i);
+    fail_unless (check (c, NOW, body, NOW, NULL));
+  }
+  /* full of messages that could still be replayed: refuse, do not forget */
+  fail_if (check (c, NOW, "new", NOW, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_REPLAY));
+  g_clear_error (&err);
+  /* once they age out of the window they make room */
+  fail_unless (check (c, NOW + 20 * SEC, "new", NOW + 20 * SEC, NULL));
+  mikey_replay_cache_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_counter_per_peer)
+{
+  MikeyReplayCache *c = mikey_replay_cache_new (0, 0);
+  MikeyMessage *m1 = message_at (MIKEY_TS_COUNTER, 10);
+  MikeyMessage *m2 = message_at (MIKEY_TS_COUNTER, 9);
+
+  fail_unless (mikey_replay_cache_check (c, m1, (guint8 *) "a", 1, "alice",
+          0, NULL));
+  fail_if (mikey_replay_cache_check (c, m1, (guint8 *) "b", 1, "alice", 0,
+          NULL));
+  fail_if (mikey_replay_cache_check (c, m2, (guint8 *) "c", 1, "alice", 0,
+          NULL));
+  /* counters are per peer */
+  fail_unless (mikey_replay_cache_check (c, m2, (guint8 *) "d", 1, "bob", 0,
+          NULL));
+  mikey_message_free (m1);
+  mikey_message_free (m2);
+  mikey_replay_cache_free (c);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_timestamp)
+{
+  MikeyReplayCache *c = mikey_replay_cache_new (0, 0);
+  MikeyMessage *m = mikey_message_new ();
+  GError *err = NULL;
+
+  fail_if (mikey_replay_cache_check (c, m, (guint8 *) "a", 1, "", NOW, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_INVALID));
+  g_clear_error (&err);
+  mikey_message_free (m);
+  mikey_replay_cache_free (c);
+}
+
+GST_END_TEST;
+
+static Suite *
+replay_suite (void)
+{
+  Suite *s = suite_create ("mikey-replay");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_ntp_conversion);
+  tcase_add_test (tc, test_window);
+  tcase_add_test (tc, test_replay_and_capacity);
+  tcase_add_test (tc, test_counter_per_peer);
+  tcase_add_test (tc, test_no_timestamp);
+  return s;
+}
+
+GST_CHECK_MAIN (replay);

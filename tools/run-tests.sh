@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/install-deps.sh
+[ -d build ] || meson setup build
+ninja -C build
+meson test -C build --print-errorlogs --num-processes 2 "$@"
