@@ -102,8 +102,7 @@ gst_mikey_srtp_params_configure_srtpenc (const MikeySrtpParams * params,
   set_enum_by_nick (srtpenc, "rtp-auth", mikey_srtp_params_rtp_auth (params));
   set_enum_by_nick (srtpenc, "rtcp-cipher",
       mikey_srtp_params_rtcp_cipher (params));
-  set_enum_by_nick (srtpenc, "rtcp-auth",
-      mikey_srtp_params_rtcp_auth (params));
+  set_enum_by_nick (srtpenc, "rtcp-auth", mikey_srtp_params_rtcp_auth (params));
   g_object_set (srtpenc, "key", key, NULL);
   if (mki != NULL &&
       g_object_class_find_property (G_OBJECT_GET_CLASS (srtpenc), "mki"))

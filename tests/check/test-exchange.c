@@ -195,13 +195,11 @@ GST_START_TEST (test_psk_wrong_key)
   /* the ERR answer tells the initiator why */
   fail_unless (reply != NULL);
   fail_if (mikey_initiator_handle_response (init,
-          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW,
-          &err));
+          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW, &err));
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_PEER));
   fail_unless (strstr (err->message, "Authentication failure") != NULL,
       "%s", err->message);
-  fail_unless_equals_int (mikey_initiator_get_state (init),
-      MIKEY_STATE_FAILED);
+  fail_unless_equals_int (mikey_initiator_get_state (init), MIKEY_STATE_FAILED);
   g_clear_error (&err);
 
   g_bytes_unref (msg);
@@ -333,7 +331,8 @@ GST_START_TEST (test_stale_timestamp)
   /* ten minutes later, default skew is one minute */
   fail_unless_equals_int (mikey_responder_handle_init (resp,
           g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "",
-          NOW + G_GINT64_CONSTANT (600) * G_USEC_PER_SEC, &reply, &err), MIKEY_RESPONSE_REFUSED);
+          NOW + G_GINT64_CONSTANT (600) * G_USEC_PER_SEC, &reply, &err),
+      MIKEY_RESPONSE_REFUSED);
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
   fail_unless (strstr (err->message, "600 s behind") != NULL, "%s",
       err->message);
@@ -369,11 +368,13 @@ GST_START_TEST (test_counter_timestamps)
     cfg.counter = counters[i];
     init = mikey_initiator_new (&cfg, NULL);
     /* clocks far apart do not matter with counters */
-    msg = mikey_initiator_start (init, NOW - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC, NULL);
+    msg =
+        mikey_initiator_start (init,
+        NOW - G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC, NULL);
     r = mikey_responder_handle_init (resp, g_bytes_get_data (msg, NULL),
         g_bytes_get_size (msg), "peer", NOW, NULL, NULL);
-    fail_unless_equals_int (r, expect[i] ? MIKEY_RESPONSE_ACCEPTED :
-        MIKEY_RESPONSE_REFUSED);
+    fail_unless_equals_int (r,
+        expect[i] ? MIKEY_RESPONSE_ACCEPTED : MIKEY_RESPONSE_REFUSED);
     g_bytes_unref (msg);
     mikey_initiator_free (init);
   }

@@ -179,8 +179,7 @@ GST_START_TEST (test_params_tek_forms)
 
   /* a TEK that fits no suite length is refused with the numbers */
   msg = message_with_key (MIKEY_KD_TEK, key, 20, NULL, 0, &kd);
-  fail_unless (mikey_srtp_params_from_message (msg, kd, NULL, 0,
-          &err) == NULL);
+  fail_unless (mikey_srtp_params_from_message (msg, kd, NULL, 0, &err) == NULL);
   fail_unless (strstr (err->message, "TEK of 20 bytes") != NULL, "%s",
       err->message);
   g_clear_error (&err);
@@ -218,8 +217,7 @@ GST_START_TEST (test_params_tgk_derivation)
 
   /* without RAND nothing can be derived */
   g_ptr_array_remove_index (msg->payloads, 0);
-  fail_unless (mikey_srtp_params_from_message (msg, kd, NULL, 0,
-          NULL) == NULL);
+  fail_unless (mikey_srtp_params_from_message (msg, kd, NULL, 0, NULL) == NULL);
   g_ptr_array_unref (kd);
   mikey_message_free (msg);
 }
@@ -253,14 +251,12 @@ GST_START_TEST (test_params_mki_and_switches)
   p = &g_array_index (params, MikeySrtpParams, 0);
   fail_unless_equals_int (p->mki_len, 4);
   fail_unless_equals_string (mikey_srtp_params_rtp_cipher (p), "null");
-  fail_unless_equals_string (mikey_srtp_params_rtcp_cipher (p),
-      "aes-128-icm");
+  fail_unless_equals_string (mikey_srtp_params_rtcp_cipher (p), "aes-128-icm");
   g_array_unref (params);
 
   /* an MKI longer than SRTP allows */
   mikey_blob_set (&k->u.key_data.kv_spi, mki, sizeof (mki));
-  fail_unless (mikey_srtp_params_from_message (msg, kd, NULL, 0,
-          &err) == NULL);
+  fail_unless (mikey_srtp_params_from_message (msg, kd, NULL, 0, &err) == NULL);
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_UNSUPPORTED));
   g_clear_error (&err);
   g_ptr_array_unref (kd);

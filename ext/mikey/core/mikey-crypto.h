@@ -22,21 +22,24 @@ G_BEGIN_DECLS
 #define MIKEY_CONST_AUTH       0x2D22AC75u
 #define MIKEY_CONST_SALT       0x29B88916u
 
-/* RFC 3830 4.1.2, the MIKEY-1 PRF: out = PRF(inkey, label), any lengths. */
+/* RFC 3830 4.1.2, the MIKEY-1 PRF: out = PRF(inkey, label), any lengths.
+ * An empty @inkey has no 256-bit piece and is refused (MIKEY_ERROR_INVALID)
+ * rather than yielding a constant; @out_len 0 is a no-op. */
 gboolean mikey_prf (const guint8 * inkey, gsize inkey_len,
     const guint8 * label, gsize label_len, guint8 * out, gsize out_len,
     GError ** error);
 
 /* RFC 3830 4.1.3: a key of @out_len bytes for crypto session @cs_id
  * (1-based index in the CS map) from the TGK; label is
- * constant || cs_id || csb_id || RAND. */
+ * constant || cs_id || csb_id || RAND. An empty RAND is refused
+ * (MIKEY_ERROR_INVALID): it is what makes the keys fresh per exchange. */
 gboolean mikey_derive_tgk (const guint8 * tgk, gsize tgk_len,
     guint32 constant, guint8 cs_id, guint32 csb_id,
     const guint8 * rand, gsize rand_len, guint8 * out, gsize out_len,
     GError ** error);
 
 /* RFC 3830 4.1.4: a key of @out_len bytes from a pre-shared or envelope key;
- * label is constant || 0xFF || csb_id || RAND. */
+ * label is constant || 0xFF || csb_id || RAND (RAND must not be empty). */
 gboolean mikey_derive_psk (const guint8 * key, gsize key_len,
     guint32 constant, guint32 csb_id, const guint8 * rand, gsize rand_len,
     guint8 * out, gsize out_len, GError ** error);
@@ -57,13 +60,17 @@ void mikey_transport_keys_clear (MikeyTransportKeys * keys);
 
 /* RFC 3830 4.2.3/4.2.4: encrypts the KEMAC plaintext @in with @enc_alg
  * (NULL copies). @ts is the T payload value (64-bit NTP, or a COUNTER
- * zero-extended), needed for the AES-CM IV. On success *@out is g_malloc'ed;
- * free with mikey_secure_free(). */
+ * zero-extended), needed for the AES-CM IV. On success *@out is g_malloc'ed
+ * (never NULL, even for empty input); free with mikey_secure_free().
+ * AES-KW appends zero bytes to @in up to a multiple of 8 and at least 16
+ * before wrapping (RFC 3394 works on 64-bit blocks); empty @in is refused. */
 gboolean mikey_kemac_encrypt (guint8 enc_alg, const MikeyTransportKeys * keys,
     guint32 csb_id, guint64 ts, const guint8 * in, gsize in_len,
     guint8 ** out, gsize * out_len, GError ** error);
 /* Inverse of mikey_kemac_encrypt; AES-KW integrity failure gives
- * MIKEY_ERROR_AUTH. */
+ * MIKEY_ERROR_AUTH, a length no wrap produces MIKEY_ERROR_INVALID. AES-KW
+ * output keeps the zero padding of the wrap: the caller finds the end of
+ * the self-delimiting key data chain and ignores the zero tail. */
 gboolean mikey_kemac_decrypt (guint8 enc_alg, const MikeyTransportKeys * keys,
     guint32 csb_id, guint64 ts, const guint8 * in, gsize in_len,
     guint8 ** out, gsize * out_len, GError ** error);

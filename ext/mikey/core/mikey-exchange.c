@@ -132,8 +132,7 @@ mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
           kemac->u.kemac.enc_data.len, &plain, &plain_len, error))
     goto out;
 
-  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len,
-      error);
+  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len, error);
   if (key_data == NULL)
     g_prefix_error (error, "decrypted KEMAC key data: ");
 

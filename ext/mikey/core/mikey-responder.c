@@ -71,8 +71,7 @@ mikey_responder_free (MikeyResponder * resp)
 /* The refusal of a message we could parse: an error to report and, where
  * telling the initiator helps, an ERR message to send back. */
 static MikeyResponseResult
-refuse (const MikeyMessage * msg, gint err_no, gint64 now_us,
-    GBytes ** reply)
+refuse (const MikeyMessage * msg, gint err_no, gint64 now_us, GBytes ** reply)
 {
   if (reply != NULL && msg != NULL && err_no >= 0)
     *reply = mikey_build_error_message (msg, err_no, now_us);
@@ -80,8 +79,7 @@ refuse (const MikeyMessage * msg, gint err_no, gint64 now_us,
 }
 
 static gboolean
-check_mode (MikeyResponder * resp, const MikeyPayload * kemac,
-    GError ** error)
+check_mode (MikeyResponder * resp, const MikeyPayload * kemac, GError ** error)
 {
   gboolean is_null = mikey_kemac_is_null (kemac);
 
@@ -127,8 +125,7 @@ build_verify (MikeyResponder * resp, const MikeyMessage * init,
     mikey_message_add_cs_srtp (msg, cs->policy_no, cs->ssrc, cs->roc);
   }
   /* a COUNTER initiator has no clock to check ours against: echo its T */
-  mikey_add_timestamp (msg, ti->u.t.ts_type, (guint32) ti->u.t.value,
-      now_us);
+  mikey_add_timestamp (msg, ti->u.t.ts_type, (guint32) ti->u.t.value, now_us);
   if (resp->id_r != NULL) {
     MikeyPayload *id = mikey_message_add (msg,
         mikey_payload_new (MIKEY_PT_ID));
@@ -149,8 +146,7 @@ build_verify (MikeyResponder * resp, const MikeyMessage * init,
   extra = mikey_verify_mac_extra (init, msg);
   ok = mikey_mac_compute2 (MIKEY_MAC_HMAC_SHA1_160, keys->auth_key,
       sizeof (keys->auth_key), data, len - MIKEY_MAC_HMAC_SHA1_160_LEN,
-      extra->data, extra->len, data + len - MIKEY_MAC_HMAC_SHA1_160_LEN,
-      error);
+      extra->data, extra->len, data + len - MIKEY_MAC_HMAC_SHA1_160_LEN, error);
   g_byte_array_unref (extra);
   if (!ok) {
     g_free (data);

@@ -79,8 +79,7 @@ mikey_suite_to_sp (const MikeySuiteInfo * suite, guint8 policy_no)
     mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AEAD_AUTH_TAG_LEN,
         suite->aead_tag_len);
   else
-    mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_TAG_LEN,
-        suite->auth_tag_len);
+    mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_TAG_LEN, suite->auth_tag_len);
   return sp;
 }
 
@@ -183,8 +182,7 @@ mikey_suite_from_sp (const MikeyPayload * sp, gboolean * rtp_enc,
   guint i;
 
   if (sp != NULL && sp->u.sp.proto != MIKEY_PROTO_SRTP)
-    return unsupported (error, "security protocol",
-        sp->u.sp.proto);
+    return unsupported (error, "security protocol", sp->u.sp.proto);
   if (!read_sp (sp, &v, error))
     return NULL;
   fix_gstreamer_auth_key_len (&v);

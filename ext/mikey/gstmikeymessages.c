@@ -1,0 +1,113 @@
+/* Bus messages and error sentences, see gstmikeymessages.h */
+#include "gstmikeymessages.h"
+#include "gstmikeyprops.h"
+
+GstMessage *
+gst_mikey_bus_key_established_new (GstElement * src, MikeyMode mode,
+    const MikeySuiteInfo * suite, guint32 csb_id, GArray * params,
+    gboolean have_ssrc, guint32 ssrc, const gchar * peer)
+{
+  GstStructure *s;
+
+  s = gst_structure_new ("mikey-key-established",
+      "mode", G_TYPE_STRING, mikey_mode_name (mode),
+      "csb-id", G_TYPE_UINT, csb_id, NULL);
+  if (suite != NULL)
+    gst_structure_set (s, "suite", G_TYPE_STRING, suite->name, NULL);
+  if (params != NULL && params->len > 0) {
+    const MikeySrtpParams *p = &g_array_index (params, MikeySrtpParams, 0);
+
+    if (!have_ssrc && p->has_ssrc) {
+      have_ssrc = TRUE;
+      ssrc = p->ssrc;
+    }
+    gst_structure_set (s, "roc", G_TYPE_UINT, p->roc,
+        "n-crypto-sessions", G_TYPE_UINT, params->len, NULL);
+    if (p->mki_len > 0) {
+      gchar *hex = gst_mikey_hex_encode (p->mki, p->mki_len);
+
+      gst_structure_set (s, "mki", G_TYPE_STRING, hex, NULL);
+      g_free (hex);
+    }
+    if (suite == NULL && p->suite != NULL)
+      gst_structure_set (s, "suite", G_TYPE_STRING, p->suite->name, NULL);
+  }
+  if (have_ssrc)
+    gst_structure_set (s, "ssrc", G_TYPE_UINT, ssrc, NULL);
+  if (peer != NULL && peer[0] != '\0')
+    gst_structure_set (s, "peer", G_TYPE_STRING, peer, NULL);
+
+  return gst_message_new_element (GST_OBJECT_CAST (src), s);
+}
+
+/* TRUE when @data is a message whose KEMAC is neither encrypted nor MACed */
+static gboolean
+is_null_message (const guint8 * data, gsize len)
+{
+  MikeyMessage *msg;
+  MikeyPayload *kemac;
+  gboolean ret = FALSE;
+
+  msg = mikey_message_parse (data, len, NULL);
+  if (msg == NULL)
+    return FALSE;
+  kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
+  if (kemac != NULL && kemac->u.kemac.enc_alg == MIKEY_ENC_NULL &&
+      kemac->u.kemac.mac_alg == MIKEY_MAC_NULL)
+    ret = TRUE;
+  mikey_message_free (msg);
+  return ret;
+}
+
+gchar *
+gst_mikey_describe_refusal (const GError * error, const guint8 * data,
+    gsize len, MikeyMode our_mode, const gchar * peer, gint64 skew_us,
+    gint * code)
+{
+  const gchar *from = (peer != NULL && peer[0] != '\0') ? peer : "the peer";
+
+  *code = GST_STREAM_ERROR_DECRYPT;
+
+  if (error == NULL || error->domain != MIKEY_ERROR)
+    return g_strdup_printf ("MIKEY message from %s refused: %s", from,
+        error ? error->message : "unknown reason");
+
+  switch (error->code) {
+    case MIKEY_ERROR_AUTH:
+      return g_strdup_printf ("MIKEY verification failed: MAC mismatch "
+          "(wrong pre-shared key?) in the message from %s", from);
+    case MIKEY_ERROR_REPLAY:
+      return g_strdup_printf ("MIKEY message from %s refused: replayed (this "
+          "message was already accepted; only a retransmission from the "
+          "original sender is answered)", from);
+    case MIKEY_ERROR_STALE:
+      return g_strdup_printf ("MIKEY message from %s refused: stale "
+          "(timestamp outside the accepted window of %" G_GINT64_FORMAT
+          " s, or counter not increasing; are both clocks right?)", from,
+          skew_us / G_USEC_PER_SEC);
+    case MIKEY_ERROR_POLICY:
+      if (our_mode != MIKEY_MODE_NULL && is_null_message (data, len))
+        return g_strdup_printf ("MIKEY message from %s refused: it carries "
+            "an unauthenticated key (MIKEY-NULL); set mode=null only if the "
+            "message came over a secure channel (RTSPS, SIP over TLS)", from);
+      return g_strdup_printf ("MIKEY message from %s refused: %s "
+          "(this element has mode=%s)", from, error->message,
+          mikey_mode_name (our_mode));
+    case MIKEY_ERROR_TRUNCATED:
+    case MIKEY_ERROR_INVALID:
+      *code = GST_STREAM_ERROR_FORMAT;
+      return g_strdup_printf ("Malformed MIKEY message from %s: %s", from,
+          error->message);
+    case MIKEY_ERROR_UNSUPPORTED:
+      *code = GST_STREAM_ERROR_CODEC_NOT_FOUND;
+      return g_strdup_printf ("Unsupported MIKEY message from %s: %s", from,
+          error->message);
+    case MIKEY_ERROR_CRYPTO:
+      *code = GST_STREAM_ERROR_FAILED;
+      return g_strdup_printf ("MIKEY crypto failure handling the message "
+          "from %s: %s", from, error->message);
+    default:
+      return g_strdup_printf ("MIKEY message from %s refused: %s", from,
+          error->message);
+  }
+}
