@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <errno.h>
+#include <locale.h>
 
 #include <gst/gst.h>
 #include <openssl/crypto.h>
@@ -318,8 +319,11 @@ static const gchar decode_description[] =
     "        srtp-key=(buffer)<key||salt>, mki=(buffer)..., srtp-cipher=...\n"
     "\n"
     "Examples:\n"
-    "  # What keys does my camera use? Paste its SDP key-mgmt line:\n"
-    "  mikey-tool decode 'a=key-mgmt:mikey AQAFgM0XflABAAAAAAAAAAAAAAsA...'\n"
+    "  # What keys does my camera use? Paste its SDP key-mgmt line (line\n"
+    "  # breaks and spaces inside the base64 are ignored):\n"
+    "  mikey-tool decode 'a=key-mgmt:mikey AQAFABorPE0BAABNLFofAAAAAAsA6bXCoH1w\n"
+    "    o9cKEDAxMjM0NTY3ODk6Ozw9Pj8BAAAAGwABAQEBEAIBAQMBFAQBDgcBAQgBAQoBAQsBCgAA\n"
+    "    ACcAIQAe4fl6DT4Bi+DWT6MsBt5BOQ7Gda1Jiv7rtpYLOqvmBAAAAAEA'\n"
     "\n"
     "  # Same from a saved SDP file, as srtpdec caps:\n"
     "  grep key-mgmt camera.sdp | mikey-tool decode --format caps\n"
@@ -569,8 +573,12 @@ cmd_decode (int argc, char **argv)
     goto out;
   }
 
-  if (as_caps)
+  if (as_caps) {
+    /* Caps need GStreamer's types but no plugin: skip the registry, so the
+     * tool neither scans plugins nor writes the user's registry cache. */
+    g_setenv ("GST_REGISTRY_DISABLE", "yes", FALSE);
     gst_init (NULL, NULL);
+  }
   ret = decode_bytes (data, len, psk, psk_len, as_caps);
 
 out:
@@ -906,7 +914,7 @@ print_main_help (FILE * out)
       "  create   print a new MIKEY-NULL or MIKEY-PSK initiation message\n"
       "\n"
       "Examples:\n"
-      "  mikey-tool decode 'a=key-mgmt:mikey AQAFgM0XflABAAAAAAAAAAAAAAsA...'\n"
+      "  mikey-tool decode 'a=key-mgmt:mikey AQAFABorPE0BAABNLFofAAAAAAsA6bX...'\n"
       "  mikey-tool decode --format caps < key-mgmt.txt\n"
       "  mikey-tool create --mode null --tek $(openssl rand -hex 30) --ssrc 1234\n"
       "\n"
@@ -918,6 +926,9 @@ int
 main (int argc, char **argv)
 {
   const gchar *cmd;
+
+  /* GOption prints --help in the terminal's charset */
+  setlocale (LC_ALL, "");
 
   if (argc < 2) {
     print_main_help (stderr);

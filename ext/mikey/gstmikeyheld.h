@@ -30,7 +30,7 @@ void gst_mikey_held_queue_clear (GQueue * items);
 static inline gboolean
 gst_mikey_held_is_empty (const GstMikeyHeld * held)
 {
-  return g_queue_is_empty (&held->items);
+  return held->items.length == 0;
 }
 
 G_END_DECLS

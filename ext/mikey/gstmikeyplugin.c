@@ -2,11 +2,17 @@
 #include "config.h"
 
 #include <gst/gst.h>
+#include "gstmikeyenc.h"
+#include "gstmikeydec.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return TRUE;
+  gboolean ret = FALSE;
+
+  ret |= GST_ELEMENT_REGISTER (mikeyenc, plugin);
+  ret |= GST_ELEMENT_REGISTER (mikeydec, plugin);
+  return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, mikey,

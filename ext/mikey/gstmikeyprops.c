@@ -58,11 +58,30 @@ gst_mikey_settings_clear (GstMikeySettings * settings)
   g_clear_pointer (&settings->suite, g_free);
 }
 
+/* The suites srtpenc/srtpdec can run, comma-separated */
+static gchar *
+supported_suite_names (void)
+{
+  GString *str = g_string_new (NULL);
+  gint i;
+
+  for (i = 0; i < MIKEY_SUITE_COUNT; i++) {
+    const MikeySuiteInfo *info = mikey_suite_get ((MikeySuite) i);
+
+    if (info == NULL || !info->engine_supported)
+      continue;
+    if (str->len > 0)
+      g_string_append (str, ", ");
+    g_string_append (str, info->name);
+  }
+  return g_string_free (str, FALSE);
+}
+
 void
 gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
     GstMikeyMode default_mode, gboolean receiver)
 {
-  gchar *suite_blurb;
+  gchar *suite_blurb, *names;
 
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
@@ -95,7 +114,8 @@ gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
       "SRTP crypto suite (SDES name) the sender must propose, or \"any\" "
       "to accept every suite srtpdec can run. One of: any, %s" :
       "SRTP crypto suite (SDES name) to propose. One of: %s",
-      mikey_suite_names ());
+      (names = supported_suite_names ()));
+  g_free (names);
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_SUITE,
       g_param_spec_string ("suite", "Crypto suite", g_intern_string
           (suite_blurb), GST_MIKEY_DEFAULT_SUITE,
@@ -259,6 +279,8 @@ gboolean
 gst_mikey_settings_resolve (const GstMikeySettings * settings,
     gboolean allow_any, GstMikeySecrets * out, GError ** error)
 {
+  gchar *names;
+
   memset (out, 0, sizeof (*out));
 
   /* GstMikeyMode values are the core's MikeyMode values */
@@ -273,7 +295,8 @@ gst_mikey_settings_resolve (const GstMikeySettings * settings,
       g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
           "Unknown crypto suite \"%s\"; use one of: %s%s",
           settings->suite ? settings->suite : "(null)",
-          allow_any ? "any, " : "", mikey_suite_names ());
+          allow_any ? "any, " : "", (names = supported_suite_names ()));
+      g_free (names);
       return FALSE;
     }
     if (!out->suite->engine_supported) {
@@ -322,4 +345,25 @@ gst_mikey_wipe_buffers (GPtrArray * bufs)
     }
   }
   g_ptr_array_set_size (bufs, 0);
+}
+
+static gboolean
+collect_key_field (GQuark field, const GValue * value, gpointer user_data)
+{
+  GPtrArray *bufs = user_data;
+  const gchar *name = g_quark_to_string (field);
+
+  if (g_str_has_prefix (name, "srtp-key") && GST_VALUE_HOLDS_BUFFER (value)) {
+    GstBuffer *buf = gst_value_get_buffer (value);
+
+    if (buf != NULL)
+      g_ptr_array_add (bufs, gst_buffer_ref (buf));
+  }
+  return TRUE;
+}
+
+void
+gst_mikey_collect_key_buffers (const GstStructure * s, GPtrArray * bufs)
+{
+  gst_structure_foreach (s, collect_key_field, bufs);
 }

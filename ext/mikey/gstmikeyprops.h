@@ -98,5 +98,8 @@ void gst_mikey_secure_free_string (gchar * str);
  * be mapped for writing) and drops the references. Used for the key buffers
  * the elements handed to srtpenc / srtpdec, once those are stopped. */
 void gst_mikey_wipe_buffers (GPtrArray * bufs);
+/* Adds a reference to each key buffer of @s (srtp-key, srtp-key2, ...)
+ * to @bufs, for gst_mikey_wipe_buffers(). */
+void gst_mikey_collect_key_buffers (const GstStructure * s, GPtrArray * bufs);
 
 G_END_DECLS

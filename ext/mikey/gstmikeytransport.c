@@ -109,8 +109,8 @@ gst_mikey_transport_new (const gchar * name, const gchar * host, guint port,
   t->context = g_main_context_new ();
   t->loop = g_main_loop_new (t->context, FALSE);
   t->socket_source = g_socket_create_source (t->socket, G_IO_IN, NULL);
-  g_source_set_callback (t->socket_source, (GSourceFunc) on_socket_readable,
-      t, NULL);
+  g_source_set_callback (t->socket_source,
+      G_SOURCE_FUNC (on_socket_readable), t, NULL);
   g_source_attach (t->socket_source, t->context);
   t->thread = g_thread_new (name, transport_thread, t);
 

@@ -25,6 +25,8 @@ typedef struct
   gsize len;
 } MikeyBlob;
 
+/* Copies @len bytes of @data (zeros if @data is NULL), wiping the old
+ * contents; @data may point into @blob itself. */
 void mikey_blob_set (MikeyBlob * blob, const guint8 * data, gsize len);
 void mikey_blob_clear (MikeyBlob * blob);
 gboolean mikey_blob_equal (const MikeyBlob * a, const MikeyBlob * b);
@@ -198,13 +200,21 @@ gssize mikey_ts_len (guint8 ts_type);
 MikeyMessage *mikey_message_parse (const guint8 * data, gsize len,
     GError ** error);
 
-/* Serializes; never fails for a message built through this API except on
- * fields too long for their wire length field (GError, MIKEY_ERROR_INVALID). */
+/* Serializes; the bytes are wiped when the GBytes is freed. Fails
+ * (MIKEY_ERROR_INVALID, message naming the payload index and offset) only on
+ * what the wire cannot express: a field too long for its length field, a
+ * MAC / DH value / hash whose length differs from its algorithm's, an
+ * unknown payload type / algorithm / TS / map / KV / key data type, a SIGN
+ * that is not last, a value too wide for its bit field, or KV data / salt
+ * that the chosen KV or key data type does not carry. */
 GBytes *mikey_message_serialize (const MikeyMessage * msg, GError ** error);
 
 /* Byte offset at which the MAC/signature field of the last KEMAC, V or SIGN
  * payload starts in a serialized message, i.e. the length of the data the
- * MAC/signature covers. -1 if @msg has no such payload. */
+ * MAC/signature covers. For KEMAC and V that is just after the MAC alg
+ * byte; for SIGN just after the S type / signature length bytes (they are
+ * covered, only the signature itself is left out). -1 if @msg has no such
+ * payload or cannot be serialized. */
 gssize mikey_message_auth_offset (const MikeyMessage * msg);
 
 /* Key data sub-payload lists, the plaintext of a KEMAC (chained by their own
@@ -213,7 +223,8 @@ gssize mikey_message_auth_offset (const MikeyMessage * msg);
 GPtrArray *mikey_key_data_parse_list (const guint8 * data, gsize len,
     gsize base_offset, GError ** error);
 /* Returns a g_malloc'ed buffer holding key material: release it with
- * mikey_secure_free (buf, *out_len). */
+ * mikey_secure_free (buf, *out_len). An empty list gives a non-NULL buffer
+ * with *out_len 0 (NULL always means an error). */
 guint8 *mikey_key_data_serialize_list (GPtrArray * key_data, gsize * out_len,
     GError ** error);
 

@@ -25,8 +25,10 @@ typedef struct
   gsize start;                  /* where that payload starts in data */
 } Reader;
 
+/* *INDENT-OFF* */
 static gboolean reader_fail (const Reader * r, GError ** error,
     MikeyErrorCode code, const gchar * fmt, ...) G_GNUC_PRINTF (4, 5);
+/* *INDENT-ON* */
 
 /* Always returns FALSE, so callers can "return reader_fail (...)". */
 static gboolean
@@ -145,8 +147,7 @@ read_fixed_blob (Reader * r, MikeyBlob * blob, gsize n, const gchar * field,
 
 /* One-byte length followed by that many bytes. */
 static gboolean
-read_blob8 (Reader * r, MikeyBlob * blob, const gchar * field,
-    GError ** error)
+read_blob8 (Reader * r, MikeyBlob * blob, const gchar * field, GError ** error)
 {
   guint8 n;
   gchar *len_field = g_strconcat (field, " length", NULL);
@@ -157,8 +158,7 @@ read_blob8 (Reader * r, MikeyBlob * blob, const gchar * field,
 }
 
 static gboolean
-read_blob16 (Reader * r, MikeyBlob * blob, const gchar * field,
-    GError ** error)
+read_blob16 (Reader * r, MikeyBlob * blob, const gchar * field, GError ** error)
 {
   guint16 n;
   gchar *len_field = g_strconcat (field, " length", NULL);
@@ -283,8 +283,7 @@ parse_pke (Reader * r, MikeyPayload * p, GError ** error)
   if (!read_u16 (r, &c_len, "C/data length", error))
     return FALSE;
   p->u.pke.cache = c_len >> 14;
-  return read_blob (r, &p->u.pke.data, c_len & 0x3fff, "envelope data",
-      error);
+  return read_blob (r, &p->u.pke.data, c_len & 0x3fff, "envelope data", error);
 }
 
 static gboolean
@@ -380,8 +379,7 @@ parse_v (Reader * r, MikeyPayload * p, GError ** error)
   if (mac_len < 0)
     return reader_fail (r, error, MIKEY_ERROR_UNSUPPORTED,
         "unknown authentication algorithm %u", p->u.v.mac_alg);
-  return read_fixed_blob (r, &p->u.v.mac, mac_len, "verification MAC",
-      error);
+  return read_fixed_blob (r, &p->u.v.mac, mac_len, "verification MAC", error);
 }
 
 static gboolean

@@ -26,8 +26,10 @@ typedef struct
   gsize start;
 } Writer;
 
+/* *INDENT-OFF* */
 static gboolean writer_fail (const Writer * w, GError ** error,
     const gchar * fmt, ...) G_GNUC_PRINTF (3, 4);
+/* *INDENT-ON* */
 
 /* Always returns FALSE. Serialization errors are all MIKEY_ERROR_INVALID:
  * the caller built a message the wire format cannot express. */
@@ -191,8 +193,7 @@ write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
       put_u8 (w, hdr->map_type);
       return TRUE;
     default:
-      return writer_fail (w, error, "unknown CS ID map type %u",
-          hdr->map_type);
+      return writer_fail (w, error, "unknown CS ID map type %u", hdr->map_type);
   }
 }
 

@@ -1,0 +1,1451 @@
+/* GStreamer MIKEY plugin: mikeyenc, the sender side (MIKEY initiator).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-mikeyenc
+ * @title: mikeyenc
+ * @see_also: mikeydec, srtpenc
+ *
+ * mikeyenc sits on the RTP path directly upstream of the stock srtpenc and
+ * passes RTP through untouched. It runs a MIKEY (RFC 3830) key exchange
+ * with a mikeydec on the receiving side and puts the negotiated master key,
+ * salt, MKI and ciphers into the downstream srtpenc itself (also through
+ * queues and other elements in between).
+ *
+ * With peer-address set (and peer-port not 0) the exchange runs over UDP:
+ * the initiation message is sent to peer-address:peer-port and resent with
+ * a doubling interval until the verification message comes back or
+ * "timeout" passes, which ends in an element error. Without a peer
+ * (or with peer-port=0), no exchange runs: the initiation message is
+ * available as the "key-mgmt" property (RFC 4567 "mikey <base64>", for an
+ * SDP a=key-mgmt attribute or an RTSP KeyMgmt header) and its keys are
+ * live as soon as it is built.
+ *
+ * RTP packets that arrive before the key is set are held (at most
+ * max-held-buffers) and sent in order once srtpenc has the key; when that
+ * many are held, the streaming thread waits. No packet reaches srtpenc
+ * before its key is in place, and none is dropped.
+ *
+ * ## Example pipeline
+ * |[
+ * gst-launch-1.0 audiotestsrc ! audio/x-raw,format=S16BE,rate=8000,channels=1 !
+ *     rtpL16pay ! mikeyenc mode=psk psk-file=psk.hex peer-address=127.0.0.1 !
+ *     srtpenc ! udpsink host=127.0.0.1 port=5004
+ * ]|
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmikeyenc.h"
+#include "gstmikeycaps.h"
+#include "gstmikeyheld.h"
+#include "gstmikeymessages.h"
+#include "gstmikeyprops.h"
+#include "gstmikeytransport.h"
+
+#include <string.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
+#define GST_CAT_DEFAULT gst_mikey_enc_debug
+
+#define DEFAULT_PEER_ADDRESS NULL
+#define DEFAULT_PEER_PORT GST_MIKEY_DEFAULT_PORT
+#define DEFAULT_TIMEOUT_MS 5000
+#define DEFAULT_RETRANSMIT_MS 250
+#define MAX_RETRANSMIT_MS 2000
+#define MAX_WALK_DEPTH 64
+
+enum
+{
+  PROP_0,
+  PROP_PEER_ADDRESS,
+  PROP_PEER_PORT,
+  PROP_TIMEOUT,
+  PROP_RETRANSMIT_INTERVAL,
+  PROP_MAX_HELD_BUFFERS,
+  PROP_KEY_MGMT,
+  PROP_SRTP_CAPS,
+  PROP_SHARED_FIRST,            /* mode, psk, psk-file, suite */
+};
+
+enum
+{
+  SIGNAL_KEY_ESTABLISHED,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+typedef enum
+{
+  ENC_IDLE,                     /* no exchange yet (SSRC not known) */
+  ENC_EXCHANGING,               /* initiation sent, waiting for the answer */
+  ENC_KEYED,                    /* keys known */
+  ENC_FAILED,                   /* error posted */
+} EncState;
+
+struct _GstMikeyEnc
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  GMutex lock;
+  GCond cond;
+
+  /* properties */
+  GstMikeySettings settings;
+  gchar *peer_address;
+  guint peer_port;
+  guint timeout_ms;
+  guint retransmit_ms;
+  guint max_held;
+
+  /* from NULL to READY on (or when key-mgmt is read) */
+  gboolean resolved;
+  GstMikeySecrets secrets;
+  gboolean udp;
+  GSocketAddress *peer;
+  gchar *peer_str;
+  GstMikeyTransport *transport;
+
+  /* the exchange */
+  guint session;                /* bumped on stop: late callbacks ignore */
+  EncState state;
+  MikeyInitiator *initiator;
+  GBytes *init_msg;
+  gboolean have_ssrc;
+  guint32 ssrc;
+  gint64 start_us;
+  guint interval_ms;
+  guint n_sent;
+  guint blind_left;             /* sends left when no answer is expected */
+  GSource *timer;
+  GArray *params;               /* MikeySrtpParams, wiped on clear */
+  GstCaps *srtp_caps;
+  gboolean need_configure;      /* srtpenc not given the keys yet */
+
+  /* streaming */
+  gboolean flushing;
+  GstMikeyHeld held;
+  GPtrArray *key_buffers;       /* handed to srtpenc: wiped on stop */
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-rtp"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-rtp"));
+
+#define gst_mikey_enc_parent_class parent_class
+G_DEFINE_TYPE (GstMikeyEnc, gst_mikey_enc, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE (mikeyenc, "mikeyenc", GST_RANK_NONE,
+    GST_TYPE_MIKEY_ENC);
+
+static void gst_mikey_enc_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_mikey_enc_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_mikey_enc_finalize (GObject * object);
+static GstStateChangeReturn gst_mikey_enc_change_state (GstElement * element,
+    GstStateChange transition);
+static GstFlowReturn gst_mikey_enc_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buf);
+static gboolean gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event);
+static void on_src_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self);
+
+static void
+gst_mikey_enc_class_init (GstMikeyEncClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_mikey_enc_set_property;
+  gobject_class->get_property = gst_mikey_enc_get_property;
+  gobject_class->finalize = gst_mikey_enc_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_PEER_ADDRESS,
+      g_param_spec_string ("peer-address", "Peer address",
+          "Address (IP or host name) of the receiver's mikeydec to run the "
+          "MIKEY exchange with over UDP. Unset: no exchange, the keys are "
+          "given out through key-mgmt (SDP / RTSP)", DEFAULT_PEER_ADDRESS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_PEER_PORT,
+      g_param_spec_uint ("peer-port", "Peer port",
+          "UDP port of the receiver's mikeydec (2269 is MIKEY's IANA port). "
+          "0: no exchange, the keys are given out through key-mgmt",
+          0, 65535, DEFAULT_PEER_PORT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+          "Milliseconds to wait for the receiver's answer (retransmitting) "
+          "before failing with an element error", 100, G_MAXINT,
+          DEFAULT_TIMEOUT_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_RETRANSMIT_INTERVAL,
+      g_param_spec_uint ("retransmit-interval", "Retransmit interval",
+          "Milliseconds before the first retransmission of the initiation "
+          "message; the interval doubles after each one, up to 2 s",
+          10, 60000, DEFAULT_RETRANSMIT_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_MAX_HELD_BUFFERS,
+      g_param_spec_uint ("max-held-buffers", "Maximum held buffers",
+          "RTP packets held while the key exchange runs; when that many are "
+          "held the streaming thread waits for the key (nothing is dropped)",
+          0, G_MAXINT, GST_MIKEY_DEFAULT_MAX_HELD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_KEY_MGMT,
+      g_param_spec_string ("key-mgmt", "Key management attribute",
+          "The MIKEY initiation message as an RFC 4567 value (\"mikey "
+          "<base64>\") for an SDP a=key-mgmt attribute or an RTSP KeyMgmt "
+          "header. Without a peer it is built when first read (or with the "
+          "first packet) and its keys are live from then on; with a peer it "
+          "is the message sent over UDP (NULL before the exchange starts). "
+          "In mode=null it holds the key in the clear",
+          NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_SRTP_CAPS,
+      g_param_spec_boxed ("srtp-caps", "SRTP caps",
+          "The negotiated SRTP parameters as application/x-srtp caps (ssrc, "
+          "roc, srtp-key, mki, srtp-cipher, srtp-auth, srtcp-cipher, "
+          "srtcp-auth), NULL before the keys are known. Holds key bytes: "
+          "for applications that configure SRTP themselves. Not notified; "
+          "the key buffers are wiped when the element stops",
+          GST_TYPE_CAPS, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_mikey_settings_install_properties (gobject_class, PROP_SHARED_FIRST,
+      GST_MIKEY_MODE_PSK, FALSE);
+
+  /**
+   * GstMikeyEnc::key-established:
+   * @mikeyenc: the element
+   * @caps: the SRTP parameters (as the srtp-caps property)
+   *
+   * Emitted once the keys are known, before any held packet is released
+   * and before the downstream srtpenc is configured, from the element's
+   * network thread (or the thread that read key-mgmt / pushed the first
+   * packet). Applications that wire SRTP themselves can set their srtpenc
+   * here.
+   */
+  signals[SIGNAL_KEY_ESTABLISHED] =
+      g_signal_new ("key-established", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_CAPS);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "MIKEY key exchange for srtpenc", "Filter/Network/SRTP",
+      "Runs a MIKEY (RFC 3830) key exchange as initiator and configures the "
+      "downstream srtpenc with the negotiated keys",
+      "gst-mikey maintainers");
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_enc_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_mikey_enc_debug, "mikeyenc", 0,
+      "MIKEY initiator for srtpenc");
+}
+
+static void
+gst_mikey_enc_init (GstMikeyEnc * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mikey_enc_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mikey_enc_sink_event));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  GST_PAD_SET_PROXY_SCHEDULING (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+  g_signal_connect (self->srcpad, "linked", G_CALLBACK (on_src_linked), self);
+
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  gst_mikey_settings_init (&self->settings, GST_MIKEY_MODE_PSK);
+  self->peer_address = g_strdup (DEFAULT_PEER_ADDRESS);
+  self->peer_port = DEFAULT_PEER_PORT;
+  self->timeout_ms = DEFAULT_TIMEOUT_MS;
+  self->retransmit_ms = DEFAULT_RETRANSMIT_MS;
+  self->max_held = GST_MIKEY_DEFAULT_MAX_HELD;
+  self->state = ENC_IDLE;
+  gst_mikey_held_init (&self->held);
+  self->key_buffers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+}
+
+/* ------------------------------------------------------------------------
+ * Helpers, called with the lock held unless said otherwise
+ * ---------------------------------------------------------------------- */
+
+static void
+params_clear_func (gpointer data)
+{
+  mikey_srtp_params_clear (data);
+}
+
+static GArray *
+params_dup (GArray * src)
+{
+  GArray *dst;
+
+  dst = g_array_sized_new (FALSE, TRUE, sizeof (MikeySrtpParams), src->len);
+  g_array_set_clear_func (dst, params_clear_func);
+  g_array_append_vals (dst, src->data, src->len);
+  return dst;
+}
+
+static void
+stop_timer (GstMikeyEnc * self)
+{
+  if (self->timer != NULL) {
+    g_source_destroy (self->timer);
+    g_source_unref (self->timer);
+    self->timer = NULL;
+  }
+}
+
+/* Forgets the exchange and its keys (not the pre-shared key). */
+static void
+reset_exchange (GstMikeyEnc * self)
+{
+  self->session++;
+  stop_timer (self);
+  g_clear_pointer (&self->initiator, mikey_initiator_free);
+  g_clear_pointer (&self->init_msg, g_bytes_unref);
+  g_clear_pointer (&self->params, g_array_unref);
+  if (self->srtp_caps != NULL) {
+    gst_mikey_collect_key_buffers (gst_caps_get_structure (self->srtp_caps,
+            0), self->key_buffers);
+    gst_clear_caps (&self->srtp_caps);
+  }
+  self->state = ENC_IDLE;
+  self->have_ssrc = FALSE;
+  self->need_configure = FALSE;
+  self->n_sent = 0;
+  self->blind_left = 0;
+  g_cond_broadcast (&self->cond);
+}
+
+static gboolean
+ensure_resolved (GstMikeyEnc * self, GError ** error)
+{
+  if (self->resolved)
+    return TRUE;
+  if (!gst_mikey_settings_resolve (&self->settings, FALSE, &self->secrets,
+          error))
+    return FALSE;
+  self->udp = self->peer_address != NULL && self->peer_address[0] != '\0'
+      && self->peer_port != 0;
+  self->resolved = TRUE;
+  return TRUE;
+}
+
+static void
+unresolve (GstMikeyEnc * self)
+{
+  gst_mikey_secrets_clear (&self->secrets);
+  self->resolved = FALSE;
+}
+
+static gboolean
+is_srtpenc (GstElement * element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory != NULL &&
+      g_strcmp0 (gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)),
+          "srtpenc") == 0)
+    return TRUE;
+  return g_strcmp0 (G_OBJECT_TYPE_NAME (element), "GstSrtpEnc") == 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Finding the srtpenc: walk downstream from our source pad through queues,
+ * bins and other elements. Pads not linked yet are watched so that a
+ * srtpenc linked later is found as soon as it is linked.
+ * ---------------------------------------------------------------------- */
+
+static void walk_from_srcpad (GstMikeyEnc * self, GstPad * srcpad,
+    GPtrArray * found, gboolean watch, guint depth);
+
+static void on_downstream_linked (GstPad * pad, GstPad * peer,
+    GstMikeyEnc * self);
+
+static void
+walk_from_sinkpad (GstMikeyEnc * self, GstPad * sinkpad, GPtrArray * found,
+    gboolean watch, guint depth)
+{
+  GstElement *element;
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+  gboolean done = FALSE;
+
+  if (depth > MAX_WALK_DEPTH)
+    return;
+
+  if (GST_IS_GHOST_PAD (sinkpad)) {
+    /* entering a bin */
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (sinkpad));
+
+    if (target != NULL) {
+      walk_from_sinkpad (self, target, found, watch, depth + 1);
+      gst_object_unref (target);
+    }
+    return;
+  }
+  if (GST_IS_PROXY_PAD (sinkpad)) {
+    /* the inside of a ghost source pad: leaving a bin */
+    GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (sinkpad));
+
+    if (ghost != NULL) {
+      walk_from_srcpad (self, GST_PAD (ghost), found, watch, depth + 1);
+      gst_object_unref (ghost);
+    }
+    return;
+  }
+
+  element = gst_pad_get_parent_element (sinkpad);
+  if (element == NULL)
+    return;
+
+  if (is_srtpenc (element)) {
+    g_ptr_array_add (found, element);
+    return;
+  }
+
+  it = gst_pad_iterate_internal_links (sinkpad);
+  while (it != NULL && !done) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK:
+        walk_from_srcpad (self, g_value_get_object (&item), found, watch,
+            depth + 1);
+        g_value_reset (&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        break;
+      default:
+        done = TRUE;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  if (it != NULL)
+    gst_iterator_free (it);
+  gst_object_unref (element);
+}
+
+static void
+walk_from_srcpad (GstMikeyEnc * self, GstPad * srcpad, GPtrArray * found,
+    gboolean watch, guint depth)
+{
+  GstPad *peer;
+
+  if (depth > MAX_WALK_DEPTH)
+    return;
+
+  peer = gst_pad_get_peer (srcpad);
+  if (peer != NULL) {
+    walk_from_sinkpad (self, peer, found, watch, depth + 1);
+    gst_object_unref (peer);
+  } else if (watch && srcpad != self->srcpad &&
+      g_signal_handler_find (srcpad, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA,
+          0, 0, NULL, on_downstream_linked, self) == 0) {
+    GST_DEBUG_OBJECT (self, "watching %s:%s for a link towards srtpenc",
+        GST_DEBUG_PAD_NAME (srcpad));
+    g_signal_connect_object (srcpad, "linked",
+        G_CALLBACK (on_downstream_linked), self, 0);
+  }
+}
+
+/* The srtpenc elements downstream (new references). */
+static GPtrArray *
+find_srtpencs (GstMikeyEnc * self, gboolean watch)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (gst_object_unref);
+
+  walk_from_srcpad (self, self->srcpad, found, watch, 0);
+  return found;
+}
+
+/* srtpenc refuses to leave NULL without a key. Until the exchange is done
+ * it gets a random placeholder key (of the suite's size) that never
+ * protects a packet: mikeyenc holds every packet until the real key is
+ * set. Not called with the lock held. */
+static void
+ensure_placeholder_key (GstMikeyEnc * self, GstElement * srtpenc)
+{
+  GstBuffer *key = NULL;
+  const MikeySuiteInfo *suite;
+  MikeySrtpParams p;
+
+  g_object_get (srtpenc, "key", &key, NULL);
+  if (key != NULL) {
+    gst_buffer_unref (key);
+    return;
+  }
+
+  g_mutex_lock (&self->lock);
+  suite = mikey_suite_lookup (self->settings.suite);
+  g_mutex_unlock (&self->lock);
+  if (suite == NULL || !suite->engine_supported)
+    suite = mikey_suite_lookup (GST_MIKEY_DEFAULT_SUITE);
+  if (suite == NULL)
+    return;
+
+  memset (&p, 0, sizeof (p));
+  p.suite = suite;
+  p.rtp_enc = p.rtcp_enc = p.rtp_auth = TRUE;
+  p.key_len = suite->key_len;
+  p.salt_len = suite->salt_len;
+  if (RAND_bytes (p.key, (int) p.key_len) != 1 ||
+      RAND_bytes (p.salt, (int) p.salt_len) != 1) {
+    mikey_srtp_params_clear (&p);
+    return;
+  }
+  GST_DEBUG_OBJECT (self, "giving %s a placeholder key until the exchange "
+      "completes", GST_OBJECT_NAME (srtpenc));
+  gst_mikey_srtp_params_configure_srtpenc (&p, srtpenc);
+  mikey_srtp_params_clear (&p);
+}
+
+static void
+placeholders_from (GstMikeyEnc * self, GstPad * sinkpad)
+{
+  GPtrArray *found = g_ptr_array_new_with_free_func (gst_object_unref);
+  guint i;
+
+  walk_from_sinkpad (self, sinkpad, found, TRUE, 0);
+  for (i = 0; i < found->len; i++)
+    ensure_placeholder_key (self, g_ptr_array_index (found, i));
+  g_ptr_array_unref (found);
+}
+
+static void
+on_src_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self)
+{
+  placeholders_from (self, peer);
+}
+
+static void
+on_downstream_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self)
+{
+  /* only if this pad is still on our path */
+  GPtrArray *found = find_srtpencs (self, TRUE);
+  guint i;
+
+  for (i = 0; i < found->len; i++)
+    ensure_placeholder_key (self, g_ptr_array_index (found, i));
+  g_ptr_array_unref (found);
+}
+
+/* Gives every srtpenc downstream the negotiated keys. Streaming thread,
+ * without the lock. FALSE when there is none. */
+static gboolean
+configure_srtpencs (GstMikeyEnc * self, GArray * params)
+{
+  GPtrArray *found = find_srtpencs (self, FALSE);
+  const MikeySrtpParams *p = &g_array_index (params, MikeySrtpParams, 0);
+  guint i;
+
+  for (i = 0; i < found->len; i++) {
+    GstElement *srtpenc = g_ptr_array_index (found, i);
+    GstBuffer *key = NULL;
+
+    gst_mikey_srtp_params_configure_srtpenc (p, srtpenc);
+    g_object_get (srtpenc, "key", &key, NULL);
+    if (key != NULL) {
+      g_mutex_lock (&self->lock);
+      g_ptr_array_add (self->key_buffers, key);
+      g_mutex_unlock (&self->lock);
+    }
+    GST_INFO_OBJECT (self, "configured %s (%s%s)", GST_OBJECT_NAME (srtpenc),
+        p->suite ? p->suite->name : "?", p->mki_len ? ", with MKI" : "");
+  }
+  i = found->len;
+  g_ptr_array_unref (found);
+  return i > 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The exchange
+ * ---------------------------------------------------------------------- */
+
+static void
+post_failure (GstMikeyEnc * self, guint session, gint code, gchar * text,
+    gchar * debug)
+{
+  gboolean current;
+
+  g_mutex_lock (&self->lock);
+  current = (session == self->session);
+  if (current) {
+    stop_timer (self);
+    self->state = ENC_FAILED;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (current)
+    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+        GST_RESOURCE_ERROR, code, text, debug, __FILE__, GST_FUNCTION,
+        __LINE__);
+  else {
+    g_free (text);
+    g_free (debug);
+  }
+}
+
+/* The keys are known: publish them. Called without the lock. */
+static void
+on_keyed (GstMikeyEnc * self, guint session)
+{
+  GArray *params;
+  GstCaps *caps;
+  GstStructure *s;
+  guint32 csb_id, ssrc;
+  gboolean have_ssrc;
+  MikeyMode mode;
+  const MikeySuiteInfo *suite;
+  gchar *peer;
+
+  g_mutex_lock (&self->lock);
+  if (session != self->session || self->initiator == NULL) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  params = mikey_initiator_get_srtp_params (self->initiator);
+  if (params == NULL || params->len == 0) {
+    g_mutex_unlock (&self->lock);
+    post_failure (self, session, GST_RESOURCE_ERROR_FAILED,
+        g_strdup ("MIKEY exchange completed without SRTP parameters"), NULL);
+    return;
+  }
+  params = params_dup (params);
+  caps = gst_mikey_srtp_params_to_caps (&g_array_index (params,
+          MikeySrtpParams, 0));
+  s = gst_caps_get_structure (caps, 0);
+  if (!gst_structure_has_field (s, "ssrc") && self->have_ssrc)
+    gst_structure_set (s, "ssrc", G_TYPE_UINT, self->ssrc, NULL);
+  g_clear_pointer (&self->params, g_array_unref);
+  self->params = g_array_ref (params);
+  gst_caps_replace (&self->srtp_caps, caps);
+  self->need_configure = TRUE;
+  csb_id = mikey_initiator_get_csb_id (self->initiator);
+  suite = mikey_initiator_get_suite (self->initiator);
+  mode = mikey_initiator_get_mode (self->initiator);
+  have_ssrc = self->have_ssrc;
+  ssrc = self->ssrc;
+  peer = self->udp ? g_strdup (self->peer_str) : NULL;
+  g_mutex_unlock (&self->lock);
+
+  GST_INFO_OBJECT (self, "keys established: mode %s, suite %s, CSB ID "
+      "%08x%s%s", mikey_mode_name (mode), suite ? suite->name : "?", csb_id,
+      peer ? " with " : "", peer ? peer : "");
+
+  g_signal_emit (self, signals[SIGNAL_KEY_ESTABLISHED], 0, caps);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_mikey_bus_key_established_new (GST_ELEMENT (self), mode, suite,
+          csb_id, params, have_ssrc, ssrc, peer));
+  gst_caps_unref (caps);
+  g_array_unref (params);
+  g_free (peer);
+
+  g_mutex_lock (&self->lock);
+  if (session == self->session && self->state != ENC_FAILED) {
+    self->state = ENC_KEYED;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean on_timer (gpointer data);
+
+static void
+send_init (GstMikeyEnc * self)
+{
+  GError *err = NULL;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (self->init_msg, &len);
+
+  self->n_sent++;
+  if (!gst_mikey_transport_send (self->transport, self->peer, data, len,
+          &err)) {
+    GST_WARNING_OBJECT (self, "could not send the MIKEY message to %s: %s",
+        self->peer_str, err ? err->message : "short write");
+    g_clear_error (&err);
+  } else if (self->n_sent == 1) {
+    GST_INFO_OBJECT (self, "sent MIKEY initiation (%" G_GSIZE_FORMAT
+        " bytes) to %s", len, self->peer_str);
+  } else {
+    GST_DEBUG_OBJECT (self, "retransmission %u to %s", self->n_sent - 1,
+        self->peer_str);
+  }
+}
+
+static gint64
+deadline_us (GstMikeyEnc * self)
+{
+  return self->start_us + (gint64) self->timeout_ms * 1000;
+}
+
+static void
+schedule_timer (GstMikeyEnc * self)
+{
+  gint64 left_us = deadline_us (self) - g_get_monotonic_time ();
+  guint ms = self->interval_ms;
+
+  if (left_us < 0)
+    left_us = 0;
+  /* round up so that the last wake-up is not just before the deadline */
+  if ((gint64) ms * 1000 > left_us)
+    ms = (guint) ((left_us + 999) / 1000);
+  stop_timer (self);
+  self->timer = gst_mikey_transport_add_timeout (self->transport, ms,
+      on_timer, self, NULL);
+}
+
+/* transport thread */
+static gboolean
+on_first_send (gpointer data)
+{
+  GstMikeyEnc *self = data;
+
+  g_mutex_lock (&self->lock);
+  if ((self->state == ENC_EXCHANGING || self->state == ENC_KEYED) &&
+      self->init_msg != NULL && self->n_sent == 0) {
+    send_init (self);
+    schedule_timer (self);
+  }
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* transport thread */
+static gboolean
+on_timer (gpointer data)
+{
+  GstMikeyEnc *self = data;
+  guint session;
+
+  g_mutex_lock (&self->lock);
+  if (self->timer == NULL) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_REMOVE;
+  }
+  g_source_unref (self->timer);
+  self->timer = NULL;
+
+  if (self->blind_left > 0) {
+    /* mode=null: no answer comes; send a few times in case of loss */
+    self->blind_left--;
+    send_init (self);
+    if (self->blind_left > 0) {
+      self->interval_ms = MIN (self->interval_ms * 2, MAX_RETRANSMIT_MS);
+      schedule_timer (self);
+    }
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_REMOVE;
+  }
+  if (self->state != ENC_EXCHANGING) {
+    g_mutex_unlock (&self->lock);
+    return G_SOURCE_REMOVE;
+  }
+
+  /* GLib timeouts may fire up to a millisecond early */
+  if (g_get_monotonic_time () + 1000 >= deadline_us (self)) {
+    gchar *text, secs[G_ASCII_DTOSTR_BUF_SIZE];
+
+    session = self->session;
+    g_ascii_formatd (secs, sizeof (secs), "%g", self->timeout_ms / 1000.0);
+    text = g_strdup_printf ("No MIKEY answer from %s after %s s: is the "
+        "receiver running with mikeydec port=%u?", self->peer_str, secs,
+        self->peer_port);
+    g_mutex_unlock (&self->lock);
+    post_failure (self, session, GST_RESOURCE_ERROR_OPEN_READ_WRITE, text,
+        g_strdup_printf ("%u transmissions, mode %s", self->n_sent,
+            mikey_mode_name (self->secrets.mode)));
+    return G_SOURCE_REMOVE;
+  }
+
+  send_init (self);
+  self->interval_ms = MIN (self->interval_ms * 2, MAX_RETRANSMIT_MS);
+  schedule_timer (self);
+  g_mutex_unlock (&self->lock);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+same_host (GSocketAddress * a, GSocketAddress * b)
+{
+  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
+    return FALSE;
+  return g_inet_address_equal (g_inet_socket_address_get_address
+      (G_INET_SOCKET_ADDRESS (a)),
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
+}
+
+/* transport thread */
+static void
+on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
+    GSocketAddress * from, gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+  GError *err = NULL;
+  guint session;
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  if (self->state != ENC_EXCHANGING || self->initiator == NULL) {
+    GST_DEBUG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes: no exchange "
+        "running", len);
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  if (!same_host (from, self->peer)) {
+    gchar *who = gst_mikey_socket_address_to_string (from);
+
+    GST_DEBUG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes from %s: not "
+        "the peer", len, who);
+    g_free (who);
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+
+  session = self->session;
+  ok = mikey_initiator_handle_response (self->initiator, data, len,
+      g_get_real_time (), &err);
+  if (ok) {
+    stop_timer (self);
+    g_mutex_unlock (&self->lock);
+    on_keyed (self, session);
+    return;
+  }
+
+  if (err != NULL && err->domain == MIKEY_ERROR &&
+      mikey_initiator_get_state (self->initiator) != MIKEY_STATE_FAILED &&
+      (err->code == MIKEY_ERROR_INVALID || err->code == MIKEY_ERROR_TRUNCATED
+          || err->code == MIKEY_ERROR_STATE)) {
+    /* not an answer to this exchange: keep waiting */
+    GST_DEBUG_OBJECT (self, "ignoring a message from %s: %s",
+        self->peer_str, err->message);
+    g_clear_error (&err);
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+
+  {
+    gchar *text;
+
+    if (err != NULL && err->domain == MIKEY_ERROR &&
+        err->code == MIKEY_ERROR_PEER)
+      text = g_strdup_printf ("The MIKEY receiver at %s refused the key "
+          "exchange: %s", self->peer_str, err->message);
+    else if (err != NULL && err->domain == MIKEY_ERROR &&
+        err->code == MIKEY_ERROR_AUTH)
+      text = g_strdup_printf ("MIKEY verification failed: MAC mismatch "
+          "(wrong pre-shared key?) in the answer from %s", self->peer_str);
+    else
+      text = g_strdup_printf ("MIKEY answer from %s refused: %s",
+          self->peer_str, err ? err->message : "unknown error");
+    g_mutex_unlock (&self->lock);
+    post_failure (self, session, GST_RESOURCE_ERROR_FAILED, text,
+        g_strdup (err ? err->message : NULL));
+    g_clear_error (&err);
+  }
+}
+
+/* Builds the initiator (and its message) with the SSRC when known. Lock
+ * held. */
+static gboolean
+build_initiator (GstMikeyEnc * self, GError ** error)
+{
+  MikeyInitiatorConfig cfg;
+  MikeySrtpCs cs;
+
+  memset (&cfg, 0, sizeof (cfg));
+  cfg.mode = self->secrets.mode;
+  cfg.psk = self->secrets.psk;
+  cfg.psk_len = self->secrets.psk_len;
+  cfg.suite = self->secrets.suite;
+  /* in SDP mode nothing can carry a verification message back */
+  cfg.no_verify = !self->udp;
+  if (self->have_ssrc) {
+    cs.policy_no = 0;
+    cs.ssrc = self->ssrc;
+    cs.roc = 0;
+    cfg.cs = &cs;
+    cfg.n_cs = 1;
+  }
+
+  self->initiator = mikey_initiator_new (&cfg, error);
+  if (self->initiator == NULL)
+    return FALSE;
+  self->init_msg = mikey_initiator_start (self->initiator, g_get_real_time (),
+      error);
+  if (self->init_msg == NULL) {
+    g_clear_pointer (&self->initiator, mikey_initiator_free);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "built MIKEY initiation, CSB ID %08x, %s",
+      mikey_initiator_get_csb_id (self->initiator),
+      self->have_ssrc ? "with the stream's SSRC" : "empty crypto session map");
+  return TRUE;
+}
+
+/* Starts the exchange once the SSRC is known. Lock held; may release it
+ * (to publish keys). Returns FALSE after posting an error. */
+static gboolean
+maybe_start (GstMikeyEnc * self)
+{
+  GError *err = NULL;
+  guint session = self->session;
+
+  if (self->state != ENC_IDLE || !self->have_ssrc)
+    return TRUE;
+
+  if (self->initiator == NULL && !build_initiator (self, &err)) {
+    gchar *text = g_strdup_printf ("Could not build the MIKEY message: %s",
+        err->message);
+
+    g_clear_error (&err);
+    g_mutex_unlock (&self->lock);
+    post_failure (self, session, GST_RESOURCE_ERROR_SETTINGS, text, NULL);
+    g_mutex_lock (&self->lock);
+    return FALSE;
+  }
+
+  if (self->udp) {
+    gboolean answer = mikey_initiator_get_state (self->initiator) ==
+        MIKEY_STATE_WAIT_RESPONSE;
+
+    self->state = ENC_EXCHANGING;
+    self->start_us = g_get_monotonic_time ();
+    self->interval_ms = self->retransmit_ms;
+    self->n_sent = 0;
+    self->blind_left = answer ? 0 : 2;
+    gst_mikey_transport_invoke (self->transport, on_first_send, self, NULL);
+    if (!answer) {
+      /* MIKEY-NULL: nothing to wait for */
+      gchar *peer = g_strdup (self->peer_str);
+
+      g_mutex_unlock (&self->lock);
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("mode=null sends the SRTP key unprotected over UDP to %s: anyone "
+              "on the path can decrypt the stream; use mode=psk", peer),
+          (NULL));
+      g_free (peer);
+      on_keyed (self, session);
+      g_mutex_lock (&self->lock);
+    }
+  } else {
+    /* SDP mode: live as soon as built */
+    self->state = ENC_EXCHANGING;
+    g_mutex_unlock (&self->lock);
+    on_keyed (self, session);
+    g_mutex_lock (&self->lock);
+  }
+  return TRUE;
+}
+
+static gboolean
+learn_ssrc_from_buffer (GstMikeyEnc * self, GstBuffer * buf)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
+    return FALSE;
+  self->ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  self->have_ssrc = TRUE;
+  gst_rtp_buffer_unmap (&rtp);
+  GST_DEBUG_OBJECT (self, "SSRC %08x from the first packet", self->ssrc);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------
+ * Streaming
+ * ---------------------------------------------------------------------- */
+
+/* Lock held on entry, released on return. Configures srtpenc if needed
+ * and pushes the held items, then @last (buffer or event, may be NULL). */
+static GstFlowReturn
+release_held (GstMikeyEnc * self, GstMiniObject * last)
+{
+  GQueue items = G_QUEUE_INIT;
+  GArray *params = NULL;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint session = self->session;
+  GstMiniObject *obj;
+
+  if (self->need_configure && self->params != NULL)
+    params = g_array_ref (self->params);
+  gst_mikey_held_take (&self->held, &items);
+  g_mutex_unlock (&self->lock);
+
+  if (params != NULL) {
+    if (!configure_srtpencs (self, params))
+      GST_INFO_OBJECT (self, "no srtpenc downstream: the application wires "
+          "the keys (key-established signal / srtp-caps)");
+    g_array_unref (params);
+    g_mutex_lock (&self->lock);
+    if (session == self->session)
+      self->need_configure = FALSE;
+    g_mutex_unlock (&self->lock);
+  }
+
+  if (items.length > 0)
+    GST_DEBUG_OBJECT (self, "releasing %u held items", items.length);
+
+  if (last != NULL)
+    g_queue_push_tail (&items, last);
+
+  while ((obj = g_queue_pop_head (&items)) != NULL) {
+    if (GST_IS_BUFFER (obj)) {
+      ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
+      if (ret != GST_FLOW_OK) {
+        GST_DEBUG_OBJECT (self, "push returned %s, dropping %u held items",
+            gst_flow_get_name (ret), items.length);
+        break;
+      }
+    } else {
+      gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj));
+    }
+  }
+  gst_mikey_held_queue_clear (&items);
+  return ret;
+}
+
+static GstFlowReturn
+gst_mikey_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+
+  g_mutex_lock (&self->lock);
+  if (G_LIKELY (self->state == ENC_KEYED && !self->need_configure &&
+          gst_mikey_held_is_empty (&self->held))) {
+    g_mutex_unlock (&self->lock);
+    return gst_pad_push (self->srcpad, buf);
+  }
+
+  for (;;) {
+    if (self->flushing) {
+      g_mutex_unlock (&self->lock);
+      gst_buffer_unref (buf);
+      return GST_FLOW_FLUSHING;
+    }
+
+    switch (self->state) {
+      case ENC_KEYED:
+        return release_held (self, GST_MINI_OBJECT_CAST (buf));
+      case ENC_FAILED:
+        g_mutex_unlock (&self->lock);
+        gst_buffer_unref (buf);
+        return GST_FLOW_ERROR;
+      case ENC_IDLE:
+        if (!self->have_ssrc && !learn_ssrc_from_buffer (self, buf)) {
+          g_mutex_unlock (&self->lock);
+          gst_buffer_unref (buf);
+          GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+              ("mikeyenc needs RTP packets: place it between the RTP "
+                  "payloader and srtpenc"), ("invalid RTP packet"));
+          return GST_FLOW_ERROR;
+        }
+        if (!maybe_start (self)) {
+          g_mutex_unlock (&self->lock);
+          gst_buffer_unref (buf);
+          return GST_FLOW_ERROR;
+        }
+        break;
+      case ENC_EXCHANGING:
+        if (self->held.n_buffers < self->max_held) {
+          gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (buf));
+          g_mutex_unlock (&self->lock);
+          return GST_FLOW_OK;
+        }
+        GST_DEBUG_OBJECT (self, "%u packets held, waiting for the key",
+            self->held.n_buffers);
+        g_cond_wait (&self->cond, &self->lock);
+        break;
+    }
+  }
+}
+
+static gboolean
+gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      g_mutex_lock (&self->lock);
+      self->flushing = TRUE;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+      return gst_pad_push_event (self->srcpad, event);
+    case GST_EVENT_FLUSH_STOP:
+      g_mutex_lock (&self->lock);
+      self->flushing = FALSE;
+      gst_mikey_held_clear (&self->held);
+      g_mutex_unlock (&self->lock);
+      return gst_pad_push_event (self->srcpad, event);
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      const GstStructure *s;
+      guint ssrc;
+
+      gst_event_parse_caps (event, &caps);
+      s = gst_caps_get_structure (caps, 0);
+      g_mutex_lock (&self->lock);
+      if (!self->have_ssrc && gst_structure_get_uint (s, "ssrc", &ssrc)) {
+        self->ssrc = ssrc;
+        self->have_ssrc = TRUE;
+        GST_DEBUG_OBJECT (self, "SSRC %08x from caps", ssrc);
+      }
+      if (self->resolved && !self->flushing && !maybe_start (self)) {
+        g_mutex_unlock (&self->lock);
+        gst_event_unref (event);
+        return FALSE;
+      }
+      g_mutex_unlock (&self->lock);
+      break;
+    }
+    case GST_EVENT_EOS:
+      g_mutex_lock (&self->lock);
+      while (!self->flushing && !gst_mikey_held_is_empty (&self->held) &&
+          self->state == ENC_EXCHANGING)
+        g_cond_wait (&self->cond, &self->lock);
+      if (self->flushing || self->state == ENC_FAILED) {
+        gst_mikey_held_clear (&self->held);
+        g_mutex_unlock (&self->lock);
+        gst_event_unref (event);
+        return FALSE;
+      }
+      if (self->state == ENC_KEYED) {
+        return release_held (self, GST_MINI_OBJECT_CAST (event)) ==
+            GST_FLOW_OK;
+      }
+      g_mutex_unlock (&self->lock);
+      break;
+    default:
+      break;
+  }
+
+  if (GST_EVENT_IS_SERIALIZED (event)) {
+    g_mutex_lock (&self->lock);
+    if (!gst_mikey_held_is_empty (&self->held)) {
+      gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (event));
+      g_mutex_unlock (&self->lock);
+      return TRUE;
+    }
+    g_mutex_unlock (&self->lock);
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* ------------------------------------------------------------------------
+ * State changes
+ * ---------------------------------------------------------------------- */
+
+static gboolean
+start (GstMikeyEnc * self)
+{
+  GError *err = NULL;
+  gchar *host = NULL;
+  guint port;
+  GSocketAddress *peer;
+  GstMikeyTransport *transport;
+
+  g_mutex_lock (&self->lock);
+  if (!ensure_resolved (self, &err)) {
+    g_mutex_unlock (&self->lock);
+    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+        err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
+        GST_FUNCTION, __LINE__);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  if (self->udp) {
+    host = g_strdup (self->peer_address);
+    port = self->peer_port;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (host == NULL) {
+    GST_INFO_OBJECT (self, "no peer: SDP mode, keys given out by key-mgmt");
+    return TRUE;
+  }
+
+  peer = gst_mikey_resolve_address (host, port, &err);
+  if (peer == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Could not resolve peer-address \"%s\": %s", host, err->message),
+        (NULL));
+    g_clear_error (&err);
+    g_free (host);
+    return FALSE;
+  }
+  g_free (host);
+
+  transport = gst_mikey_transport_new ("mikeyenc", NULL, 0,
+      g_socket_address_get_family (peer), on_datagram, self, &err);
+  if (transport == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not open a UDP socket for MIKEY: %s", err->message), (NULL));
+    g_clear_error (&err);
+    g_object_unref (peer);
+    return FALSE;
+  }
+
+  g_mutex_lock (&self->lock);
+  self->peer = peer;
+  self->peer_str = gst_mikey_socket_address_to_string (peer);
+  self->transport = transport;
+  GST_INFO_OBJECT (self, "MIKEY exchange with %s from local port %u",
+      self->peer_str, gst_mikey_transport_get_port (transport));
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+stop (GstMikeyEnc * self)
+{
+  GstMikeyTransport *transport;
+
+  g_mutex_lock (&self->lock);
+  transport = self->transport;
+  self->transport = NULL;
+  g_mutex_unlock (&self->lock);
+
+  /* joins the network thread, which may be waiting for our lock */
+  gst_mikey_transport_free (transport);
+
+  g_mutex_lock (&self->lock);
+  reset_exchange (self);
+  g_clear_object (&self->peer);
+  g_clear_pointer (&self->peer_str, g_free);
+  unresolve (self);
+  gst_mikey_wipe_buffers (self->key_buffers);
+  g_mutex_unlock (&self->lock);
+}
+
+static GstStateChangeReturn
+gst_mikey_enc_change_state (GstElement * element, GstStateChange transition)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!start (self)) {
+        stop (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      g_mutex_lock (&self->lock);
+      self->flushing = FALSE;
+      g_mutex_unlock (&self->lock);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      g_mutex_lock (&self->lock);
+      self->flushing = TRUE;
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      g_mutex_lock (&self->lock);
+      gst_mikey_held_clear (&self->held);
+      if (self->udp || self->state != ENC_KEYED) {
+        /* a new exchange (new keys) on the next start */
+        reset_exchange (self);
+      } else {
+        /* SDP mode: the published key-mgmt stays valid until NULL; srtpenc
+         * forgot its session and gets the keys again */
+        self->need_configure = TRUE;
+      }
+      /* srtpenc (downstream) is in READY already: its session is gone */
+      gst_mikey_wipe_buffers (self->key_buffers);
+      g_mutex_unlock (&self->lock);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      stop (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Properties
+ * ---------------------------------------------------------------------- */
+
+static gchar *
+get_key_mgmt (GstMikeyEnc * self)
+{
+  GError *err = NULL;
+  gchar *ret = NULL;
+  gboolean publish = FALSE;
+  guint session;
+
+  g_mutex_lock (&self->lock);
+  if (self->init_msg == NULL && ensure_resolved (self, &err) && !self->udp &&
+      self->state == ENC_IDLE) {
+    if (build_initiator (self, &err)) {
+      self->state = ENC_EXCHANGING;
+      publish = TRUE;
+    }
+  }
+  if (err != NULL) {
+    GST_WARNING_OBJECT (self, "no key-mgmt: %s", err->message);
+    g_clear_error (&err);
+  }
+  if (self->init_msg != NULL) {
+    gsize len;
+    const guint8 *data = g_bytes_get_data (self->init_msg, &len);
+
+    ret = mikey_key_mgmt_encode (data, len);
+  }
+  session = self->session;
+  g_mutex_unlock (&self->lock);
+
+  if (publish)
+    on_keyed (self, session);
+  return ret;
+}
+
+static void
+gst_mikey_enc_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (object);
+
+  g_mutex_lock (&self->lock);
+  if (gst_mikey_settings_set_property (&self->settings, PROP_SHARED_FIRST,
+          prop_id, value)) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+
+  switch (prop_id) {
+    case PROP_PEER_ADDRESS:
+      g_free (self->peer_address);
+      self->peer_address = g_value_dup_string (value);
+      break;
+    case PROP_PEER_PORT:
+      self->peer_port = g_value_get_uint (value);
+      break;
+    case PROP_TIMEOUT:
+      self->timeout_ms = g_value_get_uint (value);
+      break;
+    case PROP_RETRANSMIT_INTERVAL:
+      self->retransmit_ms = g_value_get_uint (value);
+      break;
+    case PROP_MAX_HELD_BUFFERS:
+      self->max_held = g_value_get_uint (value);
+      g_cond_broadcast (&self->cond);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (object);
+
+  if (prop_id == PROP_KEY_MGMT) {
+    g_value_take_string (value, get_key_mgmt (self));
+    return;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (gst_mikey_settings_get_property (&self->settings, PROP_SHARED_FIRST,
+          prop_id, value)) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+
+  switch (prop_id) {
+    case PROP_PEER_ADDRESS:
+      g_value_set_string (value, self->peer_address);
+      break;
+    case PROP_PEER_PORT:
+      g_value_set_uint (value, self->peer_port);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout_ms);
+      break;
+    case PROP_RETRANSMIT_INTERVAL:
+      g_value_set_uint (value, self->retransmit_ms);
+      break;
+    case PROP_MAX_HELD_BUFFERS:
+      g_value_set_uint (value, self->max_held);
+      break;
+    case PROP_SRTP_CAPS:
+      g_value_set_boxed (value, self->srtp_caps);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+gst_mikey_enc_finalize (GObject * object)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (object);
+
+  stop (self);
+  gst_mikey_held_clear (&self->held);
+  gst_mikey_wipe_buffers (self->key_buffers);
+  g_ptr_array_unref (self->key_buffers);
+  gst_mikey_settings_clear (&self->settings);
+  g_free (self->peer_address);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}

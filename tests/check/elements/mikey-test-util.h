@@ -1,0 +1,74 @@
+/* Helpers for the mikeyenc / mikeydec element tests: loopback ports,
+ * sender and receiver pipelines, bus waiting, MIKEY messages. */
+#pragma once
+
+#include <gst/gst.h>
+#include <gio/gio.h>
+#include "mikey-exchange.h"
+
+G_BEGIN_DECLS
+
+#define TEST_PSK "00112233445566778899aabbccddeeff"
+#define TEST_WRONG_PSK "ff112233445566778899aabbccddee00"
+#define TEST_SRTP_CAPS "application/x-srtp,media=(string)audio," \
+  "clock-rate=(int)8000,encoding-name=(string)L16,channels=(int)1," \
+  "payload=(int)96"
+
+/* A UDP port on 127.0.0.1 that was free a moment ago */
+guint mikey_test_free_port (void);
+
+typedef struct
+{
+  GstElement *pipeline;
+  GMutex lock;
+  GByteArray *bytes;            /* what reached the capture point */
+  guint n_buffers;
+} MikeyTestCapture;
+
+/* Receiver: udpsrc port=@rtp_port ! mikeydec @dec_props ! srtpdec !
+ * rtpL16depay ! appsink (collects). */
+MikeyTestCapture *mikey_test_receiver_new (guint rtp_port,
+    const gchar * dec_props);
+/* Sender: audiotestsrc (white noise, live, 20 ms buffers) num-buffers=@n !
+ * S16BE 8 kHz mono ! identity (collects) ! rtpL16pay @pay_props !
+ * @middle ! udpsink 127.0.0.1:@rtp_port. @middle is e.g.
+ * "mikeyenc ... ! srtpenc" */
+MikeyTestCapture *mikey_test_sender_new (guint rtp_port, guint n,
+    const gchar * pay_props, const gchar * middle);
+void mikey_test_capture_free (MikeyTestCapture * c);
+void mikey_test_capture_reset (MikeyTestCapture * c);
+gsize mikey_test_capture_size (MikeyTestCapture * c);
+
+/* Waits for EOS or an error on @pipeline's bus; returns the message (EOS,
+ * ERROR) or NULL on timeout. */
+GstMessage *mikey_test_wait_eos_or_error (GstElement * pipeline,
+    guint timeout_ms);
+/* Waits until @c holds @size bytes; fails fast on an error message on the
+ * bus of @c or @other (may be NULL). TRUE when reached. */
+gboolean mikey_test_wait_bytes (MikeyTestCapture * c, gsize size,
+    GstElement * other, guint timeout_ms);
+/* First element message named @name (or an ERROR when @name is NULL) on
+ * @pipeline's bus within @timeout_ms; other messages are dropped. */
+GstMessage *mikey_test_wait_message (GstElement * pipeline,
+    const gchar * name, guint timeout_ms);
+/* The text of an error/warning message (g_free) */
+gchar *mikey_test_message_text (GstMessage * msg);
+
+/* Asserts that @s holds no key material: no buffer values, no field
+ * named like a key. */
+void mikey_test_assert_no_keys (const GstStructure * s);
+
+/* A MIKEY initiation message from the core, for crafted datagrams */
+GBytes *mikey_test_make_init (MikeyMode mode, const gchar * psk_hex,
+    gboolean have_ssrc, guint32 ssrc, const guint8 * tek, gsize tek_len,
+    const guint8 * mki, gsize mki_len, gboolean no_verify, gint64 now_us,
+    MikeyInitiator ** out_init);
+
+/* Sends @data from a new socket bound to 127.0.0.1 to 127.0.0.1:@port and
+ * waits up to @timeout_ms for an answer; returns it (or NULL). @sock may be
+ * given to reuse a socket (same source port). */
+GBytes *mikey_test_udp_exchange (GSocket * sock, guint port,
+    GBytes * data, guint timeout_ms);
+GSocket *mikey_test_udp_socket (void);
+
+G_END_DECLS

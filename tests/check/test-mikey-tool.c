@@ -1,0 +1,1207 @@
+/* mikey-tool, driven as a user drives it: a separate process, arguments,
+ * standard input, exit codes and what it prints.
+ *
+ * MIKEY_TOOL (set by the meson test environment) is the tool's path;
+ * MIKEY_TEST_DATA the folder of sample messages. When tshark and text2pcap
+ * are installed, Wireshark's MIKEY dissector reads what the tool makes.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+
+/* ------------------------------------------------------------------------
+ * Running the tool
+ * ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean signaled;            /* killed by a signal: a crash */
+  gint exit_code;
+  gchar *out;
+  gchar *err;
+} Run;
+
+static gchar *tmp_dir;
+static guint tmp_counter;
+
+static void
+setup (void)
+{
+  GError *err = NULL;
+
+  tmp_dir = g_dir_make_tmp ("test-mikey-tool-XXXXXX", &err);
+  fail_unless (tmp_dir != NULL, "%s", err ? err->message : "");
+}
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    gchar *p = g_build_filename (path, name, NULL);
+
+    g_unlink (p);
+    g_free (p);
+  }
+  g_dir_close (dir);
+  g_rmdir (path);
+}
+
+static void
+teardown (void)
+{
+  remove_tree (tmp_dir);
+  g_clear_pointer (&tmp_dir, g_free);
+}
+
+static gchar *
+tmp_path (const gchar * suffix)
+{
+  gchar *name = g_strdup_printf ("f%u%s", ++tmp_counter, suffix);
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+
+  g_free (name);
+  return path;
+}
+
+static gchar *
+write_tmp (const gchar * suffix, const gchar * data, gssize len)
+{
+  gchar *path = tmp_path (suffix);
+  GError *err = NULL;
+
+  fail_unless (g_file_set_contents (path, data, len, &err), "%s",
+      err ? err->message : "");
+  return path;
+}
+
+/* Runs in the child just before exec: standard input from the file */
+static void
+child_stdin_from (gpointer user_data)
+{
+  int fd = open ((const gchar *) user_data, O_RDONLY);
+
+  if (fd >= 0) {
+    dup2 (fd, STDIN_FILENO);
+    close (fd);
+  }
+}
+
+/* Runs @argv with @input (may be NULL: /dev/null) on standard input. */
+static Run *
+run_argv (const gchar * input, gssize input_len, gchar ** argv)
+{
+  Run *r = g_new0 (Run, 1);
+  gchar *in_path = NULL;
+  GError *err = NULL;
+  gint status;
+
+  if (input != NULL)
+    in_path = write_tmp (".in", input, input_len);
+  fail_unless (g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH,
+          in_path ? child_stdin_from : NULL, in_path, &r->out, &r->err,
+          &status, &err), "cannot run %s: %s", argv[0],
+      err ? err->message : "");
+  if (WIFSIGNALED (status)) {
+    r->signaled = TRUE;
+    r->exit_code = -WTERMSIG (status);
+  } else {
+    r->exit_code = WEXITSTATUS (status);
+  }
+  if (in_path != NULL) {
+    g_unlink (in_path);
+    g_free (in_path);
+  }
+  /* a sanitizer build reports into stderr and exits non-zero: never let
+   * that pass as one of the tool's own exit codes */
+  fail_if (strstr (r->err, "Sanitizer") != NULL ||
+      strstr (r->err, "runtime error:") != NULL, "sanitizer report: %s",
+      r->err);
+  return r;
+}
+
+static const gchar *
+tool_path (void)
+{
+  const gchar *tool = g_getenv ("MIKEY_TOOL");
+
+  fail_unless (tool != NULL, "MIKEY_TOOL is not set (run through meson test)");
+  return tool;
+}
+
+/* run_tool (stdin_or_NULL, "decode", "--format", "caps", NULL) */
+static Run *
+run_tool (const gchar * input, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+  Run *r;
+
+  g_ptr_array_add (argv, (gpointer) tool_path ());
+  va_start (ap, input);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  r = run_argv (input, -1, (gchar **) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+  return r;
+}
+
+static void
+run_free (Run * r)
+{
+  g_free (r->out);
+  g_free (r->err);
+  g_free (r);
+}
+
+static void
+assert_ok (const Run * r)
+{
+  fail_if (r->signaled, "tool crashed (signal %d)", -r->exit_code);
+  fail_unless_equals_int (r->exit_code, 0);
+  fail_unless_equals_string (r->err, "");
+}
+
+/* Failed cleanly: the exit code, and exactly one line on stderr saying
+ * "mikey-tool: <what>". */
+static void
+assert_error (const Run * r, gint code, const gchar * expect)
+{
+  const gchar *nl;
+
+  fail_if (r->signaled, "tool crashed (signal %d); stderr: %s",
+      -r->exit_code, r->err);
+  fail_unless (r->exit_code == code, "exit %d, expected %d; stderr: %s",
+      r->exit_code, code, r->err);
+  fail_unless (g_str_has_prefix (r->err, "mikey-tool: "), "stderr: '%s'",
+      r->err);
+  nl = strchr (r->err, '\n');
+  fail_unless (nl != NULL && nl[1] == '\0', "not one line: '%s'", r->err);
+  if (expect != NULL)
+    fail_unless (strstr (r->err, expect) != NULL, "'%s' not in '%s'",
+        expect, r->err);
+}
+
+/* The first line of stdout, without its newline */
+static gchar *
+first_line (const gchar * s)
+{
+  const gchar *nl = strchr (s, '\n');
+
+  return nl ? g_strndup (s, nl - s) : g_strdup (s);
+}
+
+static guint
+count_lines (const gchar * s)
+{
+  guint n = 0;
+
+  for (; *s != '\0'; s++) {
+    if (*s == '\n')
+      n++;
+  }
+  return n;
+}
+
+/* Creates a message; returns its base64 (one line, no newline). */
+static gchar *
+create_v (gchar ** args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  gchar *b64;
+  Run *r;
+  guint i;
+
+  g_ptr_array_add (argv, (gpointer) tool_path ());
+  g_ptr_array_add (argv, (gpointer) "create");
+  for (i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, args[i]);
+  g_ptr_array_add (argv, NULL);
+  r = run_argv (NULL, -1, (gchar **) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+
+  assert_ok (r);
+  fail_unless_equals_int (count_lines (r->out), 1);
+  b64 = first_line (r->out);
+  run_free (r);
+  return b64;
+}
+
+static gchar *
+create (const gchar * first, ...)
+{
+  GPtrArray *args = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+  gchar *b64;
+
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const gchar *))
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+  b64 = create_v ((gchar **) args->pdata);
+  g_ptr_array_free (args, TRUE);
+  return b64;
+}
+
+static gchar *
+read_sample (const gchar * name)
+{
+  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
+  gchar *path, *text;
+  GError *err = NULL;
+
+  fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set");
+  path = g_build_filename (dir, name, NULL);
+  fail_unless (g_file_get_contents (path, &text, NULL, &err), "%s",
+      err ? err->message : "");
+  g_free (path);
+  return g_strstrip (text);
+}
+
+/* Checks that @json is valid JSON and returns what the Python expression
+ * @expr (over the parsed document "d") prints, e.g. "d['srtp'][0]['mki']".
+ * NULL (after a note) when python3 is not available. */
+static gchar *
+json_query (const gchar * json, const gchar * expr)
+{
+  gchar *python = g_find_program_in_path ("python3");
+  gchar *code, *out;
+  gchar *argv[4];
+  Run *r;
+
+  if (python == NULL) {
+    g_print ("note: python3 not found, JSON not validated\n");
+    return NULL;
+  }
+  code = g_strdup_printf ("import json, sys\n"
+      "d = json.load(sys.stdin)\nprint(%s)\n", expr);
+  argv[0] = python;
+  argv[1] = (gchar *) "-c";
+  argv[2] = code;
+  argv[3] = NULL;
+  r = run_argv (json, -1, argv);
+  fail_unless (!r->signaled && r->exit_code == 0,
+      "invalid JSON or query '%s': %s\n%s", expr, r->err, json);
+  out = first_line (r->out);
+  run_free (r);
+  g_free (code);
+  g_free (python);
+  return out;
+}
+
+/* ------------------------------------------------------------------------
+ * Help and usage
+ * ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_help)
+{
+  Run *r;
+
+  r = run_tool (NULL, "--help", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "MIKEY") != NULL);
+  fail_unless (strstr (r->out, "decode") != NULL);
+  fail_unless (strstr (r->out, "create") != NULL);
+  fail_unless (strstr (r->out, "Exit status") != NULL);
+  run_free (r);
+
+  r = run_tool (NULL, "decode", "--help", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "a=key-mgmt") != NULL);
+  fail_unless (strstr (r->out, "--psk") != NULL);
+  fail_unless (strstr (r->out, "--format") != NULL);
+  fail_unless (strstr (r->out, "Exit status") != NULL);
+  run_free (r);
+
+  r = run_tool (NULL, "create", "--help", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "--tek") != NULL);
+  fail_unless (strstr (r->out, "AEAD_AES_256_GCM") != NULL);
+  fail_unless (strstr (r->out, "Exit status") != NULL);
+  run_free (r);
+
+  r = run_tool (NULL, "help", "create", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "--tgk") != NULL);
+  run_free (r);
+
+  r = run_tool (NULL, "--version", NULL);
+  assert_ok (r);
+  fail_unless (g_str_has_prefix (r->out, "mikey-tool "));
+  run_free (r);
+
+  /* no command: usage on stderr, exit 1 */
+  r = run_tool (NULL, NULL);
+  fail_unless_equals_int (r->exit_code, 1);
+  fail_unless (strstr (r->err, "Usage") != NULL);
+  run_free (r);
+
+  r = run_tool (NULL, "frobnicate", NULL);
+  assert_error (r, 1, "unknown command 'frobnicate'");
+  run_free (r);
+
+  r = run_tool (NULL, "decode", "--bogus", NULL);
+  assert_error (r, 1, "--bogus");
+  run_free (r);
+
+  r = run_tool (NULL, "decode", "--format", "xml", "AQAA", NULL);
+  assert_error (r, 1, "--format");
+  run_free (r);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * create -> decode
+ * ---------------------------------------------------------------------- */
+
+#define TEK30 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d"
+#define PSK "00112233445566778899aabbccddeeff"
+#define WRONG_PSK "00112233445566778899aabbccddeefe"
+
+GST_START_TEST (test_null_round_trip)
+{
+  gchar *msg, *s;
+  Run *r;
+
+  msg = create ("--mode", "null", "--tek", TEK30, "--ssrc", "0x12345678",
+      "--roc", "3", "--mki", "0A0b", "--csb-id", "77", NULL);
+
+  r = run_tool (NULL, "decode", "--format", "caps", msg, NULL);
+  assert_ok (r);
+  fail_unless_equals_int (count_lines (r->out), 1);
+  fail_unless (g_str_has_prefix (r->out, "application/x-srtp, "));
+  fail_unless (strstr (r->out, "ssrc=(uint)305419896") != NULL, "%s", r->out);
+  fail_unless (strstr (r->out, "roc=(uint)3") != NULL);
+  fail_unless (strstr (r->out, "srtp-key=(buffer)" TEK30) != NULL);
+  fail_unless (strstr (r->out, "mki=(buffer)0a0b") != NULL);
+  fail_unless (strstr (r->out, "srtp-cipher=(string)aes-128-icm") != NULL);
+  fail_unless (strstr (r->out, "srtp-auth=(string)hmac-sha1-80") != NULL);
+  fail_unless (strstr (r->out, "srtcp-cipher=(string)aes-128-icm") != NULL);
+  fail_unless (strstr (r->out, "srtcp-auth=(string)hmac-sha1-80") != NULL);
+  run_free (r);
+
+  /* default format is json */
+  r = run_tool (NULL, "decode", msg, NULL);
+  assert_ok (r);
+  s = json_query (r->out, "d['srtp'][0]['srtp_key'], d['srtp'][0]['mki'], "
+      "d['header']['csb_id'], d['header']['cs_map'][0]['roc'], "
+      "[p['type']['name'] for p in d['payloads']]");
+  if (s != NULL)
+    fail_unless_equals_string (s, TEK30 " 0a0b 77 3 ['T', 'RAND', 'SP', "
+        "'KEMAC']");
+  g_free (s);
+  run_free (r);
+
+  r = run_tool (NULL, "decode", "--format", "json", msg, NULL);
+  assert_ok (r);
+  s = json_query (r->out, "[p for p in d['payloads'] if p['type']['value'] "
+      "== 1][0]['key_data'][0]['spi']");
+  if (s != NULL)
+    fail_unless_equals_string (s, "0a0b");
+  g_free (s);
+  run_free (r);
+
+  /* --psk on a message that is not protected: nothing was verified */
+  r = run_tool (NULL, "decode", "--psk", PSK, "--format", "caps", msg, NULL);
+  assert_error (r, 3, "not protected");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_psk_round_trip)
+{
+  gchar *msg, *s;
+  Run *r;
+
+  msg = create ("--mode", "psk", "--psk", PSK, "--tgk",
+      "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", "--ssrc", "1", "--ssrc", "2", NULL);
+
+  /* right key: verified, one caps line per crypto session, distinct keys
+   * derived from the TGK */
+  r = run_tool (NULL, "decode", "--psk", PSK, "--format", "caps", msg, NULL);
+  assert_ok (r);
+  fail_unless_equals_int (count_lines (r->out), 2);
+  fail_unless (strstr (r->out, "ssrc=(uint)1,") != NULL, "%s", r->out);
+  fail_unless (strstr (r->out, "ssrc=(uint)2,") != NULL);
+  run_free (r);
+
+  r = run_tool (NULL, "decode", "--psk", PSK, msg, NULL);
+  assert_ok (r);
+  s = json_query (r->out, "len(d['srtp']), d['srtp'][0]['srtp_key'] != "
+      "d['srtp'][1]['srtp_key'], [p['status'] for p in d['payloads'] "
+      "if p['type']['name'] == 'KEMAC'][0].startswith('decrypted')");
+  if (s != NULL)
+    fail_unless_equals_string (s, "2 True True");
+  g_free (s);
+  run_free (r);
+
+  /* no key */
+  r = run_tool (NULL, "decode", "--format", "caps", msg, NULL);
+  assert_error (r, 3, "pass --psk");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+
+  /* no key, JSON: the structure is still shown, the exit says why not */
+  r = run_tool (NULL, "decode", msg, NULL);
+  assert_error (r, 3, "pass --psk");
+  s = json_query (r->out, "d['srtp'], d['header']['v']");
+  if (s != NULL)
+    fail_unless_equals_string (s, "None True");
+  g_free (s);
+  run_free (r);
+
+  /* wrong key */
+  r = run_tool (NULL, "decode", "--psk", WRONG_PSK, "--format", "caps", msg,
+      NULL);
+  assert_error (r, 3, "MAC mismatch");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+
+  r = run_tool (NULL, "decode", "--psk", WRONG_PSK, msg, NULL);
+  assert_error (r, 3, "MAC mismatch");
+  run_free (r);
+
+  g_free (msg);
+
+  /* a TEK sent with PSK protection comes back as is */
+  msg = create ("--mode", "psk", "--psk", PSK, "--tek", TEK30, "--ssrc",
+      "0xffffffff", "--mki", "01020304", NULL);
+  r = run_tool (NULL, "decode", "--psk", PSK, "--format", "caps", msg, NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "srtp-key=(buffer)" TEK30) != NULL);
+  fail_unless (strstr (r->out, "ssrc=(uint)4294967295") != NULL);
+  fail_unless (strstr (r->out, "mki=(buffer)01020304") != NULL);
+  run_free (r);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  const gchar *name;
+  guint tek_len;
+  const gchar *cipher;
+  const gchar *auth;
+} SuiteCase;
+
+static const SuiteCase suites[] = {
+  {"AES_CM_128_HMAC_SHA1_80", 30, "aes-128-icm", "hmac-sha1-80"},
+  {"AES_CM_128_HMAC_SHA1_32", 30, "aes-128-icm", "hmac-sha1-32"},
+  {"AES_256_CM_HMAC_SHA1_80", 46, "aes-256-icm", "hmac-sha1-80"},
+  {"AEAD_AES_128_GCM", 28, "aes-128-gcm", "null"},
+  {"AEAD_AES_256_GCM", 44, "aes-256-gcm", "null"},
+};
+
+static gchar *
+hex_key (guint len, guint8 seed)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < len; i++)
+    g_string_append_printf (s, "%02x", (guint8) (seed + 3 * i));
+  return g_string_free (s, FALSE);
+}
+
+GST_START_TEST (test_every_suite)
+{
+  const SuiteCase *c = &suites[__i__];
+  gchar *tek = hex_key (c->tek_len, 0x21);
+  gchar *short_tek = hex_key (c->tek_len - 1, 0x21);
+  gchar *expect_key = g_strconcat ("srtp-key=(buffer)", tek, NULL);
+  gchar *expect_cipher = g_strconcat ("srtp-cipher=(string)", c->cipher, NULL);
+  gchar *expect_auth = g_strconcat ("srtp-auth=(string)", c->auth, NULL);
+  const gchar *modes[] = { "null", "psk" };
+  guint m;
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    gboolean psk = g_str_equal (modes[m], "psk");
+    gchar *msg, *s;
+    Run *r;
+
+    /* suite names are case-insensitive */
+    msg = psk ?
+        create ("--mode", "psk", "--psk", PSK, "--suite", c->name, "--tek",
+        tek, "--ssrc", "42", NULL) :
+        create ("--mode", "null", "--suite", c->name, "--tek", tek, "--ssrc",
+        "42", NULL);
+
+    r = psk ? run_tool (NULL, "decode", "--psk", PSK, "--format", "caps", msg,
+        NULL) : run_tool (NULL, "decode", "--format", "caps", msg, NULL);
+    assert_ok (r);
+    fail_unless (strstr (r->out, expect_key) != NULL, "%s: %s", c->name,
+        r->out);
+    fail_unless (strstr (r->out, expect_cipher) != NULL, "%s: %s", c->name,
+        r->out);
+    fail_unless (strstr (r->out, expect_auth) != NULL, "%s: %s", c->name,
+        r->out);
+    run_free (r);
+
+    r = psk ? run_tool (NULL, "decode", "--psk", PSK, msg, NULL) :
+        run_tool (NULL, "decode", msg, NULL);
+    assert_ok (r);
+    s = json_query (r->out, "d['srtp'][0]['suite'], [p['suite'] for p in "
+        "d['payloads'] if p['type']['name'] == 'SP'][0]");
+    if (s != NULL) {
+      gchar *expect = g_strdup_printf ("%s %s", c->name, c->name);
+
+      fail_unless_equals_string (s, expect);
+      g_free (expect);
+    }
+    g_free (s);
+    run_free (r);
+    g_free (msg);
+  }
+
+  /* a TEK one byte short for this suite */
+  {
+    Run *r = run_tool (NULL, "create", "--mode", "null", "--suite", c->name,
+        "--tek", short_tek, NULL);
+    gchar *expect = g_strdup_printf ("needs %u bytes", c->tek_len);
+
+    assert_error (r, 1, expect);
+    fail_unless_equals_string (r->out, "");
+    g_free (expect);
+    run_free (r);
+  }
+
+  g_free (expect_auth);
+  g_free (expect_cipher);
+  g_free (expect_key);
+  g_free (short_tek);
+  g_free (tek);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * create: argument checking
+ * ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_create_errors)
+{
+  static const struct
+  {
+    const gchar *args[12];
+    const gchar *expect;
+  } cases[] = {
+    {{"--tek", TEK30}, "--mode is required"},
+    {{"--mode", "dh", "--tek", TEK30}, "--mode: unknown mode 'dh'"},
+    {{"--mode", "null"}, "no key given"},
+    {{"--mode", "null", "--tek", TEK30, "--tgk", TEK30}, "both given"},
+    {{"--mode", "psk", "--tek", TEK30}, "--psk"},
+    {{"--mode", "null", "--psk", PSK, "--tek", TEK30}, "--psk is not used"},
+    {{"--mode", "null", "--tek", "zz"}, "--tek: not hex"},
+    {{"--mode", "null", "--tek", "abc"}, "odd number of hex digits"},
+    {{"--mode", "null", "--tek", ""}, "empty"},
+    {{"--mode", "null", "--tek", "00112233"}, "needs 30 bytes"},
+    {{"--mode", "psk", "--psk", "xyz", "--tek", TEK30}, "--psk: not hex"},
+    {{"--mode", "null", "--tek", TEK30, "--mki", "0g"}, "--mki: not hex"},
+    {{"--mode", "null", "--tek", TEK30, "--suite", "AES_CM_64"},
+        "unknown suite 'AES_CM_64'"},
+    {{"--mode", "null", "--tek", TEK30, "--roc", "1"}, "--roc needs"},
+    {{"--mode", "null", "--tek", TEK30, "--ssrc", "abc"}, "--ssrc: 'abc'"},
+    {{"--mode", "null", "--tek", TEK30, "--ssrc", "4294967296"}, "--ssrc"},
+    {{"--mode", "null", "--tek", TEK30, "--ssrc", "-1"}, "--ssrc"},
+    {{"--mode", "null", "--tek", TEK30, "--csb-id", "0x1g"}, "--csb-id"},
+    {{"--mode", "null", "--tek", TEK30, "extra"}, "unexpected 'extra'"},
+    {{"--mode", "null", "--tek", TEK30, "--frob"}, "--frob"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const gchar *argv[16] = { tool_path (), "create" };
+    guint j;
+    Run *r;
+
+    for (j = 0; cases[i].args[j] != NULL; j++)
+      argv[2 + j] = cases[i].args[j];
+    r = run_argv (NULL, -1, (gchar **) argv);
+    GST_INFO ("case %u: %s", i, r->err);
+    assert_error (r, 1, cases[i].expect);
+    fail_unless_equals_string (r->out, "");
+    run_free (r);
+  }
+}
+
+GST_END_TEST;
+
+/* Hex may be upper case, with colons or spaces between bytes (pasted from
+ * Wireshark or openssl) */
+GST_START_TEST (test_create_hex_forms)
+{
+  gchar *msg;
+  Run *r;
+
+  msg = create ("--mode", "null", "--tek",
+      "00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F 10 11 12 13 14 15 16 "
+      "17 18 19 1A 1B 1C 1D", "--mki", "0xAB", NULL);
+  r = run_tool (NULL, "decode", "--format", "caps", msg, NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "srtp-key=(buffer)" TEK30) != NULL);
+  fail_unless (strstr (r->out, "mki=(buffer)ab") != NULL);
+  /* no --ssrc: no crypto session map, so no ssrc field */
+  fail_unless (strstr (r->out, "ssrc=") == NULL);
+  run_free (r);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * decode: input forms
+ * ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_decode_input_forms)
+{
+  gchar *b64 = create ("--mode", "null", "--tek", TEK30, "--ssrc", "9", NULL);
+  gchar *prefixed = g_strconcat ("mikey ", b64, NULL);
+  gchar *sdp = g_strconcat ("a=key-mgmt:mikey ", b64, "\r\n", NULL);
+  gchar *rtsp = g_strconcat ("KeyMgmt: prot=mikey; uri=\"rtsp://cam/s1\"; "
+      "data=\"", b64, "\"", NULL);
+  gchar *wrapped;
+  GString *w = g_string_new ("mikey\n");
+  gsize i;
+  Run *r;
+
+  for (i = 0; b64[i] != '\0'; i++) {
+    g_string_append_c (w, b64[i]);
+    if (i % 20 == 19)
+      g_string_append_c (w, '\n');
+  }
+  g_string_append_c (w, '\n');
+  wrapped = g_string_free (w, FALSE);
+
+#define CHECK_KEY(run) G_STMT_START { \
+    Run *r_ = (run); \
+    assert_ok (r_); \
+    fail_unless (strstr (r_->out, "srtp-key=(buffer)" TEK30) != NULL, \
+        "%s", r_->out); \
+    run_free (r_); \
+  } G_STMT_END
+
+  /* arguments */
+  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", b64, NULL));
+  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", prefixed, NULL));
+  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", sdp, NULL));
+  /* unquoted on a shell command line: split into words */
+  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", "mikey", b64,
+          NULL));
+  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", rtsp, NULL));
+
+  /* standard input, without argument and with "-" */
+  CHECK_KEY (run_tool (b64, "decode", "--format", "caps", NULL));
+  CHECK_KEY (run_tool (prefixed, "decode", "--format", "caps", "-", NULL));
+  CHECK_KEY (run_tool (sdp, "decode", "--format", "caps", NULL));
+  CHECK_KEY (run_tool (wrapped, "decode", "--format", "caps", NULL));
+
+#undef CHECK_KEY
+
+  /* empty input */
+  r = run_tool ("", "decode", NULL);
+  assert_error (r, 1, "no message given");
+  run_free (r);
+  r = run_tool (NULL, "decode", NULL);
+  assert_error (r, 1, "no message given");
+  run_free (r);
+  r = run_tool (NULL, "decode", "mikey", NULL);
+  assert_error (r, 1, "no message given");
+  run_free (r);
+
+  g_free (wrapped);
+  g_free (rtsp);
+  g_free (sdp);
+  g_free (prefixed);
+  g_free (b64);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * decode: messages from other implementations
+ * ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_decode_device_sample)
+{
+  gchar *msg = read_sample ("device-null-mki.b64");
+  gchar *s;
+  Run *r;
+
+  r = run_tool (msg, "decode", "--format", "caps", NULL);
+  assert_ok (r);
+  fail_unless_equals_int (count_lines (r->out), 1);
+  fail_unless (strstr (r->out, "ssrc=(uint)1294752287") != NULL, "%s",
+      r->out);
+  fail_unless (strstr (r->out, "roc=(uint)0") != NULL);
+  fail_unless (strstr (r->out, "srtp-key=(buffer)"
+          "e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6")
+      != NULL);
+  fail_unless (strstr (r->out, "mki=(buffer)00000001") != NULL);
+  fail_unless (strstr (r->out, "srtp-cipher=(string)aes-128-icm") != NULL);
+  fail_unless (strstr (r->out, "srtp-auth=(string)hmac-sha1-80") != NULL);
+  run_free (r);
+
+  r = run_tool (msg, "decode", NULL);
+  assert_ok (r);
+  s = json_query (r->out, "d['length'], d['header']['csb_id_hex'], "
+      "d['payloads'][0]['time'], d['srtp'][0]['mki']");
+  if (s != NULL)
+    fail_unless_equals_string (s, "123 0x1a2b3c4d "
+        "2024-04-01T23:32:48.489999Z 00000001");
+  g_free (s);
+  run_free (r);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_decode_gstreamer_samples)
+{
+  static const gchar key[] =
+      "3d4e710922b58a6c10f3ee41589d07c26613ab942f805ed1397ac4085be6";
+  gchar *msg;
+  Run *r;
+
+  /* gst-rtsp-server: new_from_caps plus one crypto session */
+  msg = read_sample ("gstreamer-rtsp-server.b64");
+  r = run_tool (msg, "decode", "--format", "caps", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, key) != NULL);
+  fail_unless (strstr (r->out, "ssrc=(uint)1592594996") != NULL);
+  fail_unless (strstr (r->out, "mki=") == NULL);
+  run_free (r);
+  g_free (msg);
+
+  /* rtspsrc: new_from_caps alone, no crypto session in the map */
+  msg = read_sample ("gstreamer-no-cs.b64");
+  r = run_tool (msg, "decode", "--format", "caps", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, key) != NULL);
+  fail_unless (strstr (r->out, "ssrc=") == NULL);
+  run_free (r);
+  r = run_tool (msg, "decode", NULL);
+  assert_ok (r);
+  g_free (json_query (r->out, "d['header']['cs_count']"));
+  run_free (r);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+/* A message carrying wire text that needs JSON escaping: an ID payload
+ * with quotes, a backslash, control characters, and one that is not
+ * UTF-8. */
+GST_START_TEST (test_json_escaping)
+{
+  static const guint8 id_text[] = "sip:\"a\\b\"\n\t\x01@x\x7f";
+  static const guint8 bad_utf8[] = { 'u', 0xff, 0xfe };
+  GByteArray *m = g_byte_array_new ();
+  guint8 b[16];
+  gchar *b64, *s;
+  Run *r;
+
+  /* HDR: v1, PSK init, next T, PRF 0, CSB 1, #CS 0, SRTP-ID */
+  static const guint8 hdr[] = { 1, 0, 5, 0, 0, 0, 0, 1, 0, 0 };
+  g_byte_array_append (m, hdr, sizeof (hdr));
+  /* T: next RAND, NTP-UTC */
+  static const guint8 t[] = { 11, 0, 0xe9, 0xb5, 0xc2, 0xa0, 0, 0, 0, 0 };
+  g_byte_array_append (m, t, sizeof (t));
+  /* RAND: next ID, 16 bytes */
+  b[0] = 6;
+  b[1] = 16;
+  g_byte_array_append (m, b, 2);
+  memset (b, 0x5a, 16);
+  g_byte_array_append (m, b, 16);
+  /* ID (URI): next ID */
+  b[0] = 6;
+  b[1] = 1;
+  b[2] = 0;
+  b[3] = sizeof (id_text) - 1;
+  g_byte_array_append (m, b, 4);
+  g_byte_array_append (m, id_text, sizeof (id_text) - 1);
+  /* ID (byte string, not UTF-8): next KEMAC */
+  b[0] = 1;
+  b[1] = 2;
+  b[2] = 0;
+  b[3] = sizeof (bad_utf8);
+  g_byte_array_append (m, b, 4);
+  g_byte_array_append (m, bad_utf8, sizeof (bad_utf8));
+  /* KEMAC NULL/NULL with one TEK of 30 bytes */
+  b[0] = 0;
+  b[1] = 0;
+  b[2] = 0;
+  b[3] = 34;
+  g_byte_array_append (m, b, 4);
+  b[0] = 0;
+  b[1] = 0x20;
+  b[2] = 0;
+  b[3] = 30;
+  g_byte_array_append (m, b, 4);
+  memset (b, 0x11, 15);
+  g_byte_array_append (m, b, 15);
+  g_byte_array_append (m, b, 15);
+  b[0] = 0;
+  g_byte_array_append (m, b, 1);
+
+  b64 = g_base64_encode (m->data, m->len);
+  r = run_tool (NULL, "decode", b64, NULL);
+  assert_ok (r);
+  s = json_query (r->out, "repr(d['payloads'][2]['id']), "
+      "d['payloads'][3]['id'], d['payloads'][3]['id_hex']");
+  if (s != NULL)
+    fail_unless_equals_string (s,
+        "'sip:\"a\\\\b\"\\n\\t\\x01@x\\x7f' None 75fffe");
+  g_free (s);
+  run_free (r);
+
+  g_free (b64);
+  g_byte_array_unref (m);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * decode: broken input is refused cleanly
+ * ---------------------------------------------------------------------- */
+
+static guint8 *
+b64_decode (const gchar * b64, gsize * len)
+{
+  return g_base64_decode (b64, len);
+}
+
+/* Every proper prefix of the message is refused with exit 2 (1 for the
+ * empty one) and one line naming what is missing where. */
+static void
+check_truncations (const gchar * b64, const gchar * psk)
+{
+  gsize len, n;
+  guint8 *raw = b64_decode (b64, &len);
+
+  for (n = 1; n < len; n++) {
+    gchar *t = g_base64_encode (raw, n);
+    Run *r = psk ? run_tool (NULL, "decode", "--psk", psk, t, NULL) :
+        run_tool (NULL, "decode", t, NULL);
+
+    assert_error (r, 2, NULL);
+    fail_unless (strstr (r->err, "offset") != NULL ||
+        strstr (r->err, "truncated") != NULL ||
+        strstr (r->err, "missing") != NULL, "prefix of %" G_GSIZE_FORMAT
+        " bytes: vague error '%s'", n, r->err);
+    fail_unless_equals_string (r->out, "");
+    run_free (r);
+    g_free (t);
+  }
+  g_free (raw);
+}
+
+GST_START_TEST (test_truncated)
+{
+  gchar *device = read_sample ("device-null-mki.b64");
+  gchar *gst = read_sample ("gstreamer-rtsp-server.b64");
+  gchar *psk = create ("--mode", "psk", "--psk", PSK, "--tek", TEK30,
+      "--ssrc", "5", "--mki", "77", NULL);
+
+  check_truncations (device, NULL);
+  check_truncations (gst, NULL);
+  check_truncations (psk, PSK);
+
+  /* the example the spec gives: a length running past the end */
+  {
+    gsize len;
+    guint8 *raw = b64_decode (device, &len);
+    gchar *t;
+    Run *r;
+
+    /* KEMAC at offset 79 (after HDR 19, T 10, RAND 18, SP 32): encrypted
+     * data length 39 -> 300 */
+    fail_unless_equals_int (raw[79 + 1], 0);
+    fail_unless_equals_int (raw[79 + 3], 39);
+    raw[79 + 2] = 300 >> 8;
+    raw[79 + 3] = 300 & 0xff;
+    t = g_base64_encode (raw, len);
+    r = run_tool (NULL, "decode", "--format", "caps", t, NULL);
+    assert_error (r, 2, "KEMAC");
+    fail_unless (strstr (r->err, "offset 79") != NULL, "%s", r->err);
+    fail_unless (strstr (r->err, "300") != NULL, "%s", r->err);
+    run_free (r);
+    g_free (t);
+    g_free (raw);
+  }
+
+  g_free (psk);
+  g_free (gst);
+  g_free (device);
+}
+
+GST_END_TEST;
+
+/* Random byte changes: never a crash or a hang, always a clean verdict;
+ * with PSK protection, never accepted. */
+static void
+check_mutations (const gchar * b64, const gchar * psk, guint n, guint32 seed)
+{
+  GRand *rand = g_rand_new_with_seed (seed);
+  gsize len;
+  guint8 *raw = b64_decode (b64, &len);
+  guint i, k;
+
+  for (i = 0; i < n; i++) {
+    guint8 *m = g_memdup2 (raw, len);
+    guint n_changes = g_rand_int_range (rand, 1, 4);
+    gchar *t;
+    Run *r;
+
+    for (k = 0; k < n_changes; k++)
+      m[g_rand_int_range (rand, 0, len)] ^= g_rand_int_range (rand, 1, 256);
+    t = g_base64_encode (m, len);
+    r = psk ? run_tool (NULL, "decode", "--psk", psk, "--format", "caps", t,
+        NULL) : run_tool (NULL, "decode", "--format", "caps", t, NULL);
+
+    fail_if (r->signaled, "crash on %s", t);
+    if (psk != NULL) {
+      /* everything but the MAC is covered by the MAC, and a changed MAC
+       * does not match */
+      fail_if (r->exit_code == 0, "altered PSK message accepted: %s", t);
+    }
+    if (r->exit_code != 0) {
+      fail_unless (r->exit_code == 2 || r->exit_code == 3, "exit %d on %s",
+          r->exit_code, t);
+      assert_error (r, r->exit_code, NULL);
+    }
+    run_free (r);
+    g_free (t);
+    g_free (m);
+  }
+  g_free (raw);
+  g_rand_free (rand);
+}
+
+GST_START_TEST (test_mutated)
+{
+  gchar *device = read_sample ("device-null-mki.b64");
+  gchar *psk = create ("--mode", "psk", "--psk", PSK, "--tgk",
+      "000102030405060708090a0b0c0d0e0f", "--ssrc", "5", "--ssrc", "6", NULL);
+
+  check_mutations (device, NULL, 150, 1);
+  check_mutations (psk, PSK, 150, 2);
+  check_mutations (psk, NULL, 50, 3);
+
+  g_free (psk);
+  g_free (device);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_junk)
+{
+  static const gchar *junk[] = {
+    "!!!!", "hello world", "AAAA", "AQ==", "mikey ====", "a=key-mgmt:mikey",
+    "mikey AQAFAAAAAAAAAA", "data=\"AQAA", "\xff\xfe\x01",
+  };
+  gchar big_binary[64];
+  GString *huge;
+  guint i;
+  Run *r;
+
+  for (i = 0; i < G_N_ELEMENTS (junk); i++) {
+    r = run_tool (NULL, "decode", junk[i], NULL);
+    fail_if (r->signaled);
+    fail_unless (r->exit_code == 1 || r->exit_code == 2, "exit %d on '%s'",
+        r->exit_code, junk[i]);
+    assert_error (r, r->exit_code, NULL);
+    run_free (r);
+  }
+
+  /* binary on standard input */
+  for (i = 0; i < sizeof (big_binary); i++)
+    big_binary[i] = (gchar) (i * 37);
+  {
+    gchar *argv[] = { (gchar *) tool_path (), (gchar *) "decode", NULL };
+
+    r = run_argv (big_binary, sizeof (big_binary), argv);
+    fail_if (r->signaled);
+    fail_unless (r->exit_code == 1 || r->exit_code == 2);
+    assert_error (r, r->exit_code, NULL);
+    run_free (r);
+  }
+
+  /* more than 1 MiB on standard input is refused, not slurped */
+  huge = g_string_new ("mikey ");
+  while (huge->len < 2 * 1024 * 1024)
+    g_string_append (huge, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  r = run_tool (huge->str, "decode", NULL);
+  assert_error (r, 1, "1 MiB");
+  run_free (r);
+  g_string_free (huge, TRUE);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * Wireshark reads what we make
+ * ---------------------------------------------------------------------- */
+
+/* text2pcap input: one packet, offsets in hex at the start of each line */
+static void
+append_hexdump (GString * s, const guint8 * data, gsize len)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    if (i % 16 == 0)
+      g_string_append_printf (s, "%s%06" G_GSIZE_MODIFIER "x", i ? "\n" : "",
+          i);
+    g_string_append_printf (s, " %02x", data[i]);
+  }
+  g_string_append (s, "\n\n");
+}
+
+GST_START_TEST (test_wireshark_dissects_our_messages)
+{
+  gchar *tshark = g_find_program_in_path ("tshark");
+  gchar *text2pcap = g_find_program_in_path ("text2pcap");
+  GPtrArray *msgs;
+  GString *dump;
+  gchar *dump_path, *pcap_path;
+  gchar *pcap_argv[7], *tshark_argv[8];
+  const gchar *p;
+  guint i, n_frames = 0;
+  Run *r;
+
+  if (tshark == NULL || text2pcap == NULL) {
+    g_print ("SKIP test_wireshark_dissects_our_messages: tshark or text2pcap "
+        "not installed (apt-get install tshark)\n");
+    g_free (tshark);
+    g_free (text2pcap);
+    return;
+  }
+
+  msgs = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (msgs, create ("--mode", "null", "--tek", TEK30, "--ssrc",
+          "0x12345678", "--mki", "0a0b0c0d", NULL));
+  g_ptr_array_add (msgs, create ("--mode", "null", "--tgk",
+          "000102030405060708090a0b0c0d0e0f", "--ssrc", "1", "--ssrc", "2",
+          "--roc", "7", NULL));
+  for (i = 0; i < G_N_ELEMENTS (suites); i++) {
+    gchar *tek = hex_key (suites[i].tek_len, 0x42);
+
+    g_ptr_array_add (msgs, create ("--mode", "psk", "--psk", PSK, "--suite",
+            suites[i].name, "--tek", tek, "--ssrc", "99", NULL));
+    g_free (tek);
+  }
+  g_ptr_array_add (msgs, read_sample ("device-null-mki.b64"));
+
+  dump = g_string_new (NULL);
+  for (i = 0; i < msgs->len; i++) {
+    gsize len;
+    guint8 *raw = b64_decode (g_ptr_array_index (msgs, i), &len);
+
+    append_hexdump (dump, raw, len);
+    g_free (raw);
+  }
+  dump_path = write_tmp (".txt", dump->str, dump->len);
+  pcap_path = tmp_path (".pcap");
+
+  pcap_argv[0] = text2pcap;
+  pcap_argv[1] = (gchar *) "-q";
+  pcap_argv[2] = (gchar *) "-u";
+  pcap_argv[3] = (gchar *) "2269,2269";
+  pcap_argv[4] = dump_path;
+  pcap_argv[5] = pcap_path;
+  pcap_argv[6] = NULL;
+  r = run_argv (NULL, -1, pcap_argv);
+  fail_unless (!r->signaled && r->exit_code == 0, "text2pcap: %s", r->err);
+  run_free (r);
+
+  tshark_argv[0] = tshark;
+  tshark_argv[1] = (gchar *) "-n";
+  tshark_argv[2] = (gchar *) "-r";
+  tshark_argv[3] = pcap_path;
+  tshark_argv[4] = (gchar *) "-V";
+  tshark_argv[5] = (gchar *) "-d";
+  tshark_argv[6] = (gchar *) "udp.port==2269,mikey";
+  tshark_argv[7] = NULL;
+  r = run_argv (NULL, -1, tshark_argv);
+  fail_unless (!r->signaled && r->exit_code == 0, "tshark: %s", r->err);
+
+  for (p = r->out; (p = strstr (p, "Multimedia Internet KEYing")) != NULL;
+      p++)
+    n_frames++;
+  fail_unless_equals_int (n_frames, msgs->len);
+  fail_unless (strstr (r->out, "Malformed") == NULL, "%s", r->out);
+  fail_unless (strstr (r->out, "Expert Info (Error") == NULL, "%s", r->out);
+  fail_unless (strstr (r->out, "Common Header (HDR)") != NULL);
+  fail_unless (strstr (r->out, "Key Data Transport (KEMAC)") != NULL);
+  fail_unless (strstr (r->out, "Security Policy (SP)") != NULL);
+  fail_unless (strstr (r->out, "RAND") != NULL);
+  /* MIKEY-NULL key data is readable by Wireshark: the same key and MKI */
+  fail_unless (strstr (r->out, "Key: " TEK30) != NULL, "%s", r->out);
+  fail_unless (strstr (r->out, "Valid SPI: 0a0b0c0d") != NULL);
+  fail_unless (strstr (r->out, "SSRC: 0x12345678") != NULL);
+  fail_unless (strstr (r->out, "Session Encr. key length: 32") != NULL);
+  fail_unless (strstr (r->out, "Encryption algorithm: AES-GCM") != NULL ||
+      strstr (r->out, "Encryption algorithm: Unknown (6)") != NULL,
+      "%s", r->out);
+  run_free (r);
+
+  g_free (pcap_path);
+  g_free (dump_path);
+  g_string_free (dump, TRUE);
+  g_ptr_array_unref (msgs);
+  g_free (tshark);
+  g_free (text2pcap);
+}
+
+GST_END_TEST;
+
+static Suite *
+mikey_tool_suite (void)
+{
+  Suite *s = suite_create ("mikey-tool");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_help);
+  tcase_add_test (tc, test_null_round_trip);
+  tcase_add_test (tc, test_psk_round_trip);
+  tcase_add_loop_test (tc, test_every_suite, 0, G_N_ELEMENTS (suites));
+  tcase_add_test (tc, test_create_errors);
+  tcase_add_test (tc, test_create_hex_forms);
+  tcase_add_test (tc, test_decode_input_forms);
+  tcase_add_test (tc, test_decode_device_sample);
+  tcase_add_test (tc, test_decode_gstreamer_samples);
+  tcase_add_test (tc, test_json_escaping);
+  tcase_add_test (tc, test_truncated);
+  tcase_add_test (tc, test_mutated);
+  tcase_add_test (tc, test_junk);
+  tcase_add_test (tc, test_wireshark_dissects_our_messages);
+  return s;
+}
+
+GST_CHECK_MAIN (mikey_tool);
