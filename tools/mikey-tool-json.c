@@ -581,8 +581,7 @@ dump_payload (JsonWriter * w, const MikeyPayload * p,
       json_blob (w, "data", &p->u.pke.data);
       break;
     case MIKEY_PT_DH:
-      json_enum (w, "group", p->u.dh.group,
-          NAME_OF (dh_names, p->u.dh.group));
+      json_enum (w, "group", p->u.dh.group, NAME_OF (dh_names, p->u.dh.group));
       json_uint (w, "value_len", p->u.dh.value.len);
       json_blob (w, "value", &p->u.dh.value);
       json_uint (w, "reserved", p->u.dh.reserved);
@@ -660,13 +659,11 @@ dump_header (JsonWriter * w, const MikeyMessage * msg)
   guint i;
 
   if (msg->payloads->len > 0)
-    next = ((const MikeyPayload *) g_ptr_array_index (msg->payloads,
-            0))->type;
+    next = ((const MikeyPayload *) g_ptr_array_index (msg->payloads, 0))->type;
 
   json_begin_object (w, "header");
   json_uint (w, "version", h->version);
-  json_enum (w, "data_type", h->data_type,
-      mikey_data_type_name (h->data_type));
+  json_enum (w, "data_type", h->data_type, mikey_data_type_name (h->data_type));
   json_enum (w, "next_payload", next, mikey_payload_type_name (next));
   json_bool (w, "v", h->v);
   json_enum (w, "prf", h->prf, NAME_OF (prf_names, h->prf));

@@ -54,7 +54,11 @@ static const gchar exit_codes_help[] =
 /* Prints "mikey-tool: <message>" as exactly one line (messages from the core
  * are single sentences, but a stray newline must not split the line that
  * scripts grep for) and returns @code for "return fail (...)". */
-static int G_GNUC_PRINTF (2, 3)
+/* *INDENT-OFF* */
+static int fail (int code, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+/* *INDENT-ON* */
+
+static int
 fail (int code, const gchar * format, ...)
 {
   va_list args;
@@ -121,12 +125,15 @@ parse_hex (const gchar * opt, const gchar * text, gsize * out_len,
             "(write each byte as two hex digits)", opt, i + 1);
         return NULL;
       }
+    } else if (g_ascii_isprint (text[i])) {
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+          "%s: not hex: unexpected character '%c' at position %"
+          G_GSIZE_FORMAT " (expected 0-9, a-f)", opt, text[i], i + 1);
+      return NULL;
     } else {
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-          "%s: not hex: unexpected character '%s%c' at position %"
-          G_GSIZE_FORMAT " (expected 0-9, a-f)", opt,
-          g_ascii_isprint (text[i]) ? "" : "\\", g_ascii_isprint (text[i]) ?
-          text[i] : '?', i + 1);
+          "%s: not hex: unexpected byte 0x%02x at position %"
+          G_GSIZE_FORMAT " (expected 0-9, a-f)", opt, (guchar) text[i], i + 1);
       return NULL;
     }
   }
@@ -333,8 +340,7 @@ static const gchar decode_description[] =
     "\n"
     "  # Round trip with create:\n"
     "  mikey-tool create --mode null --tek $(openssl rand -hex 30) \\\n"
-    "    --ssrc 0xdeadbeef | mikey-tool decode --format caps\n"
-    "\n";
+    "    --ssrc 0xdeadbeef | mikey-tool decode --format caps\n" "\n";
 
 typedef struct
 {
@@ -502,7 +508,7 @@ cmd_decode (int argc, char **argv)
   DecodeOptions opt = { 0 };
   GOptionEntry entries[] = {
     {"psk", 'p', 0, G_OPTION_ARG_STRING, &opt.psk_hex,
-        "Pre-shared key (hex) to decrypt and verify a MIKEY-PSK message",
+          "Pre-shared key (hex) to decrypt and verify a MIKEY-PSK message",
         "HEX"},
     {"format", 'f', 0, G_OPTION_ARG_STRING, &opt.format,
         "Output format: json (default) or caps", "json|caps"},
@@ -694,8 +700,7 @@ create_validate (const CreateOptions * o, MikeyInitiatorConfig * cfg,
 
   if (o->rest != NULL && o->rest[0] != NULL)
     return fail (MIKEY_TOOL_EXIT_USAGE, "create takes no arguments, only "
-        "options: unexpected '%s' (see mikey-tool create --help)",
-        o->rest[0]);
+        "options: unexpected '%s' (see mikey-tool create --help)", o->rest[0]);
 
   /* No default mode: MIKEY-NULL sends keys in the clear and must only be
    * used when asked for by name. */
@@ -736,8 +741,7 @@ create_validate (const CreateOptions * o, MikeyInitiatorConfig * cfg,
       (args->psk = parse_hex ("--psk", o->psk, &args->psk_len, &err)) == NULL)
     goto bad_arg;
   if (o->tek != NULL) {
-    if ((args->tek = parse_hex ("--tek", o->tek, &args->tek_len,
-                &err)) == NULL)
+    if ((args->tek = parse_hex ("--tek", o->tek, &args->tek_len, &err)) == NULL)
       goto bad_arg;
     if (args->tek_len != suite->key_len + suite->salt_len)
       return fail (MIKEY_TOOL_EXIT_USAGE, "--tek: %s needs %u bytes "
@@ -749,8 +753,7 @@ create_validate (const CreateOptions * o, MikeyInitiatorConfig * cfg,
       (args->tgk = parse_hex ("--tgk", o->tgk, &args->tgk_len, &err)) == NULL)
     goto bad_arg;
   if (o->mki != NULL) {
-    if ((args->mki = parse_hex ("--mki", o->mki, &args->mki_len,
-                &err)) == NULL)
+    if ((args->mki = parse_hex ("--mki", o->mki, &args->mki_len, &err)) == NULL)
       goto bad_arg;
     if (args->mki_len > MAX_MKI)
       return fail (MIKEY_TOOL_EXIT_USAGE, "--mki: %" G_GSIZE_FORMAT
@@ -806,7 +809,7 @@ cmd_create (int argc, char **argv)
     {"mode", 'm', 0, G_OPTION_ARG_STRING, &opt.mode,
         "null (keys in the clear) or psk (pre-shared key)", "null|psk"},
     {"psk", 'p', 0, G_OPTION_ARG_STRING, &opt.psk,
-        "Pre-shared key for --mode psk (hex, any length; 16+ bytes advised)",
+          "Pre-shared key for --mode psk (hex, any length; 16+ bytes advised)",
         "HEX"},
     {"tek", 0, 0, G_OPTION_ARG_STRING, &opt.tek,
         "SRTP master key followed by master salt (hex)", "HEX"},
@@ -821,7 +824,7 @@ cmd_create (int argc, char **argv)
     {"csb-id", 0, 0, G_OPTION_ARG_STRING, &opt.csb_id,
         "Crypto session bundle ID (default: random)", "N"},
     {"suite", 0, 0, G_OPTION_ARG_STRING, &opt.suite,
-        "SRTP crypto suite, SDES name (default AES_CM_128_HMAC_SHA1_80)",
+          "SRTP crypto suite, SDES name (default AES_CM_128_HMAC_SHA1_80)",
         "NAME"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt.rest, NULL,
         NULL},

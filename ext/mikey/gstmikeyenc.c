@@ -72,6 +72,7 @@ enum
   PROP_MAX_HELD_BUFFERS,
   PROP_KEY_MGMT,
   PROP_SRTP_CAPS,
+  PROP_KEY_DATA,
   PROP_SHARED_FIRST,            /* mode, psk, psk-file, suite */
 };
 
@@ -82,6 +83,43 @@ enum
 };
 
 static guint signals[LAST_SIGNAL];
+
+/**
+ * GstMikeyKeyData:
+ * @GST_MIKEY_KEY_DATA_TGK: a TEK Generation Key; the SRTP master key and
+ *   salt are derived from it per crypto session (RFC 3830 4.1.3)
+ * @GST_MIKEY_KEY_DATA_TEK: the SRTP master key and salt themselves, as
+ *   GStreamer's gst_mikey_message_to_caps() (rtspsrc) and live555 read them
+ *
+ * What the KEMAC of mikeyenc's initiation message carries.
+ */
+typedef enum
+{
+  GST_MIKEY_KEY_DATA_TGK,
+  GST_MIKEY_KEY_DATA_TEK,
+} GstMikeyKeyData;
+
+#define GST_TYPE_MIKEY_KEY_DATA (gst_mikey_key_data_get_type ())
+static GType gst_mikey_key_data_get_type (void);
+
+static GType
+gst_mikey_key_data_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_MIKEY_KEY_DATA_TGK, "TGK: keys derived per crypto session (RFC 3830)",
+        "tgk"},
+    {GST_MIKEY_KEY_DATA_TEK, "TEK: the SRTP master key and salt (what "
+          "GStreamer's rtspsrc and live555 understand)", "tek"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstMikeyKeyData", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
 
 typedef enum
 {
@@ -108,6 +146,7 @@ struct _GstMikeyEnc
   guint timeout_ms;
   guint retransmit_ms;
   guint max_held;
+  GstMikeyKeyData key_data;
 
   /* from NULL to READY on (or when key-mgmt is read) */
   gboolean resolved;
@@ -236,6 +275,15 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           "the key buffers are wiped when the element stops",
           GST_TYPE_CAPS, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  g_object_class_install_property (gobject_class, PROP_KEY_DATA,
+      g_param_spec_enum ("key-data", "Key data",
+          "What the initiation message carries: a TGK (SRTP keys derived from "
+          "it, RFC 3830) or the SRTP master key and salt as a TEK (for "
+          "receivers that only read a TEK: GStreamer's rtspsrc, live555)",
+          GST_TYPE_MIKEY_KEY_DATA, GST_MIKEY_KEY_DATA_TGK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_mikey_settings_install_properties (gobject_class, PROP_SHARED_FIRST,
       GST_MIKEY_MODE_PSK, FALSE);
 
@@ -265,6 +313,7 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_enc_change_state);
 
   gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_KEY_DATA, 0);
   GST_DEBUG_CATEGORY_INIT (gst_mikey_enc_debug, "mikeyenc", 0,
       "MIKEY initiator for srtpenc");
 }
@@ -890,6 +939,8 @@ build_initiator (GstMikeyEnc * self, GError ** error)
 {
   MikeyInitiatorConfig cfg;
   MikeySrtpCs cs;
+  guint8 tek[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
+  const MikeySuiteInfo *suite;
 
   memset (&cfg, 0, sizeof (cfg));
   cfg.mode = self->secrets.mode;
@@ -906,7 +957,20 @@ build_initiator (GstMikeyEnc * self, GError ** error)
     cfg.n_cs = 1;
   }
 
+  suite = self->secrets.suite ? self->secrets.suite :
+      mikey_suite_lookup (GST_MIKEY_DEFAULT_SUITE);
+  if (self->key_data == GST_MIKEY_KEY_DATA_TEK) {
+    cfg.tek_len = suite->key_len + suite->salt_len;
+    if (RAND_bytes (tek, (int) cfg.tek_len) != 1) {
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CRYPTO,
+          "no random bytes for the key");
+      return FALSE;
+    }
+    cfg.tek = tek;
+  }
+
   self->initiator = mikey_initiator_new (&cfg, error);
+  OPENSSL_cleanse (tek, sizeof (tek));
   if (self->initiator == NULL)
     return FALSE;
   self->init_msg = mikey_initiator_start (self->initiator, g_get_real_time (),
@@ -1382,6 +1446,9 @@ gst_mikey_enc_set_property (GObject * object, guint prop_id,
       self->max_held = g_value_get_uint (value);
       g_cond_broadcast (&self->cond);
       break;
+    case PROP_KEY_DATA:
+      self->key_data = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1425,6 +1492,9 @@ gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_SRTP_CAPS:
       g_value_set_boxed (value, self->srtp_caps);
+      break;
+    case PROP_KEY_DATA:
+      g_value_set_enum (value, self->key_data);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -244,7 +244,7 @@ load_psk (const GstMikeySettings * settings, GstMikeySecrets * out,
     if (out->psk == NULL) {
       g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
           "The psk property is not valid hex (expected an even number of "
-          "hex digits, e.g. psk=00112233445566778899aabbccddeeff)");
+          "hex digits 0-9, a-f)");
       return FALSE;
     }
     return TRUE;

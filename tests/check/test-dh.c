@@ -369,8 +369,7 @@ GST_START_TEST (test_invalid_peer_values)
     memcpy (val, p, n);
     expect_refused (v, dh, val, n, "not smaller than the group's prime", "p");
     add_small (val, n, 1);
-    expect_refused (v, dh, val, n, "not smaller than the group's prime",
-        "p+1");
+    expect_refused (v, dh, val, n, "not smaller than the group's prime", "p+1");
     memset (val, 0xff, n);
     expect_refused (v, dh, val, n, "not smaller than the group's prime",
         "2^n-1");
@@ -504,17 +503,14 @@ GST_START_TEST (test_bad_arguments)
   g_clear_error (&err);
 
   /* private values: 0 and >= q are refused, 1 is the smallest */
-  fail_if (mikey_dh_new_with_private (MIKEY_DH_GROUP_OAKLEY2, zero, 32,
-          &err));
+  fail_if (mikey_dh_new_with_private (MIKEY_DH_GROUP_OAKLEY2, zero, 32, &err));
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_INVALID));
   g_clear_error (&err);
   memset (big, 0xff, sizeof (big));
-  fail_if (mikey_dh_new_with_private (MIKEY_DH_GROUP_OAKLEY2, big, 128,
-          &err));
+  fail_if (mikey_dh_new_with_private (MIKEY_DH_GROUP_OAKLEY2, big, 128, &err));
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_INVALID));
   g_clear_error (&err);
-  fail_if (mikey_dh_new_with_private (MIKEY_DH_GROUP_OAKLEY5, big, 193,
-          &err));
+  fail_if (mikey_dh_new_with_private (MIKEY_DH_GROUP_OAKLEY5, big, 193, &err));
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_INVALID));
   g_clear_error (&err);
 

@@ -80,8 +80,7 @@ gst_make_message (const SuiteCase * c, const guint8 * key, gsize key_len,
 
   msg = gst_mikey_message_new_from_caps (caps);
   gst_caps_unref (caps);
-  fail_unless (msg != NULL, "GStreamer cannot make a message for %s",
-      c->suite);
+  fail_unless (msg != NULL, "GStreamer cannot make a message for %s", c->suite);
   for (i = 0; i < n_cs; i++)
     fail_unless (gst_mikey_message_add_cs_srtp (msg, 0, TEST_SSRC + i,
             TEST_ROC + i));
@@ -143,8 +142,7 @@ GST_START_TEST (test_gst_message_decodes_in_ours)
 
       fail_unless_equals_string (p->suite->name, c->suite);
       fail_unless_equals_string (mikey_srtp_params_rtp_cipher (p), c->cipher);
-      fail_unless_equals_string (mikey_srtp_params_rtcp_cipher (p),
-          c->cipher);
+      fail_unless_equals_string (mikey_srtp_params_rtcp_cipher (p), c->cipher);
       fail_unless_equals_string (mikey_srtp_params_rtp_auth (p), c->auth);
       fail_unless_equals_string (mikey_srtp_params_rtcp_auth (p), c->auth);
       fail_unless_equals_int (p->key_len, c->key_len);

@@ -17,6 +17,8 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 
+#include "mikey-message.h"
+
 /* ------------------------------------------------------------------------
  * Running the tool
  * ---------------------------------------------------------------------- */
@@ -153,7 +155,7 @@ run_tool (const gchar * input, ...)
   g_ptr_array_add (argv, (gpointer) tool_path ());
   va_start (ap, input);
   while ((arg = va_arg (ap, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
+      g_ptr_array_add (argv, (gpointer) arg);
   va_end (ap);
   g_ptr_array_add (argv, NULL);
 
@@ -253,7 +255,7 @@ create (const gchar * first, ...)
 
   va_start (ap, first);
   for (arg = first; arg != NULL; arg = va_arg (ap, const gchar *))
-    g_ptr_array_add (args, (gpointer) arg);
+      g_ptr_array_add (args, (gpointer) arg);
   va_end (ap);
   g_ptr_array_add (args, NULL);
   b64 = create_v ((gchar **) args->pdata);
@@ -298,8 +300,12 @@ json_query (const gchar * json, const gchar * expr)
   argv[2] = code;
   argv[3] = NULL;
   r = run_argv (json, -1, argv);
-  fail_unless (!r->signaled && r->exit_code == 0,
-      "invalid JSON or query '%s': %s\n%s", expr, r->err, json);
+  if (r->signaled || r->exit_code != 0) {
+    /* libcheck messages are limited in size: the full JSON goes to the
+     * log, the failure names the problem */
+    g_printerr ("JSON was:\n%s\n", json);
+    fail ("invalid JSON or query '%s': %.500s", expr, r->err);
+  }
   out = first_line (r->out);
   run_free (r);
   g_free (code);
@@ -337,6 +343,27 @@ GST_START_TEST (test_help)
   fail_unless (strstr (r->out, "AEAD_AES_256_GCM") != NULL);
   fail_unless (strstr (r->out, "Exit status") != NULL);
   run_free (r);
+
+  /* the camera example in decode --help works when pasted verbatim */
+  {
+    const gchar *start, *end;
+    gchar *example;
+    Run *r2;
+
+    r = run_tool (NULL, "decode", "--help", NULL);
+    start = strstr (r->out, "mikey-tool decode 'a=key-mgmt:");
+    fail_unless (start != NULL);
+    start += strlen ("mikey-tool decode '");
+    end = strchr (start, '\'');
+    fail_unless (end != NULL);
+    example = g_strndup (start, end - start);
+    r2 = run_tool (NULL, "decode", "--format", "caps", example, NULL);
+    assert_ok (r2);
+    fail_unless (strstr (r2->out, "mki=(buffer)00000001") != NULL);
+    run_free (r2);
+    g_free (example);
+    run_free (r);
+  }
 
   r = run_tool (NULL, "help", "create", NULL);
   assert_ok (r);
@@ -598,6 +625,99 @@ GST_START_TEST (test_every_suite)
 
 GST_END_TEST;
 
+/* Our MIKEY-PSK messages checked by an implementation of RFC 3830 written
+ * separately (rfc3830_psk_check.py: PRF, derivations, MAC and AES-CM from
+ * the RFC, in Python with the openssl command): same MAC, same keys. */
+GST_START_TEST (test_psk_independent_implementation)
+{
+  const SuiteCase *c = &suites[__i__];
+  const gchar *data_dir = g_getenv ("MIKEY_TEST_DATA");
+  gchar *python = g_find_program_in_path ("python3");
+  gchar *openssl = g_find_program_in_path ("openssl");
+  gchar *script, *tek, *key_len, *salt_len;
+  guint salt = g_str_has_prefix (c->name, "AEAD") ? 12 : 14;
+  guint k;
+
+  if (python == NULL || openssl == NULL) {
+    g_print ("SKIP test_psk_independent_implementation: python3 or openssl "
+        "not installed\n");
+    g_free (python);
+    g_free (openssl);
+    return;
+  }
+  fail_unless (data_dir != NULL);
+  script = g_build_filename (data_dir, "..", "rfc3830_psk_check.py", NULL);
+  tek = hex_key (c->tek_len, 0x77);
+  key_len = g_strdup_printf ("%u", c->tek_len - salt);
+  salt_len = g_strdup_printf ("%u", salt);
+
+  for (k = 0; k < 2; k++) {
+    gchar *msg = k == 0 ?
+        create ("--mode", "psk", "--psk", PSK, "--suite", c->name, "--tek",
+        tek, "--ssrc", "7", "--mki", "c0ffee", NULL) :
+        create ("--mode", "psk", "--psk", PSK, "--suite", c->name, "--tgk",
+        "000102030405060708090a0b0c0d0e0f1011", "--ssrc", "7", "--ssrc", "8",
+        NULL);
+    gchar *check_argv[] = { python, script, msg, (gchar *) PSK, key_len,
+      salt_len, NULL
+    };
+    gchar **lines;
+    Run *ours, *theirs;
+    guint i;
+
+    theirs = run_argv (NULL, -1, check_argv);
+    fail_unless (!theirs->signaled && theirs->exit_code == 0,
+        "%s: independent check failed: %s%s", c->name, theirs->out,
+        theirs->err);
+    fail_unless (g_str_has_prefix (theirs->out, "MAC OK\n"));
+
+    ours = run_tool (NULL, "decode", "--psk", PSK, "--format", "caps", msg,
+        NULL);
+    assert_ok (ours);
+
+    /* "CS <ssrc> <key||salt> <mki|->" for each crypto session */
+    lines = g_strsplit (theirs->out, "\n", -1);
+    fail_unless_equals_int (g_strv_length (lines) - 2, count_lines (ours->out));
+    for (i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+      gchar **f = g_strsplit (lines[i], " ", -1);
+      gchar *want_ssrc = g_strdup_printf ("ssrc=(uint)%s,", f[1]);
+      gchar *want_key = g_strdup_printf ("srtp-key=(buffer)%s", f[2]);
+
+      fail_unless_equals_int (g_strv_length (f), 4);
+      fail_unless (strstr (ours->out, want_ssrc) != NULL, "%s", ours->out);
+      fail_unless (strstr (ours->out, want_key) != NULL,
+          "%s: key differs: independent %s, ours %s", c->name, f[2], ours->out);
+      if (k == 0) {
+        fail_unless_equals_string (f[2], tek);
+        fail_unless_equals_string (f[3], "c0ffee");
+      }
+      g_free (want_key);
+      g_free (want_ssrc);
+      g_strfreev (f);
+    }
+    g_strfreev (lines);
+    run_free (ours);
+    run_free (theirs);
+
+    /* and the independent side refuses a wrong key, so "MAC OK" means
+     * something */
+    check_argv[3] = (gchar *) WRONG_PSK;
+    theirs = run_argv (NULL, -1, check_argv);
+    fail_unless_equals_int (theirs->exit_code, 1);
+    run_free (theirs);
+    g_free (msg);
+  }
+
+  g_free (salt_len);
+  g_free (key_len);
+  g_free (tek);
+  g_free (script);
+  g_free (openssl);
+  g_free (python);
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------
  * create: argument checking
  * ---------------------------------------------------------------------- */
@@ -709,8 +829,7 @@ GST_START_TEST (test_decode_input_forms)
   CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", prefixed, NULL));
   CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", sdp, NULL));
   /* unquoted on a shell command line: split into words */
-  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", "mikey", b64,
-          NULL));
+  CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", "mikey", b64, NULL));
   CHECK_KEY (run_tool (NULL, "decode", "--format", "caps", rtsp, NULL));
 
   /* standard input, without argument and with "-" */
@@ -754,8 +873,7 @@ GST_START_TEST (test_decode_device_sample)
   r = run_tool (msg, "decode", "--format", "caps", NULL);
   assert_ok (r);
   fail_unless_equals_int (count_lines (r->out), 1);
-  fail_unless (strstr (r->out, "ssrc=(uint)1294752287") != NULL, "%s",
-      r->out);
+  fail_unless (strstr (r->out, "ssrc=(uint)1294752287") != NULL, "%s", r->out);
   fail_unless (strstr (r->out, "roc=(uint)0") != NULL);
   fail_unless (strstr (r->out, "srtp-key=(buffer)"
           "e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6")
@@ -806,6 +924,26 @@ GST_START_TEST (test_decode_gstreamer_samples)
   r = run_tool (msg, "decode", NULL);
   assert_ok (r);
   g_free (json_query (r->out, "d['header']['cs_count']"));
+  run_free (r);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_decode_psk_sample)
+{
+  gchar *msg = read_sample ("ours-psk.b64");
+  Run *r;
+
+  r = run_tool (msg, "decode", "--format", "caps", "--psk",
+      "000102030405060708090a0b0c0d0e0f", NULL);
+  assert_ok (r);
+  fail_unless (strstr (r->out, "srtp-key=(buffer)" TEK30) != NULL);
+  fail_unless (strstr (r->out, "mki=(buffer)00000001") != NULL);
+  run_free (r);
+
+  r = run_tool (msg, "decode", "--format", "caps", NULL);
+  assert_error (r, 3, "pass --psk");
   run_free (r);
   g_free (msg);
 }
@@ -880,6 +1018,146 @@ GST_START_TEST (test_json_escaping)
 
   g_free (b64);
   g_byte_array_unref (m);
+}
+
+GST_END_TEST;
+
+static void
+blob_fill (MikeyBlob * b, gsize len, guint8 seed)
+{
+  guint8 buf[256];
+  gsize i;
+
+  g_assert (len <= sizeof (buf));
+  for (i = 0; i < len; i++)
+    buf[i] = (guint8) (seed + i);
+  mikey_blob_set (b, buf, len);
+}
+
+/* Every payload type in one message (built with the core's codec), so that
+ * every branch of the JSON dump runs and yields valid JSON. */
+GST_START_TEST (test_json_every_payload)
+{
+  MikeyMessage *msg = mikey_message_new ();
+  MikeyPayload *p, *kd;
+  GPtrArray *kds;
+  GBytes *bytes;
+  GError *err = NULL;
+  guint8 *plain;
+  gsize plain_len;
+  gchar *b64, *s;
+  Run *r;
+
+  msg->hdr.version = MIKEY_VERSION;
+  msg->hdr.data_type = MIKEY_DT_PK_INIT;
+  msg->hdr.csb_id = 0xdeadbeef;
+  msg->hdr.map_type = MIKEY_MAP_SRTP_ID;
+  mikey_message_add_cs_srtp (msg, 0, 0x11111111, 1);
+  mikey_message_add_cs_srtp (msg, 0, 0x22222222, 2);
+
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_T));
+  p->u.t.ts_type = MIKEY_TS_COUNTER;
+  p->u.t.value = 42;
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_T));
+  p->u.t.ts_type = MIKEY_TS_NTP;
+  p->u.t.value = G_GUINT64_CONSTANT (0xe9b5c2a07d70a3d7);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_RAND));
+  blob_fill (&p->u.rand.rand, 16, 1);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ID));
+  p->u.id.id_type = MIKEY_ID_URI;
+  mikey_blob_set (&p->u.id.data, (const guint8 *) "sip:alice@example.org", 21);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_CERT));
+  p->u.cert.cert_type = MIKEY_CERT_X509V3_URL;
+  mikey_blob_set (&p->u.cert.data, (const guint8 *) "https://ca/c.der", 16);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_CERT));
+  p->u.cert.cert_type = MIKEY_CERT_X509V3;
+  blob_fill (&p->u.cert.data, 40, 2);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_CHASH));
+  p->u.chash.hash_func = MIKEY_HASH_SHA1;
+  blob_fill (&p->u.chash.hash, 20, 3);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_SP));
+  p->u.sp.policy_no = 0;
+  p->u.sp.proto = MIKEY_PROTO_SRTP;
+  mikey_sp_add_param_u8 (p, MIKEY_SP_SRTP_ENC_ALG, MIKEY_SRTP_ENC_AES_CM);
+  mikey_sp_add_param_u8 (p, MIKEY_SP_SRTP_FEC_ORDER, 0);
+  mikey_sp_add_param (p, MIKEY_SP_SRTP_KEY_DERIV_RATE,
+      (const guint8 *) "\0\0\1\0", 4);
+  mikey_sp_add_param (p, 99, (const guint8 *) "\1\2\3\4\5\6", 6);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_SP));
+  p->u.sp.policy_no = 1;
+  p->u.sp.proto = 7;
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_PKE));
+  p->u.pke.cache = MIKEY_CACHE_FOR_CSB;
+  blob_fill (&p->u.pke.data, 64, 4);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_DH));
+  p->u.dh.group = MIKEY_DH_GROUP_OAKLEY1;
+  blob_fill (&p->u.dh.value, mikey_dh_value_len (MIKEY_DH_GROUP_OAKLEY1), 5);
+  p->u.dh.kv_type = MIKEY_KV_SPI;
+  blob_fill (&p->u.dh.kv_spi, 4, 6);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_GEN_EXT));
+  p->u.gen_ext.ext_type = MIKEY_EXT_SDP_IDS;
+  mikey_blob_set (&p->u.gen_ext.data, (const guint8 *) "1 2", 3);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ERR));
+  p->u.err.err_no = MIKEY_ERR_INVALID_SP;
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_V));
+  p->u.v.mac_alg = MIKEY_MAC_HMAC_SHA1_160;
+  blob_fill (&p->u.v.mac, 20, 7);
+
+  /* KEMAC: in the clear, a TGK+SALT with an interval and a TEK with MKI */
+  kds = g_ptr_array_new_with_free_func ((GDestroyNotify) mikey_payload_free);
+  kd = mikey_payload_new (MIKEY_PT_KEY_DATA);
+  kd->u.key_data.type = MIKEY_KD_TGK_SALT;
+  kd->u.key_data.kv_type = MIKEY_KV_INTERVAL;
+  blob_fill (&kd->u.key_data.key, 16, 8);
+  blob_fill (&kd->u.key_data.salt, 14, 9);
+  blob_fill (&kd->u.key_data.kv_from, 8, 10);
+  blob_fill (&kd->u.key_data.kv_to, 8, 11);
+  g_ptr_array_add (kds, kd);
+  kd = mikey_payload_new (MIKEY_PT_KEY_DATA);
+  kd->u.key_data.type = MIKEY_KD_TEK;
+  kd->u.key_data.kv_type = MIKEY_KV_SPI;
+  blob_fill (&kd->u.key_data.key, 30, 12);
+  blob_fill (&kd->u.key_data.kv_spi, 2, 13);
+  g_ptr_array_add (kds, kd);
+  plain = mikey_key_data_serialize_list (kds, &plain_len, &err);
+  fail_unless (plain != NULL, "%s", err ? err->message : "");
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_KEMAC));
+  p->u.kemac.enc_alg = MIKEY_ENC_NULL;
+  p->u.kemac.mac_alg = MIKEY_MAC_NULL;
+  mikey_blob_set (&p->u.kemac.enc_data, plain, plain_len);
+  mikey_secure_free (plain, plain_len);
+  g_ptr_array_unref (kds);
+
+  /* SIGN has no next payload field: always last */
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_SIGN));
+  p->u.sign.sign_type = MIKEY_SIGN_RSA_PSS;
+  blob_fill (&p->u.sign.signature, 128, 14);
+
+  bytes = mikey_message_serialize (msg, &err);
+  fail_unless (bytes != NULL, "%s", err ? err->message : "");
+  b64 = g_base64_encode (g_bytes_get_data (bytes, NULL),
+      g_bytes_get_size (bytes));
+
+  r = run_tool (NULL, "decode", b64, NULL);
+  fail_if (r->signaled);
+  fail_if (r->out[0] == '\0', "no JSON: %s", r->err);
+  s = json_query (r->out, "' '.join(p['type']['name'] for p in "
+      "d['payloads']), d['header']['data_type']['name'], "
+      "len(d['header']['cs_map']), d['payloads'][0]['value'], "
+      "[p for p in d['payloads'] if p['type']['value'] == 1][0]"
+      "['key_data'][0]['valid_to'], "
+      "[p for p in d['payloads'] if p['type']['value'] == 10][0]"
+      "['params'][0]['type']['name']");
+  if (s != NULL)
+    fail_unless_equals_string (s, "T T RAND ID CERT CERT CHASH SP SP PKE DH "
+        "general extension ERR V KEMAC SIGN PK init 2 42 "
+        "0b0c0d0e0f101112 Encryption algorithm");
+  g_free (s);
+  run_free (r);
+
+  g_free (b64);
+  g_bytes_unref (bytes);
+  mikey_message_free (msg);
 }
 
 GST_END_TEST;
@@ -1149,8 +1427,7 @@ GST_START_TEST (test_wireshark_dissects_our_messages)
   r = run_argv (NULL, -1, tshark_argv);
   fail_unless (!r->signaled && r->exit_code == 0, "tshark: %s", r->err);
 
-  for (p = r->out; (p = strstr (p, "Multimedia Internet KEYing")) != NULL;
-      p++)
+  for (p = r->out; (p = strstr (p, "Multimedia Internet KEYing")) != NULL; p++)
     n_frames++;
   fail_unless_equals_int (n_frames, msgs->len);
   fail_unless (strstr (r->out, "Malformed") == NULL, "%s", r->out);
@@ -1191,12 +1468,16 @@ mikey_tool_suite (void)
   tcase_add_test (tc, test_null_round_trip);
   tcase_add_test (tc, test_psk_round_trip);
   tcase_add_loop_test (tc, test_every_suite, 0, G_N_ELEMENTS (suites));
+  tcase_add_loop_test (tc, test_psk_independent_implementation, 0,
+      G_N_ELEMENTS (suites));
   tcase_add_test (tc, test_create_errors);
   tcase_add_test (tc, test_create_hex_forms);
   tcase_add_test (tc, test_decode_input_forms);
   tcase_add_test (tc, test_decode_device_sample);
   tcase_add_test (tc, test_decode_gstreamer_samples);
+  tcase_add_test (tc, test_decode_psk_sample);
   tcase_add_test (tc, test_json_escaping);
+  tcase_add_test (tc, test_json_every_payload);
   tcase_add_test (tc, test_truncated);
   tcase_add_test (tc, test_mutated);
   tcase_add_test (tc, test_junk);

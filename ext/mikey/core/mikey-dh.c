@@ -28,6 +28,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/dh.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/params.h>
@@ -47,26 +48,25 @@ typedef struct
  * (floor(2^k pi) + c) and checks these digits. */
 static const GroupInfo groups[] = {
   [MIKEY_DH_GROUP_OAKLEY5] = {"OAKLEY 5", 1536,
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+      "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
         "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
         "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
         "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
         "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
-      "670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF"},
+        "670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF"},
   [MIKEY_DH_GROUP_OAKLEY1] = {"OAKLEY 1", 768,
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+      "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
-      "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF"},
+        "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF"},
   [MIKEY_DH_GROUP_OAKLEY2] = {"OAKLEY 2", 1024,
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+      "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
         "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
-      "FFFFFFFFFFFFFFFF"},
+        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381" "FFFFFFFFFFFFFFFF"},
 };
 
 struct _MikeyDh
@@ -114,23 +114,23 @@ check_group (MikeyDhGroup group, GError ** error)
 static void
 set_crypto_error (GError ** error, const gchar * what)
 {
+  /* leave no stale entries in OpenSSL's per-thread queue */
+  ERR_clear_error ();
   g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CRYPTO,
       "OpenSSL failure in Diffie-Hellman %s", what);
 }
 
-/* p and q = (p-1)/2 of a group; both freed by the caller */
-static gboolean
-group_bns (const GroupInfo * gi, BIGNUM ** p, BIGNUM ** q)
+/* The group's prime, or NULL on allocation failure */
+static BIGNUM *
+group_p (const GroupInfo * gi)
 {
-  *p = NULL;
-  *q = BN_new ();
-  if (*q == NULL || !BN_hex2bn (p, gi->p_hex) || !BN_rshift1 (*q, *p)) {
-    BN_free (*p);
-    BN_free (*q);
-    *p = *q = NULL;
-    return FALSE;
+  BIGNUM *p = NULL;
+
+  if (!BN_hex2bn (&p, gi->p_hex)) {
+    BN_free (p);
+    return NULL;
   }
-  return TRUE;
+  return p;
 }
 
 /* OSSL_PARAM_clear_free only arrives in OpenSSL 3.2; the builder copied
@@ -156,11 +156,9 @@ make_pkey (const BIGNUM * p, int selection, const BIGNUM * priv,
   EVP_PKEY_CTX *ctx = NULL;
   EVP_PKEY *pkey = NULL;
 
-  if (bld == NULL
-      || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_FFC_P, p)
+  if (bld == NULL || !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_FFC_P, p)
       || !OSSL_PARAM_BLD_push_uint (bld, OSSL_PKEY_PARAM_FFC_G, 2)
-      || (priv && !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_PRIV_KEY,
-              priv))
+      || (priv && !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_PRIV_KEY, priv))
       || (pub && !OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_PUB_KEY, pub)))
     goto out;
   params = OSSL_PARAM_BLD_to_param (bld);
@@ -213,13 +211,13 @@ MikeyDh *
 mikey_dh_new (MikeyDhGroup group, GError ** error)
 {
   const GroupInfo *gi = check_group (group, error);
-  BIGNUM *p, *q;
+  BIGNUM *p;
   EVP_PKEY *params = NULL, *pkey = NULL;
   EVP_PKEY_CTX *ctx = NULL;
 
   if (gi == NULL)
     return NULL;
-  if (!group_bns (gi, &p, &q)) {
+  if ((p = group_p (gi)) == NULL) {
     set_crypto_error (error, "key generation");
     return NULL;
   }
@@ -233,7 +231,6 @@ mikey_dh_new (MikeyDhGroup group, GError ** error)
   EVP_PKEY_CTX_free (ctx);
   EVP_PKEY_free (params);
   BN_free (p);
-  BN_free (q);
   return dh_wrap (group, gi, pkey, error);
 }
 
@@ -257,7 +254,10 @@ mikey_dh_new_with_private (MikeyDhGroup group, const guint8 * priv,
         "%s prime", priv_len, gi->name);
     return NULL;
   }
-  if (!group_bns (gi, &p, &q))
+  p = group_p (gi);
+  q = BN_new ();
+  /* q = (p-1)/2, p being odd */
+  if (p == NULL || q == NULL || !BN_rshift1 (q, p))
     goto crypto_fail;
   x = BN_secure_new ();
   y = BN_new ();
@@ -318,11 +318,10 @@ set_invalid (GError ** error, const gchar * why)
 /* The peer's value as an EVP_PKEY after every check of
  * mikey_dh_check_public, or NULL with @error set. */
 static EVP_PKEY *
-peer_pkey (MikeyDhGroup group, const guint8 * value, gsize len,
-    GError ** error)
+peer_pkey (MikeyDhGroup group, const guint8 * value, gsize len, GError ** error)
 {
   const GroupInfo *gi = check_group (group, error);
-  BIGNUM *p = NULL, *q = NULL, *y = NULL, *pm1 = NULL;
+  BIGNUM *p = NULL, *y = NULL, *pm1 = NULL;
   BN_CTX *bnctx = NULL;
   EVP_PKEY *peer = NULL;
   int jacobi;
@@ -340,7 +339,8 @@ peer_pkey (MikeyDhGroup group, const guint8 * value, gsize len,
   y = BN_bin2bn (value, (int) len, NULL);
   pm1 = BN_new ();
   bnctx = BN_CTX_new ();
-  if (y == NULL || pm1 == NULL || bnctx == NULL || !group_bns (gi, &p, &q)
+  p = group_p (gi);
+  if (y == NULL || pm1 == NULL || bnctx == NULL || p == NULL
       || !BN_sub (pm1, p, BN_value_one ())) {
     set_crypto_error (error, "public value check");
     goto out;
@@ -386,7 +386,6 @@ out:
   BN_free (y);
   BN_free (pm1);
   BN_free (p);
-  BN_free (q);
   return peer;
 }
 

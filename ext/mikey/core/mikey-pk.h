@@ -87,8 +87,8 @@ gboolean mikey_cert_matches_identity (const MikeyCert * cert,
     const gchar * identity, GError ** error);
 
 /* RFC 3830 6.8 CHASH: hash of the DER certificate. @out holds
- * MIKEY_CHASH_MAX_LEN bytes; *@out_len gets 20 (SHA-1) or 16 (MD5). */
-gsize mikey_hash_len (MikeyHashFunc func);
+ * MIKEY_CHASH_MAX_LEN bytes; *@out_len gets 20 (SHA-1) or 16 (MD5), what
+ * mikey_hash_len() (mikey-message.h) gives for @func. */
 gboolean mikey_cert_hash (MikeyHashFunc func, const MikeyCert * cert,
     guint8 * out, gsize * out_len, GError ** error);
 

@@ -39,6 +39,17 @@ void mikey_test_capture_free (MikeyTestCapture * c);
 void mikey_test_capture_reset (MikeyTestCapture * c);
 gsize mikey_test_capture_size (MikeyTestCapture * c);
 
+/* Records every message posted on @pipeline's bus (the helpers' pipelines
+ * do this already), so that tests can look for them in any order. */
+void mikey_test_watch_bus (GstElement * pipeline);
+/* First recorded message of one of @types (and, for element messages, of
+ * structure @name when not NULL), waiting up to @timeout_ms for it. A new
+ * reference, or NULL. */
+GstMessage *mikey_test_find_message (GstElement * pipeline,
+    GstMessageType types, const gchar * name, guint timeout_ms);
+/* Forgets the recorded messages */
+void mikey_test_clear_messages (GstElement * pipeline);
+
 /* Waits for EOS or an error on @pipeline's bus; returns the message (EOS,
  * ERROR) or NULL on timeout. */
 GstMessage *mikey_test_wait_eos_or_error (GstElement * pipeline,
@@ -47,10 +58,6 @@ GstMessage *mikey_test_wait_eos_or_error (GstElement * pipeline,
  * bus of @c or @other (may be NULL). TRUE when reached. */
 gboolean mikey_test_wait_bytes (MikeyTestCapture * c, gsize size,
     GstElement * other, guint timeout_ms);
-/* First element message named @name (or an ERROR when @name is NULL) on
- * @pipeline's bus within @timeout_ms; other messages are dropped. */
-GstMessage *mikey_test_wait_message (GstElement * pipeline,
-    const gchar * name, guint timeout_ms);
 /* The text of an error/warning message (g_free) */
 gchar *mikey_test_message_text (GstMessage * msg);
 
@@ -70,5 +77,8 @@ GBytes *mikey_test_make_init (MikeyMode mode, const gchar * psk_hex,
 GBytes *mikey_test_udp_exchange (GSocket * sock, guint port,
     GBytes * data, guint timeout_ms);
 GSocket *mikey_test_udp_socket (void);
+
+/* The first sink pad of @element (a new reference) */
+GstPad *mikey_test_first_sink_pad (GstElement * element);
 
 G_END_DECLS

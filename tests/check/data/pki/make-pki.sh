@@ -16,6 +16,9 @@
 #   dave               signed by the root, expired (2020-01-01..2021-01-01)
 #   evil-ca, mallory   an untrusted root and a cert from it that claims
 #                      sip:bob@example.org
+#   alice-sig-*.bin    signatures by the openssl CLI (SHA-1, PKCS#1 v1.5
+#                      and PSS with a 20-byte salt) over the message
+#                      below, which test-pk.c must verify
 #
 # All keys are RSA 2048; validity 2026-01-01 to 2046-01-01 unless stated.
 set -eu
@@ -123,6 +126,13 @@ openssl pkey -in alice-key.pem -aes-256-cbc -passout pass:mikey-test \
 # keys the CA side does not need to keep
 rm -f root-ca-key.pem intermediate-ca-key.pem evil-ca-key.pem
 chmod 644 ./*.pem
+
+# the same bytes as SIGNED_MESSAGE in test-pk.c
+printf 'MIKEY test message, signed by alice' > "$work/msg"
+openssl dgst -sha1 -sign alice-key.pem -out alice-sig-pkcs1.bin "$work/msg"
+openssl dgst -sha1 -sign alice-key.pem -sigopt rsa_padding_mode:pss \
+    -sigopt rsa_pss_saltlen:20 -out alice-sig-pss.bin "$work/msg"
+chmod 644 ./*.bin
 
 echo "Fingerprints for test-pk.c (CHASH over the DER certificate):"
 for n in bob alice; do
