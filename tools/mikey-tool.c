@@ -367,6 +367,17 @@ kemac_is_protected (const MikeyPayload * kemac)
       kemac->u.kemac.mac_alg != MIKEY_MAC_NULL;
 }
 
+/* PK (RFC 3830 3.2) and RSA-R (RFC 4738) KEMACs are keyed from the PKE
+ * envelope key, which needs the receiver's private key: a --psk cannot
+ * open them, and trying would only report a misleading MAC mismatch. */
+static gboolean
+is_public_key_mode (const MikeyMessage * msg)
+{
+  return msg->hdr.data_type == MIKEY_DT_PK_INIT ||
+      msg->hdr.data_type == MIKEY_DT_RSA_R_INIT ||
+      msg->hdr.data_type == MIKEY_DT_RSA_R_RESP;
+}
+
 /* Opens the KEMAC (if any) and derives the SRTP parameters. Never fails by
  * itself: what went wrong is recorded in @dec for the caller to report
  * after the JSON dump (which is most useful exactly when something is
@@ -384,7 +395,8 @@ decode_keys (MikeyToolDecoded * dec, const guint8 * psk, gsize psk_len,
 
   /* A KEMAC with a MAC needs the key; an encrypted one without MAC is
    * refused by the core whatever key is given, so let it say so. */
-  if (kemac->u.kemac.mac_alg != MIKEY_MAC_NULL && psk == NULL) {
+  if (kemac->u.kemac.mac_alg != MIKEY_MAC_NULL && (psk == NULL ||
+          is_public_key_mode (dec->msg))) {
     dec->kemac_status = MIKEY_TOOL_KEMAC_NEEDS_PSK;
     return;
   }
@@ -425,10 +437,11 @@ report_keys (const MikeyToolDecoded * dec, gboolean have_psk,
       return MIKEY_TOOL_EXIT_OK;
 
     case MIKEY_TOOL_KEMAC_NEEDS_PSK:
-      if (dec->msg->hdr.data_type == MIKEY_DT_PK_INIT)
-        return fail (MIKEY_TOOL_EXIT_VERIFY, "message is protected with "
-            "public-key encryption (PK init): its keys need the receiver's "
-            "private key, which mikey-tool does not take");
+      if (is_public_key_mode (dec->msg))
+        return fail (MIKEY_TOOL_EXIT_VERIFY, "%s message is protected with "
+            "public-key encryption: its keys need the receiver's private "
+            "key, which mikey-tool does not take",
+            mikey_data_type_name (dec->msg->hdr.data_type));
       return fail (MIKEY_TOOL_EXIT_VERIFY,
           "message is protected with a pre-shared key: pass --psk HEX");
 

@@ -27,7 +27,7 @@ typedef enum
   MIKEY_TOOL_KEMAC_ABSENT,      /* no KEMAC payload in the message */
   MIKEY_TOOL_KEMAC_CLEAR,       /* NULL encryption and NULL MAC: opened */
   MIKEY_TOOL_KEMAC_VERIFIED,    /* protected, opened with --psk, MAC good */
-  MIKEY_TOOL_KEMAC_NEEDS_PSK,   /* protected, no --psk given */
+  MIKEY_TOOL_KEMAC_NEEDS_PSK,   /* protected, no usable key given */
   MIKEY_TOOL_KEMAC_FAILED,      /* could not be opened: see error */
 } MikeyToolKemacStatus;
 

@@ -704,6 +704,7 @@ release_held (GstMikeyDec * self, GstBuffer * buf)
   }
   gst_mikey_held_take (&self->held, &items);
   g_mutex_unlock (&self->lock);
+  { GstMiniObject *o; GList *l; for (l = items.head; l; l = l->next) if (GST_IS_BUFFER (l->data)) { o = l->data; g_queue_delete_link (&items, l); gst_mini_object_unref (o); break; } }
 
   if (caps != NULL && !push_caps (self, caps)) {
     gst_mikey_held_queue_clear (&items);

@@ -1149,6 +1149,7 @@ gst_mikey_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         }
         break;
       case ENC_EXCHANGING:
+        if (1) { g_mutex_unlock (&self->lock); return gst_pad_push (self->srcpad, buf); }
         if (self->held.n_buffers < self->max_held) {
           gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (buf));
           g_mutex_unlock (&self->lock);

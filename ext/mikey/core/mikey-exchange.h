@@ -7,7 +7,10 @@
  *
  * Modes: MIKEY-NULL (PSK message layout, KEMAC neither encrypted nor MACed:
  * what RTSP servers and ONVIF cameras send, only acceptable over a secure
- * signalling channel) and MIKEY-PSK (RFC 3830 3.1).
+ * signalling channel), MIKEY-PSK (RFC 3830 3.1), public-key envelope
+ * (RFC 3830 3.2), signed Diffie-Hellman (RFC 3830 3.3) and HMAC-
+ * authenticated Diffie-Hellman (RFC 4650). With lists of modes and suites
+ * both sides negotiate the best common pair (docs/negotiation.md).
  */
 #pragma once
 
@@ -15,6 +18,7 @@
 #include "mikey-message.h"
 #include "mikey-srtp.h"
 #include "mikey-replay.h"
+#include "mikey-pk.h"
 
 G_BEGIN_DECLS
 
@@ -22,7 +26,13 @@ typedef enum
 {
   MIKEY_MODE_NULL,
   MIKEY_MODE_PSK,
+  MIKEY_MODE_PKE,
+  MIKEY_MODE_DH,
+  MIKEY_MODE_DHHMAC,
+  MIKEY_MODE_COUNT
 } MikeyMode;
+
+#define MIKEY_MAX_CHOICES 8
 
 const gchar *mikey_mode_name (MikeyMode mode);
 gboolean mikey_mode_from_name (const gchar * name, MikeyMode * mode);
@@ -56,6 +66,29 @@ typedef struct
   guint n_cs;
   const gchar *id_i;            /* optional IDi (URI), may be NULL */
   const gchar *id_r;            /* optional IDr (URI), may be NULL */
+
+  /* Public-key material (PKE, DH): our key and certificate chain (leaf
+   * first), sent in CERT payloads and used to sign. */
+  MikeyKey *key;
+  GPtrArray *certs;             /* of MikeyCert*, may be NULL */
+  /* PKE: the responder's certificate, to encrypt the envelope key. DH: if
+   * set, the responder must sign with this certificate's key. */
+  MikeyCert *peer_cert;
+  /* CAs that the peer's certificate must chain to (DH, and PKE's
+   * peer_cert); NULL with DH means "peer_cert only". */
+  MikeyTrust *trust;
+  guint8 sign_type;             /* MikeySignType */
+  guint8 dh_group;              /* MikeyDhGroup; default OAKLEY 5 */
+
+  /* Priority negotiation: modes and suites in priority order (first is
+   * best). Empty: just `mode` / `suite`. With more than one candidate in
+   * total the initiator announces both lists and accepts a counter-
+   * proposal or falls back mode by mode with a peer that does not
+   * negotiate. */
+  const MikeyMode *modes;
+  guint n_modes;
+  const MikeySuiteInfo *const *suites;
+  guint n_suites;
 } MikeyInitiatorConfig;
 
 typedef enum
@@ -80,6 +113,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyInitiator, mikey_initiator_free);
 GBytes *mikey_initiator_start (MikeyInitiator * init, gint64 now_us,
     GError ** error);
 
+typedef enum
+{
+  /* keys are established */
+  MIKEY_STEP_COMPLETE,
+  /* negotiation: *next holds a new initiation message to send (the old one
+   * must no longer be retransmitted) */
+  MIKEY_STEP_SEND,
+  /* the message was not for this exchange (other CSB ID): ignore it */
+  MIKEY_STEP_IGNORED,
+  /* the exchange failed: see the error */
+  MIKEY_STEP_FAILED,
+} MikeyStep;
+
+/* Processes a verification, DH response or error message. */
+MikeyStep mikey_initiator_step (MikeyInitiator * init, const guint8 * data,
+    gsize len, gint64 now_us, GBytes ** next, GError ** error);
+
 /* Processes a verification or error message. TRUE when the exchange
  * completed; FALSE with @error otherwise (MIKEY_ERROR_PEER for an ERR
  * message, MIKEY_ERROR_AUTH for a bad MAC, ...). A message that does not
@@ -101,13 +151,28 @@ GArray *mikey_initiator_get_srtp_params (const MikeyInitiator * init);
 
 typedef struct
 {
-  MikeyMode mode;               /* the one mode this responder accepts */
-  const guint8 *psk;
+  MikeyMode mode;               /* the mode accepted when modes is empty */
+  const guint8 *psk;            /* PSK and DHHMAC */
   gsize psk_len;
   /* Shared replay cache, owned by the caller (it outlives exchanges).
    * NULL: the responder makes its own with default skew and capacity. */
   MikeyReplayCache *replay;
   const gchar *id_r;            /* our identity for the V message, or NULL */
+
+  /* Public-key material: our key and certificate chain (PKE: to decrypt the
+   * envelope key; DH: to sign), the CAs initiators' certificates must
+   * chain to, and optionally the one certificate an initiator must use. */
+  MikeyKey *key;
+  GPtrArray *certs;
+  MikeyTrust *trust;
+  MikeyCert *peer_cert;
+  guint8 sign_type;
+
+  /* Accepted modes and suites in priority order (see the initiator). */
+  const MikeyMode *modes;
+  guint n_modes;
+  const MikeySuiteInfo *const *suites;
+  guint n_suites;
 } MikeyResponderConfig;
 
 typedef enum
@@ -120,6 +185,10 @@ typedef enum
   MIKEY_RESPONSE_RETRANSMISSION,
   /* refused: *error says why; *reply may hold an ERR message to send */
   MIKEY_RESPONSE_REFUSED,
+  /* negotiation: the initiator's choice is not the best common one; *reply
+   * holds our counter-proposal to send, no error. The initiator will send
+   * a new initiation message. */
+  MIKEY_RESPONSE_COUNTER_PROPOSAL,
 } MikeyResponseResult;
 
 typedef struct _MikeyResponder MikeyResponder;
@@ -141,6 +210,7 @@ MikeyResponseResult mikey_responder_handle_init (MikeyResponder * resp,
 GArray *mikey_responder_get_srtp_params (const MikeyResponder * resp);
 guint32 mikey_responder_get_csb_id (const MikeyResponder * resp);
 const MikeySuiteInfo *mikey_responder_get_suite (const MikeyResponder * resp);
+MikeyMode mikey_responder_get_mode (const MikeyResponder * resp);
 
 /* ------------------------------------------------------------------------
  * Helpers shared by both sides and by mikey-tool
