@@ -117,6 +117,7 @@ struct _GstMikeyDec
   GstCaps *srtp_caps;
 
   /* streaming */
+  gint passthrough;             /* atomic: keys in caps, none held */
   GstCaps *upstream_caps;
   gboolean have_stream_ssrc;
   guint32 stream_ssrc;
@@ -150,6 +151,8 @@ static GstStateChangeReturn gst_mikey_dec_change_state (GstElement * element,
     GstStateChange transition);
 static GstFlowReturn gst_mikey_dec_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buf);
+static GstFlowReturn gst_mikey_dec_chain_list (GstPad * pad,
+    GstObject * parent, GstBufferList * list);
 static gboolean gst_mikey_dec_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 
@@ -255,6 +258,8 @@ gst_mikey_dec_init (GstMikeyDec * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_mikey_dec_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mikey_dec_chain_list));
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_mikey_dec_sink_event));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
@@ -303,6 +308,7 @@ params_dup (GArray * src)
 static void
 forget_keys (GstMikeyDec * self)
 {
+  g_atomic_int_set (&self->passthrough, 0);
   g_clear_pointer (&self->params, g_array_unref);
   if (self->srtp_caps != NULL) {
     gst_mikey_collect_key_buffers (gst_caps_get_structure (self->srtp_caps,
@@ -394,6 +400,8 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   forget_keys (self);
   self->params = params_dup (params);
   self->csb_id = csb_id;
+  /* the next packet takes the slow path and carries the new caps */
+  g_atomic_int_set (&self->passthrough, 0);
   self->keys_gen++;
   self->srtp_caps = gst_mikey_srtp_params_to_caps (p);
 
@@ -704,7 +712,6 @@ release_held (GstMikeyDec * self, GstBuffer * buf)
   }
   gst_mikey_held_take (&self->held, &items);
   g_mutex_unlock (&self->lock);
-  { GstMiniObject *o; GList *l; for (l = items.head; l; l = l->next) if (GST_IS_BUFFER (l->data)) { o = l->data; g_queue_delete_link (&items, l); gst_mini_object_unref (o); break; } }
 
   if (caps != NULL && !push_caps (self, caps)) {
     gst_mikey_held_queue_clear (&items);
@@ -725,6 +732,13 @@ release_held (GstMikeyDec * self, GstBuffer * buf)
     }
   }
   gst_mikey_held_queue_clear (&items);
+
+  /* from now on the chain function needs no lock, until keys change */
+  g_mutex_lock (&self->lock);
+  if (self->params != NULL && self->caps_gen == self->keys_gen &&
+      gst_mikey_held_is_empty (&self->held))
+    g_atomic_int_set (&self->passthrough, 1);
+  g_mutex_unlock (&self->lock);
   return ret;
 }
 
@@ -735,12 +749,11 @@ gst_mikey_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstBuffer *old = NULL;
   guint dropped = 0;
 
-  g_mutex_lock (&self->lock);
-  if (G_LIKELY (self->params != NULL && self->caps_gen == self->keys_gen &&
-          gst_mikey_held_is_empty (&self->held))) {
-    g_mutex_unlock (&self->lock);
+  /* keyed: SRTP passes untouched, without taking the lock */
+  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
     return gst_pad_push (self->srcpad, buf);
-  }
+
+  g_mutex_lock (&self->lock);
 
   if (self->flushing) {
     g_mutex_unlock (&self->lock);
@@ -773,6 +786,25 @@ gst_mikey_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
             "dropping the oldest beyond max-held-buffers (is the sender's "
             "mikeyenc pointed at this receiver?)"), (NULL));
   return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_mikey_dec_chain_list (GstPad * pad, GstObject * parent,
+    GstBufferList * list)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i, n;
+
+  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
+    return gst_pad_push_list (self->srcpad, list);
+
+  n = gst_buffer_list_length (list);
+  for (i = 0; i < n && ret == GST_FLOW_OK; i++)
+    ret = gst_mikey_dec_chain (pad, parent,
+        gst_buffer_ref (gst_buffer_list_get (list, i)));
+  gst_buffer_list_unref (list);
+  return ret;
 }
 
 static gboolean
@@ -988,6 +1020,7 @@ gst_mikey_dec_change_state (GstElement * element, GstStateChange transition)
       /* srtpdec (downstream, already in READY) dropped its streams: the
        * keys go out in caps again on the next start */
       self->caps_gen = 0;
+      g_atomic_int_set (&self->passthrough, 0);
       gst_mikey_wipe_buffers (self->key_buffers);
       g_mutex_unlock (&self->lock);
       break;

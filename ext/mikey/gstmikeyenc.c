@@ -173,6 +173,7 @@ struct _GstMikeyEnc
   gboolean need_configure;      /* srtpenc not given the keys yet */
 
   /* streaming */
+  gint passthrough;             /* atomic: keyed, configured, none held */
   gboolean flushing;
   GstMikeyHeld held;
   GPtrArray *key_buffers;       /* handed to srtpenc: wiped on stop */
@@ -202,6 +203,8 @@ static GstStateChangeReturn gst_mikey_enc_change_state (GstElement * element,
     GstStateChange transition);
 static GstFlowReturn gst_mikey_enc_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buf);
+static GstFlowReturn gst_mikey_enc_chain_list (GstPad * pad,
+    GstObject * parent, GstBufferList * list);
 static gboolean gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static void on_src_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self);
@@ -324,6 +327,8 @@ gst_mikey_enc_init (GstMikeyEnc * self)
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_mikey_enc_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mikey_enc_chain_list));
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_mikey_enc_sink_event));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
@@ -385,6 +390,7 @@ stop_timer (GstMikeyEnc * self)
 static void
 reset_exchange (GstMikeyEnc * self)
 {
+  g_atomic_int_set (&self->passthrough, 0);
   self->session++;
   stop_timer (self);
   g_clear_pointer (&self->initiator, mikey_initiator_free);
@@ -707,6 +713,7 @@ on_keyed (GstMikeyEnc * self, guint session)
   g_clear_pointer (&self->params, g_array_unref);
   self->params = g_array_ref (params);
   gst_caps_replace (&self->srtp_caps, caps);
+  g_atomic_int_set (&self->passthrough, 0);
   self->need_configure = TRUE;
   csb_id = mikey_initiator_get_csb_id (self->initiator);
   suite = mikey_initiator_get_suite (self->initiator);
@@ -1104,6 +1111,13 @@ release_held (GstMikeyEnc * self, GstMiniObject * last)
     }
   }
   gst_mikey_held_queue_clear (&items);
+
+  /* from now on the chain function needs no lock */
+  g_mutex_lock (&self->lock);
+  if (session == self->session && self->state == ENC_KEYED &&
+      !self->need_configure && gst_mikey_held_is_empty (&self->held))
+    g_atomic_int_set (&self->passthrough, 1);
+  g_mutex_unlock (&self->lock);
   return ret;
 }
 
@@ -1112,12 +1126,11 @@ gst_mikey_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (parent);
 
-  g_mutex_lock (&self->lock);
-  if (G_LIKELY (self->state == ENC_KEYED && !self->need_configure &&
-          gst_mikey_held_is_empty (&self->held))) {
-    g_mutex_unlock (&self->lock);
+  /* keyed: RTP passes untouched, without taking the lock */
+  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
     return gst_pad_push (self->srcpad, buf);
-  }
+
+  g_mutex_lock (&self->lock);
 
   for (;;) {
     if (self->flushing) {
@@ -1149,7 +1162,6 @@ gst_mikey_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         }
         break;
       case ENC_EXCHANGING:
-        if (1) { g_mutex_unlock (&self->lock); return gst_pad_push (self->srcpad, buf); }
         if (self->held.n_buffers < self->max_held) {
           gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (buf));
           g_mutex_unlock (&self->lock);
@@ -1161,6 +1173,25 @@ gst_mikey_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         break;
     }
   }
+}
+
+static GstFlowReturn
+gst_mikey_enc_chain_list (GstPad * pad, GstObject * parent,
+    GstBufferList * list)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i, n;
+
+  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
+    return gst_pad_push_list (self->srcpad, list);
+
+  n = gst_buffer_list_length (list);
+  for (i = 0; i < n && ret == GST_FLOW_OK; i++)
+    ret = gst_mikey_enc_chain (pad, parent,
+        gst_buffer_ref (gst_buffer_list_get (list, i)));
+  gst_buffer_list_unref (list);
+  return ret;
 }
 
 static gboolean
@@ -1363,6 +1394,7 @@ gst_mikey_enc_change_state (GstElement * element, GstStateChange transition)
       } else {
         /* SDP mode: the published key-mgmt stays valid until NULL; srtpenc
          * forgot its session and gets the keys again */
+        g_atomic_int_set (&self->passthrough, 0);
         self->need_configure = TRUE;
       }
       /* srtpenc (downstream) is in READY already: its session is gone */

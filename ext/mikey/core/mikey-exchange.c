@@ -3,10 +3,11 @@
 #include "mikey-exchange.h"
 #include "mikey-exchange-private.h"
 #include "mikey-crypto.h"
+#include "mikey-negotiate.h"
 
 #include <string.h>
 
-static const gchar *mode_names[] = { "null", "psk" };
+static const gchar *mode_names[] = { "null", "psk", "pke", "dh", "dhhmac" };
 
 const gchar *
 mikey_mode_name (MikeyMode mode)
@@ -71,15 +72,40 @@ parse_unwrapped (guint8 enc_alg, const guint8 * plain, gsize plain_len,
 }
 
 GPtrArray *
+mikey_kemac_open (const MikeyMessage * msg, const guint8 * data, gsize len,
+    const MikeyTransportKeys * keys, GError ** error)
+{
+  const MikeyPayload *kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
+  const MikeyPayload *t = mikey_message_find (msg, MIKEY_PT_T, NULL);
+  guint8 *plain = NULL;
+  gsize plain_len = 0;
+  GPtrArray *key_data;
+
+  if (!need_payload (t, "T", error))
+    return NULL;
+  /* MAC first: nothing of an unauthenticated message is decrypted */
+  if (!mikey_check_mac (msg, mikey_payload_index (msg, kemac), data, len,
+          keys->auth_key, sizeof (keys->auth_key), NULL, error))
+    return NULL;
+  if (!mikey_kemac_decrypt (kemac->u.kemac.enc_alg, keys, msg->hdr.csb_id,
+          t->u.t.value, kemac->u.kemac.enc_data.data,
+          kemac->u.kemac.enc_data.len, &plain, &plain_len, error))
+    return NULL;
+  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len,
+      error);
+  if (key_data == NULL)
+    g_prefix_error (error, "decrypted KEMAC key data: ");
+  mikey_secure_free (plain, plain_len);
+  return key_data;
+}
+
+GPtrArray *
 mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
     gsize len, const guint8 * psk, gsize psk_len, GError ** error)
 {
-  const MikeyPayload *kemac, *rand, *t;
+  const MikeyPayload *kemac, *rand;
   MikeyTransportKeys keys;
-  guint8 *plain = NULL;
-  gsize plain_len = 0;
-  gssize mac_len;
-  GPtrArray *key_data = NULL;
+  GPtrArray *key_data;
 
   kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
   if (!need_payload (kemac, "KEMAC", error))
@@ -105,39 +131,20 @@ mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
         "open it");
     return NULL;
   }
+  /* the MAC covers what precedes it: nothing may follow unprotected */
   if (g_ptr_array_index (msg->payloads, msg->payloads->len - 1) != kemac) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "KEMAC must be the last payload of a PSK initiation message");
     return NULL;
   }
   rand = mikey_message_find (msg, MIKEY_PT_RAND, NULL);
-  t = mikey_message_find (msg, MIKEY_PT_T, NULL);
-  if (!need_payload (rand, "RAND", error) || !need_payload (t, "T", error))
+  if (!need_payload (rand, "RAND", error))
     return NULL;
 
   if (!mikey_transport_keys_derive (psk, psk_len, msg->hdr.csb_id,
           rand->u.rand.rand.data, rand->u.rand.rand.len, &keys, error))
     return NULL;
-
-  /* MAC first: nothing of an unauthenticated message is decrypted */
-  mac_len = mikey_mac_len (kemac->u.kemac.mac_alg);
-  if (mac_len < 0 || (gsize) mac_len > len ||
-      !mikey_mac_verify (kemac->u.kemac.mac_alg, keys.auth_key,
-          sizeof (keys.auth_key), data, len - mac_len, NULL, 0,
-          kemac->u.kemac.mac.data, kemac->u.kemac.mac.len, error))
-    goto out;
-
-  if (!mikey_kemac_decrypt (kemac->u.kemac.enc_alg, &keys, msg->hdr.csb_id,
-          t->u.t.value, kemac->u.kemac.enc_data.data,
-          kemac->u.kemac.enc_data.len, &plain, &plain_len, error))
-    goto out;
-
-  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len, error);
-  if (key_data == NULL)
-    g_prefix_error (error, "decrypted KEMAC key data: ");
-
-out:
-  mikey_secure_free (plain, plain_len);
+  key_data = mikey_kemac_open (msg, data, len, &keys, error);
   mikey_transport_keys_clear (&keys);
   return key_data;
 }
@@ -262,30 +269,22 @@ mikey_key_mgmt_encode (const guint8 * data, gsize len)
   return g_strconcat ("mikey ", b64, NULL);
 }
 
-/* HDR + T + ERR: RFC 3830 5.1.2 error message. Unauthenticated: sent when
- * we could not (or must not) trust the initiator's keys. */
+/* HDR + T + ERR [+ capabilities]: RFC 3830 5.1.2 error message.
+ * Unauthenticated: sent when we could not (or must not) trust the
+ * initiator's keys; see docs/negotiation.md for why a forged one can only
+ * stop an exchange, not weaken it. */
 GBytes *
 mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
-    gint64 now_us)
+    const MikeyCaps * caps, gint64 now_us)
 {
-  g_autoptr (MikeyMessage) msg = mikey_message_new ();
+  g_autoptr (MikeyMessage) msg = mikey_response_new (init, MIKEY_DT_ERROR);
   MikeyPayload *p;
-  guint i;
 
-  msg->hdr.version = MIKEY_VERSION;
-  msg->hdr.data_type = MIKEY_DT_ERROR;
-  msg->hdr.prf = MIKEY_PRF_MIKEY_1;
-  msg->hdr.csb_id = init->hdr.csb_id;
-  msg->hdr.map_type = init->hdr.map_type;
-  msg->hdr.n_cs_empty = init->hdr.n_cs_empty;
-  for (i = 0; i < init->hdr.cs->len; i++) {
-    const MikeySrtpCs *cs = &g_array_index (init->hdr.cs, MikeySrtpCs, i);
-
-    mikey_message_add_cs_srtp (msg, cs->policy_no, cs->ssrc, cs->roc);
-  }
   mikey_add_timestamp (msg, MIKEY_TS_NTP_UTC, 0, now_us);
   p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ERR));
   p->u.err.err_no = err_no;
+  if (caps != NULL)
+    mikey_caps_add (msg, caps);
   return mikey_message_serialize (msg, NULL);
 }
 

@@ -1,0 +1,711 @@
+/* Public-key, Diffie-Hellman and DHHMAC exchanges, and priority
+ * negotiation, end to end in memory with a real test PKI. */
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
+#include "mikey-exchange.h"
+#include "mikey-exchange-private.h"
+
+#define NOW G_GINT64_CONSTANT (1795000000000000)        /* 2026-11-18 */
+
+static const guint8 psk[] = "shared between alice and bob";
+
+typedef struct
+{
+  MikeyKey *key;
+  GPtrArray *certs;
+} Party;
+
+static MikeyTrust *trust;
+static Party alice, bob, mallory, dave;
+static MikeyCert *bob_cert;
+
+static gchar *
+pki (const gchar * name)
+{
+  return g_build_filename (g_getenv ("MIKEY_TEST_DATA"), "pki", name, NULL);
+}
+
+static void
+load_party (Party * p, const gchar * name)
+{
+  g_autofree gchar *cert = g_strdup_printf ("%s.pem", name);
+  g_autofree gchar *key = g_strdup_printf ("%s-key.pem", name);
+  g_autofree gchar *cert_path = pki (cert);
+  g_autofree gchar *key_path = pki (key);
+  GError *err = NULL;
+
+  p->certs = mikey_cert_load_pem_file (cert_path, &err);
+  fail_unless (p->certs != NULL, "%s", err ? err->message : "");
+  p->key = mikey_key_load_pem_file (key_path, NULL, &err);
+  fail_unless (p->key != NULL, "%s", err ? err->message : "");
+}
+
+static void
+setup (void)
+{
+  g_autofree gchar *root = pki ("root-ca.pem");
+  g_autofree gchar *chain = pki ("bob-chain.pem");
+
+  trust = mikey_trust_new ();
+  fail_unless (mikey_trust_load_file (trust, root, NULL));
+  load_party (&alice, "alice");
+  load_party (&bob, "bob");
+  /* bob's certificate comes from an intermediate CA: send the chain */
+  g_ptr_array_unref (bob.certs);
+  bob.certs = mikey_cert_load_pem_file (chain, NULL);
+  bob_cert = mikey_cert_ref (g_ptr_array_index (bob.certs, 0));
+  load_party (&mallory, "mallory");
+  load_party (&dave, "dave");
+}
+
+static void
+teardown (void)
+{
+  Party *all[] = { &alice, &bob, &mallory, &dave };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (all); i++) {
+    mikey_key_unref (all[i]->key);
+    g_ptr_array_unref (all[i]->certs);
+  }
+  mikey_cert_unref (bob_cert);
+  mikey_trust_free (trust);
+}
+
+static MikeyInitiatorConfig
+initiator_config (MikeyMode mode, Party * me)
+{
+  MikeyInitiatorConfig cfg = { 0 };
+  static const MikeySrtpCs cs[] = { {0, 0x01020304, 0} };
+
+  cfg.mode = mode;
+  cfg.psk = psk;
+  cfg.psk_len = sizeof (psk) - 1;
+  cfg.key = me->key;
+  cfg.certs = me->certs;
+  cfg.peer_cert = bob_cert;
+  cfg.trust = trust;
+  cfg.cs = cs;
+  cfg.n_cs = 1;
+  return cfg;
+}
+
+static MikeyResponderConfig
+responder_config (MikeyMode mode)
+{
+  MikeyResponderConfig cfg = { 0 };
+
+  cfg.mode = mode;
+  cfg.psk = psk;
+  cfg.psk_len = sizeof (psk) - 1;
+  cfg.key = bob.key;
+  cfg.certs = bob.certs;
+  cfg.trust = trust;
+  cfg.id_r = "sip:bob@example.org";
+  return cfg;
+}
+
+static void
+assert_same_keys (GArray * a, GArray * b)
+{
+  MikeySrtpParams *pa, *pb;
+
+  fail_unless (a != NULL && b != NULL && a->len == b->len && a->len > 0);
+  pa = &g_array_index (a, MikeySrtpParams, 0);
+  pb = &g_array_index (b, MikeySrtpParams, 0);
+  fail_unless (pa->suite == pb->suite);
+  fail_unless_equals_int (pa->key_len, pb->key_len);
+  fail_unless (memcmp (pa->key, pb->key, pa->key_len) == 0);
+  fail_unless (memcmp (pa->salt, pb->salt, pa->salt_len) == 0);
+  fail_unless_equals_int (pa->mki_len, pb->mki_len);
+  fail_unless (memcmp (pa->mki, pb->mki, pa->mki_len) == 0);
+}
+
+/* Runs a whole exchange, following counter-proposals; returns the final
+ * responder result and leaves the initiator's step in *last. */
+static MikeyResponseResult
+run (MikeyInitiator * init, MikeyResponder * resp, MikeyStep * last,
+    guint * round_trips, GError ** err)
+{
+  GBytes *msg = mikey_initiator_start (init, NOW, err);
+  MikeyResponseResult r = MIKEY_RESPONSE_REFUSED;
+  guint n = 0;
+
+  *last = MIKEY_STEP_FAILED;
+  while (msg != NULL && n++ < 4) {
+    GBytes *reply = NULL, *next = NULL;
+
+    r = mikey_responder_handle_init (resp, g_bytes_get_data (msg, NULL),
+        g_bytes_get_size (msg), "alice", NOW, &reply, err);
+    g_bytes_unref (msg);
+    msg = NULL;
+    if (reply == NULL)
+      break;
+    *last = mikey_initiator_step (init, g_bytes_get_data (reply, NULL),
+        g_bytes_get_size (reply), NOW, &next, r == MIKEY_RESPONSE_REFUSED
+        && err && *err ? NULL : err);
+    g_bytes_unref (reply);
+    msg = next;
+  }
+  if (round_trips)
+    *round_trips = n;
+  return r;
+}
+
+static void
+check_mode_works (MikeyMode mode, guint8 group, guint8 sign_type)
+{
+  static const guint8 mki[] = { 0xca, 0xfe };
+  MikeyInitiatorConfig icfg = initiator_config (mode, &alice);
+  MikeyResponderConfig rcfg = responder_config (mode);
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  MikeyStep step;
+  GError *err = NULL;
+
+  icfg.dh_group = group;
+  icfg.sign_type = sign_type;
+  icfg.mki = mki;
+  icfg.mki_len = sizeof (mki);
+  icfg.id_i = "sip:alice@example.org";
+  icfg.id_r = "sip:bob@example.org";
+  init = mikey_initiator_new (&icfg, &err);
+  fail_unless (init != NULL, "%s", err ? err->message : "");
+  resp = mikey_responder_new (&rcfg, &err);
+  fail_unless (resp != NULL, "%s", err ? err->message : "");
+
+  fail_unless_equals_int (run (init, resp, &step, NULL, &err),
+      MIKEY_RESPONSE_ACCEPTED);
+  fail_unless (step == MIKEY_STEP_COMPLETE, "%s: %s", mikey_mode_name (mode),
+      err ? err->message : "");
+  assert_same_keys (mikey_initiator_get_srtp_params (init),
+      mikey_responder_get_srtp_params (resp));
+  fail_unless_equals_int (g_array_index (mikey_responder_get_srtp_params
+          (resp), MikeySrtpParams, 0).mki_len, 2);
+  fail_unless_equals_int (mikey_responder_get_mode (resp), mode);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_START_TEST (test_pke)
+{
+  check_mode_works (MIKEY_MODE_PKE, 0, MIKEY_SIGN_RSA_PKCS1_1_5);
+  check_mode_works (MIKEY_MODE_PKE, 0, MIKEY_SIGN_RSA_PSS);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dh_every_group)
+{
+  check_mode_works (MIKEY_MODE_DH, MIKEY_DH_GROUP_OAKLEY5,
+      MIKEY_SIGN_RSA_PKCS1_1_5);
+  check_mode_works (MIKEY_MODE_DH, MIKEY_DH_GROUP_OAKLEY1, MIKEY_SIGN_RSA_PSS);
+  check_mode_works (MIKEY_MODE_DH, MIKEY_DH_GROUP_OAKLEY2,
+      MIKEY_SIGN_RSA_PKCS1_1_5);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dhhmac)
+{
+  check_mode_works (MIKEY_MODE_DHHMAC, MIKEY_DH_GROUP_OAKLEY5, 0);
+}
+
+GST_END_TEST;
+
+/* The initiator's exchange must fail with @expect in the responder's error */
+static void
+check_refused (MikeyInitiatorConfig * icfg, MikeyResponderConfig * rcfg,
+    MikeyErrorCode code, const gchar * expect)
+{
+  MikeyInitiator *init = mikey_initiator_new (icfg, NULL);
+  MikeyResponder *resp = mikey_responder_new (rcfg, NULL);
+  MikeyStep step;
+  GError *err = NULL;
+
+  fail_unless (init != NULL && resp != NULL);
+  fail_unless_equals_int (run (init, resp, &step, NULL, &err),
+      MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, code), "%s",
+      err ? err->message : "no error");
+  fail_unless (strstr (err->message, expect) != NULL, "'%s' not in '%s'",
+      expect, err->message);
+  fail_unless (mikey_responder_get_srtp_params (resp) == NULL);
+  fail_unless (step == MIKEY_STEP_FAILED);
+  fail_unless (mikey_initiator_get_state (init) == MIKEY_STATE_FAILED);
+  g_clear_error (&err);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_START_TEST (test_untrusted_expired_mismatched)
+{
+  MikeyMode modes[] = { MIKEY_MODE_DH, MIKEY_MODE_PKE };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &mallory);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY, "not trusted");
+    icfg = initiator_config (modes[i], &dave);
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY, "expired");
+    icfg = initiator_config (modes[i], &alice);
+    icfg.id_i = "sip:eve@example.org";
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY, "mismatched identity");
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_initiator_checks_responder)
+{
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DH, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  MikeyStep step;
+  GError *err = NULL;
+
+  /* mallory answers in bob's place with an untrusted certificate */
+  icfg.peer_cert = NULL;
+  rcfg.key = mallory.key;
+  rcfg.certs = mallory.certs;
+  init = mikey_initiator_new (&icfg, NULL);
+  resp = mikey_responder_new (&rcfg, NULL);
+  run (init, resp, &step, NULL, &err);
+  fail_unless (step == MIKEY_STEP_FAILED);
+  fail_unless (err != NULL && strstr (err->message, "not trusted") != NULL,
+      "%s", err ? err->message : "");
+  g_clear_error (&err);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+
+  /* expected identity not matching the (trusted) responder certificate */
+  icfg.id_r = "sip:carol@example.org";
+  rcfg = responder_config (MIKEY_MODE_DH);
+  init = mikey_initiator_new (&icfg, NULL);
+  resp = mikey_responder_new (&rcfg, NULL);
+  run (init, resp, &step, NULL, &err);
+  fail_unless (step == MIKEY_STEP_FAILED);
+  fail_unless (err != NULL && strstr (err->message, "mismatched") != NULL,
+      "%s", err ? err->message : "");
+  g_clear_error (&err);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dhhmac_wrong_psk)
+{
+  static const guint8 other[] = "not the shared secret";
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DHHMAC, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DHHMAC);
+
+  rcfg.psk = other;
+  rcfg.psk_len = sizeof (other) - 1;
+  check_refused (&icfg, &rcfg, MIKEY_ERROR_AUTH, "MAC");
+}
+
+GST_END_TEST;
+
+/* Flip one byte inside the DH value of a message or its answer */
+static void
+flip_dh_byte (guint8 * data, gsize len, const MikeyMessage * msg, guint nth)
+{
+  guint idx = 0, i;
+  const MikeyPayload *dh = NULL;
+  gssize end;
+
+  for (i = 0; i <= nth; i++, idx++)
+    dh = mikey_message_find (msg, MIKEY_PT_DH, &idx);
+  fail_unless (dh != NULL);
+  end = mikey_payload_end_offset (msg, idx - 1, NULL);
+  /* DH value ends 1 byte (reserved|KV) plus KV data before the payload end */
+  data[end - 1 - (dh->u.dh.kv_spi.len ? dh->u.dh.kv_spi.len + 1 : 0) - 5] ^=
+      0x10;
+  fail_unless (end > 0 && (gsize) end <= len);
+}
+
+GST_START_TEST (test_tampered_dh_values)
+{
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DH, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
+  MikeyInitiator *init = mikey_initiator_new (&icfg, NULL);
+  MikeyResponder *resp = mikey_responder_new (&rcfg, NULL);
+  GBytes *msg = mikey_initiator_start (init, NOW, NULL);
+  GBytes *reply = NULL, *next = NULL;
+  MikeyMessage *parsed;
+  guint8 *copy;
+  gsize len;
+  GError *err = NULL;
+
+  /* DHi changed in transit: the initiator's signature no longer holds */
+  copy = g_bytes_unref_to_data (g_bytes_ref (msg), &len);
+  parsed = mikey_message_parse (copy, len, NULL);
+  flip_dh_byte (copy, len, parsed, 0);
+  fail_unless_equals_int (mikey_responder_handle_init (resp, copy, len, "a",
+          NOW, &reply, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_AUTH), "%s",
+      err->message);
+  g_clear_error (&err);
+  g_clear_pointer (&reply, g_bytes_unref);
+  mikey_message_free (parsed);
+  g_free (copy);
+
+  /* DHr changed in the answer: the responder's signature no longer holds */
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "a", NOW,
+          &reply, NULL), MIKEY_RESPONSE_ACCEPTED);
+  copy = g_bytes_unref_to_data (reply, &len);
+  parsed = mikey_message_parse (copy, len, NULL);
+  flip_dh_byte (copy, len, parsed, 0);
+  fail_unless_equals_int (mikey_initiator_step (init, copy, len, NOW, &next,
+          &err), MIKEY_STEP_FAILED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_AUTH), "%s",
+      err->message);
+  g_clear_error (&err);
+  mikey_message_free (parsed);
+  g_free (copy);
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dh_replay)
+{
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DH, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
+  MikeyInitiator *init = mikey_initiator_new (&icfg, NULL);
+  MikeyResponder *resp = mikey_responder_new (&rcfg, NULL);
+  GBytes *msg = mikey_initiator_start (init, NOW, NULL);
+  GError *err = NULL;
+
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "a", NOW,
+          NULL, NULL), MIKEY_RESPONSE_ACCEPTED);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "b", NOW,
+          NULL, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_REPLAY));
+  g_clear_error (&err);
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+static const MikeySuiteInfo *
+suite (const gchar * name)
+{
+  return mikey_suite_lookup (name);
+}
+
+GST_START_TEST (test_negotiation_seed_table)
+{
+  /* seed 001, Table 4 */
+  MikeyMode alice_modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_PKE, MIKEY_MODE_DH };
+  const MikeySuiteInfo *alice_suites[] = {
+    suite ("AES_CM_128_HMAC_SHA1_80"), suite ("AES_CM_128_HMAC_SHA1_32")
+  };
+  MikeyMode bob_modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_DH, MIKEY_MODE_PSK };
+  const MikeySuiteInfo *bob_suites[] = {
+    suite ("AES_CM_128_HMAC_SHA1_32"), suite ("AES_F8_128_HMAC_SHA1_80")
+  };
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_PSK, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_PSK);
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  MikeyStep step;
+  guint trips;
+  GError *err = NULL;
+
+  icfg.modes = alice_modes;
+  icfg.n_modes = 3;
+  icfg.suites = alice_suites;
+  icfg.n_suites = 2;
+  rcfg.modes = bob_modes;
+  rcfg.n_modes = 3;
+  rcfg.suites = bob_suites;
+  rcfg.n_suites = 2;
+  init = mikey_initiator_new (&icfg, &err);
+  fail_unless (init != NULL, "%s", err ? err->message : "");
+  resp = mikey_responder_new (&rcfg, &err);
+  fail_unless (resp != NULL, "%s", err ? err->message : "");
+
+  fail_unless_equals_int (run (init, resp, &step, &trips, &err),
+      MIKEY_RESPONSE_ACCEPTED);
+  fail_unless (step == MIKEY_STEP_COMPLETE, "%s", err ? err->message : "");
+  /* at most one extra round trip */
+  fail_unless_equals_int (trips, 2);
+  fail_unless_equals_int (mikey_initiator_get_mode (init), MIKEY_MODE_PKE);
+  fail_unless_equals_int (mikey_responder_get_mode (resp), MIKEY_MODE_PKE);
+  fail_unless_equals_string (mikey_initiator_get_suite (init)->name,
+      "AES_CM_128_HMAC_SHA1_32");
+  fail_unless_equals_string (mikey_responder_get_suite (resp)->name,
+      "AES_CM_128_HMAC_SHA1_32");
+  assert_same_keys (mikey_initiator_get_srtp_params (init),
+      mikey_responder_get_srtp_params (resp));
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_negotiation_choose_rules)
+{
+  MikeyCaps a = { 0 }, b = { 0 };
+  MikeyMode m;
+  MikeySuite s;
+
+  /* equal sums: the initiator's order wins */
+  a.n_modes = 2;
+  a.modes[0] = MIKEY_MODE_DH;
+  a.modes[1] = MIKEY_MODE_PSK;
+  b.n_modes = 2;
+  b.modes[0] = MIKEY_MODE_PSK;
+  b.modes[1] = MIKEY_MODE_DH;
+  a.n_suites = b.n_suites = 1;
+  a.suites[0] = b.suites[0] = MIKEY_SUITE_AEAD_AES_128_GCM;
+  fail_unless (mikey_caps_choose (&a, &b, &m, &s));
+  fail_unless_equals_int (m, MIKEY_MODE_DH);
+  fail_unless_equals_int (s, MIKEY_SUITE_AEAD_AES_128_GCM);
+
+  /* F8 is never chosen even when it is everyone's first choice */
+  a.n_suites = b.n_suites = 2;
+  a.suites[0] = b.suites[0] = MIKEY_SUITE_F8_128_HMAC_SHA1_80;
+  a.suites[1] = b.suites[1] = MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80;
+  fail_unless (mikey_caps_choose (&a, &b, &m, &s));
+  fail_unless_equals_int (s, MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80);
+
+  /* nothing in common */
+  b.n_modes = 1;
+  b.modes[0] = MIKEY_MODE_PKE;
+  fail_if (mikey_caps_choose (&a, &b, &m, &s));
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_negotiation_nothing_common)
+{
+  MikeyMode alice_modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_DHHMAC };
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_PSK, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_PKE);
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  MikeyStep step;
+  GError *err = NULL;
+  GBytes *msg, *reply = NULL, *next = NULL;
+
+  icfg.modes = alice_modes;
+  icfg.n_modes = 2;
+  init = mikey_initiator_new (&icfg, NULL);
+  resp = mikey_responder_new (&rcfg, NULL);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
+          &reply, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (strstr (err->message, "in common") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  step = mikey_initiator_step (init, g_bytes_get_data (reply, NULL),
+      g_bytes_get_size (reply), NOW, &next, &err);
+  fail_unless_equals_int (step, MIKEY_STEP_FAILED);
+  fail_unless (strstr (err->message, "no key management method and crypto "
+          "suite in common") != NULL, "%s", err->message);
+  fail_unless (strstr (err->message, "pke") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  g_bytes_unref (msg);
+  g_bytes_unref (reply);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+/* What an RFC 3830 implementation that knows only PSK answers to a DH
+ * message: an ERR "Invalid DT" without our capabilities extension. */
+static GBytes *
+plain_peer_refusal (GBytes * init_bytes)
+{
+  MikeyMessage *init = mikey_message_parse (g_bytes_get_data (init_bytes,
+          NULL), g_bytes_get_size (init_bytes), NULL);
+  GBytes *err = mikey_build_error_message (init, MIKEY_ERR_INVALID_DT, NULL,
+      NOW);
+
+  mikey_message_free (init);
+  return err;
+}
+
+GST_START_TEST (test_fallback_to_plain_peer)
+{
+  MikeyMode alice_modes[] = { MIKEY_MODE_DH, MIKEY_MODE_PSK };
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_PSK, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_PSK);
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  GBytes *msg, *refusal, *next = NULL, *reply = NULL;
+  GError *err = NULL;
+
+  icfg.modes = alice_modes;
+  icfg.n_modes = 2;
+  init = mikey_initiator_new (&icfg, NULL);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  fail_unless_equals_int (mikey_initiator_get_mode (init), MIKEY_MODE_DH);
+  refusal = plain_peer_refusal (msg);
+  fail_unless_equals_int (mikey_initiator_step (init,
+          g_bytes_get_data (refusal, NULL), g_bytes_get_size (refusal), NOW,
+          &next, &err), MIKEY_STEP_SEND);
+  fail_unless_equals_int (mikey_initiator_get_mode (init), MIKEY_MODE_PSK);
+
+  /* a single-mode responder takes the PSK message */
+  resp = mikey_responder_new (&rcfg, NULL);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (next, NULL), g_bytes_get_size (next), "", NOW,
+          &reply, &err), MIKEY_RESPONSE_ACCEPTED);
+  fail_unless (mikey_initiator_handle_response (init,
+          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW,
+          &err));
+  assert_same_keys (mikey_initiator_get_srtp_params (init),
+      mikey_responder_get_srtp_params (resp));
+  g_bytes_unref (msg);
+  g_bytes_unref (refusal);
+  g_bytes_unref (next);
+  g_bytes_unref (reply);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_plain_initiator_to_negotiating_responder)
+{
+  MikeyMode bob_modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_PSK };
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_PSK, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_PSK);
+  MikeyInitiator *init = mikey_initiator_new (&icfg, NULL);
+  MikeyResponder *resp;
+  MikeyStep step;
+  guint trips;
+  GError *err = NULL;
+
+  rcfg.modes = bob_modes;
+  rcfg.n_modes = 2;
+  resp = mikey_responder_new (&rcfg, NULL);
+  /* no capabilities in the message: psk is accepted as it is */
+  fail_unless_equals_int (run (init, resp, &step, &trips, &err),
+      MIKEY_RESPONSE_ACCEPTED);
+  fail_unless (step == MIKEY_STEP_COMPLETE);
+  fail_unless_equals_int (trips, 1);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_forged_counter_proposal_cannot_downgrade)
+{
+  MikeyMode modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_PSK };
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_PKE, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_PKE);
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  MikeyMessage *parsed;
+  MikeyCaps forged = { 0 };
+  GBytes *msg, *fake, *next = NULL, *reply = NULL;
+  GError *err = NULL;
+
+  icfg.modes = rcfg.modes = modes;
+  icfg.n_modes = rcfg.n_modes = 2;
+  init = mikey_initiator_new (&icfg, NULL);
+  resp = mikey_responder_new (&rcfg, NULL);
+  msg = mikey_initiator_start (init, NOW, NULL);
+
+  /* an attacker answers first, "choosing" the weaker psk */
+  forged.n_modes = 1;
+  forged.modes[0] = MIKEY_MODE_PSK;
+  forged.n_suites = 1;
+  forged.suites[0] = MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80;
+  forged.has_choice = TRUE;
+  forged.chosen_mode = MIKEY_MODE_PSK;
+  forged.chosen_suite = MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80;
+  parsed = mikey_message_parse (g_bytes_get_data (msg, NULL),
+      g_bytes_get_size (msg), NULL);
+  fake = mikey_build_error_message (parsed, MIKEY_ERR_INVALID_DT, &forged,
+      NOW);
+  fail_unless_equals_int (mikey_initiator_step (init, g_bytes_get_data (fake,
+              NULL), g_bytes_get_size (fake), NOW, &next, NULL),
+      MIKEY_STEP_SEND);
+
+  /* the responder sees the authenticated lists and refuses the downgrade */
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (next, NULL), g_bytes_get_size (next), "", NOW,
+          &reply, &err), MIKEY_RESPONSE_COUNTER_PROPOSAL);
+  fail_unless (mikey_responder_get_srtp_params (resp) == NULL);
+  g_bytes_unref (next);
+  next = NULL;
+  /* and the initiator takes no second counter-proposal: it stops */
+  fail_unless_equals_int (mikey_initiator_step (init,
+          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW,
+          &next, &err), MIKEY_STEP_FAILED);
+  g_clear_error (&err);
+  mikey_message_free (parsed);
+  g_bytes_unref (msg);
+  g_bytes_unref (fake);
+  g_bytes_unref (reply);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_missing_material)
+{
+  MikeyInitiatorConfig icfg = { 0 };
+  MikeyResponderConfig rcfg = { 0 };
+  GError *err = NULL;
+
+  icfg.mode = MIKEY_MODE_PKE;
+  fail_unless (mikey_initiator_new (&icfg, &err) == NULL);
+  fail_unless (strstr (err->message, "mode pke needs") != NULL);
+  g_clear_error (&err);
+  rcfg.mode = MIKEY_MODE_DH;
+  fail_unless (mikey_responder_new (&rcfg, &err) == NULL);
+  fail_unless (strstr (err->message, "mode dh needs") != NULL);
+  g_clear_error (&err);
+}
+
+GST_END_TEST;
+
+static Suite *
+exchange_pk_suite (void)
+{
+  Suite *s = suite_create ("mikey-exchange-pk");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_pke);
+  tcase_add_test (tc, test_dh_every_group);
+  tcase_add_test (tc, test_dhhmac);
+  tcase_add_test (tc, test_untrusted_expired_mismatched);
+  tcase_add_test (tc, test_initiator_checks_responder);
+  tcase_add_test (tc, test_dhhmac_wrong_psk);
+  tcase_add_test (tc, test_tampered_dh_values);
+  tcase_add_test (tc, test_dh_replay);
+  tcase_add_test (tc, test_negotiation_seed_table);
+  tcase_add_test (tc, test_negotiation_choose_rules);
+  tcase_add_test (tc, test_negotiation_nothing_common);
+  tcase_add_test (tc, test_fallback_to_plain_peer);
+  tcase_add_test (tc, test_plain_initiator_to_negotiating_responder);
+  tcase_add_test (tc, test_forged_counter_proposal_cannot_downgrade);
+  tcase_add_test (tc, test_missing_material);
+  return s;
+}
+
+GST_CHECK_MAIN (exchange_pk);
