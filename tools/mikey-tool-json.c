@@ -9,7 +9,11 @@
  *  - byte fields are lower-case hex strings, with their length alongside
  *    when the wire carries a length field;
  *  - text that came off the wire (ID URIs, ...) is only printed as a JSON
- *    string when it is valid UTF-8, and always also in hex.
+ *    string when it is valid UTF-8, and always also in hex;
+ *  - what decoding found out sits next to the payload it is about: a
+ *    KEMAC's "status", a SIGN's "signature" verdict, a CERT's
+ *    "certificate" details, a DH value's "value_check", the decoded
+ *    "capabilities" of the negotiation extension.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -23,6 +27,8 @@
 #include "mikey-tool.h"
 #include "mikey-suite.h"
 #include "mikey-timestamp.h"
+#include "mikey-dh.h"
+#include "mikey-negotiate.h"
 
 /* ------------------------------------------------------------------------
  * JSON writer
@@ -356,6 +362,7 @@ static const NameEntry ext_names[] = {
   {MIKEY_EXT_SDP_IDS, "SDP IDs"},
   {MIKEY_EXT_TEK_GENERATION, "TEK Generation"},
   {MIKEY_EXT_KEY_ID, "Key ID"},
+  {MIKEY_EXT_CAPABILITIES, "capabilities (private use: negotiation)"},
 };
 
 /* ------------------------------------------------------------------------
@@ -397,15 +404,27 @@ dump_key_data (JsonWriter * w, const MikeyKeyData * kd)
 }
 
 static const gchar *
-kemac_status_name (MikeyToolKemacStatus status)
+kemac_status_name (const MikeyToolDecoded * dec)
 {
-  switch (status) {
+  gboolean pke = dec->msg->hdr.data_type == MIKEY_DT_PK_INIT;
+
+  switch (dec->kemac_status) {
     case MIKEY_TOOL_KEMAC_CLEAR:
       return "clear (MIKEY-NULL: not encrypted, no MAC)";
     case MIKEY_TOOL_KEMAC_VERIFIED:
       return "decrypted and MAC verified with the given pre-shared key";
-    case MIKEY_TOOL_KEMAC_NEEDS_PSK:
-      return "protected: not opened (no key given)";
+    case MIKEY_TOOL_KEMAC_OPENED_PKE:
+      return "decrypted and MAC verified with the envelope key (PKE "
+          "payload opened with --key)";
+    case MIKEY_TOOL_KEMAC_MAC_VERIFIED:
+      return "MAC verified with the given pre-shared key (DHHMAC: no key "
+          "data, the keys come from the DH exchange)";
+    case MIKEY_TOOL_KEMAC_NEEDS_KEY:
+      return pke ? "protected: not opened (pass --key FILE, the receiver's "
+          "private key)" : "protected: not checked (pass --psk HEX)";
+    case MIKEY_TOOL_KEMAC_UNVERIFIABLE:
+      return "not verifiable on its own: the MAC is keyed with the RAND of "
+          "the initiation message";
     case MIKEY_TOOL_KEMAC_FAILED:
       return "could not be opened";
     case MIKEY_TOOL_KEMAC_ABSENT:
@@ -433,7 +452,7 @@ dump_kemac (JsonWriter * w, const MikeyPayload * p,
     json_string (w, "status", "not opened (only the first KEMAC is used)");
     return;
   }
-  json_string (w, "status", kemac_status_name (dec->kemac_status));
+  json_string (w, "status", kemac_status_name (dec));
   if (dec->kemac_error != NULL)
     json_string (w, "error", dec->kemac_error->message);
   if (dec->key_data == NULL) {
@@ -564,6 +583,256 @@ dump_t (JsonWriter * w, const MikeyPayload * p)
 }
 
 static void
+dump_pke (JsonWriter * w, const MikeyPayload * p, const MikeyToolDecoded * dec)
+{
+  const gchar *status;
+
+  json_enum (w, "cache", p->u.pke.cache, NAME_OF (cache_names, p->u.pke.cache));
+  json_uint (w, "data_len", p->u.pke.data.len);
+  json_blob (w, "data", &p->u.pke.data);
+  if (dec->msg->hdr.data_type != MIKEY_DT_PK_INIT)
+    return;
+  /* the envelope is what --key opens; the KEMAC status says how far */
+  switch (dec->kemac_status) {
+    case MIKEY_TOOL_KEMAC_OPENED_PKE:
+      status = "envelope key decrypted with --key";
+      break;
+    case MIKEY_TOOL_KEMAC_NEEDS_KEY:
+      status = "not opened (pass --key FILE, the receiver's private key)";
+      break;
+    case MIKEY_TOOL_KEMAC_FAILED:
+      status = "could not be opened (see the KEMAC)";
+      break;
+    default:
+      status = "not opened";
+      break;
+  }
+  json_string (w, "status", status);
+}
+
+static void
+dump_dh (JsonWriter * w, const MikeyPayload * p)
+{
+  GError *err = NULL;
+
+  json_enum (w, "group", p->u.dh.group, NAME_OF (dh_names, p->u.dh.group));
+  json_uint (w, "group_bits", mikey_dh_group_bits (p->u.dh.group));
+  json_uint (w, "value_len", p->u.dh.value.len);
+  json_blob (w, "value", &p->u.dh.value);
+  /* what a receiver checks before using it (RFC 3830 6.12 Invalid DH) */
+  if (mikey_dh_check_public (p->u.dh.group, p->u.dh.value.data,
+          p->u.dh.value.len, &err)) {
+    json_string (w, "value_check", "valid");
+  } else {
+    json_string (w, "value_check", err->message);
+    g_error_free (err);
+  }
+  json_uint (w, "reserved", p->u.dh.reserved);
+  dump_kv (w, p->u.dh.kv_type, &p->u.dh.kv_spi, &p->u.dh.kv_from,
+      &p->u.dh.kv_to);
+}
+
+/* "verified (CN=...)", also the top-level "signature" member, so that
+ * jq -r .signature answers "who signed this?" */
+static gchar *
+sign_verdict (const MikeyToolDecoded * dec)
+{
+  switch (dec->sign_status) {
+    case MIKEY_TOOL_SIGN_ABSENT:
+      return NULL;
+    case MIKEY_TOOL_SIGN_VERIFIED:
+      return g_strdup_printf ("verified (%s)", dec->signer);
+    case MIKEY_TOOL_SIGN_FAILED:
+      return g_strdup ("failed");
+    case MIKEY_TOOL_SIGN_UNCHECKED:
+    default:
+      return g_strdup ("not checked (pass --peer-cert FILE or --ca-file "
+          "FILE)");
+  }
+}
+
+static void
+dump_sign (JsonWriter * w, const MikeyPayload * p,
+    const MikeyToolDecoded * dec)
+{
+  gssize covered = mikey_message_auth_offset (dec->msg);
+  gchar *verdict;
+
+  json_enum (w, "sign_type", p->u.sign.sign_type,
+      NAME_OF (sign_names, p->u.sign.sign_type));
+  json_string (w, "hash", MIKEY_SIGN_HASH);
+  json_uint (w, "signature_len", p->u.sign.signature.len);
+  json_blob (w, "signature", &p->u.sign.signature);
+  /* the signature covers the message from its first byte up to here */
+  if (covered >= 0)
+    json_uint (w, "signed_bytes", covered);
+
+  verdict = sign_verdict (dec);
+  json_string (w, "verification", verdict);
+  g_free (verdict);
+  if (dec->sign_status == MIKEY_TOOL_SIGN_VERIFIED) {
+    json_string (w, "signer", dec->signer);
+    json_string (w, "signer_identity", dec->signer_identity);
+  } else if (dec->sign_status == MIKEY_TOOL_SIGN_FAILED) {
+    json_string (w, "error", dec->sign_error->message);
+  }
+}
+
+static void
+dump_cert_info (JsonWriter * w, const MikeyToolCertInfo * info)
+{
+  guint i;
+
+  json_begin_object (w, "certificate");
+  json_string (w, "subject", info->subject);
+  json_string (w, "issuer", info->issuer);
+  json_string (w, "serial", info->serial);
+  json_string (w, "not_before", info->not_before);
+  json_string (w, "not_after", info->not_after);
+  json_string (w, "validity_now", info->validity_now);
+  json_begin_array (w, "alt_names");
+  for (i = 0; info->alt_names != NULL && info->alt_names[i] != NULL; i++)
+    json_string (w, NULL, info->alt_names[i]);
+  json_end_array (w);
+  json_string (w, "public_key", info->public_key);
+  json_bool (w, "ca", info->is_ca);
+  json_bool (w, "self_signed", info->self_signed);
+  json_string (w, "sha1", info->sha1);
+  json_string (w, "sha256", info->sha256);
+  json_end_object (w);
+}
+
+static void
+dump_cert (JsonWriter * w, const MikeyPayload * p,
+    const MikeyToolDecoded * dec)
+{
+  MikeyToolCertInfo info;
+  GError *err = NULL;
+
+  json_enum (w, "cert_type", p->u.cert.cert_type,
+      NAME_OF (cert_names, p->u.cert.cert_type));
+  json_uint (w, "data_len", p->u.cert.data.len);
+  if (p->u.cert.cert_type == MIKEY_CERT_X509V3_URL) {
+    json_text (w, "url", &p->u.cert.data);
+    json_blob (w, "data", &p->u.cert.data);
+    return;
+  }
+  json_blob (w, "data", &p->u.cert.data);
+  if (mikey_tool_cert_info (p->u.cert.data.data, p->u.cert.data.len,
+          dec->now_us, &info, &err)) {
+    dump_cert_info (w, &info);
+    mikey_tool_cert_info_clear (&info);
+  } else {
+    json_string (w, "certificate_error", err->message);
+    g_error_free (err);
+  }
+}
+
+static void
+json_mode (JsonWriter * w, const gchar * key, guint v)
+{
+  json_enum (w, key, v, v < MIKEY_MODE_COUNT ? mikey_mode_name (v) :
+      "unknown");
+}
+
+static void
+json_suite (JsonWriter * w, const gchar * key, guint v)
+{
+  json_enum (w, key, v, v < MIKEY_SUITE_COUNT ?
+      mikey_suite_get (v)->name : "unknown");
+}
+
+/* A list of the capabilities extension: count, then one byte per entry.
+ * Returns FALSE (and writes nothing) when it runs past the end. */
+static gboolean
+dump_caps_list (JsonWriter * w, const gchar * key, const guint8 * d,
+    gsize len, gsize * pos, gboolean modes)
+{
+  guint n, i;
+
+  if (*pos >= len || d[*pos] > len - *pos - 1)
+    return FALSE;
+  n = d[(*pos)++];
+  json_begin_array (w, key);
+  for (i = 0; i < n; i++) {
+    if (modes)
+      json_mode (w, NULL, d[*pos + i]);
+    else
+      json_suite (w, NULL, d[*pos + i]);
+  }
+  json_end_array (w);
+  *pos += n;
+  return TRUE;
+}
+
+static void
+dump_caps_choice (JsonWriter * w, const guint8 * d)
+{
+  gchar *meaning;
+
+  json_begin_object (w, "choice");
+  if (d[0] == MIKEY_CAPS_NONE && d[1] == MIKEY_CAPS_NONE) {
+    json_null (w, "mode");
+    json_null (w, "suite");
+    json_string (w, "meaning", "no method and crypto suite in common");
+  } else {
+    json_mode (w, "mode", d[0]);
+    json_suite (w, "suite", d[1]);
+    meaning = g_strdup_printf ("counter-proposal: use %s with %s",
+        d[0] < MIKEY_MODE_COUNT ? mikey_mode_name (d[0]) : "unknown",
+        d[1] < MIKEY_SUITE_COUNT ? mikey_suite_get (d[1])->name : "unknown");
+    json_string (w, "meaning", meaning);
+    g_free (meaning);
+  }
+  json_end_object (w);
+}
+
+/* The negotiation extension (docs/negotiation.md), decoded byte by byte
+ * so that values this version does not know are shown too. */
+static void
+dump_caps (JsonWriter * w, const MikeyBlob * data)
+{
+  const guint8 *d = data->data;
+  gsize len = data->len, pos = 2;
+  gboolean choice;
+
+  json_begin_object (w, "capabilities");
+  if (len < 2 || d[0] != MIKEY_CAPS_VERSION) {
+    json_string (w, "error", len < 2 ? "truncated" : "unknown version");
+    json_end_object (w);
+    return;
+  }
+  json_uint (w, "version", d[0]);
+  choice = (d[1] & MIKEY_CAPS_CHOICE) != 0;
+  if (!dump_caps_list (w, "modes", d, len, &pos, TRUE) ||
+      !dump_caps_list (w, "suites", d, len, &pos, FALSE)) {
+    json_string (w, "error", "list runs past the end of the payload");
+  } else if (choice && len - pos == 2) {
+    dump_caps_choice (w, d + pos);
+  } else if (!choice && len == pos) {
+    json_null (w, "choice");
+  } else {
+    json_string (w, "error", choice ? "choice must be two bytes" :
+        "trailing bytes");
+  }
+  json_end_object (w);
+}
+
+static void
+dump_gen_ext (JsonWriter * w, const MikeyPayload * p)
+{
+  guint8 type = p->u.gen_ext.ext_type;
+
+  json_enum (w, "ext_type", type, NAME_OF (ext_names, type));
+  json_uint (w, "data_len", p->u.gen_ext.data.len);
+  json_blob (w, "data", &p->u.gen_ext.data);
+  if (type == MIKEY_EXT_SDP_IDS || type == MIKEY_EXT_VENDOR_ID)
+    json_text (w, "text", &p->u.gen_ext.data);
+  else if (type == MIKEY_EXT_CAPABILITIES)
+    dump_caps (w, &p->u.gen_ext.data);
+}
+
+static void
 dump_payload (JsonWriter * w, const MikeyPayload * p,
     const MikeyToolDecoded * dec, gboolean * seen_kemac)
 {
@@ -575,24 +844,13 @@ dump_payload (JsonWriter * w, const MikeyPayload * p,
       *seen_kemac = TRUE;
       break;
     case MIKEY_PT_PKE:
-      json_enum (w, "cache", p->u.pke.cache,
-          NAME_OF (cache_names, p->u.pke.cache));
-      json_uint (w, "data_len", p->u.pke.data.len);
-      json_blob (w, "data", &p->u.pke.data);
+      dump_pke (w, p, dec);
       break;
     case MIKEY_PT_DH:
-      json_enum (w, "group", p->u.dh.group, NAME_OF (dh_names, p->u.dh.group));
-      json_uint (w, "value_len", p->u.dh.value.len);
-      json_blob (w, "value", &p->u.dh.value);
-      json_uint (w, "reserved", p->u.dh.reserved);
-      dump_kv (w, p->u.dh.kv_type, &p->u.dh.kv_spi, &p->u.dh.kv_from,
-          &p->u.dh.kv_to);
+      dump_dh (w, p);
       break;
     case MIKEY_PT_SIGN:
-      json_enum (w, "sign_type", p->u.sign.sign_type,
-          NAME_OF (sign_names, p->u.sign.sign_type));
-      json_uint (w, "signature_len", p->u.sign.signature.len);
-      json_blob (w, "signature", &p->u.sign.signature);
+      dump_sign (w, p, dec);
       break;
     case MIKEY_PT_T:
       dump_t (w, p);
@@ -605,12 +863,7 @@ dump_payload (JsonWriter * w, const MikeyPayload * p,
       json_blob (w, "id_hex", &p->u.id.data);
       break;
     case MIKEY_PT_CERT:
-      json_enum (w, "cert_type", p->u.cert.cert_type,
-          NAME_OF (cert_names, p->u.cert.cert_type));
-      json_uint (w, "data_len", p->u.cert.data.len);
-      if (p->u.cert.cert_type == MIKEY_CERT_X509V3_URL)
-        json_text (w, "url", &p->u.cert.data);
-      json_blob (w, "data", &p->u.cert.data);
+      dump_cert (w, p, dec);
       break;
     case MIKEY_PT_CHASH:
       json_enum (w, "hash_func", p->u.chash.hash_func,
@@ -638,13 +891,7 @@ dump_payload (JsonWriter * w, const MikeyPayload * p,
       dump_key_data (w, &p->u.key_data);
       break;
     case MIKEY_PT_GEN_EXT:
-      json_enum (w, "ext_type", p->u.gen_ext.ext_type,
-          NAME_OF (ext_names, p->u.gen_ext.ext_type));
-      json_uint (w, "data_len", p->u.gen_ext.data.len);
-      json_blob (w, "data", &p->u.gen_ext.data);
-      if (p->u.gen_ext.ext_type == MIKEY_EXT_SDP_IDS ||
-          p->u.gen_ext.ext_type == MIKEY_EXT_VENDOR_ID)
-        json_text (w, "text", &p->u.gen_ext.data);
+      dump_gen_ext (w, p);
       break;
     default:
       break;
@@ -736,11 +983,42 @@ dump_srtp (JsonWriter * w, const MikeyToolDecoded * dec)
   json_end_array (w);
 }
 
+/* The key management mode the message belongs to, as --mode names it */
+static const gchar *
+message_mode (const MikeyMessage * msg)
+{
+  const MikeyPayload *kemac;
+
+  switch (msg->hdr.data_type) {
+    case MIKEY_DT_PSK_INIT:
+      kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
+      return kemac != NULL && kemac->u.kemac.enc_alg == MIKEY_ENC_NULL &&
+          kemac->u.kemac.mac_alg == MIKEY_MAC_NULL ? "null" : "psk";
+    case MIKEY_DT_PSK_VERIFY:
+      return "psk";
+    case MIKEY_DT_PK_INIT:
+    case MIKEY_DT_PK_VERIFY:
+      return "pke";
+    case MIKEY_DT_DH_INIT:
+    case MIKEY_DT_DH_RESP:
+      return "dh";
+    case MIKEY_DT_DHHMAC_INIT:
+    case MIKEY_DT_DHHMAC_RESP:
+      return "dhhmac";
+    case MIKEY_DT_RSA_R_INIT:
+    case MIKEY_DT_RSA_R_RESP:
+      return "rsa-r";
+    default:
+      return NULL;
+  }
+}
+
 void
 mikey_tool_print_json (const MikeyToolDecoded * dec)
 {
   JsonWriter w = { 0 };
   gboolean seen_kemac = FALSE;
+  gchar *verdict;
   guint i;
 
   w.out = g_string_new (NULL);
@@ -748,6 +1026,10 @@ mikey_tool_print_json (const MikeyToolDecoded * dec)
 
   json_begin_object (&w, NULL);
   json_uint (&w, "length", dec->len);
+  json_string (&w, "mode", message_mode (dec->msg));
+  verdict = sign_verdict (dec);
+  json_string (&w, "signature", verdict);
+  g_free (verdict);
   dump_header (&w, dec->msg);
   json_begin_array (&w, "payloads");
   for (i = 0; i < dec->msg->payloads->len; i++) {

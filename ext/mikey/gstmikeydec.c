@@ -242,8 +242,7 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "MIKEY key exchange for srtpdec", "Filter/Network/SRTP",
       "Answers MIKEY (RFC 3830) key exchanges as responder and gives the "
-      "keys to the downstream srtpdec through caps",
-      "gst-mikey maintainers");
+      "keys to the downstream srtpdec through caps", "gst-mikey maintainers");
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_dec_change_state);
 
@@ -370,18 +369,6 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   if (suite == NULL)
     suite = p->suite;
 
-  if (self->secrets.suite != NULL && (suite == NULL ||
-          suite->id != self->secrets.suite->id)) {
-    o->error_text = g_strdup_printf ("MIKEY message from %s refused: it "
-        "proposes crypto suite %s but this mikeydec has suite=%s (set "
-        "suite=%s or suite=any to accept it)", peer,
-        suite ? suite->name : "(unknown)", self->secrets.suite->name,
-        suite ? suite->name : "any");
-    o->error_code = GST_STREAM_ERROR_DECRYPT;
-    self->refused_csb_id = csb_id;
-    self->have_refused_csb_id = TRUE;
-    return FALSE;
-  }
   for (i = 0; i < params->len; i++) {
     const MikeySrtpParams *pi = &g_array_index (params, MikeySrtpParams, i);
 
@@ -421,8 +408,8 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     gsize len, const gchar * peer, Outcome * o)
 {
   o->error_text = gst_mikey_describe_refusal (err, data, len,
-      self->secrets.mode, peer, mikey_replay_cache_get_skew (self->replay),
-      &o->error_code);
+      self->secrets.mode, self->secrets.suite ? self->secrets.suite->name :
+      "any", peer, mikey_replay_cache_get_skew (self->replay), &o->error_code);
   o->error_debug = g_strdup (err ? err->message : NULL);
 }
 
@@ -460,6 +447,11 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
           self->refused_csb_id == mikey_responder_get_csb_id (self->responder));
       GST_DEBUG_OBJECT (self, "retransmission from %s%s", peer,
           send ? ", answering again" : ", refused before");
+      break;
+    case MIKEY_RESPONSE_COUNTER_PROPOSAL:
+      /* the sender offered several modes/suites: tell it our choice */
+      GST_INFO_OBJECT (self, "counter-proposal to %s", peer);
+      send = TRUE;
       break;
     case MIKEY_RESPONSE_REFUSED:
     default:
@@ -538,6 +530,10 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
     cfg.psk = self->secrets.psk;
     cfg.psk_len = self->secrets.psk_len;
     cfg.replay = temp_cache;
+    if (self->secrets.suite != NULL) {
+      cfg.suites = &self->secrets.suite;
+      cfg.n_suites = 1;
+    }
     temp = mikey_responder_new (&cfg, &err);
     if (temp == NULL) {
       g_clear_error (&err);
@@ -549,8 +545,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
 
   res = mikey_responder_handle_init (resp, data, len, "key-mgmt",
       g_get_real_time (), &reply, &err);
-  if (res == MIKEY_RESPONSE_ACCEPTED ||
-      res == MIKEY_RESPONSE_RETRANSMISSION) {
+  if (res == MIKEY_RESPONSE_ACCEPTED || res == MIKEY_RESPONSE_RETRANSMISSION) {
     ok = take_keys (self, resp, "key-mgmt", o);
     if (ok) {
       memcpy (self->key_mgmt_digest, digest, sizeof (digest));
@@ -893,8 +888,7 @@ start (GstMikeyDec * self)
   gboolean ok = TRUE;
 
   g_mutex_lock (&self->lock);
-  if (!gst_mikey_settings_resolve (&self->settings, TRUE, &self->secrets,
-          &err)) {
+  if (!gst_mikey_settings_resolve (&self->settings, TRUE, &self->secrets, &err)) {
     g_mutex_unlock (&self->lock);
     gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
         err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
@@ -906,6 +900,11 @@ start (GstMikeyDec * self)
   cfg.psk = self->secrets.psk;
   cfg.psk_len = self->secrets.psk_len;
   cfg.replay = self->replay;
+  /* the core refuses other suites, answering with an error message */
+  if (self->secrets.suite != NULL) {
+    cfg.suites = &self->secrets.suite;
+    cfg.n_suites = 1;
+  }
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
     g_mutex_unlock (&self->lock);
@@ -1065,8 +1064,7 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
     case PROP_KEY_MGMT:
       gst_mikey_secure_free_string (self->key_mgmt);
       self->key_mgmt = g_value_dup_string (value);
-      if (self->started && self->key_mgmt != NULL &&
-          self->key_mgmt[0] != '\0') {
+      if (self->started && self->key_mgmt != NULL && self->key_mgmt[0] != '\0') {
         /* a new message while running: re-key */
         process_key_mgmt (self, &o);
         o.error_fatal = self->error_on_refusal;

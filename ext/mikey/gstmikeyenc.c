@@ -83,6 +83,7 @@ enum
 };
 
 static guint signals[LAST_SIGNAL];
+static GParamSpec *pspec_key_mgmt;
 
 /**
  * GstMikeyKeyData:
@@ -260,13 +261,15 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   g_object_class_install_property (gobject_class, PROP_KEY_MGMT,
-      g_param_spec_string ("key-mgmt", "Key management attribute",
+      pspec_key_mgmt = g_param_spec_string ("key-mgmt",
+          "Key management attribute",
           "The MIKEY initiation message as an RFC 4567 value (\"mikey "
           "<base64>\") for an SDP a=key-mgmt attribute or an RTSP KeyMgmt "
           "header. Without a peer it is built when first read (or with the "
           "first packet) and its keys are live from then on; with a peer it "
           "is the message sent over UDP (NULL before the exchange starts). "
-          "In mode=null it holds the key in the clear",
+          "Notified when the keys are established (gst-launch-1.0 -v prints "
+          "it). In mode=null it holds the key in the clear",
           NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_property (gobject_class, PROP_SRTP_CAPS,
@@ -310,8 +313,7 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "MIKEY key exchange for srtpenc", "Filter/Network/SRTP",
       "Runs a MIKEY (RFC 3830) key exchange as initiator and configures the "
-      "downstream srtpenc with the negotiated keys",
-      "gst-mikey maintainers");
+      "downstream srtpenc with the negotiated keys", "gst-mikey maintainers");
 
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_enc_change_state);
 
@@ -728,6 +730,7 @@ on_keyed (GstMikeyEnc * self, guint session)
       peer ? " with " : "", peer ? peer : "");
 
   g_signal_emit (self, signals[SIGNAL_KEY_ESTABLISHED], 0, caps);
+  g_object_notify_by_pspec (G_OBJECT (self), pspec_key_mgmt);
   gst_element_post_message (GST_ELEMENT (self),
       gst_mikey_bus_key_established_new (GST_ELEMENT (self), mode, suite,
           csb_id, params, have_ssrc, ssrc, peer));
@@ -753,8 +756,7 @@ send_init (GstMikeyEnc * self)
   const guint8 *data = g_bytes_get_data (self->init_msg, &len);
 
   self->n_sent++;
-  if (!gst_mikey_transport_send (self->transport, self->peer, data, len,
-          &err)) {
+  if (!gst_mikey_transport_send (self->transport, self->peer, data, len, &err)) {
     GST_WARNING_OBJECT (self, "could not send the MIKEY message to %s: %s",
         self->peer_str, err ? err->message : "short write");
     g_clear_error (&err);
@@ -876,8 +878,9 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
 {
   GstMikeyEnc *self = user_data;
   GError *err = NULL;
+  GBytes *next = NULL;
   guint session;
-  gboolean ok;
+  MikeyStep step;
 
   g_mutex_lock (&self->lock);
   if (self->state != ENC_EXCHANGING || self->initiator == NULL) {
@@ -897,26 +900,41 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   }
 
   session = self->session;
-  ok = mikey_initiator_handle_response (self->initiator, data, len,
-      g_get_real_time (), &err);
-  if (ok) {
-    stop_timer (self);
-    g_mutex_unlock (&self->lock);
-    on_keyed (self, session);
-    return;
+  step = mikey_initiator_step (self->initiator, data, len,
+      g_get_real_time (), &next, &err);
+  switch (step) {
+    case MIKEY_STEP_COMPLETE:
+      stop_timer (self);
+      g_mutex_unlock (&self->lock);
+      on_keyed (self, session);
+      return;
+    case MIKEY_STEP_SEND:
+      /* negotiation: the receiver counter-proposed, a new initiation
+       * message replaces the old one */
+      GST_INFO_OBJECT (self, "%s counter-proposed, sending a new initiation",
+          self->peer_str);
+      g_clear_pointer (&self->init_msg, g_bytes_unref);
+      self->init_msg = next;
+      self->interval_ms = self->retransmit_ms;
+      self->n_sent = 0;
+      send_init (self);
+      schedule_timer (self);
+      g_mutex_unlock (&self->lock);
+      g_clear_error (&err);
+      return;
+    case MIKEY_STEP_IGNORED:
+      /* not an answer to this exchange: keep waiting */
+      GST_DEBUG_OBJECT (self, "ignoring a message from %s: %s",
+          self->peer_str, err ? err->message : "not for us");
+      g_mutex_unlock (&self->lock);
+      g_clear_error (&err);
+      return;
+    case MIKEY_STEP_FAILED:
+    default:
+      break;
   }
-
-  if (err != NULL && err->domain == MIKEY_ERROR &&
-      mikey_initiator_get_state (self->initiator) != MIKEY_STATE_FAILED &&
-      (err->code == MIKEY_ERROR_INVALID || err->code == MIKEY_ERROR_TRUNCATED
-          || err->code == MIKEY_ERROR_STATE)) {
-    /* not an answer to this exchange: keep waiting */
-    GST_DEBUG_OBJECT (self, "ignoring a message from %s: %s",
-        self->peer_str, err->message);
-    g_clear_error (&err);
-    g_mutex_unlock (&self->lock);
-    return;
-  }
+  if (next != NULL)
+    g_bytes_unref (next);
 
   {
     gchar *text;
@@ -924,7 +942,8 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     if (err != NULL && err->domain == MIKEY_ERROR &&
         err->code == MIKEY_ERROR_PEER)
       text = g_strdup_printf ("The MIKEY receiver at %s refused the key "
-          "exchange: %s", self->peer_str, err->message);
+          "exchange: %s (check that mode, suite and the pre-shared key are "
+          "the same on both sides)", self->peer_str, err->message);
     else if (err != NULL && err->domain == MIKEY_ERROR &&
         err->code == MIKEY_ERROR_AUTH)
       text = g_strdup_printf ("MIKEY verification failed: MAC mismatch "
@@ -1245,8 +1264,7 @@ gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
         return FALSE;
       }
       if (self->state == ENC_KEYED) {
-        return release_held (self, GST_MINI_OBJECT_CAST (event)) ==
-            GST_FLOW_OK;
+        return release_held (self, GST_MINI_OBJECT_CAST (event)) == GST_FLOW_OK;
       }
       g_mutex_unlock (&self->lock);
       break;
@@ -1280,6 +1298,9 @@ start (GstMikeyEnc * self)
   GstMikeyTransport *transport;
 
   g_mutex_lock (&self->lock);
+  /* settings may have changed since key-mgmt was last read in NULL */
+  if (self->initiator == NULL)
+    unresolve (self);
   if (!ensure_resolved (self, &err)) {
     g_mutex_unlock (&self->lock);
     gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,

@@ -61,8 +61,8 @@ is_null_message (const guint8 * data, gsize len)
 
 gchar *
 gst_mikey_describe_refusal (const GError * error, const guint8 * data,
-    gsize len, MikeyMode our_mode, const gchar * peer, gint64 skew_us,
-    gint * code)
+    gsize len, MikeyMode our_mode, const gchar * our_suite,
+    const gchar * peer, gint64 skew_us, gint * code)
 {
   const gchar *from = (peer != NULL && peer[0] != '\0') ? peer : "the peer";
 
@@ -91,8 +91,8 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
             "an unauthenticated key (MIKEY-NULL); set mode=null only if the "
             "message came over a secure channel (RTSPS, SIP over TLS)", from);
       return g_strdup_printf ("MIKEY message from %s refused: %s "
-          "(this element has mode=%s)", from, error->message,
-          mikey_mode_name (our_mode));
+          "(this mikeydec has mode=%s suite=%s; set them to what the sender "
+          "uses)", from, error->message, mikey_mode_name (our_mode), our_suite);
     case MIKEY_ERROR_TRUNCATED:
     case MIKEY_ERROR_INVALID:
       *code = GST_STREAM_ERROR_FORMAT;

@@ -20,7 +20,7 @@ GstMessage *gst_mikey_bus_key_established_new (GstElement * src,
 /* A sentence for an initiation message (@data/@len) the responder refused
  * with @error, and the GST_STREAM_ERROR code to report it with. */
 gchar *gst_mikey_describe_refusal (const GError * error, const guint8 * data,
-    gsize len, MikeyMode our_mode, const gchar * peer, gint64 skew_us,
-    gint * code);
+    gsize len, MikeyMode our_mode, const gchar * our_suite,
+    const gchar * peer, gint64 skew_us, gint * code);
 
 G_END_DECLS

@@ -41,8 +41,7 @@ gst_mikey_secure_free_string (gchar * str)
 }
 
 void
-gst_mikey_settings_init (GstMikeySettings * settings,
-    GstMikeyMode default_mode)
+gst_mikey_settings_init (GstMikeySettings * settings, GstMikeyMode default_mode)
 {
   memset (settings, 0, sizeof (*settings));
   settings->mode = default_mode;

@@ -200,8 +200,7 @@ gst_mikey_socket_address_to_string (GSocketAddress * addr)
   if (g_inet_socket_address_get_address (isa) != NULL &&
       g_inet_address_get_family (g_inet_socket_address_get_address (isa)) ==
       G_SOCKET_FAMILY_IPV6)
-    ret = g_strdup_printf ("[%s]:%u", ip,
-        g_inet_socket_address_get_port (isa));
+    ret = g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (isa));
   else
     ret = g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (isa));
   g_free (ip);

@@ -2,8 +2,13 @@
  * standard input, exit codes and what it prints.
  *
  * MIKEY_TOOL (set by the meson test environment) is the tool's path;
- * MIKEY_TEST_DATA the folder of sample messages. When tshark and text2pcap
- * are installed, Wireshark's MIKEY dissector reads what the tool makes.
+ * MIKEY_TEST_DATA the folder of sample messages and of the test PKI (pki/:
+ * alice, bob with an intermediate CA, their root CA; mallory under an
+ * untrusted CA; dave, expired). When tshark and text2pcap are installed,
+ * Wireshark's MIKEY dissector reads what the tool makes.
+ *
+ * Answers the tool cannot make (DH responses, verification and error
+ * messages) come from the core's responder run in this process.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +23,7 @@
 #include <gst/check/gstcheck.h>
 
 #include "mikey-message.h"
+#include "mikey-exchange.h"
 
 /* ------------------------------------------------------------------------
  * Running the tool
@@ -41,6 +47,8 @@ setup (void)
 
   tmp_dir = g_dir_make_tmp ("test-mikey-tool-XXXXXX", &err);
   fail_unless (tmp_dir != NULL, "%s", err ? err->message : "");
+  /* the tool reads an encrypted key's passphrase from here */
+  g_unsetenv ("MIKEY_KEY_PASSPHRASE");
 }
 
 static void
@@ -276,6 +284,21 @@ read_sample (const gchar * name)
       err ? err->message : "");
   g_free (path);
   return g_strstrip (text);
+}
+
+/* Path of a file of the test PKI; interned, so callers never free it */
+static const gchar *
+pki (const gchar * name)
+{
+  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
+  gchar *path;
+  const gchar *interned;
+
+  fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set");
+  path = g_build_filename (dir, "pki", name, NULL);
+  interned = g_intern_string (path);
+  g_free (path);
+  return interned;
 }
 
 /* Checks that @json is valid JSON and returns what the Python expression
@@ -724,13 +747,14 @@ GST_END_TEST;
 
 GST_START_TEST (test_create_errors)
 {
+  /* "@name" stands for the file name in the test PKI */
   static const struct
   {
-    const gchar *args[12];
+    const gchar *args[14];
     const gchar *expect;
   } cases[] = {
     {{"--tek", TEK30}, "--mode is required"},
-    {{"--mode", "dh", "--tek", TEK30}, "--mode: unknown mode 'dh'"},
+    {{"--mode", "rsa-r", "--tek", TEK30}, "--mode: unknown mode 'rsa-r'"},
     {{"--mode", "null"}, "no key given"},
     {{"--mode", "null", "--tek", TEK30, "--tgk", TEK30}, "both given"},
     {{"--mode", "psk", "--tek", TEK30}, "--psk"},
@@ -750,16 +774,65 @@ GST_START_TEST (test_create_errors)
     {{"--mode", "null", "--tek", TEK30, "--csb-id", "0x1g"}, "--csb-id"},
     {{"--mode", "null", "--tek", TEK30, "extra"}, "unexpected 'extra'"},
     {{"--mode", "null", "--tek", TEK30, "--frob"}, "--frob"},
+    /* public-key and DH modes */
+    {{"--mode", "dh"}, "--mode dh needs our certificate and private key"},
+    {{"--mode", "pke", "--cert", "@alice.pem", "--key", "@alice-key.pem",
+            "--tek", TEK30}, "--mode pke needs the receiver's certificate"},
+    {{"--mode", "pke", "--cert", "@alice.pem", "--key", "@alice-key.pem",
+            "--peer-cert", "@bob.pem"}, "no key given"},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key", "@bob-key.pem"},
+        "--key and --cert: the private key does not match"},
+    {{"--mode", "dh", "--cert", "@nobody.pem", "--key", "@alice-key.pem"},
+        "--cert: cannot read certificate file"},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key", "@alice.pem"},
+        "--key: "},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key",
+            "@alice-key-enc.pem"}, "MIKEY_KEY_PASSPHRASE"},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key", "@alice-key.pem",
+            "--tek", TEK30}, "--tek is not used with --mode dh"},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key", "@alice-key.pem",
+            "--peer-cert", "@bob.pem"}, "--peer-cert is not used"},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key", "@alice-key.pem",
+            "--dh-group", "3"}, "--dh-group: '3'"},
+    {{"--mode", "dh", "--cert", "@alice.pem", "--key", "@alice-key.pem",
+            "--sign", "dsa"}, "--sign: unknown signature type 'dsa'"},
+    {{"--mode", "dhhmac"}, "--mode dhhmac needs the pre-shared key"},
+    {{"--mode", "dhhmac", "--psk", PSK, "--sign", "pss"},
+        "--sign is not used"},
+    {{"--mode", "psk", "--psk", PSK, "--tek", TEK30, "--dh-group", "2"},
+        "--dh-group is not used"},
+    {{"--mode", "null", "--tek", TEK30, "--cert", "@alice.pem"},
+        "--cert is not used"},
+    /* negotiation lists */
+    {{"--modes", "psk,psk", "--psk", PSK, "--tek", TEK30},
+        "--modes: psk is listed twice"},
+    {{"--modes", "psk,ike", "--psk", PSK, "--tek", TEK30},
+        "--modes: unknown mode 'ike'"},
+    {{"--mode", "psk", "--modes", "dhhmac,psk", "--psk", PSK},
+        "--mode psk and --modes dhhmac,psk disagree"},
+    {{"--modes", "psk,pke", "--psk", PSK, "--tek", TEK30},
+        "--mode pke needs our certificate"},
+    {{"--mode", "psk", "--psk", PSK, "--tek", TEK30, "--suites",
+            "F8_128_HMAC_SHA1_80"}, "none of F8_128_HMAC_SHA1_80"},
+    {{"--mode", "psk", "--psk", PSK, "--tek", TEK30, "--suites",
+            "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_80"},
+        "listed twice"},
+    {{"--mode", "psk", "--psk", PSK, "--tek", TEK30, "--suite",
+            "AES_CM_128_HMAC_SHA1_80", "--suites",
+            "AES_CM_128_HMAC_SHA1_32"}, "disagree"},
   };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
-    const gchar *argv[16] = { tool_path (), "create" };
+    const gchar *argv[18] = { tool_path (), "create" };
     guint j;
     Run *r;
 
-    for (j = 0; cases[i].args[j] != NULL; j++)
-      argv[2 + j] = cases[i].args[j];
+    for (j = 0; cases[i].args[j] != NULL; j++) {
+      const gchar *a = cases[i].args[j];
+
+      argv[2 + j] = a[0] == '@' ? pki (a + 1) : a;
+    }
     r = run_argv (NULL, -1, (gchar **) argv);
     GST_INFO ("case %u: %s", i, r->err);
     assert_error (r, 1, cases[i].expect);

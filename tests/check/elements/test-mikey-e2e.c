@@ -149,8 +149,7 @@ GST_START_TEST (test_psk_udp_suites)
   gchar *props;
   guint csb, ssrc;
 
-  props = g_strdup_printf ("mode=psk psk=" TEST_PSK " suite=%s",
-      suites[__i__]);
+  props = g_strdup_printf ("mode=psk psk=" TEST_PSK " suite=%s", suites[__i__]);
   e2e_setup (&t, props, props, NULL, 10);
   e2e_run_and_compare (&t, 10);
   check_established (t.rx->pipeline, "psk", suites[__i__], &csb, &ssrc);
@@ -230,8 +229,7 @@ GST_START_TEST (test_restart)
   E2E t;
   gint round;
 
-  e2e_setup (&t, "mode=psk psk=" TEST_PSK, "mode=psk psk=" TEST_PSK, NULL,
-      20);
+  e2e_setup (&t, "mode=psk psk=" TEST_PSK, "mode=psk psk=" TEST_PSK, NULL, 20);
   for (round = 0; round < 3; round++) {
     GST_INFO ("round %d", round);
     mikey_test_capture_reset (t.tx);
@@ -256,8 +254,7 @@ GST_START_TEST (test_sender_restart_rekeys)
   GstMessage *msg;
   guint csb1, csb2, ssrc;
 
-  e2e_setup (&t, "mode=psk psk=" TEST_PSK, "mode=psk psk=" TEST_PSK, NULL,
-      20);
+  e2e_setup (&t, "mode=psk psk=" TEST_PSK, "mode=psk psk=" TEST_PSK, NULL, 20);
   e2e_run_and_compare (&t, 20);
   check_established (t.rx->pipeline, "psk", "AES_CM_128_HMAC_SHA1_80",
       &csb1, &ssrc);
@@ -340,8 +337,7 @@ GST_START_TEST (test_null_mode_udp)
   e2e_run_and_compare (&t, 10);
   check_established (t.rx->pipeline, "null", "AES_CM_128_HMAC_SHA1_80",
       &csb, &ssrc);
-  msg = mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_WARNING, NULL,
-      0);
+  msg = mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_WARNING, NULL, 0);
   fail_unless (msg != NULL);
   text = mikey_test_message_text (msg);
   fail_unless (strstr (text, "unprotected") != NULL, "got %s", text);
@@ -368,6 +364,39 @@ GST_START_TEST (test_null_mode_udp)
 
 GST_END_TEST;
 
+/* A receiver that requires another suite refuses, and the sender hears why */
+GST_START_TEST (test_suite_mismatch)
+{
+  E2E t;
+  GstMessage *msg;
+  gchar *text;
+
+  e2e_setup (&t, "psk=" TEST_PSK " suite=AES_256_CM_HMAC_SHA1_80",
+      "psk=" TEST_PSK, NULL, 10);
+  gst_element_set_state (t.rx->pipeline, GST_STATE_PLAYING);
+  gst_element_set_state (t.tx->pipeline, GST_STATE_PLAYING);
+  msg = mikey_test_find_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL,
+      10000);
+  fail_unless (msg != NULL);
+  text = mikey_test_message_text (msg);
+  fail_unless (strstr (text, "AES_CM_128_HMAC_SHA1_80") != NULL &&
+      strstr (text, "suite=AES_256_CM_HMAC_SHA1_80") != NULL, "got %s", text);
+  g_free (text);
+  gst_message_unref (msg);
+  msg = mikey_test_wait_eos_or_error (t.tx->pipeline, 10000);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  text = mikey_test_message_text (msg);
+  /* an answer, not a timeout */
+  fail_unless (strstr (text, "refused") != NULL, "got %s", text);
+  g_free (text);
+  gst_message_unref (msg);
+  fail_unless_equals_int (mikey_test_capture_size (t.rx), 0);
+  e2e_teardown (&t);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_e2e_suite (void)
 {
@@ -385,6 +414,7 @@ mikey_e2e_suite (void)
   tcase_add_test (tc, test_sender_restart_rekeys);
   tcase_add_test (tc, test_no_receiver_timeout);
   tcase_add_test (tc, test_null_mode_udp);
+  tcase_add_test (tc, test_suite_mismatch);
   return s;
 }
 

@@ -493,8 +493,7 @@ GST_START_TEST (test_udp_stale)
 
   rx = listening_receiver (&port, "psk=" TEST_PSK);
   msg = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC,
-      NULL, 0, NULL, 0, FALSE, g_get_real_time () - 600 * G_USEC_PER_SEC,
-      NULL);
+      NULL, 0, NULL, 0, FALSE, g_get_real_time () - 600 * G_USEC_PER_SEC, NULL);
   reply = mikey_test_udp_exchange (NULL, port, msg, 1000);
   if (reply != NULL) {
     fail_unless_equals_int (data_type (reply), MIKEY_DT_ERROR);

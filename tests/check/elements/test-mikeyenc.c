@@ -274,8 +274,7 @@ GST_START_TEST (test_nothing_before_key_bounded)
   fail_unless (caps != NULL);
   fail_unless (gst_caps_is_equal (caps, s->signal_caps));
   st = gst_caps_get_structure (caps, 0);
-  fail_unless (gst_structure_get (st, "srtp-key", GST_TYPE_BUFFER, &key,
-          NULL));
+  fail_unless (gst_structure_get (st, "srtp-key", GST_TYPE_BUFFER, &key, NULL));
   fail_unless_equals_int (gst_buffer_get_size (key), 30);
   gst_buffer_unref (key);
   fail_unless_equals_string (gst_structure_get_string (st, "srtp-cipher"),
