@@ -17,3 +17,7 @@ echo "== mikey-tool decode --format json"
 echo
 echo "== mikey-tool decode --format caps (ready for srtpdec)"
 ./build/tools/mikey-tool decode --format caps "$msg"
+
+echo
+echo "== SRTP audio between two pipelines over loopback, keyed with MIKEY-PSK"
+bash tools/demo-psk-loopback.sh

@@ -24,6 +24,8 @@
 
 #include "mikey-message.h"
 #include "mikey-exchange.h"
+/* mikey_payload_end_offset(), to alter chosen bytes */
+#include "mikey-exchange-private.h"
 
 /* ------------------------------------------------------------------------
  * Running the tool
@@ -1414,6 +1416,632 @@ GST_START_TEST (test_junk)
 GST_END_TEST;
 
 /* ------------------------------------------------------------------------
+ * Public-key, Diffie-Hellman and DHHMAC messages
+ * ---------------------------------------------------------------------- */
+
+#define ALICE "CN=alice, O=MIKEY Test"
+#define BOB "CN=bob.example.org, O=MIKEY Test"
+
+/* "decode OPTIONS... MESSAGE" as JSON; checks the exit code (and, when
+ * not 0, that stderr holds @expect) and returns what the Python @expr
+ * gives over the document, or NULL without python3. */
+static gchar *
+decode_json (const gchar * msg, gint code, const gchar * expect,
+    const gchar * expr, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  const gchar *arg;
+  gchar *s;
+  va_list ap;
+  Run *r;
+
+  g_ptr_array_add (argv, (gpointer) tool_path ());
+  g_ptr_array_add (argv, (gpointer) "decode");
+  va_start (ap, expr);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+      g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, (gpointer) msg);
+  g_ptr_array_add (argv, NULL);
+  r = run_argv (NULL, -1, (gchar **) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+
+  if (code == 0)
+    assert_ok (r);
+  else
+    assert_error (r, code, expect);
+  fail_if (r->out[0] == '\0', "no JSON; stderr: %s", r->err);
+  s = json_query (r->out, expr);
+  run_free (r);
+  return s;
+}
+
+#define CHECK_JSON(s, expect) G_STMT_START { \
+    gchar *s_ = (s); \
+    if (s_ != NULL) \
+      fail_unless_equals_string (s_, (expect)); \
+    g_free (s_); \
+  } G_STMT_END
+
+/* "decode --format caps OPTIONS... MESSAGE": exit code, stdout */
+static Run *
+decode_caps (const gchar * msg, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  const gchar *arg;
+  va_list ap;
+  Run *r;
+
+  g_ptr_array_add (argv, (gpointer) tool_path ());
+  g_ptr_array_add (argv, (gpointer) "decode");
+  g_ptr_array_add (argv, (gpointer) "--format");
+  g_ptr_array_add (argv, (gpointer) "caps");
+  va_start (ap, msg);
+  while ((arg = va_arg (ap, const gchar *)) != NULL)
+      g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, (gpointer) msg);
+  g_ptr_array_add (argv, NULL);
+  r = run_argv (NULL, -1, (gchar **) argv->pdata);
+  g_ptr_array_free (argv, TRUE);
+  return r;
+}
+
+/* @b64 with one byte changed: the byte @back bytes before the end of
+ * payload @type (the @nth one) XORed with 0x01 */
+static gchar *
+tamper (const gchar * b64, MikeyPayloadType type, guint nth, guint back)
+{
+  gsize len;
+  guint8 *raw = g_base64_decode (b64, &len);
+  MikeyMessage *msg = mikey_message_parse (raw, len, NULL);
+  guint idx = 0, i;
+  gssize end;
+  gchar *out;
+
+  fail_unless (msg != NULL);
+  for (i = 0; i <= nth; i++, idx++)
+    fail_unless (mikey_message_find (msg, type, &idx) != NULL);
+  end = mikey_payload_end_offset (msg, idx - 1, NULL);
+  fail_unless (end > 0 && (gsize) end <= len);
+  fail_unless ((gsize) end > back);
+  raw[end - 1 - back] ^= 0x01;
+  out = g_base64_encode (raw, len);
+  mikey_message_free (msg);
+  g_free (raw);
+  return out;
+}
+
+/* SHA-1 of a certificate file's first certificate, in hex: what CHASH
+ * and the JSON's "sha1" hold */
+static gchar *
+cert_sha1 (const gchar * path)
+{
+  GPtrArray *certs = mikey_cert_load_pem_file (path, NULL);
+  guint8 hash[MIKEY_CHASH_MAX_LEN];
+  gsize len = 0;
+  GString *hex = g_string_new (NULL);
+  gsize i;
+
+  fail_unless (certs != NULL);
+  fail_unless (mikey_cert_hash (MIKEY_HASH_SHA1, g_ptr_array_index (certs,
+              0), hash, &len, NULL));
+  for (i = 0; i < len; i++)
+    g_string_append_printf (hex, "%02x", hash[i]);
+  g_ptr_array_unref (certs);
+  return g_string_free (hex, FALSE);
+}
+
+static gchar *
+create_pke (const gchar * sign)
+{
+  return create ("--mode", "pke", "--cert", pki ("alice.pem"), "--key",
+      pki ("alice-key.pem"), "--peer-cert", pki ("bob.pem"), "--id",
+      "sip:alice@example.org", "--peer-id", "sip:bob@example.org", "--sign",
+      sign, "--tek", TEK30, "--ssrc", "0x1234", "--mki", "0a0b", NULL);
+}
+
+GST_START_TEST (test_pke_round_trip)
+{
+  gchar *msg = create_pke ("pkcs1"), *pss = create_pke ("pss");
+  gchar *bob_sha1 = cert_sha1 (pki ("bob.pem"));
+  gchar *alice_sha1 = cert_sha1 (pki ("alice.pem"));
+  gchar *expect, *bad, *ca_dir, *ca_copy, *root;
+  Run *r;
+
+  /* nothing given: the structure, and what to pass */
+  expect = g_strdup_printf ("pke None ['T', 'RAND', 'ID', 'CERT', 'ID', "
+      "'SP', 'KEMAC', 'CHASH', 'PKE', 'SIGN'] " ALICE " CN=MIKEY Test Root "
+      "CA, O=MIKEY Test valid ['URI:sip:alice@example.org'] %s %s "
+      "RSA/PKCS#1/1.5 not checked (pass --peer-cert FILE or --ca-file FILE)",
+      alice_sha1, bob_sha1);
+  CHECK_JSON (decode_json (msg, 3, "--key FILE", "d['mode'], d['srtp'], "
+          "[p['type']['name'] for p in d['payloads']], "
+          "d['payloads'][3]['certificate']['subject'], "
+          "d['payloads'][3]['certificate']['issuer'], "
+          "d['payloads'][3]['certificate']['validity_now'], "
+          "d['payloads'][3]['certificate']['alt_names'], "
+          "d['payloads'][3]['certificate']['sha1'], "
+          "d['payloads'][7]['hash'], d['payloads'][9]['sign_type']['name'], "
+          "d['signature']", NULL), expect);
+  g_free (expect);
+
+  /* bob's key opens it, alice's certificate verifies it: the TEK given to
+   * create comes back, as caps */
+  r = decode_caps (msg, "--key", pki ("bob-key.pem"), "--peer-cert",
+      pki ("alice.pem"), NULL);
+  assert_ok (r);
+  fail_unless_equals_int (count_lines (r->out), 1);
+  fail_unless (strstr (r->out, "srtp-key=(buffer)" TEK30) != NULL, "%s",
+      r->out);
+  fail_unless (strstr (r->out, "mki=(buffer)0a0b") != NULL);
+  fail_unless (strstr (r->out, "ssrc=(uint)4660") != NULL);
+  run_free (r);
+
+  /* the same through the CA (alice's certificate travels in the message),
+   * as JSON, with RSA-PSS */
+  CHECK_JSON (decode_json (pss, 0, NULL, "d['signature'], "
+          "d['payloads'][9]['sign_type']['name'], "
+          "d['payloads'][9]['signer_identity'], "
+          "d['payloads'][6]['status'].startswith('decrypted'), "
+          "d['payloads'][6]['key_data'][0]['key'], d['payloads'][8]['status'], "
+          "d['srtp'][0]['srtp_key']", "--key", pki ("bob-key.pem"),
+          "--ca-file", pki ("root-ca.pem"), NULL),
+      "verified (" ALICE ") RSA/PSS sip:alice@example.org True " TEK30
+      " envelope key decrypted with --key " TEK30);
+
+  /* --ca-file takes a directory too */
+  ca_dir = g_build_filename (tmp_dir, "ca", NULL);
+  fail_unless (g_mkdir (ca_dir, 0700) == 0);
+  ca_copy = g_build_filename (ca_dir, "root.pem", NULL);
+  fail_unless (g_file_get_contents (pki ("root-ca.pem"), &root, NULL, NULL));
+  fail_unless (g_file_set_contents (ca_copy, root, -1, NULL));
+  r = decode_caps (msg, "--key", pki ("bob-key.pem"), "--ca-file", ca_dir,
+      NULL);
+  assert_ok (r);
+  run_free (r);
+  g_unlink (ca_copy);
+  g_rmdir (ca_dir);
+  g_free (root);
+  g_free (ca_copy);
+  g_free (ca_dir);
+
+  /* the wrong certificate, an untrusted CA, the wrong key */
+  r = decode_caps (msg, "--key", pki ("bob-key.pem"), "--peer-cert",
+      pki ("mallory.pem"), NULL);
+  assert_error (r, 3, "signature check failed: the message carries the "
+      "certificate \"" ALICE "\", not the one given with --peer-cert");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+  r = decode_caps (msg, "--key", pki ("bob-key.pem"), "--ca-file",
+      pki ("evil-ca.pem"), NULL);
+  assert_error (r, 3, "not trusted");
+  run_free (r);
+  r = decode_caps (msg, "--key", pki ("alice-key.pem"), "--peer-cert",
+      pki ("alice.pem"), NULL);
+  assert_error (r, 3, "envelope key (PKE payload) does not decrypt");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+
+  /* half the material: JSON shows what could be had, the exit says what
+   * is missing */
+  CHECK_JSON (decode_json (msg, 3, "signature was not checked",
+          "d['srtp'][0]['srtp_key'], d['signature']", "--key",
+          pki ("bob-key.pem"), NULL), TEK30 " not checked (pass "
+      "--peer-cert FILE or --ca-file FILE)");
+  r = decode_caps (msg, "--peer-cert", pki ("alice.pem"), NULL);
+  assert_error (r, 3, "--key FILE");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+  r = decode_caps (msg, "--psk", PSK, "--key", pki ("bob-key.pem"),
+      "--peer-cert", pki ("alice.pem"), NULL);
+  assert_error (r, 3, "--psk does not open a public-key (PKE) message");
+  run_free (r);
+
+  /* altered: a RAND byte (covered by the signature and the KEMAC MAC),
+   * then a byte of the signature itself */
+  bad = tamper (msg, MIKEY_PT_RAND, 0, 0);
+  r = decode_caps (bad, "--key", pki ("bob-key.pem"), "--peer-cert",
+      pki ("alice.pem"), NULL);
+  assert_error (r, 3, "signature check failed: signature mismatch");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+  g_free (bad);
+  bad = tamper (msg, MIKEY_PT_SIGN, 0, 0);
+  CHECK_JSON (decode_json (bad, 3, "signature mismatch", "d['signature'], "
+          "d['payloads'][9]['error'].startswith('signature check failed')",
+          "--key", pki ("bob-key.pem"), "--ca-file", pki ("root-ca.pem"),
+          NULL), "failed True");
+  g_free (bad);
+
+  g_free (alice_sha1);
+  g_free (bob_sha1);
+  g_free (pss);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dh_round_trip)
+{
+  static const struct
+  {
+    const gchar *group;
+    const gchar *name;
+    const gchar *len;
+  } groups[] = {
+    {"1", "OAKLEY 1 768", "96"},
+    {"2", "OAKLEY 2 1024", "128"},
+    {"5", "OAKLEY 5 1536", "192"},
+  };
+  gchar *msg, *bad, *expect;
+  guint i;
+  Run *r;
+
+  /* bob signs with his chain (leaf, intermediate CA) */
+  msg = create ("--mode", "dh", "--cert", pki ("bob-chain.pem"), "--key",
+      pki ("bob-key.pem"), "--id", "sip:bob@example.org", "--sign", "pss",
+      "--dh-group", "2", "--ssrc", "5", "--mki", "cafe", NULL);
+
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], d['signature'], "
+          "[p['type']['name'] for p in d['payloads']], "
+          "d['payloads'][3]['certificate']['ca'], "
+          "d['payloads'][4]['certificate']['ca'], "
+          "d['payloads'][4]['certificate']['subject'], "
+          "d['payloads'][6]['group']['name'], d['payloads'][6]['group_bits'], "
+          "d['payloads'][6]['value_len'], d['payloads'][6]['value_check'], "
+          "d['payloads'][6]['spi'], d['payloads'][7]['sign_type']['name'], "
+          "d['srtp'], 'perfect forward secrecy' in d['srtp_error']",
+          "--ca-file", pki ("root-ca.pem"), NULL),
+      "dh verified (" BOB ") ['T', 'RAND', 'ID', 'CERT', 'CERT', 'SP', 'DH', "
+      "'SIGN'] False True CN=MIKEY Test Intermediate CA, O=MIKEY Test "
+      "OAKLEY 2 1024 128 valid cafe RSA/PSS None True");
+
+  /* pinned certificate: bob's leaf, as a file of its own */
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['signature']", "--peer-cert",
+          pki ("bob.pem"), NULL), "verified (" BOB ")");
+
+  /* DH messages carry no keys: no caps, and says why */
+  r = decode_caps (msg, "--ca-file", pki ("root-ca.pem"), NULL);
+  assert_error (r, 2, "holds no SRTP keys");
+  fail_unless (strstr (r->err, "perfect forward secrecy") != NULL);
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+
+  /* unchecked, wrong certificate, useless --psk */
+  r = run_tool (NULL, "decode", msg, NULL);
+  assert_error (r, 3, "signature was not checked: pass --ca-file FILE");
+  run_free (r);
+  r = run_tool (NULL, "decode", "--peer-cert", pki ("mallory.pem"), msg,
+      NULL);
+  assert_error (r, 3, "signature check failed");
+  run_free (r);
+  r = run_tool (NULL, "decode", "--psk", PSK, "--ca-file",
+      pki ("root-ca.pem"), msg, NULL);
+  assert_error (r, 3, "nothing to verify with --psk");
+  run_free (r);
+  r = run_tool (NULL, "decode", "--key", pki ("bob-key.pem"), "--ca-file",
+      pki ("root-ca.pem"), msg, NULL);
+  assert_error (r, 3, "nothing to open with it");
+  run_free (r);
+
+  /* a changed DH value breaks the signature (its last byte is followed by
+   * the KV byte and the 3 bytes of the SPI "cafe") */
+  bad = tamper (msg, MIKEY_PT_DH, 0, 4);
+  r = run_tool (NULL, "decode", "--ca-file", pki ("root-ca.pem"), bad, NULL);
+  assert_error (r, 3, "signature check failed: signature mismatch");
+  run_free (r);
+  g_free (bad);
+  g_free (msg);
+
+  /* untrusted, expired, someone else's identity */
+  msg = create ("--mode", "dh", "--cert", pki ("mallory.pem"), "--key",
+      pki ("mallory-key.pem"), NULL);
+  r = run_tool (NULL, "decode", "--ca-file", pki ("root-ca.pem"), msg, NULL);
+  assert_error (r, 3, "\"CN=mallory, O=Not MIKEY Test\" is not trusted");
+  run_free (r);
+  g_free (msg);
+  msg = create ("--mode", "dh", "--cert", pki ("dave.pem"), "--key",
+      pki ("dave-key.pem"), NULL);
+  CHECK_JSON (decode_json (msg, 3, "expired on 2021-01-01",
+          "d['payloads'][2]['certificate']['validity_now'], "
+          "d['signature']", "--ca-file", pki ("root-ca.pem"), NULL),
+      "expired failed");
+  g_free (msg);
+  msg = create ("--mode", "dh", "--cert", pki ("alice.pem"), "--key",
+      pki ("alice-key.pem"), "--id", "sip:eve@example.org", NULL);
+  r = run_tool (NULL, "decode", "--ca-file", pki ("root-ca.pem"), msg, NULL);
+  assert_error (r, 3, "mismatched identity");
+  run_free (r);
+  g_free (msg);
+
+  /* every group, default PKCS#1 v1.5, no MKI */
+  for (i = 0; i < G_N_ELEMENTS (groups); i++) {
+    msg = create ("--mode", "dh", "--cert", pki ("alice.pem"), "--key",
+        pki ("alice-key.pem"), "--dh-group", groups[i].group, NULL);
+    expect = g_strdup_printf ("%s %s valid NULL RSA/PKCS#1/1.5",
+        groups[i].name, groups[i].len);
+    CHECK_JSON (decode_json (msg, 0, NULL, "d['payloads'][4]['group']"
+            "['name'], d['payloads'][4]['group_bits'], "
+            "d['payloads'][4]['value_len'], d['payloads'][4]['value_check'], "
+            "d['payloads'][4]['kv_type']['name'], "
+            "d['payloads'][5]['sign_type']['name']", "--peer-cert",
+            pki ("alice.pem"), NULL), expect);
+    g_free (expect);
+    g_free (msg);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dhhmac_round_trip)
+{
+  gchar *msg = create ("--mode", "dhhmac", "--psk", PSK, "--id",
+      "sip:alice@example.org", "--ssrc", "7", "--dh-group", "1", NULL);
+  gchar *bad;
+  Run *r;
+
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], d['signature'], "
+          "[p['type']['name'] for p in d['payloads']], "
+          "d['payloads'][4]['group']['name'], "
+          "d['payloads'][5]['status'].startswith('MAC verified'), "
+          "d['payloads'][5]['key_data']", "--psk", PSK, NULL),
+      "dhhmac None ['T', 'RAND', 'ID', 'SP', 'DH', 'KEMAC'] OAKLEY 1 True "
+      "None");
+
+  r = run_tool (NULL, "decode", "--psk", WRONG_PSK, msg, NULL);
+  assert_error (r, 3, "MAC mismatch");
+  run_free (r);
+  r = run_tool (NULL, "decode", msg, NULL);
+  assert_error (r, 3, "pass --psk HEX");
+  run_free (r);
+  r = decode_caps (msg, "--psk", PSK, NULL);
+  assert_error (r, 2, "holds no SRTP keys");
+  fail_unless_equals_string (r->out, "");
+  run_free (r);
+  r = run_tool (NULL, "decode", "--psk", PSK, "--peer-cert",
+      pki ("alice.pem"), msg, NULL);
+  assert_error (r, 3, "is not signed: nothing to verify with --peer-cert");
+  run_free (r);
+
+  /* the MAC covers the DH value (its last byte is before the KV byte) */
+  bad = tamper (msg, MIKEY_PT_DH, 0, 1);
+  r = run_tool (NULL, "decode", "--psk", PSK, bad, NULL);
+  assert_error (r, 3, "MAC mismatch");
+  run_free (r);
+  g_free (bad);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+/* Negotiation lists travel in the capabilities extension; the message
+ * uses the first mode and the first suite srtpenc can run */
+GST_START_TEST (test_create_capabilities)
+{
+  gchar *msg = create ("--modes", "psk,dhhmac,null", "--psk", PSK,
+      "--suites", "F8_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,"
+      "AES_CM_128_HMAC_SHA1_80", "--tek", TEK30, NULL);
+
+#define CAPS "[p for p in d['payloads'] if p['type']['name'] == " \
+    "'general extension'][0]['capabilities']"
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], "
+          "[p for p in d['payloads'] if p['type']['name'] == 'SP'][0]"
+          "['suite'], " CAPS "['version'], [m['name'] for m in " CAPS
+          "['modes']], [s['name'] for s in " CAPS "['suites']], " CAPS
+          "['choice'], d['srtp'][0]['suite']", "--psk", PSK, NULL),
+      "psk AES_CM_128_HMAC_SHA1_32 1 ['psk', 'dhhmac', 'null'] "
+      "['F8_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', "
+      "'AES_CM_128_HMAC_SHA1_80'] None AES_CM_128_HMAC_SHA1_32");
+#undef CAPS
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
+ * Answers: made by the core's responder, decoded by the tool
+ * ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  MikeyKey *key;
+  GPtrArray *certs;
+} Party;
+
+static Party
+party (const gchar * cert, const gchar * key)
+{
+  Party p;
+
+  p.certs = mikey_cert_load_pem_file (pki (cert), NULL);
+  p.key = mikey_key_load_pem_file (pki (key), NULL, NULL);
+  fail_unless (p.certs != NULL && p.key != NULL);
+  return p;
+}
+
+static void
+party_clear (Party * p)
+{
+  g_ptr_array_unref (p->certs);
+  mikey_key_unref (p->key);
+}
+
+/* The responder's first answer to @icfg's initiation message, in base64 */
+static gchar *
+answer (const MikeyInitiatorConfig * icfg, const MikeyResponderConfig * rcfg)
+{
+  gint64 now = g_get_real_time ();
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  GBytes *msg, *reply = NULL;
+  GError *err = NULL;
+  gchar *b64;
+
+  init = mikey_initiator_new (icfg, &err);
+  fail_unless (init != NULL, "%s", err ? err->message : "");
+  resp = mikey_responder_new (rcfg, &err);
+  fail_unless (resp != NULL, "%s", err ? err->message : "");
+  msg = mikey_initiator_start (init, now, &err);
+  fail_unless (msg != NULL, "%s", err ? err->message : "");
+  mikey_responder_handle_init (resp, g_bytes_get_data (msg, NULL),
+      g_bytes_get_size (msg), "test", now, &reply, NULL);
+  fail_unless (reply != NULL);
+  b64 = g_base64_encode (g_bytes_get_data (reply, NULL),
+      g_bytes_get_size (reply));
+  g_bytes_unref (reply);
+  g_bytes_unref (msg);
+  mikey_responder_free (resp);
+  mikey_initiator_free (init);
+  return b64;
+}
+
+static const guint8 answer_psk[] = "shared between alice and bob";
+#define ANSWER_PSK_HEX "7368617265642062657477656e20616c69636520616e6420626f62"
+
+/* Answers of each kind, for the decoding test and Wireshark */
+typedef enum
+{
+  ANSWER_DH,
+  ANSWER_DHHMAC,
+  ANSWER_PK_VERIFY,
+  ANSWER_COUNTER_PROPOSAL,
+  ANSWER_NOTHING_COMMON,
+} AnswerKind;
+
+static gchar *
+make_answer (AnswerKind kind)
+{
+  static const MikeySrtpCs cs[] = { {0, 0x01020304, 0} };
+  MikeyMode ini_modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_PKE, MIKEY_MODE_DH };
+  MikeyMode resp_modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_DH, MIKEY_MODE_PSK };
+  const MikeySuiteInfo *ini_suites[2], *resp_suites[2];
+  Party alice = party ("alice.pem", "alice-key.pem");
+  Party bob = party ("bob-chain.pem", "bob-key.pem");
+  MikeyInitiatorConfig icfg = { 0 };
+  MikeyResponderConfig rcfg = { 0 };
+  MikeyTrust *trust = mikey_trust_new ();
+  gchar *b64;
+
+  fail_unless (mikey_trust_load_file (trust, pki ("root-ca.pem"), NULL));
+  icfg.psk = rcfg.psk = answer_psk;
+  icfg.psk_len = rcfg.psk_len = sizeof (answer_psk) - 1;
+  icfg.key = alice.key;
+  icfg.certs = alice.certs;
+  icfg.peer_cert = g_ptr_array_index (bob.certs, 0);
+  icfg.trust = rcfg.trust = trust;
+  icfg.cs = cs;
+  icfg.n_cs = 1;
+  icfg.id_i = "sip:alice@example.org";
+  rcfg.key = bob.key;
+  rcfg.certs = bob.certs;
+  rcfg.id_r = "sip:bob@example.org";
+
+  switch (kind) {
+    case ANSWER_DH:
+      icfg.mode = rcfg.mode = MIKEY_MODE_DH;
+      break;
+    case ANSWER_DHHMAC:
+      icfg.mode = rcfg.mode = MIKEY_MODE_DHHMAC;
+      break;
+    case ANSWER_PK_VERIFY:
+      icfg.mode = rcfg.mode = MIKEY_MODE_PKE;
+      break;
+    case ANSWER_COUNTER_PROPOSAL:
+      /* seed 001, Table 4: PSK offered first, PKE + SHA1_32 chosen */
+      ini_suites[0] = mikey_suite_lookup ("AES_CM_128_HMAC_SHA1_80");
+      ini_suites[1] = mikey_suite_lookup ("AES_CM_128_HMAC_SHA1_32");
+      resp_suites[0] = mikey_suite_lookup ("AES_CM_128_HMAC_SHA1_32");
+      resp_suites[1] = mikey_suite_lookup ("AES_F8_128_HMAC_SHA1_80");
+      icfg.modes = ini_modes;
+      icfg.n_modes = 3;
+      icfg.suites = ini_suites;
+      icfg.n_suites = 2;
+      rcfg.modes = resp_modes;
+      rcfg.n_modes = 3;
+      rcfg.suites = resp_suites;
+      rcfg.n_suites = 2;
+      break;
+    case ANSWER_NOTHING_COMMON:
+      icfg.modes = ini_modes;
+      icfg.n_modes = 1;
+      icfg.suites = ini_suites;
+      icfg.n_suites = 2;
+      ini_suites[0] = mikey_suite_lookup ("AES_CM_128_HMAC_SHA1_80");
+      ini_suites[1] = mikey_suite_lookup ("AES_CM_128_HMAC_SHA1_32");
+      rcfg.modes = resp_modes;
+      rcfg.n_modes = 1;
+      break;
+  }
+  b64 = answer (&icfg, &rcfg);
+  mikey_trust_free (trust);
+  party_clear (&alice);
+  party_clear (&bob);
+  return b64;
+}
+
+GST_START_TEST (test_decode_answers)
+{
+  gchar *msg;
+  Run *r;
+
+  /* DH response: bob's signature over both DH values */
+  msg = make_answer (ANSWER_DH);
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], "
+          "d['header']['data_type']['name'], d['signature'], "
+          "[p['type']['name'] for p in d['payloads']], "
+          "[p['value_check'] for p in d['payloads'] if 'value_check' in p]",
+          "--ca-file", pki ("root-ca.pem"), NULL),
+      "dh DH resp verified (" BOB ") ['T', 'ID', 'CERT', 'CERT', 'ID', "
+      "'DH', 'DH', 'SIGN'] ['valid', 'valid']");
+  g_free (msg);
+
+  /* DHHMAC response: its MAC needs the initiation message's RAND */
+  msg = make_answer (ANSWER_DHHMAC);
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], "
+          "[p['type']['name'] for p in d['payloads']], "
+          "d['payloads'][-1]['status'].startswith('not verifiable')", NULL),
+      "dhhmac ['T', 'ID', 'ID', 'DH', 'DH', 'KEMAC'] True");
+  r = run_tool (NULL, "decode", "--psk", ANSWER_PSK_HEX, msg, NULL);
+  assert_error (r, 3, "cannot verify it on its own");
+  run_free (r);
+  g_free (msg);
+
+  /* PKE verification message */
+  msg = make_answer (ANSWER_PK_VERIFY);
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], "
+          "d['header']['data_type']['name'], "
+          "[p['type']['name'] for p in d['payloads']]", NULL),
+      "pke PK verify ['T', 'ID', 'V']");
+  r = decode_caps (msg, NULL);
+  assert_error (r, 2, "carries no SRTP keys");
+  run_free (r);
+  g_free (msg);
+
+  /* negotiation: the responder's counter-proposal */
+  msg = make_answer (ANSWER_COUNTER_PROPOSAL);
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['mode'], "
+          "[p['type']['name'] for p in d['payloads']], "
+          "d['payloads'][1]['err_no']['name'], "
+          "[m['name'] for m in d['payloads'][2]['capabilities']['modes']], "
+          "d['payloads'][2]['capabilities']['choice']['meaning']", NULL),
+      "None ['T', 'ERR', 'general extension'] Invalid DT ['pke', 'dh', "
+      "'psk'] counter-proposal: use pke with AES_CM_128_HMAC_SHA1_32");
+  g_free (msg);
+
+  msg = make_answer (ANSWER_NOTHING_COMMON);
+  CHECK_JSON (decode_json (msg, 0, NULL, "d['payloads'][2]['capabilities']"
+          "['choice']", NULL), "{'mode': None, 'suite': None, 'meaning': "
+      "'no method and crypto suite in common'}");
+  r = run_tool (NULL, "decode", "--psk", PSK, msg, NULL);
+  assert_error (r, 3, "nothing to verify with --psk");
+  run_free (r);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------
  * Wireshark reads what we make
  * ---------------------------------------------------------------------- */
 
@@ -1551,6 +2179,11 @@ mikey_tool_suite (void)
   tcase_add_test (tc, test_decode_psk_sample);
   tcase_add_test (tc, test_json_escaping);
   tcase_add_test (tc, test_json_every_payload);
+  tcase_add_test (tc, test_pke_round_trip);
+  tcase_add_test (tc, test_dh_round_trip);
+  tcase_add_test (tc, test_dhhmac_round_trip);
+  tcase_add_test (tc, test_create_capabilities);
+  tcase_add_test (tc, test_decode_answers);
   tcase_add_test (tc, test_truncated);
   tcase_add_test (tc, test_mutated);
   tcase_add_test (tc, test_junk);
