@@ -795,21 +795,24 @@ bench_item (const Item * item, gdouble secs, guint slices)
   for (s = 0; s < slices; s++) {
     for (c = 0; c < n_cols; c++)
       rate[c][s] = run_slice (c, &x, &raw, secs / slices);
-    /* overhead within the slice pair: rate_raw / rate_exchange - 1 */
+    /* (time per exchange - time per raw set) / time per raw set
+     * = raw rate / exchange rate - 1, within this round */
     for (c = 1; c < n_cols; c++)
       ovh[c][s] = 100.0 * (rate[c][s] / rate[COL_EXCHANGE][s] - 1.0);
   }
   for (c = 0; c < n_cols; c++)
     med[c] = median (rate[c], slices);
 
-  /* time per exchange / time per raw set - 1 = raw rate / exchange rate - 1 */
+  /* Overhead: the median of the per-slice figures rather than a ratio of
+   * medians, as the slices of one round ran next to each other in time
+   * and share its load */
   printf ("%-15s %10.1f %10.1f %8.1f%%", item->name, med[COL_EXCHANGE],
-      med[COL_RAW], 100.0 * (med[COL_RAW] / med[COL_EXCHANGE] - 1.0));
+      med[COL_RAW], median (ovh[COL_RAW], slices));
   spread (ovh[COL_RAW], slices, &lo, &hi);
   printf (" %6.0f..%-4.0f", lo, hi);
   if (n_cols == 3) {
     printf (" %10.1f %8.1f%%", med[COL_RAW_X509],
-        100.0 * (med[COL_RAW_X509] / med[COL_EXCHANGE] - 1.0));
+        median (ovh[COL_RAW_X509], slices));
     spread (ovh[COL_RAW_X509], slices, &lo, &hi);
     printf (" %6.0f..%-4.0f", lo, hi);
   }

@@ -323,10 +323,10 @@ flip_dh_byte (guint8 * data, gsize len, const MikeyMessage * msg, guint nth)
     dh = mikey_message_find (msg, MIKEY_PT_DH, &idx);
   fail_unless (dh != NULL);
   end = mikey_payload_end_offset (msg, idx - 1, NULL);
-  /* DH value ends 1 byte (reserved|KV) plus KV data before the payload end */
+  fail_unless (end > 0 && (gsize) end <= len);
+  /* the value ends before the reserved|KV byte and any KV data */
   data[end - 1 - (dh->u.dh.kv_spi.len ? dh->u.dh.kv_spi.len + 1 : 0) - 5] ^=
       0x10;
-  fail_unless (end > 0 && (gsize) end <= len);
 }
 
 GST_START_TEST (test_tampered_dh_values)
@@ -510,8 +510,7 @@ GST_START_TEST (test_negotiation_nothing_common)
   fail_unless_equals_int (mikey_responder_handle_init (resp,
           g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
           &reply, &err), MIKEY_RESPONSE_REFUSED);
-  fail_unless (strstr (err->message, "in common") != NULL, "%s",
-      err->message);
+  fail_unless (strstr (err->message, "in common") != NULL, "%s", err->message);
   g_clear_error (&err);
   step = mikey_initiator_step (init, g_bytes_get_data (reply, NULL),
       g_bytes_get_size (reply), NOW, &next, &err);
@@ -569,8 +568,7 @@ GST_START_TEST (test_fallback_to_plain_peer)
           g_bytes_get_data (next, NULL), g_bytes_get_size (next), "", NOW,
           &reply, &err), MIKEY_RESPONSE_ACCEPTED);
   fail_unless (mikey_initiator_handle_response (init,
-          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW,
-          &err));
+          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW, &err));
   assert_same_keys (mikey_initiator_get_srtp_params (init),
       mikey_responder_get_srtp_params (resp));
   g_bytes_unref (msg);
@@ -636,8 +634,7 @@ GST_START_TEST (test_forged_counter_proposal_cannot_downgrade)
   forged.chosen_suite = MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80;
   parsed = mikey_message_parse (g_bytes_get_data (msg, NULL),
       g_bytes_get_size (msg), NULL);
-  fake = mikey_build_error_message (parsed, MIKEY_ERR_INVALID_DT, &forged,
-      NOW);
+  fake = mikey_build_error_message (parsed, MIKEY_ERR_INVALID_DT, &forged, NOW);
   fail_unless_equals_int (mikey_initiator_step (init, g_bytes_get_data (fake,
               NULL), g_bytes_get_size (fake), NOW, &next, NULL),
       MIKEY_STEP_SEND);

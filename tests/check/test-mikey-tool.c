@@ -2025,7 +2025,7 @@ GST_START_TEST (test_decode_answers)
           "d['payloads'][1]['err_no']['name'], "
           "[m['name'] for m in d['payloads'][2]['capabilities']['modes']], "
           "d['payloads'][2]['capabilities']['choice']['meaning']", NULL),
-      "None ['T', 'ERR', 'general extension'] Invalid DT ['pke', 'dh', "
+      "None ['T', 'ERR', 'general extension'] Invalid data type ['pke', 'dh', "
       "'psk'] counter-proposal: use pke with AES_CM_128_HMAC_SHA1_32");
   g_free (msg);
 

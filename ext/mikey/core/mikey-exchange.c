@@ -91,8 +91,7 @@ mikey_kemac_open (const MikeyMessage * msg, const guint8 * data, gsize len,
           t->u.t.value, kemac->u.kemac.enc_data.data,
           kemac->u.kemac.enc_data.len, &plain, &plain_len, error))
     return NULL;
-  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len,
-      error);
+  key_data = parse_unwrapped (kemac->u.kemac.enc_alg, plain, plain_len, error);
   if (key_data == NULL)
     g_prefix_error (error, "decrypted KEMAC key data: ");
   mikey_secure_free (plain, plain_len);

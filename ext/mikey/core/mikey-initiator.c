@@ -312,8 +312,7 @@ build_init (MikeyInitiator * init, gint64 now_us, GError ** error)
     case MIKEY_MODE_DHHMAC:
       return mikey_dh_build_init (init, init->init_msg, error);
     default:
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_UNSUPPORTED,
-          "unknown mode");
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_UNSUPPORTED, "unknown mode");
       return NULL;
   }
 }
@@ -364,8 +363,7 @@ fail (MikeyInitiator * init)
 }
 
 static MikeyStep
-restart (MikeyInitiator * init, gint64 now_us, GBytes ** next,
-    GError ** error)
+restart (MikeyInitiator * init, gint64 now_us, GBytes ** next, GError ** error)
 {
   reset_attempt (init);
   init->state = MIKEY_STATE_IDLE;

@@ -38,8 +38,7 @@ add_dh (MikeyMessage * msg, MikeyDh * dh, const MikeyBlob * mki)
 static gint
 add_hmac_kemac (MikeyMessage * msg)
 {
-  MikeyPayload *k = mikey_message_add (msg, mikey_payload_new
-      (MIKEY_PT_KEMAC));
+  MikeyPayload *k = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_KEMAC));
 
   k->u.kemac.enc_alg = MIKEY_ENC_NULL;
   k->u.kemac.mac_alg = MIKEY_MAC_HMAC_SHA1_160;
@@ -65,8 +64,7 @@ derive_hmac_keys (const MikeyBlob * psk, const MikeyMessage * init_msg,
 }
 
 GBytes *
-mikey_dh_build_init (MikeyInitiator * init, MikeyMessage * msg,
-    GError ** error)
+mikey_dh_build_init (MikeyInitiator * init, MikeyMessage * msg, GError ** error)
 {
   init->dh = mikey_dh_new (init->dh_group, error);
   if (init->dh == NULL)
@@ -154,15 +152,14 @@ mikey_dh_handle_response (MikeyInitiator * init, const MikeyMessage * resp,
 
   if (is_hmac (init->mode)) {
     kemac = mikey_message_find (resp, MIKEY_PT_KEMAC, NULL);
-    if (kemac == NULL || kemac->u.kemac.mac_alg != MIKEY_MAC_HMAC_SHA1_160
-        || !mikey_check_mac (resp, mikey_payload_index (resp, kemac), data,
-            len, init->keys.auth_key, sizeof (init->keys.auth_key), NULL,
-            error)) {
-      if (error && *error == NULL)
-        g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-            "DHHMAC response needs an HMAC-SHA-1 KEMAC");
+    if (kemac == NULL || kemac->u.kemac.mac_alg != MIKEY_MAC_HMAC_SHA1_160) {
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+          "DHHMAC response needs an HMAC-SHA-1 KEMAC");
       return FALSE;
     }
+    if (!mikey_check_mac (resp, mikey_payload_index (resp, kemac), data, len,
+            init->keys.auth_key, sizeof (init->keys.auth_key), NULL, error))
+      return FALSE;
   } else {
     g_autoptr (MikeyCert) cert = mikey_peer_cert (resp, init->peer_cert,
         init->trust, init->id_r, now_us, error);
@@ -198,21 +195,18 @@ build_response (MikeyResponder * resp, MikeyMode mode,
   if (idi != NULL) {
     copy = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ID));
     copy->u.id.id_type = idi->u.id.id_type;
-    mikey_blob_set (&copy->u.id.data, idi->u.id.data.data,
-        idi->u.id.data.len);
+    mikey_blob_set (&copy->u.id.data, idi->u.id.data.data, idi->u.id.data.len);
   }
   add_dh (msg, dh, NULL);
   copy = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_DH));
   copy->u.dh.group = dhi->u.dh.group;
-  mikey_blob_set (&copy->u.dh.value, dhi->u.dh.value.data,
-      dhi->u.dh.value.len);
+  mikey_blob_set (&copy->u.dh.value, dhi->u.dh.value.data, dhi->u.dh.value.len);
 
   if (is_hmac (mode))
     return mikey_seal (msg, add_hmac_kemac (msg), keys->auth_key,
         sizeof (keys->auth_key), NULL, NULL, 0, error);
   mikey_add_sign_placeholder (msg, resp->key, resp->sign_type);
-  return mikey_seal (msg, -1, NULL, 0, NULL, resp->key, resp->sign_type,
-      error);
+  return mikey_seal (msg, -1, NULL, 0, NULL, resp->key, resp->sign_type, error);
 }
 
 static gboolean
@@ -248,8 +242,7 @@ authenticate_init (MikeyResponder * resp, MikeyMode mode,
 gboolean
 mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
-    MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
-    GError ** error)
+    MikeyReplayCheck check_replay, MikeyResponderOutcome * out, GError ** error)
 {
   const MikeyPayload *dhi = mikey_message_find (msg, MIKEY_PT_DH, NULL);
   MikeyTransportKeys keys = { {0} };
@@ -279,8 +272,7 @@ mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     out->err_no = MIKEY_ERR_INVALID_DH;
     goto done;
   }
-  out->reply = build_response (resp, mode, msg, dhi, dh, &keys, now_us,
-      error);
+  out->reply = build_response (resp, mode, msg, dhi, dh, &keys, now_us, error);
   ok = out->reply != NULL;
 
 done:

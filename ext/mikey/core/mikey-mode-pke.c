@@ -60,8 +60,7 @@ mikey_pke_build_init (MikeyInitiator * init, MikeyMessage * msg,
 }
 
 static gboolean
-check_chash (MikeyResponder * resp, const MikeyMessage * msg,
-    GError ** error)
+check_chash (MikeyResponder * resp, const MikeyMessage * msg, GError ** error)
 {
   const MikeyPayload *chash = mikey_message_find (msg, MIKEY_PT_CHASH, NULL);
   guint8 ours[MIKEY_CHASH_MAX_LEN];
@@ -114,8 +113,7 @@ open_envelope (MikeyResponder * resp, const MikeyMessage * msg,
 gboolean
 mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
     const guint8 * data, gsize len, gint64 now_us,
-    MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
-    GError ** error)
+    MikeyReplayCheck check_replay, MikeyResponderOutcome * out, GError ** error)
 {
   g_autoptr (MikeyCert) cert = NULL;
   g_autoptr (MikeyKey) peer_key = NULL;
@@ -156,8 +154,7 @@ mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
   }
   if (!check_replay (resp, msg, data, len, &out->err_no, error))
     goto done;
-  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0,
-      error);
+  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
   if (out->params == NULL) {
     out->err_no = MIKEY_ERR_INVALID_SP;
     goto done;

@@ -153,8 +153,7 @@ mikey_build_verify (MikeyResponder * resp, const MikeyMessage * init,
   GBytes *bytes;
 
   /* a COUNTER initiator has no clock to check ours against: echo its T */
-  mikey_add_timestamp (msg, ti->u.t.ts_type, (guint32) ti->u.t.value,
-      now_us);
+  mikey_add_timestamp (msg, ti->u.t.ts_type, (guint32) ti->u.t.value, now_us);
   if (resp->id_r != NULL)
     mikey_add_id (msg, resp->id_r);
   v = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_V));
@@ -191,8 +190,7 @@ check_mode (MikeyMode mode, const MikeyPayload * kemac, GError ** error)
 gboolean
 mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
-    MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
-    GError ** error)
+    MikeyReplayCheck check_replay, MikeyResponderOutcome * out, GError ** error)
 {
   const MikeyPayload *kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
   const MikeyPayload *rand;
@@ -219,8 +217,7 @@ mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
   }
   if (!check_replay (resp, msg, data, len, &out->err_no, error))
     return FALSE;
-  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0,
-      error);
+  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
   if (out->params == NULL) {
     out->err_no = MIKEY_ERR_INVALID_SP;
     return FALSE;

@@ -333,8 +333,7 @@ handle_init (MikeyResponder * resp, const guint8 * data, gsize len,
 
   if (!dispatch (resp, mode, msg, data, len, &out, error)) {
     if (out.err_no >= 0)
-      *reply = mikey_build_error_message (msg, out.err_no, NULL,
-          resp->cur_now);
+      *reply = mikey_build_error_message (msg, out.err_no, NULL, resp->cur_now);
     if (out.params)
       g_array_unref (out.params);
     if (out.reply)

@@ -74,8 +74,7 @@ mikey_payload_index (const MikeyMessage * msg, const MikeyPayload * p)
 /* Payload sizes do not depend on the next-payload values, so the length
  * of the message cut after @idx is where that payload ends in the whole. */
 gssize
-mikey_payload_end_offset (const MikeyMessage * msg, guint idx,
-    GError ** error)
+mikey_payload_end_offset (const MikeyMessage * msg, guint idx, GError ** error)
 {
   MikeyMessage prefix;
   GBytes *bytes;
@@ -111,8 +110,7 @@ void
 mikey_add_sign_placeholder (MikeyMessage * msg, MikeyKey * key,
     guint8 sign_type)
 {
-  MikeyPayload *s = mikey_message_add (msg, mikey_payload_new
-      (MIKEY_PT_SIGN));
+  MikeyPayload *s = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_SIGN));
 
   s->u.sign.sign_type = sign_type;
   mikey_blob_set_zero (&s->u.sign.signature, mikey_key_get_size (key));
@@ -288,8 +286,7 @@ mikey_id_string (const MikeyPayload * p)
 
 MikeyCert *
 mikey_peer_cert (const MikeyMessage * msg, MikeyCert * pinned,
-    MikeyTrust * trust, const gchar * identity, gint64 now_us,
-    GError ** error)
+    MikeyTrust * trust, const gchar * identity, gint64 now_us, GError ** error)
 {
   g_autoptr (GPtrArray) chain =
       g_ptr_array_new_with_free_func ((GDestroyNotify) mikey_cert_unref);
