@@ -89,8 +89,7 @@ static const gchar create_description[] =
     "  # A signed DH offer in OAKLEY group 2 that also offers dhhmac:\n"
     "  mikey-tool create --mode dh --cert alice.pem --key alice-key.pem \\\n"
     "    --dh-group 2 --modes dh,dhhmac --psk 00112233445566778899aabbccddeeff \\\n"
-    "    --suites AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_80\n"
-    "\n";
+    "    --suites AES_CM_128_HMAC_SHA1_32,AES_CM_128_HMAC_SHA1_80\n" "\n";
 
 typedef struct
 {
@@ -423,8 +422,7 @@ check_mode_material (const CreateOptions * o, const CreateArgs * a)
       o->tek == NULL)
     return mikey_tool_fail (MIKEY_TOOL_EXIT_USAGE, "no key given: pass "
         "--tek HEX (SRTP master key followed by salt, %u + %u bytes for %s) "
-        "or --tgk HEX", a->suite->key_len, a->suite->salt_len,
-        a->suite->name);
+        "or --tgk HEX", a->suite->key_len, a->suite->salt_len, a->suite->name);
   if (o->tgk != NULL && o->tek != NULL)
     return mikey_tool_fail (MIKEY_TOOL_EXIT_USAGE, "--tgk and --tek both "
         "given: pass either a TEK (master key + salt, used as is) or a TGK "
@@ -555,8 +553,7 @@ load_pki (const CreateOptions * o, CreateArgs * a)
   /* a message signed with a key its certificate does not vouch for is
    * refused by every receiver: almost surely swapped files */
   if (a->key != NULL && a->certs != NULL &&
-      !mikey_key_matches_cert (a->key, g_ptr_array_index (a->certs, 0),
-          &err)) {
+      !mikey_key_matches_cert (a->key, g_ptr_array_index (a->certs, 0), &err)) {
     g_prefix_error (&err, "--key and --cert: ");
     return usage (err);
   }

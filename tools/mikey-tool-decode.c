@@ -378,12 +378,43 @@ check_pinned_is_carried (const MikeyMessage * msg, MikeyCert * pinned,
   return FALSE;
 }
 
+/* The certificates after the first CERT payload: the chain the signer
+ * sent along (unreadable ones are left out; the leaf is what counts). */
+static GPtrArray *
+carried_chain (const MikeyMessage * msg)
+{
+  GPtrArray *chain = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      mikey_cert_unref);
+  gboolean leaf = TRUE;
+  guint i;
+
+  for (i = 0; i < msg->payloads->len; i++) {
+    const MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
+    MikeyCert *c;
+
+    if (p->type != MIKEY_PT_CERT)
+      continue;
+    if (leaf) {
+      leaf = FALSE;
+      continue;
+    }
+    c = mikey_cert_new_from_der (p->u.cert.data.data, p->u.cert.data.len, NULL);
+    if (c != NULL)
+      g_ptr_array_add (chain, c);
+  }
+  return chain;
+}
+
 /* The signer's certificate, checked as the receiving element would check
  * it (pinned, or chained to the CAs; identity; validity now). */
 static MikeyCert *
 signer_cert (MikeyToolDecoded * dec, const DecodeKeys * k,
     const gchar * identity, GError ** error)
 {
+  MikeyCert *cert;
+  GPtrArray *chain;
+  gboolean ok;
+
   if (k->peer_cert != NULL &&
       !check_pinned_is_carried (dec->msg, k->peer_cert, error))
     return NULL;
@@ -395,8 +426,22 @@ signer_cert (MikeyToolDecoded * dec, const DecodeKeys * k,
         "FILE");
     return NULL;
   }
-  return mikey_peer_cert (dec->msg, k->peer_cert, k->trust, identity,
+  cert = mikey_peer_cert (dec->msg, k->peer_cert, k->trust, identity,
       dec->now_us, error);
+  if (cert == NULL || k->peer_cert == NULL || k->trust == NULL)
+    return cert;
+
+  /* A pinned certificate is all a receiver needs, so the core skips the
+   * CAs then; a user who gave both wants both checked. */
+  chain = carried_chain (dec->msg);
+  ok = mikey_cert_verify (cert, chain, k->trust,
+      (time_t) (dec->now_us / G_USEC_PER_SEC), error);
+  g_ptr_array_unref (chain);
+  if (!ok) {
+    mikey_cert_unref (cert);
+    return NULL;
+  }
+  return cert;
 }
 
 static void
@@ -848,8 +893,7 @@ report_keys (const MikeyToolDecoded * dec, gboolean need_keys)
  * order puts what the user most needs to know first: a failed check, a
  * broken message, a useless option, a check not made. */
 static int
-report (const MikeyToolDecoded * dec, const DecodeKeys * k,
-    gboolean need_keys)
+report (const MikeyToolDecoded * dec, const DecodeKeys * k, gboolean need_keys)
 {
   int ret;
 

@@ -652,8 +652,7 @@ sign_verdict (const MikeyToolDecoded * dec)
 }
 
 static void
-dump_sign (JsonWriter * w, const MikeyPayload * p,
-    const MikeyToolDecoded * dec)
+dump_sign (JsonWriter * w, const MikeyPayload * p, const MikeyToolDecoded * dec)
 {
   gssize covered = mikey_message_auth_offset (dec->msg);
   gchar *verdict;
@@ -703,8 +702,7 @@ dump_cert_info (JsonWriter * w, const MikeyToolCertInfo * info)
 }
 
 static void
-dump_cert (JsonWriter * w, const MikeyPayload * p,
-    const MikeyToolDecoded * dec)
+dump_cert (JsonWriter * w, const MikeyPayload * p, const MikeyToolDecoded * dec)
 {
   MikeyToolCertInfo info;
   GError *err = NULL;
@@ -731,8 +729,7 @@ dump_cert (JsonWriter * w, const MikeyPayload * p,
 static void
 json_mode (JsonWriter * w, const gchar * key, guint v)
 {
-  json_enum (w, key, v, v < MIKEY_MODE_COUNT ? mikey_mode_name (v) :
-      "unknown");
+  json_enum (w, key, v, v < MIKEY_MODE_COUNT ? mikey_mode_name (v) : "unknown");
 }
 
 static void

@@ -268,6 +268,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "create") == 0)
     return mikey_tool_create (argc - 1, argv + 1);
 
-  return mikey_tool_fail (MIKEY_TOOL_EXIT_USAGE, "unknown command '%s' (commands: "
+  return mikey_tool_fail (MIKEY_TOOL_EXIT_USAGE,
+      "unknown command '%s' (commands: "
       "decode, create; see mikey-tool --help)", cmd);
 }

@@ -247,6 +247,8 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_dec_change_state);
 
   gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_DH_GROUP, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_SIGN, 0);
   GST_DEBUG_CATEGORY_INIT (gst_mikey_dec_debug, "mikeydec", 0,
       "MIKEY responder for srtpdec");
 }
@@ -355,6 +357,7 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
 {
   GArray *params = mikey_responder_get_srtp_params (resp);
   const MikeySuiteInfo *suite = mikey_responder_get_suite (resp);
+  MikeyMode mode = mikey_responder_get_mode (resp);
   const MikeySrtpParams *p;
   guint32 csb_id = mikey_responder_get_csb_id (resp);
   guint i;
@@ -391,15 +394,21 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   g_atomic_int_set (&self->passthrough, 0);
   self->keys_gen++;
   self->srtp_caps = gst_mikey_srtp_params_to_caps (p);
+  /* the negotiated method and suite, for key-established handlers */
+  gst_caps_set_simple (self->srtp_caps, "mikey-mode", G_TYPE_STRING,
+      mikey_mode_name (mode), NULL);
+  if (suite != NULL)
+    gst_caps_set_simple (self->srtp_caps, "mikey-suite", G_TYPE_STRING,
+        suite->name, NULL);
 
   GST_INFO_OBJECT (self, "accepted keys from %s: mode %s, suite %s, CSB ID "
-      "%08x, %u crypto session(s)%s", peer,
-      mikey_mode_name (self->secrets.mode), suite ? suite->name : "?",
-      csb_id, params->len, p->has_ssrc ? "" : ", SSRC from the stream");
+      "%08x, %u crypto session(s)%s", peer, mikey_mode_name (mode),
+      suite ? suite->name : "?", csb_id, params->len,
+      p->has_ssrc ? "" : ", SSRC from the stream");
 
   o->caps = gst_caps_ref (self->srtp_caps);
   o->established = gst_mikey_bus_key_established_new (GST_ELEMENT (self),
-      self->secrets.mode, suite, csb_id, self->params, FALSE, 0, peer);
+      mode, suite, csb_id, self->params, FALSE, 0, peer);
   return TRUE;
 }
 
@@ -408,9 +417,96 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     gsize len, const gchar * peer, Outcome * o)
 {
   o->error_text = gst_mikey_describe_refusal (err, data, len,
-      self->secrets.mode, self->secrets.suite ? self->secrets.suite->name :
-      "any", peer, mikey_replay_cache_get_skew (self->replay), &o->error_code);
+      self->secrets.mode, self->secrets.description, peer,
+      mikey_replay_cache_get_skew (self->replay), &o->error_code);
   o->error_debug = g_strdup (err ? err->message : NULL);
+}
+
+/* The certificate a signed initiation message carries first (its
+ * sender's), or NULL */
+static MikeyCert *
+message_leaf_cert (const MikeyMessage * msg)
+{
+  const MikeyPayload *p = mikey_message_find (msg, MIKEY_PT_CERT, NULL);
+
+  if (p == NULL || p->u.cert.cert_type == MIKEY_CERT_X509V3_URL)
+    return NULL;
+  return mikey_cert_new_from_der (p->u.cert.data.data, p->u.cert.data.len,
+      NULL);
+}
+
+/* Receiver policy the protocol core does not apply: the DH group
+ * (dh-group) and the sender's identity (peer-id). Lock held. FALSE when
+ * refused, with @error (MIKEY_ERROR_POLICY) and *@reply (an error message
+ * for the sender). The core still authenticates what passes. */
+static gboolean
+check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
+    GBytes ** reply, GError ** error)
+{
+  MikeyMessage *msg = mikey_message_parse (data, len, NULL);
+  const MikeyPayload *p;
+  gint err_no = -1;
+  guint8 type;
+
+  if (msg == NULL)
+    return TRUE;                /* the core says what is wrong with it */
+  type = msg->hdr.data_type;
+
+  if (type == MIKEY_DT_DH_INIT || type == MIKEY_DT_DHHMAC_INIT) {
+    p = mikey_message_find (msg, MIKEY_PT_DH, NULL);
+    if (p != NULL && p->u.dh.group != self->secrets.dh_group) {
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+          "the sender uses Diffie-Hellman group %u, but this receiver has "
+          "dh-group=%u (set the same dh-group on both sides)",
+          gst_mikey_dh_group_number (p->u.dh.group),
+          gst_mikey_dh_group_number (self->secrets.dh_group));
+      err_no = MIKEY_ERR_INVALID_DH;
+    }
+  }
+
+  if (err_no < 0 && self->secrets.peer_id != NULL &&
+      (type == MIKEY_DT_PK_INIT || type == MIKEY_DT_DH_INIT)) {
+    MikeyCert *cert = message_leaf_cert (msg);
+    GError *err = NULL;
+
+    /* without a CERT payload the core insists on peer-cert, which was
+     * checked against peer-id at start */
+    if (cert != NULL && !mikey_cert_matches_identity (cert,
+            self->secrets.peer_id, &err)) {
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+          "the sender's certificate is not for peer-id \"%s\": %s",
+          self->secrets.peer_id, err->message);
+      g_clear_error (&err);
+      err_no = MIKEY_ERR_INVALID_ID;
+    }
+    if (cert != NULL)
+      mikey_cert_unref (cert);
+  } else if (err_no < 0 && self->secrets.peer_id != NULL &&
+      (type == MIKEY_DT_PSK_INIT || type == MIKEY_DT_DHHMAC_INIT)) {
+    gsize want = strlen (self->secrets.peer_id);
+
+    /* IDi comes first; the MAC covers it */
+    p = mikey_message_find (msg, MIKEY_PT_ID, NULL);
+    if (p == NULL || p->u.id.data.len != want ||
+        memcmp (p->u.id.data.data, self->secrets.peer_id, want) != 0) {
+      gchar *got = p ? g_strndup ((const gchar *) p->u.id.data.data,
+          p->u.id.data.len) : NULL;
+
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+          "mismatched identity: the sender %s%s%s, but this receiver has "
+          "peer-id=\"%s\" (set id on the sender)", got ? "is \"" :
+          "sent no identity (ID payload)", got ? got : "", got ? "\"" : "",
+          self->secrets.peer_id);
+      g_free (got);
+      err_no = MIKEY_ERR_INVALID_ID;
+    }
+  }
+
+  if (err_no >= 0 && reply != NULL)
+    *reply = gst_mikey_build_error_message (msg, (guint8) err_no,
+        g_get_real_time ());
+  mikey_message_free (msg);
+  return err_no < 0;
 }
 
 /* transport thread */
@@ -425,6 +521,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   gchar *peer;
   MikeyResponseResult res;
   gboolean send = FALSE;
+  GstMessage *negotiation = NULL;
 
   peer = gst_mikey_socket_address_to_string (from);
 
@@ -435,8 +532,11 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     return;
   }
 
-  res = mikey_responder_handle_init (self->responder, data, len, peer,
-      g_get_real_time (), &reply, &err);
+  if (!check_policy (self, data, len, &reply, &err))
+    res = MIKEY_RESPONSE_REFUSED;
+  else
+    res = mikey_responder_handle_init (self->responder, data, len, peer,
+        g_get_real_time (), &reply, &err);
   switch (res) {
     case MIKEY_RESPONSE_ACCEPTED:
       send = take_keys (self, self->responder, peer, &o);
@@ -448,11 +548,30 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       GST_DEBUG_OBJECT (self, "retransmission from %s%s", peer,
           send ? ", answering again" : ", refused before");
       break;
-    case MIKEY_RESPONSE_COUNTER_PROPOSAL:
-      /* the sender offered several modes/suites: tell it our choice */
-      GST_INFO_OBJECT (self, "counter-proposal to %s", peer);
+    case MIKEY_RESPONSE_COUNTER_PROPOSAL:{
+      /* the sender offered several modes/suites and used another pair than
+       * the best common one: tell it our choice and wait for its new
+       * message */
+      MikeyCaps ours, theirs;
+      gboolean have_theirs;
+
+      have_theirs = gst_mikey_message_get_caps (data, len, &theirs, NULL,
+          NULL);
+      if (reply != NULL && gst_mikey_message_get_caps (g_bytes_get_data
+              (reply, NULL), g_bytes_get_size (reply), &ours, NULL, NULL) &&
+          ours.has_choice) {
+        GST_INFO_OBJECT (self, "counter-proposal to %s: mode %s, suite %s",
+            peer, mikey_mode_name ((MikeyMode) ours.chosen_mode),
+            mikey_suite_get (ours.chosen_suite) ?
+            mikey_suite_get (ours.chosen_suite)->name : "?");
+        negotiation = gst_mikey_bus_negotiation_new (GST_ELEMENT (self),
+            "counter-proposal", (MikeyMode) ours.chosen_mode,
+            mikey_suite_get (ours.chosen_suite), peer,
+            have_theirs ? &theirs : NULL);
+      }
       send = TRUE;
       break;
+    }
     case MIKEY_RESPONSE_REFUSED:
     default:
       refusal (self, err, data, len, peer, &o);
@@ -477,6 +596,8 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   if (reply != NULL)
     g_bytes_unref (reply);
   g_free (peer);
+  if (negotiation != NULL)
+    gst_element_post_message (GST_ELEMENT (self), negotiation);
   outcome_publish (self, &o);
 }
 
@@ -526,14 +647,8 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
 
     temp_cache = mikey_replay_cache_new ((gint64) 10 * 365 * 24 * 3600 *
         G_USEC_PER_SEC, 4);
-    cfg.mode = self->secrets.mode;
-    cfg.psk = self->secrets.psk;
-    cfg.psk_len = self->secrets.psk_len;
+    gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);
     cfg.replay = temp_cache;
-    if (self->secrets.suite != NULL) {
-      cfg.suites = &self->secrets.suite;
-      cfg.n_suites = 1;
-    }
     temp = mikey_responder_new (&cfg, &err);
     if (temp == NULL) {
       g_clear_error (&err);
@@ -543,20 +658,32 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
     }
   }
 
-  res = mikey_responder_handle_init (resp, data, len, "key-mgmt",
-      g_get_real_time (), &reply, &err);
+  if (!check_policy (self, data, len, &reply, &err))
+    res = MIKEY_RESPONSE_REFUSED;
+  else
+    res = mikey_responder_handle_init (resp, data, len, "key-mgmt",
+        g_get_real_time (), &reply, &err);
   if (res == MIKEY_RESPONSE_ACCEPTED || res == MIKEY_RESPONSE_RETRANSMISSION) {
     ok = take_keys (self, resp, "key-mgmt", o);
     if (ok) {
       memcpy (self->key_mgmt_digest, digest, sizeof (digest));
       self->have_key_mgmt_digest = TRUE;
     }
+  } else if (res == MIKEY_RESPONSE_COUNTER_PROPOSAL) {
+    /* an offer in SDP gets no second round: the answer says what we want
+     * (key-mgmt-response), but these keys are not taken */
+    o->error_text = g_strdup_printf ("MIKEY message from key-mgmt refused: "
+        "it offers a choice of methods or suites and uses another one than "
+        "the best common one (this mikeydec has %s); key-mgmt-response holds "
+        "our counter-proposal for the offerer", self->secrets.description);
+    o->error_code = GST_STREAM_ERROR_DECRYPT;
   } else {
     refusal (self, err, data, len, "key-mgmt", o);
   }
   g_clear_error (&err);
 
-  if (reply != NULL && (ok || res == MIKEY_RESPONSE_REFUSED)) {
+  if (reply != NULL && (ok || res == MIKEY_RESPONSE_REFUSED ||
+          res == MIKEY_RESPONSE_COUNTER_PROPOSAL)) {
     gsize rlen;
     const guint8 *rdata = g_bytes_get_data (reply, &rlen);
 
@@ -896,15 +1023,8 @@ start (GstMikeyDec * self)
     g_clear_error (&err);
     return FALSE;
   }
-  cfg.mode = self->secrets.mode;
-  cfg.psk = self->secrets.psk;
-  cfg.psk_len = self->secrets.psk_len;
+  gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);
   cfg.replay = self->replay;
-  /* the core refuses other suites, answering with an error message */
-  if (self->secrets.suite != NULL) {
-    cfg.suites = &self->secrets.suite;
-    cfg.n_suites = 1;
-  }
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
     g_mutex_unlock (&self->lock);

@@ -168,6 +168,7 @@ struct _GstMikeyEnc
   guint interval_ms;
   guint n_sent;
   guint blind_left;             /* sends left when no answer is expected */
+  gboolean renegotiated;        /* a counter-proposal or fallback was taken */
   GSource *timer;
   GArray *params;               /* MikeySrtpParams, wiped on clear */
   GstCaps *srtp_caps;
@@ -318,6 +319,8 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
   element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_enc_change_state);
 
   gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_DH_GROUP, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_SIGN, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_KEY_DATA, 0);
   GST_DEBUG_CATEGORY_INIT (gst_mikey_enc_debug, "mikeyenc", 0,
       "MIKEY initiator for srtpenc");
@@ -408,7 +411,39 @@ reset_exchange (GstMikeyEnc * self)
   self->need_configure = FALSE;
   self->n_sent = 0;
   self->blind_left = 0;
+  self->renegotiated = FALSE;
   g_cond_broadcast (&self->cond);
+}
+
+/* What the settings cannot do together with the rest of the element's
+ * configuration. Lock held. */
+static gboolean
+check_combination (GstMikeyEnc * self, GError ** error)
+{
+  const GstMikeySecrets *sec = &self->secrets;
+  gboolean dh = gst_mikey_secrets_has_mode (sec, MIKEY_MODE_DH) ||
+      gst_mikey_secrets_has_mode (sec, MIKEY_MODE_DHHMAC);
+
+  if (!self->udp && (sec->n_modes > 1 || sec->n_suites > 1)) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "modes and suites lists are negotiated in the UDP exchange: set "
+        "peer-address, or (for SDP / key-mgmt) a single mode and suite");
+    return FALSE;
+  }
+  if (!self->udp && dh) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "mode %s needs the receiver's answer: set peer-address (in SDP / "
+        "key-mgmt use mode psk, pke or null)",
+        gst_mikey_secrets_has_mode (sec, MIKEY_MODE_DH) ? "dh" : "dhhmac");
+    return FALSE;
+  }
+  if (self->key_data == GST_MIKEY_KEY_DATA_TEK && (dh || sec->n_suites > 1)) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "key-data=tek sends one SRTP master key: use it with a single suite "
+        "and modes null, psk or pke (dh and dhhmac derive the keys)");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -421,6 +456,10 @@ ensure_resolved (GstMikeyEnc * self, GError ** error)
     return FALSE;
   self->udp = self->peer_address != NULL && self->peer_address[0] != '\0'
       && self->peer_port != 0;
+  if (!check_combination (self, error)) {
+    gst_mikey_secrets_clear (&self->secrets);
+    return FALSE;
+  }
   self->resolved = TRUE;
   return TRUE;
 }
@@ -571,7 +610,9 @@ ensure_placeholder_key (GstMikeyEnc * self, GstElement * srtpenc)
   }
 
   g_mutex_lock (&self->lock);
-  suite = mikey_suite_lookup (self->settings.suite);
+  suite = self->resolved ? self->secrets.suite : NULL;
+  if (suite == NULL)
+    suite = mikey_suite_lookup (self->settings.suite);
   g_mutex_unlock (&self->lock);
   if (suite == NULL || !suite->engine_supported)
     suite = mikey_suite_lookup (GST_MIKEY_DEFAULT_SUITE);
@@ -712,14 +753,19 @@ on_keyed (GstMikeyEnc * self, guint session)
   s = gst_caps_get_structure (caps, 0);
   if (!gst_structure_has_field (s, "ssrc") && self->have_ssrc)
     gst_structure_set (s, "ssrc", G_TYPE_UINT, self->ssrc, NULL);
+  csb_id = mikey_initiator_get_csb_id (self->initiator);
+  suite = mikey_initiator_get_suite (self->initiator);
+  mode = mikey_initiator_get_mode (self->initiator);
+  /* the negotiated method and suite, for key-established handlers */
+  gst_structure_set (s, "mikey-mode", G_TYPE_STRING, mikey_mode_name (mode),
+      NULL);
+  if (suite != NULL)
+    gst_structure_set (s, "mikey-suite", G_TYPE_STRING, suite->name, NULL);
   g_clear_pointer (&self->params, g_array_unref);
   self->params = g_array_ref (params);
   gst_caps_replace (&self->srtp_caps, caps);
   g_atomic_int_set (&self->passthrough, 0);
   self->need_configure = TRUE;
-  csb_id = mikey_initiator_get_csb_id (self->initiator);
-  suite = mikey_initiator_get_suite (self->initiator);
-  mode = mikey_initiator_get_mode (self->initiator);
   have_ssrc = self->have_ssrc;
   ssrc = self->ssrc;
   peer = self->udp ? g_strdup (self->peer_str) : NULL;
@@ -871,6 +917,67 @@ same_host (GSocketAddress * a, GSocketAddress * b)
       g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
 }
 
+/* After a counter-proposal: whether @data repeats it (the receiver's answer
+ * to a retransmission of our first message that crossed our new one).
+ * Agreeing with what we already do, it is ignored; anything else still goes
+ * to the core, which takes at most one counter-proposal. Lock held. */
+static gboolean
+is_repeated_counter_proposal (GstMikeyEnc * self, const guint8 * data,
+    gsize len)
+{
+  MikeyCaps caps;
+  guint8 type = 0;
+  guint32 csb_id = 0;
+  const MikeySuiteInfo *suite = mikey_initiator_get_suite (self->initiator);
+
+  if (!self->renegotiated || suite == NULL ||
+      !gst_mikey_message_get_caps (data, len, &caps, &type, &csb_id))
+    return FALSE;
+  return type == MIKEY_DT_ERROR && caps.has_choice &&
+      csb_id == mikey_initiator_get_csb_id (self->initiator) &&
+      caps.chosen_mode == (guint8) mikey_initiator_get_mode (self->initiator)
+      && caps.chosen_suite == (guint8) suite->id;
+}
+
+/* A sentence for a failed exchange. Lock held. */
+static gchar *
+describe_failure (GstMikeyEnc * self, const GError * err)
+{
+  MikeyMode mode = mikey_initiator_get_mode (self->initiator);
+  gboolean signed_mode = (mode == MIKEY_MODE_PKE || mode == MIKEY_MODE_DH);
+  const gchar *why = err ? err->message : "unknown error";
+
+  if (err == NULL || err->domain != MIKEY_ERROR)
+    return g_strdup_printf ("MIKEY answer from %s refused: %s",
+        self->peer_str, why);
+
+  switch (err->code) {
+    case MIKEY_ERROR_PEER:
+      if (strstr (why, "in common") != NULL)
+        return g_strdup_printf ("MIKEY negotiation with %s failed: %s",
+            self->peer_str, why);
+      return g_strdup_printf ("The MIKEY receiver at %s refused the key "
+          "exchange: %s (%s)", self->peer_str, why, signed_mode ?
+          "check mode and suite, and that each side's ca-file or peer-cert "
+          "accepts the other's cert" :
+          "check that mode, suite and the pre-shared key are the same on "
+          "both sides");
+    case MIKEY_ERROR_AUTH:
+      if (signed_mode)
+        return g_strdup_printf ("MIKEY verification failed: %s in the answer "
+            "from %s (wrong peer-cert, or a tampered answer?)", why,
+            self->peer_str);
+      return g_strdup_printf ("MIKEY verification failed: MAC mismatch "
+          "(wrong pre-shared key?) in the answer from %s", self->peer_str);
+    case MIKEY_ERROR_POLICY:
+      return g_strdup_printf ("MIKEY answer from %s refused: %s (check "
+          "ca-file, peer-cert and peer-id)", self->peer_str, why);
+    default:
+      return g_strdup_printf ("MIKEY answer from %s refused: %s",
+          self->peer_str, why);
+  }
+}
+
 /* transport thread */
 static void
 on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
@@ -881,6 +988,9 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   GBytes *next = NULL;
   guint session;
   MikeyStep step;
+  MikeyCaps caps;
+  gboolean have_caps;
+  GstMessage *negotiation = NULL;
 
   g_mutex_lock (&self->lock);
   if (self->state != ENC_EXCHANGING || self->initiator == NULL) {
@@ -898,8 +1008,15 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     g_mutex_unlock (&self->lock);
     return;
   }
+  if (is_repeated_counter_proposal (self, data, len)) {
+    GST_DEBUG_OBJECT (self, "ignoring a repeated counter-proposal from %s",
+        self->peer_str);
+    g_mutex_unlock (&self->lock);
+    return;
+  }
 
   session = self->session;
+  have_caps = gst_mikey_message_get_caps (data, len, &caps, NULL, NULL);
   step = mikey_initiator_step (self->initiator, data, len,
       g_get_real_time (), &next, &err);
   switch (step) {
@@ -908,20 +1025,34 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       g_mutex_unlock (&self->lock);
       on_keyed (self, session);
       return;
-    case MIKEY_STEP_SEND:
-      /* negotiation: the receiver counter-proposed, a new initiation
-       * message replaces the old one */
-      GST_INFO_OBJECT (self, "%s counter-proposed, sending a new initiation",
-          self->peer_str);
+    case MIKEY_STEP_SEND:{
+      /* negotiation: the receiver counter-proposed (or, not negotiating,
+       * refused our choice): a new initiation message replaces the old
+       * one, which is no longer retransmitted */
+      MikeyMode mode = mikey_initiator_get_mode (self->initiator);
+      const MikeySuiteInfo *suite =
+          mikey_initiator_get_suite (self->initiator);
+      gboolean counter = have_caps && caps.has_choice;
+
+      GST_INFO_OBJECT (self, "%s: %s, sending a new initiation with mode %s, "
+          "suite %s", self->peer_str, counter ? "counter-proposal" :
+          "our choice refused, falling back", mikey_mode_name (mode),
+          suite ? suite->name : "?");
       g_clear_pointer (&self->init_msg, g_bytes_unref);
       self->init_msg = next;
+      self->renegotiated = TRUE;
       self->interval_ms = self->retransmit_ms;
       self->n_sent = 0;
       send_init (self);
       schedule_timer (self);
+      negotiation = gst_mikey_bus_negotiation_new (GST_ELEMENT (self),
+          counter ? "counter-proposal" : "fallback", mode, suite,
+          self->peer_str, have_caps ? &caps : NULL);
       g_mutex_unlock (&self->lock);
       g_clear_error (&err);
+      gst_element_post_message (GST_ELEMENT (self), negotiation);
       return;
+    }
     case MIKEY_STEP_IGNORED:
       /* not an answer to this exchange: keep waiting */
       GST_DEBUG_OBJECT (self, "ignoring a message from %s: %s",
@@ -937,20 +1068,8 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     g_bytes_unref (next);
 
   {
-    gchar *text;
+    gchar *text = describe_failure (self, err);
 
-    if (err != NULL && err->domain == MIKEY_ERROR &&
-        err->code == MIKEY_ERROR_PEER)
-      text = g_strdup_printf ("The MIKEY receiver at %s refused the key "
-          "exchange: %s (check that mode, suite and the pre-shared key are "
-          "the same on both sides)", self->peer_str, err->message);
-    else if (err != NULL && err->domain == MIKEY_ERROR &&
-        err->code == MIKEY_ERROR_AUTH)
-      text = g_strdup_printf ("MIKEY verification failed: MAC mismatch "
-          "(wrong pre-shared key?) in the answer from %s", self->peer_str);
-    else
-      text = g_strdup_printf ("MIKEY answer from %s refused: %s",
-          self->peer_str, err ? err->message : "unknown error");
     g_mutex_unlock (&self->lock);
     post_failure (self, session, GST_RESOURCE_ERROR_FAILED, text,
         g_strdup (err ? err->message : NULL));
@@ -968,11 +1087,7 @@ build_initiator (GstMikeyEnc * self, GError ** error)
   guint8 tek[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
   const MikeySuiteInfo *suite;
 
-  memset (&cfg, 0, sizeof (cfg));
-  cfg.mode = self->secrets.mode;
-  cfg.psk = self->secrets.psk;
-  cfg.psk_len = self->secrets.psk_len;
-  cfg.suite = self->secrets.suite;
+  gst_mikey_secrets_to_initiator_config (&self->secrets, &cfg);
   /* in SDP mode nothing can carry a verification message back */
   cfg.no_verify = !self->udp;
   if (self->have_ssrc) {

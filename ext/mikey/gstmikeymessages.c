@@ -1,6 +1,9 @@
 /* Bus messages and error sentences, see gstmikeymessages.h */
 #include "gstmikeymessages.h"
 #include "gstmikeyprops.h"
+#include "mikey-timestamp.h"
+
+#include <string.h>
 
 GstMessage *
 gst_mikey_bus_key_established_new (GstElement * src, MikeyMode mode,
@@ -40,6 +43,108 @@ gst_mikey_bus_key_established_new (GstElement * src, MikeyMode mode,
   return gst_message_new_element (GST_OBJECT_CAST (src), s);
 }
 
+static gchar *
+caps_modes (const MikeyCaps * caps)
+{
+  GString *str = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < caps->n_modes; i++)
+    g_string_append_printf (str, "%s%s", i ? "," : "",
+        mikey_mode_name (caps->modes[i]));
+  return g_string_free (str, FALSE);
+}
+
+static gchar *
+caps_suites (const MikeyCaps * caps)
+{
+  GString *str = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < caps->n_suites; i++) {
+    const MikeySuiteInfo *info = mikey_suite_get (caps->suites[i]);
+
+    if (info != NULL)
+      g_string_append_printf (str, "%s%s", str->len ? "," : "", info->name);
+  }
+  return g_string_free (str, FALSE);
+}
+
+GstMessage *
+gst_mikey_bus_negotiation_new (GstElement * src, const gchar * event,
+    MikeyMode mode, const MikeySuiteInfo * suite, const gchar * peer,
+    const MikeyCaps * peer_caps)
+{
+  GstStructure *s;
+
+  s = gst_structure_new ("mikey-negotiation",
+      "event", G_TYPE_STRING, event,
+      "mode", G_TYPE_STRING, mikey_mode_name (mode), NULL);
+  if (suite != NULL)
+    gst_structure_set (s, "suite", G_TYPE_STRING, suite->name, NULL);
+  if (peer != NULL && peer[0] != '\0')
+    gst_structure_set (s, "peer", G_TYPE_STRING, peer, NULL);
+  if (peer_caps != NULL) {
+    gchar *m = caps_modes (peer_caps), *su = caps_suites (peer_caps);
+
+    gst_structure_set (s, "peer-modes", G_TYPE_STRING, m,
+        "peer-suites", G_TYPE_STRING, su, NULL);
+    g_free (m);
+    g_free (su);
+  }
+  return gst_message_new_element (GST_OBJECT_CAST (src), s);
+}
+
+gboolean
+gst_mikey_message_get_caps (const guint8 * data, gsize len, MikeyCaps * caps,
+    guint8 * data_type, guint32 * csb_id)
+{
+  MikeyMessage *msg;
+  gboolean ret;
+
+  memset (caps, 0, sizeof (*caps));
+  msg = mikey_message_parse (data, len, NULL);
+  if (msg == NULL)
+    return FALSE;
+  if (data_type != NULL)
+    *data_type = msg->hdr.data_type;
+  if (csb_id != NULL)
+    *csb_id = msg->hdr.csb_id;
+  ret = mikey_caps_find (msg, caps, NULL);
+  mikey_message_free (msg);
+  return ret;
+}
+
+GBytes *
+gst_mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
+    gint64 now_us)
+{
+  MikeyMessage *msg = mikey_message_new ();
+  MikeyPayload *p;
+  GBytes *ret;
+  guint i;
+
+  msg->hdr.version = MIKEY_VERSION;
+  msg->hdr.data_type = MIKEY_DT_ERROR;
+  msg->hdr.prf = init->hdr.prf;
+  msg->hdr.csb_id = init->hdr.csb_id;
+  msg->hdr.map_type = init->hdr.map_type;
+  msg->hdr.n_cs_empty = init->hdr.n_cs_empty;
+  for (i = 0; i < init->hdr.cs->len; i++) {
+    const MikeySrtpCs *cs = &g_array_index (init->hdr.cs, MikeySrtpCs, i);
+
+    mikey_message_add_cs_srtp (msg, cs->policy_no, cs->ssrc, cs->roc);
+  }
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_T));
+  p->u.t.ts_type = MIKEY_TS_NTP_UTC;
+  p->u.t.value = mikey_ntp_from_unix_us (now_us);
+  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ERR));
+  p->u.err.err_no = err_no;
+  ret = mikey_message_serialize (msg, NULL);
+  mikey_message_free (msg);
+  return ret;
+}
+
 /* TRUE when @data is a message whose KEMAC is neither encrypted nor MACed */
 static gboolean
 is_null_message (const guint8 * data, gsize len)
@@ -59,9 +164,19 @@ is_null_message (const guint8 * data, gsize len)
   return ret;
 }
 
+/* Whether the initiation message is signed (PKE, DH) */
+static gboolean
+is_signed_message (const guint8 * data, gsize len)
+{
+  if (data == NULL || len < 2)
+    return FALSE;
+  /* HDR: version, data type */
+  return data[1] == MIKEY_DT_PK_INIT || data[1] == MIKEY_DT_DH_INIT;
+}
+
 gchar *
 gst_mikey_describe_refusal (const GError * error, const guint8 * data,
-    gsize len, MikeyMode our_mode, const gchar * our_suite,
+    gsize len, MikeyMode our_mode, const gchar * our_config,
     const gchar * peer, gint64 skew_us, gint * code)
 {
   const gchar *from = (peer != NULL && peer[0] != '\0') ? peer : "the peer";
@@ -74,6 +189,10 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
 
   switch (error->code) {
     case MIKEY_ERROR_AUTH:
+      if (is_signed_message (data, len))
+        return g_strdup_printf ("MIKEY verification failed: %s in the "
+            "message from %s (wrong certificate or key on either side?)",
+            error->message, from);
       return g_strdup_printf ("MIKEY verification failed: MAC mismatch "
           "(wrong pre-shared key?) in the message from %s", from);
     case MIKEY_ERROR_REPLAY:
@@ -90,9 +209,17 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
         return g_strdup_printf ("MIKEY message from %s refused: it carries "
             "an unauthenticated key (MIKEY-NULL); set mode=null only if the "
             "message came over a secure channel (RTSPS, SIP over TLS)", from);
+      if (strstr (error->message, "in common") != NULL)
+        return g_strdup_printf ("MIKEY negotiation with %s failed: %s",
+            from, error->message);
+      if (strstr (error->message, "certificate") != NULL ||
+          strstr (error->message, "identity") != NULL)
+        return g_strdup_printf ("MIKEY message from %s refused: %s (check "
+            "the sender's cert against this receiver's ca-file, peer-cert "
+            "and peer-id)", from, error->message);
       return g_strdup_printf ("MIKEY message from %s refused: %s "
-          "(this mikeydec has mode=%s suite=%s; set them to what the sender "
-          "uses)", from, error->message, mikey_mode_name (our_mode), our_suite);
+          "(this mikeydec has %s; set them to what the sender uses)", from,
+          error->message, our_config);
     case MIKEY_ERROR_TRUNCATED:
     case MIKEY_ERROR_INVALID:
       *code = GST_STREAM_ERROR_FORMAT;

@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 #include "mikey-exchange.h"
+#include "mikey-negotiate.h"
 
 G_BEGIN_DECLS
 
@@ -17,10 +18,34 @@ GstMessage *gst_mikey_bus_key_established_new (GstElement * src,
     MikeyMode mode, const MikeySuiteInfo * suite, guint32 csb_id,
     GArray * params, gboolean have_ssrc, guint32 ssrc, const gchar * peer);
 
+/* "mikey-negotiation": the two sides are moving to another method or
+ * suite. Fields: event (string: "counter-proposal" when the receiver named
+ * the best common pair, "fallback" when a receiver that does not negotiate
+ * refused and the sender tries its next choice), mode and suite (the pair
+ * now used), peer (string, when known), peer-modes and peer-suites
+ * (comma-separated strings, the other side's lists when it sent them).
+ * Informational: no error. */
+GstMessage *gst_mikey_bus_negotiation_new (GstElement * src,
+    const gchar * event, MikeyMode mode, const MikeySuiteInfo * suite,
+    const gchar * peer, const MikeyCaps * peer_caps);
+
+/* The capabilities (negotiation lists) of a MIKEY message, if it has
+ * them; FALSE for a message that does not parse or has none. */
+gboolean gst_mikey_message_get_caps (const guint8 * data, gsize len,
+    MikeyCaps * caps, guint8 * data_type, guint32 * csb_id);
+
+/* A MIKEY error message (HDR, T, ERR with @err_no, a MikeyErrType)
+ * answering @init, for refusals decided by the elements themselves. */
+GBytes *gst_mikey_build_error_message (const MikeyMessage * init,
+    guint8 err_no, gint64 now_us);
+
 /* A sentence for an initiation message (@data/@len) the responder refused
- * with @error, and the GST_STREAM_ERROR code to report it with. */
+ * with @error, and the GST_STREAM_ERROR code to report it with. @our_config
+ * describes the receiver's settings ("mode=psk suite=...").
+ * @our_config_is_single: the receiver takes one mode and suite (the hint
+ * then says to set them to the sender's). */
 gchar *gst_mikey_describe_refusal (const GError * error, const guint8 * data,
-    gsize len, MikeyMode our_mode, const gchar * our_suite,
+    gsize len, MikeyMode our_mode, const gchar * our_config,
     const gchar * peer, gint64 skew_us, gint * code);
 
 G_END_DECLS

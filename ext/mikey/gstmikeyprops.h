@@ -1,14 +1,18 @@
-/* Properties shared by mikeyenc and mikeydec: mode, psk, psk-file, suite.
+/* Properties shared by mikeyenc and mikeydec: mode, psk, psk-file, suite,
+ * the public-key material (cert, key, key-passphrase, ca-file, peer-cert),
+ * dh-group, sign, id, peer-id, and the negotiation lists modes / suites.
  *
  * The elements keep a GstMikeySettings under their lock and turn it into
- * GstMikeySecrets (the pre-shared key as bytes, the suite, the core mode)
- * when they start. Secrets are wiped with OPENSSL_cleanse and never logged.
+ * GstMikeySecrets (the pre-shared key as bytes, the loaded certificates and
+ * keys, the suites, the core modes) when they start. Secrets are wiped with
+ * OPENSSL_cleanse and never logged.
  */
 #pragma once
 
 #include <gst/gst.h>
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
+#include "mikey-pk.h"
 
 G_BEGIN_DECLS
 
@@ -22,18 +26,64 @@ G_BEGIN_DECLS
  *   signalling channel that is already secure (RTSPS, SIP over TLS)
  * @GST_MIKEY_MODE_PSK: MIKEY-PSK (RFC 3830 3.1): keys encrypted and
  *   authenticated with a pre-shared key
+ * @GST_MIKEY_MODE_PKE: public-key envelope (RFC 3830 3.2): keys encrypted
+ *   to the receiver's RSA certificate, signed by the sender
+ * @GST_MIKEY_MODE_DH: signed Diffie-Hellman (RFC 3830 3.3): both sides sign
+ *   with their certificates; perfect forward secrecy
+ * @GST_MIKEY_MODE_DHHMAC: HMAC-authenticated Diffie-Hellman (RFC 4650),
+ *   keyed from a pre-shared key; perfect forward secrecy without a PKI
  *
- * The key transport method. Values are those of the core's MikeyMode; more
- * modes (pke, dh, dhhmac) are added at the end.
+ * The key management method. Values are those of the core's MikeyMode and
+ * stay stable (null 0, psk 1, pke 2, dh 3, dhhmac 4).
  */
 typedef enum
 {
   GST_MIKEY_MODE_NULL = MIKEY_MODE_NULL,
   GST_MIKEY_MODE_PSK = MIKEY_MODE_PSK,
+  GST_MIKEY_MODE_PKE = MIKEY_MODE_PKE,
+  GST_MIKEY_MODE_DH = MIKEY_MODE_DH,
+  GST_MIKEY_MODE_DHHMAC = MIKEY_MODE_DHHMAC,
 } GstMikeyMode;
 
 #define GST_TYPE_MIKEY_MODE (gst_mikey_mode_get_type ())
 GType gst_mikey_mode_get_type (void);
+
+/**
+ * GstMikeyDhGroup:
+ * @GST_MIKEY_DH_GROUP_1: OAKLEY group 1, 768-bit MODP (weak; interop only)
+ * @GST_MIKEY_DH_GROUP_2: OAKLEY group 2, 1024-bit MODP
+ * @GST_MIKEY_DH_GROUP_5: OAKLEY group 5, 1536-bit MODP
+ *
+ * Diffie-Hellman group of modes dh and dhhmac, by its OAKLEY number.
+ */
+typedef enum
+{
+  GST_MIKEY_DH_GROUP_1 = 1,
+  GST_MIKEY_DH_GROUP_2 = 2,
+  GST_MIKEY_DH_GROUP_5 = 5,
+} GstMikeyDhGroup;
+
+#define GST_TYPE_MIKEY_DH_GROUP (gst_mikey_dh_group_get_type ())
+GType gst_mikey_dh_group_get_type (void);
+
+/**
+ * GstMikeySign:
+ * @GST_MIKEY_SIGN_PKCS1: RSASSA-PKCS1-v1_5 (RFC 3830 S type 0)
+ * @GST_MIKEY_SIGN_PSS: RSASSA-PSS (RFC 3830 S type 1)
+ *
+ * Signature scheme of the SIGN payloads (modes pke and dh).
+ */
+typedef enum
+{
+  GST_MIKEY_SIGN_PKCS1 = MIKEY_SIGN_RSA_PKCS1_1_5,
+  GST_MIKEY_SIGN_PSS = MIKEY_SIGN_RSA_PSS,
+} GstMikeySign;
+
+#define GST_TYPE_MIKEY_SIGN (gst_mikey_sign_get_type ())
+GType gst_mikey_sign_get_type (void);
+
+#define GST_MIKEY_DEFAULT_DH_GROUP GST_MIKEY_DH_GROUP_5
+#define GST_MIKEY_DEFAULT_SIGN GST_MIKEY_SIGN_PKCS1
 
 typedef struct
 {
@@ -41,6 +91,17 @@ typedef struct
   gchar *psk;                   /* hex as set, wiped on replace */
   gchar *psk_file;
   gchar *suite;
+  gchar *cert;                  /* PEM file: our chain, leaf first */
+  gchar *key;                   /* PEM file: our private key */
+  gchar *key_passphrase;        /* wiped on replace */
+  gchar *ca_file;               /* PEM bundle or directory */
+  gchar *peer_cert;             /* PEM file: the peer's certificate */
+  GstMikeyDhGroup dh_group;
+  GstMikeySign sign;
+  gchar *id;
+  gchar *peer_id;
+  gchar *modes;                 /* comma-separated, best first */
+  gchar *suites;
 } GstMikeySettings;
 
 /* Property ids are first_id, first_id + 1, ... in this order */
@@ -50,6 +111,17 @@ enum
   GST_MIKEY_PROP_PSK,
   GST_MIKEY_PROP_PSK_FILE,
   GST_MIKEY_PROP_SUITE,
+  GST_MIKEY_PROP_CERT,
+  GST_MIKEY_PROP_KEY,
+  GST_MIKEY_PROP_KEY_PASSPHRASE,
+  GST_MIKEY_PROP_CA_FILE,
+  GST_MIKEY_PROP_PEER_CERT,
+  GST_MIKEY_PROP_DH_GROUP,
+  GST_MIKEY_PROP_SIGN,
+  GST_MIKEY_PROP_ID,
+  GST_MIKEY_PROP_PEER_ID,
+  GST_MIKEY_PROP_MODES,
+  GST_MIKEY_PROP_SUITES,
   GST_MIKEY_N_PROPS
 };
 
@@ -57,7 +129,7 @@ void gst_mikey_settings_init (GstMikeySettings * settings,
     GstMikeyMode default_mode);
 void gst_mikey_settings_clear (GstMikeySettings * settings);
 
-/* Installs mode, psk, psk-file and suite. @receiver changes the texts. */
+/* Installs the shared properties. @receiver changes the texts. */
 void gst_mikey_settings_install_properties (GObjectClass * klass,
     guint first_id, GstMikeyMode default_mode, gboolean receiver);
 /* TRUE when @prop_id was one of ours. Call with the element lock held. */
@@ -68,19 +140,58 @@ gboolean gst_mikey_settings_get_property (GstMikeySettings * settings,
 
 typedef struct
 {
+  /* the mode alone (modes empty), or the best of the modes list */
   MikeyMode mode;
-  guint8 *psk;                  /* NULL unless mode needs it */
+  /* the modes list; 0 when not negotiating (mode alone) */
+  MikeyMode modes[MIKEY_MAX_CHOICES];
+  guint n_modes;
+  guint8 *psk;                  /* NULL unless a mode needs it */
   gsize psk_len;
-  const MikeySuiteInfo *suite;  /* NULL: any (mikeydec suite=any) */
+  /* the suite alone, or the best runnable one of the suites list; NULL:
+   * any (mikeydec suite=any, no suites list) */
+  const MikeySuiteInfo *suite;
+  /* the suites list; 0 when not given */
+  const MikeySuiteInfo *suites[MIKEY_MAX_CHOICES];
+  guint n_suites;
+  MikeyKey *key;                /* ours, NULL unless cert/key given */
+  GPtrArray *certs;             /* of MikeyCert, ours, leaf first */
+  MikeyCert *peer_cert;         /* the peer's (peer-cert), or NULL */
+  GPtrArray *peer_chain;        /* further certificates of peer-cert */
+  MikeyTrust *trust;            /* from ca-file, or NULL */
+  guint8 sign_type;             /* MikeySignType */
+  guint8 dh_group;              /* MikeyDhGroup */
+  gchar *id;
+  gchar *peer_id;
+  /* "mode=psk suite=..." or "modes=... suites=...", for error texts */
+  gchar *description;
 } GstMikeySecrets;
 
-/* Checks the settings and loads the pre-shared key (from psk or psk-file).
+/* Checks the settings and loads the pre-shared key (from psk or psk-file),
+ * the certificates, the private key and the CA certificates the modes need.
  * Errors are sentences for GST_ELEMENT_ERROR (GST_RESOURCE_ERROR or
- * GST_LIBRARY_ERROR_SETTINGS codes); they never contain the key. @allow_any
- * accepts suite=any. */
+ * GST_LIBRARY_ERROR_SETTINGS codes); they never contain a secret.
+ * @receiver: mikeydec's rules (suite=any allowed, the peer is the sender). */
 gboolean gst_mikey_settings_resolve (const GstMikeySettings * settings,
-    gboolean allow_any, GstMikeySecrets * out, GError ** error);
+    gboolean receiver, GstMikeySecrets * out, GError ** error);
 void gst_mikey_secrets_clear (GstMikeySecrets * secrets);
+
+/* TRUE when @mode is the mode or in the modes list */
+gboolean gst_mikey_secrets_has_mode (const GstMikeySecrets * secrets,
+    MikeyMode mode);
+/* The settings as the core wants them; the pointers stay owned by
+ * @secrets, which must outlive the initiator / responder (the trust store
+ * is not copied). */
+void gst_mikey_secrets_to_initiator_config (const GstMikeySecrets * secrets,
+    MikeyInitiatorConfig * cfg);
+void gst_mikey_secrets_to_responder_config (const GstMikeySecrets * secrets,
+    MikeyResponderConfig * cfg);
+
+/* "pke, dh, psk" / "AES_CM_128_HMAC_SHA1_80, ..." (g_free) */
+gchar *gst_mikey_modes_to_string (const MikeyMode * modes, guint n);
+gchar *gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites,
+    guint n);
+/* The OAKLEY number of a core MikeyDhGroup (1, 2 or 5) */
+guint gst_mikey_dh_group_number (guint8 group);
 
 /* Hex string of @len bytes (lower case) for MKIs and CSB IDs in messages;
  * never use it for keys. */
