@@ -18,6 +18,12 @@
  * when a crypto session has several keys). When the message carries no
  * SSRC (GStreamer's RTSP server sends none) the SSRC of the stream is used.
  *
+ * The key management method the sender must use is "mode" (psk, pke, dh,
+ * dhhmac, null), or any of "modes" (best first): a sender that offers
+ * several gets told the best pair both share (docs/negotiation.md). Modes
+ * pke and dh need cert, key and ca-file (or peer-cert) to check senders'
+ * certificates.
+ *
  * Unauthenticated keys (MIKEY-NULL) are refused unless mode=null. Messages
  * that fail verification, are replayed or are stale are refused with an
  * element error that says which (a warning with error-on-refusal=false).
@@ -452,7 +458,12 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
     return TRUE;                /* the core says what is wrong with it */
   type = msg->hdr.data_type;
 
-  if (type == MIKEY_DT_DH_INIT || type == MIKEY_DT_DHHMAC_INIT) {
+  /* (a mode we do not take at all is left to the core: it says so, or
+   * counter-proposes) */
+  if ((type == MIKEY_DT_DH_INIT &&
+          gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DH)) ||
+      (type == MIKEY_DT_DHHMAC_INIT &&
+          gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DHHMAC))) {
     p = mikey_message_find (msg, MIKEY_PT_DH, NULL);
     if (p != NULL && p->u.dh.group != self->secrets.dh_group) {
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
@@ -555,8 +566,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       MikeyCaps ours, theirs;
       gboolean have_theirs;
 
-      have_theirs = gst_mikey_message_get_caps (data, len, &theirs, NULL,
-          NULL);
+      have_theirs = gst_mikey_message_get_caps (data, len, &theirs, NULL, NULL);
       if (reply != NULL && gst_mikey_message_get_caps (g_bytes_get_data
               (reply, NULL), g_bytes_get_size (reply), &ours, NULL, NULL) &&
           ours.has_choice) {

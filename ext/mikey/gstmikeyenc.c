@@ -23,6 +23,13 @@
  * SDP a=key-mgmt attribute or an RTSP KeyMgmt header) and its keys are
  * live as soon as it is built.
  *
+ * The key management method is "mode" (psk, pke, dh, dhhmac, null; see
+ * docs/elements.md for what each needs: psk / psk-file, cert, key,
+ * peer-cert, ca-file). With "modes" and "suites" lists (best first) the
+ * receiver and the sender agree on the best method and crypto suite they
+ * share (one extra round trip at most, docs/negotiation.md); a receiver
+ * that does not negotiate makes the sender fall back to its next choice.
+ *
  * RTP packets that arrive before the key is set are held (at most
  * max-held-buffers) and sent in order once srtpenc has the key; when that
  * many are held, the streaming thread waits. No packet reaches srtpenc
@@ -33,6 +40,13 @@
  * gst-launch-1.0 audiotestsrc ! audio/x-raw,format=S16BE,rate=8000,channels=1 !
  *     rtpL16pay ! mikeyenc mode=psk psk-file=psk.hex peer-address=127.0.0.1 !
  *     srtpenc ! udpsink host=127.0.0.1 port=5004
+ * ]|
+ * Signed Diffie-Hellman, the receiver's certificate checked against a CA:
+ * |[
+ * gst-launch-1.0 audiotestsrc ! audio/x-raw,format=S16BE,rate=8000,channels=1 !
+ *     rtpL16pay ! mikeyenc mode=dh cert=alice.pem key=alice-key.pem
+ *     ca-file=root-ca.pem id=sip:alice@example.org peer-id=sip:bob@example.org
+ *     peer-address=127.0.0.1 ! srtpenc ! udpsink host=127.0.0.1 port=5004
  * ]|
  */
 
@@ -705,21 +719,27 @@ post_failure (GstMikeyEnc * self, guint session, gint code, gchar * text,
 
   g_mutex_lock (&self->lock);
   current = (session == self->session);
-  if (current) {
+  if (current)
     stop_timer (self);
+  g_mutex_unlock (&self->lock);
+
+  if (!current) {
+    g_free (text);
+    g_free (debug);
+    return;
+  }
+
+  /* our error first: the streaming thread, once it sees the failure,
+   * stops with a generic flow error that must not come before it */
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+      GST_RESOURCE_ERROR, code, text, debug, __FILE__, GST_FUNCTION, __LINE__);
+
+  g_mutex_lock (&self->lock);
+  if (session == self->session) {
     self->state = ENC_FAILED;
     g_cond_broadcast (&self->cond);
   }
   g_mutex_unlock (&self->lock);
-
-  if (current)
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-        GST_RESOURCE_ERROR, code, text, debug, __FILE__, GST_FUNCTION,
-        __LINE__);
-  else {
-    g_free (text);
-    g_free (debug);
-  }
 }
 
 /* The keys are known: publish them. Called without the lock. */
@@ -946,6 +966,26 @@ describe_failure (GstMikeyEnc * self, const GError * err)
   MikeyMode mode = mikey_initiator_get_mode (self->initiator);
   gboolean signed_mode = (mode == MIKEY_MODE_PKE || mode == MIKEY_MODE_DH);
   const gchar *why = err ? err->message : "unknown error";
+  const gchar *hint;
+
+  switch (mode) {
+    case MIKEY_MODE_PKE:
+      hint = "check mode and suite, and that each side's ca-file or "
+          "peer-cert accepts the other's cert";
+      break;
+    case MIKEY_MODE_DH:
+      hint = "check mode, suite and dh-group, and that each side's ca-file "
+          "or peer-cert accepts the other's cert";
+      break;
+    case MIKEY_MODE_DHHMAC:
+      hint = "check that mode, suite, dh-group and the pre-shared key are "
+          "the same on both sides";
+      break;
+    default:
+      hint = "check that mode, suite and the pre-shared key are the same on "
+          "both sides";
+      break;
+  }
 
   if (err == NULL || err->domain != MIKEY_ERROR)
     return g_strdup_printf ("MIKEY answer from %s refused: %s",
@@ -957,11 +997,7 @@ describe_failure (GstMikeyEnc * self, const GError * err)
         return g_strdup_printf ("MIKEY negotiation with %s failed: %s",
             self->peer_str, why);
       return g_strdup_printf ("The MIKEY receiver at %s refused the key "
-          "exchange: %s (%s)", self->peer_str, why, signed_mode ?
-          "check mode and suite, and that each side's ca-file or peer-cert "
-          "accepts the other's cert" :
-          "check that mode, suite and the pre-shared key are the same on "
-          "both sides");
+          "exchange: %s (%s)", self->peer_str, why, hint);
     case MIKEY_ERROR_AUTH:
       if (signed_mode)
         return g_strdup_printf ("MIKEY verification failed: %s in the answer "
@@ -1030,8 +1066,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
        * refused our choice): a new initiation message replaces the old
        * one, which is no longer retransmitted */
       MikeyMode mode = mikey_initiator_get_mode (self->initiator);
-      const MikeySuiteInfo *suite =
-          mikey_initiator_get_suite (self->initiator);
+      const MikeySuiteInfo *suite = mikey_initiator_get_suite (self->initiator);
       gboolean counter = have_caps && caps.has_choice;
 
       GST_INFO_OBJECT (self, "%s: %s, sending a new initiation with mode %s, "

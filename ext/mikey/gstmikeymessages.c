@@ -212,6 +212,9 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
       if (strstr (error->message, "in common") != NULL)
         return g_strdup_printf ("MIKEY negotiation with %s failed: %s",
             from, error->message);
+      if (strstr (error->message, "dh-group") != NULL)
+        return g_strdup_printf ("MIKEY message from %s refused: %s", from,
+            error->message);
       if (strstr (error->message, "certificate") != NULL ||
           strstr (error->message, "identity") != NULL)
         return g_strdup_printf ("MIKEY message from %s refused: %s (check "

@@ -833,6 +833,17 @@ check_pki (const GstMikeySettings * settings, gboolean receiver,
     }
   }
 
+  /* The protocol core reads the first ID payload of a signed message as
+   * the sender's identity: an IDr without an IDi would be taken for it. */
+  if (!receiver && out->peer_id != NULL && out->id == NULL &&
+      (gst_mikey_secrets_has_mode (out, MIKEY_MODE_PKE) ||
+          gst_mikey_secrets_has_mode (out, MIKEY_MODE_DH))) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "peer-id needs id in modes pke and dh: set id to this sender's "
+        "identity as in its certificate (e.g. id=sip:alice@example.org)");
+    return FALSE;
+  }
+
   if (out->certs != NULL && out->key != NULL &&
       !mikey_key_matches_cert (out->key, g_ptr_array_index (out->certs, 0),
           &err)) {
@@ -881,8 +892,7 @@ describe (const GstMikeySecrets * out)
   if (out->n_suites > 0) {
     g_string_append (str, " suites=");
     for (i = 0; i < out->n_suites; i++)
-      g_string_append_printf (str, "%s%s", i ? "," : "",
-          out->suites[i]->name);
+      g_string_append_printf (str, "%s%s", i ? "," : "", out->suites[i]->name);
   } else {
     g_string_append_printf (str, " suite=%s",
         out->suite ? out->suite->name : "any");
@@ -928,8 +938,7 @@ gst_mikey_settings_resolve (const GstMikeySettings * settings,
     guint i;
 
     for (i = 0; i < out->n_modes && psk_mode == MIKEY_MODE_COUNT; i++) {
-      if (out->modes[i] == MIKEY_MODE_PSK ||
-          out->modes[i] == MIKEY_MODE_DHHMAC)
+      if (out->modes[i] == MIKEY_MODE_PSK || out->modes[i] == MIKEY_MODE_DHHMAC)
         psk_mode = out->modes[i];
     }
   }

@@ -469,3 +469,133 @@ mikey_test_first_sink_pad (GstElement * element)
   GST_OBJECT_UNLOCK (element);
   return pad;
 }
+
+/* ------------------------------------------------------------------------
+ * Sender / receiver pairs
+ * ---------------------------------------------------------------------- */
+
+void
+mikey_test_pair_setup (MikeyTestPair * t, const gchar * dec_props,
+    const gchar * enc_props, const gchar * between, guint n)
+{
+  gchar *dec, *middle;
+
+  t->mikey_port = mikey_test_free_port ();
+  t->rtp_port = mikey_test_free_port ();
+  dec = g_strdup_printf ("port=%u %s", t->mikey_port, dec_props);
+  middle = g_strdup_printf ("mikeyenc name=enc peer-address=127.0.0.1 "
+      "peer-port=%u %s ! %s srtpenc name=srtpenc", t->mikey_port, enc_props,
+      between ? between : "");
+  t->rx = mikey_test_receiver_new (t->rtp_port, dec);
+  t->tx = mikey_test_sender_new (t->rtp_port, n, NULL, middle);
+  g_free (dec);
+  g_free (middle);
+}
+
+void
+mikey_test_pair_teardown (MikeyTestPair * t)
+{
+  mikey_test_capture_free (t->tx);
+  mikey_test_capture_free (t->rx);
+}
+
+void
+mikey_test_pair_run_and_compare (MikeyTestPair * t, guint n)
+{
+  GstMessage *msg;
+  gchar *text;
+
+  fail_if (gst_element_set_state (t->rx->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (t->tx->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+
+  msg = mikey_test_wait_eos_or_error (t->tx->pipeline, 30000);
+  fail_unless (msg != NULL, "sender did not finish");
+  text = mikey_test_message_text (msg);
+  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "sender error: %s", text);
+  g_free (text);
+  gst_message_unref (msg);
+
+  fail_unless_equals_int (t->tx->bytes->len, n * MIKEY_TEST_BYTES_PER_BUFFER);
+  fail_unless (mikey_test_wait_bytes (t->rx, t->tx->bytes->len,
+          t->tx->pipeline, 10000), "receiver got %u of %u bytes",
+      (guint) mikey_test_capture_size (t->rx), t->tx->bytes->len);
+  fail_unless_equals_int (t->rx->bytes->len, t->tx->bytes->len);
+  fail_unless (memcmp (t->rx->bytes->data, t->tx->bytes->data,
+          t->tx->bytes->len) == 0, "decoded audio differs from the source");
+}
+
+static gchar *
+expect_error_text (GstElement * pipeline, const gchar * who, const gchar * want)
+{
+  GstMessage *msg;
+  gchar *text;
+
+  msg = mikey_test_find_message (pipeline, GST_MESSAGE_ERROR, NULL, 10000);
+  fail_unless (msg != NULL, "no error from the %s", who);
+  text = mikey_test_message_text (msg);
+  GST_INFO ("%s: %s", who, text);
+  if (want != NULL)
+    fail_unless (strstr (text, want) != NULL, "%s: \"%s\" not in \"%s\"",
+        who, want, text);
+  gst_message_unref (msg);
+  return text;
+}
+
+void
+mikey_test_pair_expect_refusal (MikeyTestPair * t, const gchar * rx_text,
+    const gchar * tx_text)
+{
+  gchar *text;
+
+  fail_if (gst_element_set_state (t->rx->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (t->tx->pipeline, GST_STATE_PLAYING);
+
+  text = expect_error_text (t->rx->pipeline, "receiver", rx_text);
+  g_free (text);
+  text = expect_error_text (t->tx->pipeline, "sender", tx_text);
+  /* the receiver answered: the sender did not time out */
+  fail_if (strstr (text, "No MIKEY answer") != NULL, "sender: %s", text);
+  g_free (text);
+
+  fail_if (mikey_test_find_message (t->rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_find_message (t->tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0) != NULL);
+  /* nothing was decrypted (none could be: no key) */
+  g_usleep (100 * 1000);
+  fail_unless_equals_int (mikey_test_capture_size (t->rx), 0);
+}
+
+void
+mikey_test_check_established (GstElement * pipeline, const gchar * mode,
+    const gchar * suite, guint * csb_id, guint * ssrc)
+{
+  GstMessage *msg;
+  const GstStructure *s;
+  guint v;
+
+  msg = mikey_test_find_message (pipeline, GST_MESSAGE_ELEMENT,
+      "mikey-key-established", 1000);
+  fail_unless (msg != NULL, "no mikey-key-established message");
+  s = gst_message_get_structure (msg);
+  mikey_test_assert_no_keys (s);
+  fail_unless_equals_string (gst_structure_get_string (s, "mode"), mode);
+  fail_unless_equals_string (gst_structure_get_string (s, "suite"), suite);
+  fail_unless (gst_structure_get_uint (s, "csb-id", csb_id ? csb_id : &v));
+  if (ssrc != NULL)
+    fail_unless (gst_structure_get_uint (s, "ssrc", ssrc));
+  gst_message_unref (msg);
+}
+
+gchar *
+mikey_test_pki (const gchar * name)
+{
+  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
+
+  fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set (run through meson)");
+  return g_build_filename (dir, "pki", name, NULL);
+}

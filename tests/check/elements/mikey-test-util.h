@@ -81,4 +81,43 @@ GSocket *mikey_test_udp_socket (void);
 /* The first sink pad of @element (a new reference) */
 GstPad *mikey_test_first_sink_pad (GstElement * element);
 
+/* ------------------------------------------------------------------------
+ * Sender / receiver pairs: mikeyenc ! srtpenc in one pipeline, mikeydec !
+ * srtpdec in another, MIKEY and SRTP over loopback UDP on free ports.
+ * ---------------------------------------------------------------------- */
+
+#define MIKEY_TEST_BYTES_PER_BUFFER 320 /* 160 S16BE samples */
+
+typedef struct
+{
+  guint mikey_port;
+  guint rtp_port;
+  MikeyTestCapture *rx;
+  MikeyTestCapture *tx;
+} MikeyTestPair;
+
+/* Receiver "mikeydec name=dec port=<mikey_port> @dec_props"; sender
+ * "mikeyenc name=enc peer-address=127.0.0.1 peer-port=<mikey_port>
+ * @enc_props ! @between srtpenc name=srtpenc" with @n buffers. */
+void mikey_test_pair_setup (MikeyTestPair * t, const gchar * dec_props,
+    const gchar * enc_props, const gchar * between, guint n);
+void mikey_test_pair_teardown (MikeyTestPair * t);
+/* Runs receiver then sender to EOS; the receiver must get all @n buffers,
+ * byte for byte. */
+void mikey_test_pair_run_and_compare (MikeyTestPair * t, guint n);
+/* Starts both; waits for an error on the receiver (containing @rx_text,
+ * unless NULL) and on the sender (containing @tx_text, unless NULL), then
+ * checks that no audio arrived and no keys were established. Returns
+ * nothing; fails the test otherwise. */
+void mikey_test_pair_expect_refusal (MikeyTestPair * t, const gchar * rx_text,
+    const gchar * tx_text);
+/* Checks the mikey-key-established message of @pipeline: @mode, @suite,
+ * no key material; returns csb-id (may be NULL) and ssrc (NULL: the
+ * message need not have one). */
+void mikey_test_check_established (GstElement * pipeline, const gchar * mode,
+    const gchar * suite, guint * csb_id, guint * ssrc);
+
+/* Path of a file of the test PKI (tests/check/data/pki); g_free */
+gchar *mikey_test_pki (const gchar * name);
+
 G_END_DECLS

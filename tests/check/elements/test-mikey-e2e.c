@@ -7,88 +7,13 @@
 #include "mikey-test-util.h"
 
 #define N_BUFFERS 50
-#define BYTES_PER_BUFFER 320    /* 160 S16BE samples */
 
-typedef struct
-{
-  guint mikey_port;
-  guint rtp_port;
-  MikeyTestCapture *rx;
-  MikeyTestCapture *tx;
-} E2E;
+typedef MikeyTestPair E2E;
 
-static void
-e2e_setup (E2E * t, const gchar * dec_props, const gchar * enc_props,
-    const gchar * between, guint n)
-{
-  gchar *dec, *middle;
-
-  t->mikey_port = mikey_test_free_port ();
-  t->rtp_port = mikey_test_free_port ();
-  dec = g_strdup_printf ("port=%u %s", t->mikey_port, dec_props);
-  middle = g_strdup_printf ("mikeyenc name=enc peer-address=127.0.0.1 "
-      "peer-port=%u %s ! %s srtpenc name=srtpenc", t->mikey_port, enc_props,
-      between ? between : "");
-  t->rx = mikey_test_receiver_new (t->rtp_port, dec);
-  t->tx = mikey_test_sender_new (t->rtp_port, n, NULL, middle);
-  g_free (dec);
-  g_free (middle);
-}
-
-static void
-e2e_teardown (E2E * t)
-{
-  mikey_test_capture_free (t->tx);
-  mikey_test_capture_free (t->rx);
-}
-
-/* Runs receiver then sender to EOS; the receiver must get everything. */
-static void
-e2e_run_and_compare (E2E * t, guint n)
-{
-  GstMessage *msg;
-  gchar *text;
-
-  fail_if (gst_element_set_state (t->rx->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  fail_if (gst_element_set_state (t->tx->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-
-  msg = mikey_test_wait_eos_or_error (t->tx->pipeline, 30000);
-  fail_unless (msg != NULL, "sender did not finish");
-  text = mikey_test_message_text (msg);
-  fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
-      "sender error: %s", text);
-  g_free (text);
-  gst_message_unref (msg);
-
-  fail_unless_equals_int (t->tx->bytes->len, n * BYTES_PER_BUFFER);
-  fail_unless (mikey_test_wait_bytes (t->rx, t->tx->bytes->len,
-          t->tx->pipeline, 10000), "receiver got %u of %u bytes",
-      (guint) mikey_test_capture_size (t->rx), t->tx->bytes->len);
-  fail_unless_equals_int (t->rx->bytes->len, t->tx->bytes->len);
-  fail_unless (memcmp (t->rx->bytes->data, t->tx->bytes->data,
-          t->tx->bytes->len) == 0, "decoded audio differs from the source");
-}
-
-static void
-check_established (GstElement * pipeline, const gchar * mode,
-    const gchar * suite, guint * csb_id, guint * ssrc)
-{
-  GstMessage *msg;
-  const GstStructure *s;
-
-  msg = mikey_test_find_message (pipeline, GST_MESSAGE_ELEMENT,
-      "mikey-key-established", 1000);
-  fail_unless (msg != NULL, "no mikey-key-established message");
-  s = gst_message_get_structure (msg);
-  mikey_test_assert_no_keys (s);
-  fail_unless_equals_string (gst_structure_get_string (s, "mode"), mode);
-  fail_unless_equals_string (gst_structure_get_string (s, "suite"), suite);
-  fail_unless (gst_structure_get_uint (s, "csb-id", csb_id));
-  fail_unless (gst_structure_get_uint (s, "ssrc", ssrc));
-  gst_message_unref (msg);
-}
+#define e2e_setup mikey_test_pair_setup
+#define e2e_teardown mikey_test_pair_teardown
+#define e2e_run_and_compare mikey_test_pair_run_and_compare
+#define check_established mikey_test_check_established
 
 GST_START_TEST (test_psk_udp_byte_exact)
 {
