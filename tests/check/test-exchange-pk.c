@@ -207,6 +207,35 @@ GST_START_TEST (test_dh_every_group)
 
 GST_END_TEST;
 
+/* Only IDr given: the responder must not take it for IDi (it follows the
+ * initiator's CERT payloads) */
+GST_START_TEST (test_only_responder_identity)
+{
+  MikeyMode modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_DH };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+    MikeyInitiator *init;
+    MikeyResponder *resp;
+    MikeyStep step;
+    GError *err = NULL;
+
+    icfg.id_r = "sip:bob@example.org";
+    init = mikey_initiator_new (&icfg, NULL);
+    resp = mikey_responder_new (&rcfg, NULL);
+    fail_unless_equals_int (run (init, resp, &step, NULL, &err),
+        MIKEY_RESPONSE_ACCEPTED);
+    fail_unless (step == MIKEY_STEP_COMPLETE, "%s",
+        err ? err->message : "");
+    mikey_initiator_free (init);
+    mikey_responder_free (resp);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_dhhmac)
 {
   check_mode_works (MIKEY_MODE_DHHMAC, MIKEY_DH_GROUP_OAKLEY5, 0);
@@ -690,6 +719,7 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_pke);
   tcase_add_test (tc, test_dh_every_group);
   tcase_add_test (tc, test_dhhmac);
+  tcase_add_test (tc, test_only_responder_identity);
   tcase_add_test (tc, test_untrusted_expired_mismatched);
   tcase_add_test (tc, test_initiator_checks_responder);
   tcase_add_test (tc, test_dhhmac_wrong_psk);

@@ -27,6 +27,7 @@ struct _MikeyInitiator
   guint32 counter;
   gboolean no_verify;
   guint32 csb_id;
+  gboolean csb_id_fixed;        /* configured, kept across restarts */
   MikeyBlob tgk;
   MikeyBlob tek;
   MikeyBlob mki;
@@ -188,6 +189,9 @@ gboolean mikey_check_signature (const MikeyMessage * msg,
 MikeyCert *mikey_peer_cert (const MikeyMessage * msg, MikeyCert * pinned,
     MikeyTrust * trust, const gchar * identity, gint64 now_us,
     GError ** error);
+
+/* The initiator's ID payload of an initiation message, or NULL. */
+const MikeyPayload *mikey_find_idi (const MikeyMessage * msg);
 
 /* The identity in ID payload @p as a string (NULL if @p is NULL). */
 gchar *mikey_id_string (const MikeyPayload * p);

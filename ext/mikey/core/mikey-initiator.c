@@ -120,6 +120,7 @@ copy_material (MikeyInitiator * init, const MikeyInitiatorConfig * cfg)
   init->counter = cfg->counter;
   init->no_verify = cfg->no_verify;
   init->csb_id = cfg->csb_id;
+  init->csb_id_fixed = cfg->csb_id != 0;
   mikey_blob_set (&init->tgk, cfg->tgk, cfg->tgk_len);
   mikey_blob_set (&init->tek, cfg->tek, cfg->tek_len);
   mikey_blob_set (&init->mki, cfg->mki, cfg->mki_len);

@@ -184,7 +184,7 @@ build_response (MikeyResponder * resp, MikeyMode mode,
 {
   g_autoptr (MikeyMessage) msg = mikey_response_new (init,
       is_hmac (mode) ? MIKEY_DT_DHHMAC_RESP : MIKEY_DT_DH_RESP);
-  const MikeyPayload *idi = mikey_message_find (init, MIKEY_PT_ID, NULL);
+  const MikeyPayload *idi = mikey_find_idi (init);
   MikeyPayload *copy;
 
   mikey_add_timestamp (msg, MIKEY_TS_NTP_UTC, 0, now_us);
@@ -230,7 +230,7 @@ authenticate_init (MikeyResponder * resp, MikeyMode mode,
         mikey_check_mac (msg, mikey_payload_index (msg, kemac), data, len,
         keys->auth_key, sizeof (keys->auth_key), NULL, error);
   }
-  idi = mikey_id_string (mikey_message_find (msg, MIKEY_PT_ID, NULL));
+  idi = mikey_id_string (mikey_find_idi (msg));
   cert = mikey_peer_cert (msg, resp->peer_cert, resp->trust, idi, now_us,
       error);
   if (cert == NULL)

@@ -9,6 +9,16 @@
 
 #define ENV_KEY_LEN 32
 
+/* The envelope key goes to whoever holds peer_cert's key. A configured
+ * certificate is trusted as such (as a pinned one is in the DH modes); it
+ * must still be the responder we name. */
+static gboolean
+check_peer_cert (MikeyInitiator * init, GError ** error)
+{
+  return init->id_r == NULL ||
+      mikey_cert_matches_identity (init->peer_cert, init->id_r, error);
+}
+
 GBytes *
 mikey_pke_build_init (MikeyInitiator * init, MikeyMessage * msg,
     GError ** error)
@@ -22,6 +32,8 @@ mikey_pke_build_init (MikeyInitiator * init, MikeyMessage * msg,
   gint kemac_idx;
   gboolean ok;
 
+  if (!check_peer_cert (init, error))
+    return NULL;
   peer_key = mikey_cert_get_public_key (init->peer_cert);
   ok = mikey_random_bytes (env_key, sizeof (env_key), error) &&
       mikey_transport_keys_derive (env_key, sizeof (env_key), init->csb_id,
@@ -129,7 +141,7 @@ mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
     return FALSE;
   }
   /* who signed it, and is that who it claims to be */
-  idi = mikey_id_string (mikey_message_find (msg, MIKEY_PT_ID, NULL));
+  idi = mikey_id_string (mikey_find_idi (msg));
   cert = mikey_peer_cert (msg, resp->peer_cert, resp->trust, idi, now_us,
       error);
   if (cert == NULL) {

@@ -276,6 +276,28 @@ fail:
   return NULL;
 }
 
+/* RFC 3830 orders [IDi|CERTi], [IDr]: with certificates present, the ID
+ * payload before the first CERT is IDi and one after it is IDr; without
+ * them the first ID payload is IDi. */
+const MikeyPayload *
+mikey_find_idi (const MikeyMessage * msg)
+{
+  const MikeyPayload *idi = NULL;
+  guint i;
+
+  if (mikey_message_find (msg, MIKEY_PT_CERT, NULL) == NULL)
+    return mikey_message_find (msg, MIKEY_PT_ID, NULL);
+  for (i = 0; i < msg->payloads->len; i++) {
+    const MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
+
+    if (p->type == MIKEY_PT_CERT)
+      break;
+    if (p->type == MIKEY_PT_ID)
+      idi = p;
+  }
+  return idi;
+}
+
 gchar *
 mikey_id_string (const MikeyPayload * p)
 {
