@@ -833,17 +833,6 @@ check_pki (const GstMikeySettings * settings, gboolean receiver,
     }
   }
 
-  /* The protocol core reads the first ID payload of a signed message as
-   * the sender's identity: an IDr without an IDi would be taken for it. */
-  if (!receiver && out->peer_id != NULL && out->id == NULL &&
-      (gst_mikey_secrets_has_mode (out, MIKEY_MODE_PKE) ||
-          gst_mikey_secrets_has_mode (out, MIKEY_MODE_DH))) {
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "peer-id needs id in modes pke and dh: set id to this sender's "
-        "identity as in its certificate (e.g. id=sip:alice@example.org)");
-    return FALSE;
-  }
-
   if (out->certs != NULL && out->key != NULL &&
       !mikey_key_matches_cert (out->key, g_ptr_array_index (out->certs, 0),
           &err)) {

@@ -758,8 +758,6 @@ static const struct
         "ca-file=PKI/root-ca.pem", "wrong passphrase"},
   {"mode=dh cert=PKI/alice.pem key=PKI/alice-key.pem ca-file=/nonexistent",
       "Could not load ca-file \"/nonexistent\""},
-  {"mode=dh cert=PKI/alice.pem key=PKI/alice-key.pem ca-file=PKI/root-ca.pem "
-        "peer-id=sip:bob@example.org", "peer-id needs id"},
   {"mode=pke cert=PKI/alice.pem key=PKI/alice-key.pem ca-file=PKI/root-ca.pem "
         "peer-cert=PKI/dave.pem", "expired"},
   {"mode=pke cert=PKI/alice.pem key=PKI/alice-key.pem ca-file=PKI/root-ca.pem "
