@@ -11,18 +11,22 @@
  *      EVP with everything that can be prepared once prepared once: DH key
  *      generations and derivations, RSA encryption, decryption, signatures
  *      and verifications, the HMAC-SHA-1s of the MIKEY PRF and MACs, the
- *      AES-CM of the KEMAC;
+ *      AES-CM of the KEMAC, the SHA-256 the replay cache keeps, the
+ *      random values the initiator draws;
  *   C  (PKE and DH only) B plus the X.509 work: decoding the certificates
  *      of the CERT payloads and X509_verify_cert() of the peer's chain.
  *      The core must do it, but it is not one of the primitives the issue
  *      names, so it is a separate column rather than hidden in B.
- * Each figure is the median of the slices; overhead is
- * (time per exchange - time per raw set) / time per raw set. Nothing here
- * asserts on timing: it prints what it measures.
+ * Rates are medians over the rounds; overhead is (time per exchange -
+ * time per raw set) / time per raw set, computed per round, median over
+ * rounds. Rates count the thread's CPU time unless --wall is given.
+ * Nothing here asserts on timing: it prints what it measures.
  *
- * Usage: bench-exchanges [--seconds N] [--slices N] [--only NAME] [--pki DIR]
+ * Usage: bench-exchanges [--seconds N] [--slices N] [--only NAME] [--wall]
+ *                        [--pki DIR]
  * --seconds is the wall time per measured column and mode (split into
- * --slices slices); --pki defaults to the source tree's test PKI.
+ * --slices rounds); --pki defaults to the source tree's test data.
+ * bench/README.md explains the columns.
  */
 #include <glib.h>
 #include <stdio.h>
@@ -84,6 +88,9 @@ typedef struct
   guint n_aes;
   /* SHA-1 of a DER certificate (PKE's CHASH, made and checked) */
   guint n_chash;
+  /* random values the initiator draws (RAND, CSB ID, TGK, envelope key;
+   * the DH and RSA operations draw their own inside OpenSSL) */
+  guint n_random;
   gboolean rsa_envelope;        /* one RSA encryption and one decryption */
   guint n_sign;                 /* RSA signatures, each also verified */
   gboolean dh;                  /* two key generations, two derivations */
@@ -94,37 +101,49 @@ typedef struct
   gboolean x509_at_initiator;
 } Item;
 
+/* The table reads better as written than as indent lays it out */
+/* *INDENT-OFF* */
+#define DH_ITEM(label, grp, pieces) \
+  {.name = label, .mode = MIKEY_MODE_DH, \
+    .sign_type = MIKEY_SIGN_RSA_PKCS1_1_5, .group = grp, \
+    .n_hmac_prf = 2 * 2 * 2 * (pieces), .n_random = 2, .n_sign = 2, \
+    .dh = TRUE, .x509_at_responder = TRUE, .x509_at_initiator = TRUE}
+
 static const Item items[] = {
-  /* NULL: no transport keys, no MACs; each side derives TEK and salt */
-  {"null", MIKEY_MODE_NULL, 0, 0, 2 * 4, 0, 0, 0, FALSE, 0, FALSE},
+  /* NULL: no transport keys, no MACs; each side derives TEK and salt. The
+   * initiator draws the TGK, RAND and CSB ID. */
+  {.name = "null", .mode = MIKEY_MODE_NULL, .n_hmac_prf = 2 * 4,
+    .n_random = 3},
   /* PSK: transport keys and TEKs on both sides; KEMAC MAC made and
    * checked, V MAC made and checked */
-  {"psk", MIKEY_MODE_PSK, 0, 0, 2 * (6 + 4), 4, 2, 0, FALSE, 0, FALSE},
-  /* PKE: PSK's HMACs and AES with the envelope key, plus the envelope
-   * RSA pair, the initiator's signature and the CHASH. The initiator
-   * knows the responder's certificate (peer-cert): only the responder
-   * checks a chain. */
-  {"pke pkcs1", MIKEY_MODE_PKE, MIKEY_SIGN_RSA_PKCS1_1_5, 0, 2 * (6 + 4), 4,
-      2, 2, TRUE, 1, FALSE, TRUE, FALSE},
-  {"pke pss", MIKEY_MODE_PKE, MIKEY_SIGN_RSA_PSS, 0, 2 * (6 + 4), 4, 2, 2,
-      TRUE, 1, FALSE, TRUE, FALSE},
+  {.name = "psk", .mode = MIKEY_MODE_PSK, .n_hmac_prf = 2 * (6 + 4),
+    .n_hmac_msg = 4, .n_aes = 2, .n_random = 3},
+  /* PKE: PSK's HMACs and AES with the envelope key (one more random
+   * draw), plus the envelope RSA pair, the initiator's signature and the
+   * CHASH. The initiator knows the responder's certificate (peer-cert):
+   * only the responder checks a chain. */
+  {.name = "pke pkcs1", .mode = MIKEY_MODE_PKE,
+    .sign_type = MIKEY_SIGN_RSA_PKCS1_1_5, .n_hmac_prf = 2 * (6 + 4),
+    .n_hmac_msg = 4, .n_aes = 2, .n_chash = 2, .n_random = 4,
+    .rsa_envelope = TRUE, .n_sign = 1, .x509_at_responder = TRUE},
+  {.name = "pke pss", .mode = MIKEY_MODE_PKE,
+    .sign_type = MIKEY_SIGN_RSA_PSS, .n_hmac_prf = 2 * (6 + 4),
+    .n_hmac_msg = 4, .n_aes = 2, .n_chash = 2, .n_random = 4,
+    .rsa_envelope = TRUE, .n_sign = 1, .x509_at_responder = TRUE},
   /* DH: both sides sign, verify, generate and derive; TEKs from the DH
-   * secret; each side checks the other's chain (trust anchors only, no
-   * pinned certificate, as with the ca-file property) */
-  {"dh group 5", MIKEY_MODE_DH, MIKEY_SIGN_RSA_PKCS1_1_5,
-      MIKEY_DH_GROUP_OAKLEY5, 2 * 2 * 2 * 6, 0, 0, 0, FALSE, 2, TRUE, TRUE,
-      TRUE},
-  {"dh group 1", MIKEY_MODE_DH, MIKEY_SIGN_RSA_PKCS1_1_5,
-      MIKEY_DH_GROUP_OAKLEY1, 2 * 2 * 2 * 3, 0, 0, 0, FALSE, 2, TRUE, TRUE,
-      TRUE},
-  {"dh group 2", MIKEY_MODE_DH, MIKEY_SIGN_RSA_PKCS1_1_5,
-      MIKEY_DH_GROUP_OAKLEY2, 2 * 2 * 2 * 4, 0, 0, 0, FALSE, 2, TRUE, TRUE,
-      TRUE},
+   * secret of 6, 3 or 4 PRF pieces; each side checks the other's chain
+   * (trust anchors only, no pinned certificate, as with the ca-file
+   * property) */
+  DH_ITEM ("dh group 5", MIKEY_DH_GROUP_OAKLEY5, 6),
+  DH_ITEM ("dh group 1", MIKEY_DH_GROUP_OAKLEY1, 3),
+  DH_ITEM ("dh group 2", MIKEY_DH_GROUP_OAKLEY2, 4),
   /* DHHMAC: transport keys from the PSK on both sides, four message
    * MACs (KEMAC of each message made and checked), TEKs from the secret */
-  {"dhhmac group 5", MIKEY_MODE_DHHMAC, 0, MIKEY_DH_GROUP_OAKLEY5,
-      2 * 6 + 2 * 2 * 2 * 6, 4, 0, 0, FALSE, 0, TRUE},
+  {.name = "dhhmac group 5", .mode = MIKEY_MODE_DHHMAC,
+    .group = MIKEY_DH_GROUP_OAKLEY5, .n_hmac_prf = 2 * 6 + 2 * 2 * 2 * 6,
+    .n_hmac_msg = 4, .n_random = 2, .dh = TRUE},
 };
+/* *INDENT-ON* */
 
 /* ------------------------------------------------------------------------
  * Shared state: the test PKI, loaded twice (once for the core, once as
@@ -145,7 +164,7 @@ typedef struct
   GPtrArray *alice_der, *bob_der;       /* of GBytes: the CERT payloads */
   EVP_MAC *hmac;
   EVP_CIPHER *aes_ctr;
-  EVP_MD *sha1;
+  EVP_MD *sha1, *sha256;
   EVP_PKEY *dh_params[3];       /* per MikeyDhGroup */
 } Pki;
 
@@ -176,8 +195,7 @@ static EVP_PKEY *
 read_private (const gchar * path)
 {
   BIO *bio = BIO_new_file (path, "r");
-  EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) :
-      NULL;
+  EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
 
   BIO_free (bio);
   check (pkey != NULL, path);
@@ -242,8 +260,7 @@ dh_params_like_core (MikeyDhGroup group)
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
         "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
-        "FFFFFFFFFFFFFFFF",
+        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381" "FFFFFFFFFFFFFFFF",
   };
   OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new ();
   OSSL_PARAM *params;
@@ -295,8 +312,7 @@ load_pki (const gchar * dir)
   pki.bob_der = read_der_chain (bob_chain, &pki.bob_pub);
   pki.store = X509_STORE_new ();
   bio = BIO_new_file (root, "r");
-  check (bio && (ca = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL,
-      root);
+  check (bio && (ca = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL, root);
   check (X509_STORE_add_cert (pki.store, ca) == 1, "X509_STORE_add_cert");
   X509_free (ca);
   BIO_free (bio);
@@ -305,7 +321,8 @@ load_pki (const gchar * dir)
   pki.hmac = EVP_MAC_fetch (NULL, OSSL_MAC_NAME_HMAC, NULL);
   pki.aes_ctr = EVP_CIPHER_fetch (NULL, "AES-128-CTR", NULL);
   pki.sha1 = EVP_MD_fetch (NULL, "SHA1", NULL);
-  check (pki.hmac && pki.aes_ctr && pki.sha1, "EVP fetch");
+  pki.sha256 = EVP_MD_fetch (NULL, "SHA256", NULL);
+  check (pki.hmac && pki.aes_ctr && pki.sha1 && pki.sha256, "EVP fetch");
   for (g = 0; g < G_N_ELEMENTS (pki.dh_params); g++)
     pki.dh_params[g] = dh_params_like_core (g);
 }
@@ -331,6 +348,7 @@ free_pki (void)
   EVP_MAC_free (pki.hmac);
   EVP_CIPHER_free (pki.aes_ctr);
   EVP_MD_free (pki.sha1);
+  EVP_MD_free (pki.sha256);
   for (g = 0; g < G_N_ELEMENTS (pki.dh_params); g++)
     EVP_PKEY_free (pki.dh_params[g]);
 }
@@ -517,12 +535,12 @@ raw_aes_cm (void)
 }
 
 static void
-raw_sha1 (const guint8 * data, gsize len)
+raw_digest (EVP_MD * type, const guint8 * data, gsize len)
 {
   guint8 md[EVP_MAX_MD_SIZE];
   unsigned int md_len;
 
-  check (EVP_Digest (data, len, md, &md_len, pki.sha1, NULL), "SHA-1");
+  check (EVP_Digest (data, len, md, &md_len, type, NULL), "digest");
 }
 
 static void
@@ -573,8 +591,7 @@ raw_sign_verify (EVP_PKEY * priv, EVP_PKEY * pub, guint8 type,
   mctx = EVP_MD_CTX_new ();
   check (mctx && EVP_DigestVerifyInit_ex (mctx, &pctx, "SHA1", NULL, NULL,
           pub, NULL) > 0 && set_padding (pctx, type)
-      && EVP_DigestVerify (mctx, sig, sig_len, data, len) == 1,
-      "RSA verify");
+      && EVP_DigestVerify (mctx, sig, sig_len, data, len) == 1, "RSA verify");
   EVP_MD_CTX_free (mctx);
 }
 
@@ -652,8 +669,16 @@ run_raw (Raw * r)
     const guint8 *der = g_bytes_get_data (g_ptr_array_index (pki.bob_der, 0),
         &len);
 
-    raw_sha1 (der, len);
+    raw_digest (pki.sha1, der, len);
   }
+  for (i = 0; i < it->n_random; i++) {
+    guint8 buf[16];
+
+    check (RAND_bytes (buf, sizeof (buf)) == 1, "RAND_bytes");
+  }
+  /* every mode: the digest the replay cache keeps of the initiation
+   * message (replay protection is part of every exchange) */
+  raw_digest (pki.sha256, r->init_msg, r->init_len);
   if (it->rsa_envelope)
     raw_rsa_envelope ();
   /* the initiator signs its message; in DH the responder signs its own */
@@ -854,7 +879,7 @@ int
 main (int argc, char **argv)
 {
   gdouble secs = 2.0;
-  gint slices = 5;
+  gint slices = 10;
   gchar *only = NULL;
   gchar *pki_dir = NULL;
   GOptionEntry entries[] = {
@@ -862,14 +887,14 @@ main (int argc, char **argv)
         "Wall time per mode and column (default 2)", "N"},
     {"slices", 0, 0, G_OPTION_ARG_INT, &slices,
         "Interleaved slices the time is cut into; medians are reported "
-          "(default 5)", "N"},
+          "(default 10)", "N"},
     {"only", 0, 0, G_OPTION_ARG_STRING, &only,
         "Only modes whose name contains NAME (e.g. dh, pke)", "NAME"},
     {"wall", 0, 0, G_OPTION_ARG_NONE, &use_wall_clock,
-        "Rates per second of wall time instead of per second of CPU time",
-          NULL},
+          "Rates per second of wall time instead of per second of CPU time",
+        NULL},
     {"pki", 0, 0, G_OPTION_ARG_FILENAME, &pki_dir,
-        "Test data directory holding pki/ (default: the source tree's)",
+          "Test data directory holding pki/ (default: the source tree's)",
         "DIR"},
     {NULL}
   };
@@ -894,14 +919,13 @@ main (int argc, char **argv)
       OpenSSL_version (OPENSSL_VERSION), secs, slices,
       use_wall_clock ? "wall-clock" : "CPU");
   print_dh_exponents ();
-  printf ("raw = the mode's RSA, DH, HMAC-SHA-1, AES-CM and SHA-1 "
-      "operations through EVP; raw+x509 adds decoding and verifying the "
+  printf ("raw = the mode's RSA, DH, HMAC-SHA-1, AES-CM, SHA-1, SHA-256 and "
+      "RAND_bytes operations through EVP; raw+x509 adds decoding and verifying the "
       "peer's certificate chain(s)\n");
   printf ("overhead = (time per exchange - time per raw set) / time per "
-      "raw set; min..max over slice pairs\n\n");
+      "raw set, per round of slices; median and (min..max) over rounds\n\n");
   printf ("%-15s %10s %10s %9s %12s %10s %9s %12s\n", "mode", "exch/s",
-      "raw/s", "overhead", "(spread)", "raw+x509/s", "overhead",
-      "(spread)");
+      "raw/s", "overhead", "(spread)", "raw+x509/s", "overhead", "(spread)");
   for (i = 0; i < G_N_ELEMENTS (items); i++) {
     if (only != NULL && strstr (items[i].name, only) == NULL)
       continue;

@@ -147,8 +147,7 @@ static void
 check (gboolean ok, const gchar * target, const gchar * what)
 {
   if (!ok) {
-    g_printerr ("fuzz-initiator (%s): property violated: %s\n", target,
-        what);
+    g_printerr ("fuzz-initiator (%s): property violated: %s\n", target, what);
     abort ();
   }
 }
@@ -348,8 +347,9 @@ expect_step (MikeyInitiator * init, GBytes * reply, MikeyStep expect,
 
 /* One initiator of @cfg against @resp: the initiation message for the
  * responder corpus (unless @init_seed is FALSE: the same initiator has
- * written it already), the answer for the initiator corpus */
-static void
+ * written it already), the answer for the initiator corpus; returns the
+ * answer, if any */
+static GBytes *
 exchange (const gchar * dir, const gchar * name,
     const MikeyInitiatorConfig * cfg, guint64 seed, gboolean init_seed,
     MikeyResponder * resp, MikeyResponseResult expect_res,
@@ -363,14 +363,20 @@ exchange (const gchar * dir, const gchar * name,
   if (init_seed)
     write_seed (dir, "corpus-responder", init_name, msg);
   reply = answer (dir, reply_name, resp, msg, NOW, expect_res);
-  if (reply != NULL) {
+  if (reply != NULL)
     expect_step (init, reply, expect_step_res, &next, name);
-    g_bytes_unref (reply);
-  }
   if (next != NULL)
     g_bytes_unref (next);
   g_bytes_unref (msg);
   mikey_initiator_free (init);
+  return reply;
+}
+
+static void
+drop (GBytes * bytes)
+{
+  if (bytes != NULL)
+    g_bytes_unref (bytes);
 }
 
 static void
@@ -389,7 +395,7 @@ write_seeds (const gchar * dir)
   GBytes *msg, *reply, *next = NULL;
   guint i;
 
-  /* responders as in fuzz-responder.c */
+  /* responders keyed as in fuzz-responder.c */
   rc.psk = psk;
   rc.psk_len = sizeof (psk) - 1;
   rc.key = bob_key;
@@ -403,9 +409,12 @@ write_seeds (const gchar * dir)
     Target *t = &targets[i];
 
     r = responder (&rc, t->cfg.mode);
-    exchange (dir, t->name, &t->cfg, t->seed, TRUE, r,
-        MIKEY_RESPONSE_ACCEPTED,
-        MIKEY_STEP_COMPLETE);
+    reply = exchange (dir, t->name, &t->cfg, t->seed, TRUE, r,
+        MIKEY_RESPONSE_ACCEPTED, MIKEY_STEP_COMPLETE);
+    /* not an initiation message: for the responder to refuse */
+    if (i == T_PSK)
+      write_seed (dir, "corpus-responder", "psk-answer", reply);
+    drop (reply);
     mikey_responder_free (r);
   }
 
@@ -473,8 +482,8 @@ write_seeds (const gchar * dir)
    * data type" with our capabilities, from which a negotiating initiator
    * falls back */
   r = responder (&rc, MIKEY_MODE_PSK);
-  exchange (dir, "err-invalid-dt", &targets[T_DH].cfg, targets[T_DH].seed,
-      FALSE, r, MIKEY_RESPONSE_REFUSED, MIKEY_STEP_FAILED);
+  drop (exchange (dir, "err-invalid-dt", &targets[T_DH].cfg, targets[T_DH].seed,
+          FALSE, r, MIKEY_RESPONSE_REFUSED, MIKEY_STEP_FAILED));
   mikey_responder_free (r);
   /* wrong pre-shared key: authentication failure */
   {
@@ -483,22 +492,23 @@ write_seeds (const gchar * dir)
     wc.psk = wrong_psk;
     wc.psk_len = sizeof (wrong_psk) - 1;
     r = responder (&wc, MIKEY_MODE_PSK);
-    exchange (dir, "err-auth", &targets[T_PSK].cfg, targets[T_PSK].seed,
-        FALSE, r, MIKEY_RESPONSE_REFUSED, MIKEY_STEP_FAILED);
+    drop (exchange (dir, "err-auth", &targets[T_PSK].cfg, targets[T_PSK].seed,
+            FALSE, r, MIKEY_RESPONSE_REFUSED, MIKEY_STEP_FAILED));
     mikey_responder_free (r);
     /* an initiator the responder does not trust: invalid certificate */
     wc = rc;
     wc.trust = evil_trust;
     r = responder (&wc, MIKEY_MODE_DH);
-    exchange (dir, "err-cert", &targets[T_DH].cfg, targets[T_DH].seed,
-        FALSE, r, MIKEY_RESPONSE_REFUSED, MIKEY_STEP_FAILED);
+    drop (exchange (dir, "err-cert", &targets[T_DH].cfg, targets[T_DH].seed,
+            FALSE, r, MIKEY_RESPONSE_REFUSED, MIKEY_STEP_FAILED));
     mikey_responder_free (r);
   }
   /* a responder whose clock is an hour ahead: invalid timestamp */
   r = responder (&rc, MIKEY_MODE_PSK);
   init = start ("psk", &targets[T_PSK].cfg, targets[T_PSK].seed, &msg);
-  reply = answer (dir, "err-stale-answer", r, msg, NOW + G_GINT64_CONSTANT (3600000000),
-      MIKEY_RESPONSE_REFUSED);
+  reply = answer (dir, "err-stale-answer", r, msg,
+      NOW + G_GINT64_CONSTANT (3600000000), MIKEY_RESPONSE_REFUSED);
+  write_seed (dir, "corpus-responder", "err-stale-answer", reply);
   expect_step (init, reply, MIKEY_STEP_FAILED, &next, "psk");
   g_bytes_unref (reply);
   g_bytes_unref (msg);
@@ -520,8 +530,8 @@ write_seeds (const gchar * dir)
   c.cs = two_cs;
   c.n_cs = G_N_ELEMENTS (two_cs);
   r = responder (&rc, MIKEY_MODE_PSK);
-  exchange (dir, "psk-aeskw-counter-2cs", &c, 3001, TRUE, r,
-      MIKEY_RESPONSE_ACCEPTED, MIKEY_STEP_COMPLETE);
+  drop (exchange (dir, "psk-aeskw-counter-2cs", &c, 3001, TRUE, r,
+          MIKEY_RESPONSE_ACCEPTED, MIKEY_STEP_COMPLETE));
   mikey_responder_free (r);
 
   c = base_config (MIKEY_MODE_PSK);
@@ -546,8 +556,8 @@ write_seeds (const gchar * dir)
   c = base_config (MIKEY_MODE_PKE);
   c.sign_type = MIKEY_SIGN_RSA_PSS;
   r = responder (&rc, MIKEY_MODE_PKE);
-  exchange (dir, "pke-pss", &c, 3003, TRUE, r, MIKEY_RESPONSE_ACCEPTED,
-      MIKEY_STEP_COMPLETE);
+  drop (exchange (dir, "pke-pss", &c, 3003, TRUE, r, MIKEY_RESPONSE_ACCEPTED,
+          MIKEY_STEP_COMPLETE));
   mikey_responder_free (r);
 
   for (i = MIKEY_DH_GROUP_OAKLEY1; i <= MIKEY_DH_GROUP_OAKLEY2; i++) {
@@ -559,17 +569,16 @@ write_seeds (const gchar * dir)
     c.sign_type = MIKEY_SIGN_RSA_PSS;
     pc.sign_type = MIKEY_SIGN_RSA_PSS;
     r = responder (&pc, MIKEY_MODE_DH);
-    exchange (dir, name, &c, 3004 + i, TRUE, r, MIKEY_RESPONSE_ACCEPTED,
-        MIKEY_STEP_COMPLETE);
+    drop (exchange (dir, name, &c, 3004 + i, TRUE, r, MIKEY_RESPONSE_ACCEPTED,
+            MIKEY_STEP_COMPLETE));
     mikey_responder_free (r);
   }
 
   c = base_config (MIKEY_MODE_DHHMAC);
   c.dh_group = MIKEY_DH_GROUP_OAKLEY2;
   r = responder (&rc, MIKEY_MODE_DHHMAC);
-  exchange (dir, "dhhmac-group2", &c, 3010, TRUE, r,
-      MIKEY_RESPONSE_ACCEPTED,
-      MIKEY_STEP_COMPLETE);
+  drop (exchange (dir, "dhhmac-group2", &c, 3010, TRUE, r,
+          MIKEY_RESPONSE_ACCEPTED, MIKEY_STEP_COMPLETE));
   mikey_responder_free (r);
 }
 

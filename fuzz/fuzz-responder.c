@@ -128,8 +128,7 @@ static void
 check (gboolean ok, const gchar * target, const gchar * what)
 {
   if (!ok) {
-    g_printerr ("fuzz-responder (%s): property violated: %s\n", target,
-        what);
+    g_printerr ("fuzz-responder (%s): property violated: %s\n", target, what);
     abort ();
   }
 }
@@ -245,8 +244,7 @@ check_error (const Target * t, GError * err)
 
 /* What we send must parse, and answer the exchange it was asked about */
 static void
-check_reply (const Target * t, GBytes * reply, const guint8 * data,
-    gsize size)
+check_reply (const Target * t, GBytes * reply, const guint8 * data, gsize size)
 {
   g_autoptr (MikeyMessage) in = NULL;
   g_autoptr (MikeyMessage) out = NULL;
@@ -285,7 +283,11 @@ feed (Target * t, const guint8 * data, gsize size)
           "a retransmission gets another answer");
       g_clear_pointer (&again, g_bytes_unref);
       /* forget the exchange, so that the next input meets a responder in
-       * the same state as this one did */
+       * the same state as this one did. (A refused message can leave state
+       * too: one that passed authentication and the replay check and
+       * failed later stays in the replay cache. Only MIKEY-NULL, which
+       * has no authentication, lets the fuzzer make such messages, and all
+       * it changes is that the same input later is refused as a replay.) */
       build (t);
       break;
     case MIKEY_RESPONSE_RETRANSMISSION:
