@@ -120,17 +120,27 @@ set_crypto_error (GError ** error, const gchar * what)
       "OpenSSL failure in Diffie-Hellman %s", what);
 }
 
-/* The group's prime, or NULL on allocation failure */
+/* The group's prime (a copy the caller frees), or NULL on allocation
+ * failure. The primes are parsed once: hex parsing on every key generation
+ * and peer check was a measurable share of an exchange. */
 static BIGNUM *
 group_p (const GroupInfo * gi)
 {
-  BIGNUM *p = NULL;
+  static gsize once = 0;
+  static BIGNUM *primes[G_N_ELEMENTS (groups)];
 
-  if (!BN_hex2bn (&p, gi->p_hex)) {
-    BN_free (p);
-    return NULL;
+  if (g_once_init_enter (&once)) {
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (groups); i++) {
+      if (!BN_hex2bn (&primes[i], groups[i].p_hex)) {
+        BN_free (primes[i]);
+        primes[i] = NULL;
+      }
+    }
+    g_once_init_leave (&once, 1);
   }
-  return p;
+  return primes[gi - groups] ? BN_dup (primes[gi - groups]) : NULL;
 }
 
 /* OSSL_PARAM_clear_free only arrives in OpenSSL 3.2; the builder copied

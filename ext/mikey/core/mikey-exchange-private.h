@@ -201,6 +201,12 @@ gchar *mikey_id_string (const MikeyPayload * p);
 gboolean mikey_kemac_fill (MikeyInitiator * init, MikeyMessage * msg,
     MikeyPayload * kemac, gboolean encrypt, GError ** error);
 
+/* mikey_psk_open_kemac() that also hands out the transport keys it
+ * derived (left zero for an unprotected KEMAC); the caller clears them. */
+GPtrArray *mikey_psk_open_kemac_keys (const MikeyMessage * msg,
+    const guint8 * data, gsize len, const guint8 * psk, gsize psk_len,
+    MikeyTransportKeys * keys, GError ** error);
+
 /* Checks the KEMAC's MAC with @keys, decrypts and parses its key data. */
 GPtrArray *mikey_kemac_open (const MikeyMessage * msg, const guint8 * data,
     gsize len, const MikeyTransportKeys * keys, GError ** error);

@@ -102,8 +102,21 @@ GPtrArray *
 mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
     gsize len, const guint8 * psk, gsize psk_len, GError ** error)
 {
+  MikeyTransportKeys keys = { {0} };
+  GPtrArray *key_data;
+
+  key_data = mikey_psk_open_kemac_keys (msg, data, len, psk, psk_len, &keys,
+      error);
+  mikey_transport_keys_clear (&keys);
+  return key_data;
+}
+
+GPtrArray *
+mikey_psk_open_kemac_keys (const MikeyMessage * msg, const guint8 * data,
+    gsize len, const guint8 * psk, gsize psk_len, MikeyTransportKeys * keys,
+    GError ** error)
+{
   const MikeyPayload *kemac, *rand;
-  MikeyTransportKeys keys;
   GPtrArray *key_data;
 
   kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
@@ -141,11 +154,9 @@ mikey_psk_open_kemac (const MikeyMessage * msg, const guint8 * data,
     return NULL;
 
   if (!mikey_transport_keys_derive (psk, psk_len, msg->hdr.csb_id,
-          rand->u.rand.rand.data, rand->u.rand.rand.len, &keys, error))
+          rand->u.rand.rand.data, rand->u.rand.rand.len, keys, error))
     return NULL;
-  key_data = mikey_kemac_open (msg, data, len, &keys, error);
-  mikey_transport_keys_clear (&keys);
-  return key_data;
+  return mikey_kemac_open (msg, data, len, keys, error);
 }
 
 /* Wire bytes of a T payload's value: what the verification MAC covers. */

@@ -2,6 +2,7 @@
  * random source, through OpenSSL 3 EVP_MAC and RAND_bytes.
  */
 #include "mikey-crypto.h"
+#include "mikey-crypto-private.h"
 
 #include <limits.h>
 #include <openssl/core_names.h>
@@ -9,6 +10,19 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+
+EVP_MAC *
+mikey_hmac_impl (void)
+{
+  static gsize once = 0;
+  static EVP_MAC *mac = NULL;
+
+  if (g_once_init_enter (&once)) {
+    mac = EVP_MAC_fetch (NULL, OSSL_MAC_NAME_HMAC, NULL);
+    g_once_init_leave (&once, 1);
+  }
+  return mac;
+}
 
 static gboolean
 check_alg (guint8 mac_alg, GError ** error)
@@ -34,8 +48,7 @@ hmac_sha1 (const guint8 * key, gsize key_len, const guint8 * data,
   /* RFC 3830 keys are 160 bits; an empty key means no key was derived,
    * which must not silently turn into HMAC with the all-zero key. */
   if (key == NULL || key_len == 0) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "HMAC key is empty");
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "HMAC key is empty");
     return FALSE;
   }
 
@@ -43,11 +56,10 @@ hmac_sha1 (const guint8 * key, gsize key_len, const guint8 * data,
       (char *) "SHA1", 0);
   params[1] = OSSL_PARAM_construct_end ();
 
-  md = EVP_MAC_fetch (NULL, OSSL_MAC_NAME_HMAC, NULL);
+  md = mikey_hmac_impl ();
   if (md != NULL)
     ctx = EVP_MAC_CTX_new (md);
-  if (ctx != NULL
-      && EVP_MAC_init (ctx, key, key_len, params)
+  if (ctx != NULL && EVP_MAC_init (ctx, key, key_len, params)
       && (data_len == 0 || EVP_MAC_update (ctx, data, data_len))
       && (data2_len == 0 || EVP_MAC_update (ctx, data2, data2_len))
       && EVP_MAC_final (ctx, out, &len, MIKEY_MAC_HMAC_SHA1_160_LEN)
@@ -56,7 +68,6 @@ hmac_sha1 (const guint8 * key, gsize key_len, const guint8 * data,
 
   /* EVP_MAC_CTX_free cleanses the keyed HMAC state */
   EVP_MAC_CTX_free (ctx);
-  EVP_MAC_free (md);
   if (!ok) {
     OPENSSL_cleanse (out, MIKEY_MAC_HMAC_SHA1_160_LEN);
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CRYPTO,
@@ -80,8 +91,7 @@ mikey_mac_compute2 (guint8 mac_alg, const guint8 * key,
     return TRUE;
 
   g_return_val_if_fail (out != NULL, FALSE);
-  return hmac_sha1 (key, key_len, data, data_len, data2, data2_len, out,
-      error);
+  return hmac_sha1 (key, key_len, data, data_len, data2, data2_len, out, error);
 }
 
 gboolean

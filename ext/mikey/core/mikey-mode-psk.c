@@ -193,9 +193,9 @@ mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
     MikeyReplayCheck check_replay, MikeyResponderOutcome * out, GError ** error)
 {
   const MikeyPayload *kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
-  const MikeyPayload *rand;
   g_autoptr (GPtrArray) key_data = NULL;
-  MikeyTransportKeys keys;
+  MikeyTransportKeys keys = { {0} };
+  gboolean ok = FALSE;
 
   if (kemac == NULL) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
@@ -208,30 +208,30 @@ mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
         MIKEY_ERR_INVALID_EA;
     return FALSE;
   }
-  key_data = mikey_psk_open_kemac (msg, data, len, resp->psk.data,
-      resp->psk.len, error);
+  key_data = mikey_psk_open_kemac_keys (msg, data, len, resp->psk.data,
+      resp->psk.len, &keys, error);
   if (key_data == NULL) {
     out->err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_AUTH) ?
         MIKEY_ERR_AUTH_FAILURE : MIKEY_ERR_UNSPECIFIED;
-    return FALSE;
+    goto done;
   }
   if (!check_replay (resp, msg, data, len, &out->err_no, error))
-    return FALSE;
+    goto done;
   out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
   if (out->params == NULL) {
     out->err_no = MIKEY_ERR_INVALID_SP;
-    return FALSE;
+    goto done;
   }
+  ok = TRUE;
   if (!msg->hdr.v || mode == MIKEY_MODE_NULL)
-    return TRUE;
+    goto done;
 
-  rand = mikey_message_find (msg, MIKEY_PT_RAND, NULL);
-  if (!mikey_transport_keys_derive (resp->psk.data, resp->psk.len,
-          msg->hdr.csb_id, rand->u.rand.rand.data, rand->u.rand.rand.len,
-          &keys, error))
-    return FALSE;
+  /* the keys that opened the KEMAC also key the V payload */
   out->reply = mikey_build_verify (resp, msg, MIKEY_DT_PSK_VERIFY, &keys,
       now_us, error);
+  ok = out->reply != NULL;
+
+done:
   mikey_transport_keys_clear (&keys);
-  return out->reply != NULL;
+  return ok;
 }

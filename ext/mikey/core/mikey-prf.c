@@ -2,6 +2,7 @@
  * (RFC 3830 4.1.2 - 4.1.4), through OpenSSL 3 EVP_MAC.
  */
 #include "mikey-crypto.h"
+#include "mikey-crypto-private.h"
 
 #include <string.h>
 #include <openssl/core_names.h>
@@ -114,7 +115,7 @@ mikey_prf (const guint8 * inkey, gsize inkey_len,
   m = (out_len + SHA1_LEN - 1) / SHA1_LEN;
   acc_len = m * SHA1_LEN;
 
-  md = EVP_MAC_fetch (NULL, OSSL_MAC_NAME_HMAC, NULL);
+  md = mikey_hmac_impl ();
   if (md == NULL)
     return crypto_fail (error, "EVP_MAC_fetch (HMAC)");
 
@@ -126,8 +127,6 @@ mikey_prf (const guint8 * inkey, gsize inkey_len,
 
     ok = p_sha1_xor (md, inkey + off, s_len, label, label_len, m, acc);
   }
-  EVP_MAC_free (md);
-
   if (ok)
     memcpy (out, acc, out_len);
   else
