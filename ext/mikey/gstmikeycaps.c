@@ -112,3 +112,20 @@ gst_mikey_srtp_params_configure_srtpenc (const MikeySrtpParams * params,
   if (mki != NULL)
     gst_buffer_unref (mki);
 }
+
+static void
+params_clear_func (gpointer data)
+{
+  mikey_srtp_params_clear (data);
+}
+
+GArray *
+gst_mikey_srtp_params_array_dup (GArray * params)
+{
+  GArray *dst;
+
+  dst = g_array_sized_new (FALSE, TRUE, sizeof (MikeySrtpParams), params->len);
+  g_array_set_clear_func (dst, params_clear_func);
+  g_array_append_vals (dst, params->data, params->len);
+  return dst;
+}

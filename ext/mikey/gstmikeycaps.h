@@ -23,4 +23,8 @@ GstCaps *gst_mikey_srtp_params_to_caps (const MikeySrtpParams * params);
 void gst_mikey_srtp_params_configure_srtpenc (const MikeySrtpParams * params,
     GstElement * srtpenc);
 
+/* A copy of an array of MikeySrtpParams whose elements are wiped when it
+ * is freed. */
+GArray *gst_mikey_srtp_params_array_dup (GArray * params);
+
 G_END_DECLS

@@ -45,10 +45,7 @@
 
 #include "gstmikeydec.h"
 #include "gstmikeycaps.h"
-#include "gstmikeyheld.h"
 #include "gstmikeymessages.h"
-#include "gstmikeyprops.h"
-#include "gstmikeytransport.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -61,50 +58,34 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 #define DEFAULT_ERROR_ON_REFUSAL TRUE
 #define MAX_KEYS 16             /* srtpdec reads srtp-key .. srtp-key15 */
 
+/* max-held-buffers and the shared properties (mode, psk, ...) are the
+ * base class's */
 enum
 {
-  PROP_0,
-  PROP_ADDRESS,
+  PROP_ADDRESS = GST_MIKEY_BASE_N_PROPS,
   PROP_PORT,
   PROP_KEY_MGMT,
   PROP_KEY_MGMT_RESPONSE,
-  PROP_MAX_HELD_BUFFERS,
   PROP_ERROR_ON_REFUSAL,
   PROP_SRTP_CAPS,
-  PROP_SHARED_FIRST,            /* mode, psk, psk-file, suite */
 };
 
-enum
-{
-  SIGNAL_KEY_ESTABLISHED,
-  LAST_SIGNAL
-};
-
-static guint signals[LAST_SIGNAL];
 
 struct _GstMikeyDec
 {
-  GstElement parent;
-
-  GstPad *sinkpad;
-  GstPad *srcpad;
-
-  GMutex lock;
+  GstMikeyBase base;
 
   /* properties */
-  GstMikeySettings settings;
   gchar *address;
   guint port;
   gchar *key_mgmt;
   gchar *key_mgmt_response;
-  guint max_held;
   gboolean error_on_refusal;
 
   /* from NULL to READY on */
   gboolean started;
   GstMikeySecrets secrets;
   MikeyResponder *responder;
-  GstMikeyTransport *transport;
   /* for the element's lifetime: a replayed message stays refused across
    * restarts */
   MikeyReplayCache *replay;
@@ -113,38 +94,22 @@ struct _GstMikeyDec
   guint8 key_mgmt_digest[32];
   gboolean have_key_mgmt_digest;
 
-  /* keys */
-  GArray *params;               /* MikeySrtpParams of the last accepted */
+  /* keys (base.params: those of the last accepted message) */
   guint32 csb_id;
   guint keys_gen;               /* bumped on each accepted message */
   guint caps_gen;               /* keys_gen the downstream caps carry */
   guint32 refused_csb_id;       /* accepted by the core, refused by us */
   gboolean have_refused_csb_id;
-  GstCaps *srtp_caps;
 
-  /* streaming */
-  gint passthrough;             /* atomic: keys in caps, none held */
+  /* streaming (base.passthrough: keys in caps, none held) */
   GstCaps *upstream_caps;
   gboolean have_stream_ssrc;
   guint32 stream_ssrc;
-  gboolean flushing;
-  GstMikeyHeld held;
   guint dropped;
-  GPtrArray *key_buffers;       /* in caps given to srtpdec: wiped on stop */
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-srtp"));
-
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-srtp"));
-
 #define gst_mikey_dec_parent_class parent_class
-G_DEFINE_TYPE (GstMikeyDec, gst_mikey_dec, GST_TYPE_ELEMENT);
+G_DEFINE_TYPE (GstMikeyDec, gst_mikey_dec, GST_TYPE_MIKEY_BASE);
 GST_ELEMENT_REGISTER_DEFINE (mikeydec, "mikeydec", GST_RANK_NONE,
     GST_TYPE_MIKEY_DEC);
 
@@ -153,24 +118,38 @@ static void gst_mikey_dec_set_property (GObject * object, guint prop_id,
 static void gst_mikey_dec_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
 static void gst_mikey_dec_finalize (GObject * object);
-static GstStateChangeReturn gst_mikey_dec_change_state (GstElement * element,
-    GstStateChange transition);
-static GstFlowReturn gst_mikey_dec_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buf);
-static GstFlowReturn gst_mikey_dec_chain_list (GstPad * pad,
-    GstObject * parent, GstBufferList * list);
-static gboolean gst_mikey_dec_sink_event (GstPad * pad, GstObject * parent,
+static gboolean gst_mikey_dec_start (GstMikeyBase * base);
+static void gst_mikey_dec_stop (GstMikeyBase * base);
+static void gst_mikey_dec_reset (GstMikeyBase * base);
+static gboolean gst_mikey_dec_handle_buffer (GstMikeyBase * base,
+    GstBuffer * buf, GstFlowReturn * ret);
+static gboolean gst_mikey_dec_sink_event (GstMikeyBase * base,
     GstEvent * event);
+static gpointer gst_mikey_dec_pending_keys (GstMikeyBase * base,
+    GstMiniObject * last);
+static gboolean gst_mikey_dec_give_keys (GstMikeyBase * base, gpointer keys,
+    guint session);
+static gboolean gst_mikey_dec_keys_in_place (GstMikeyBase * base);
 
 static void
 gst_mikey_dec_class_init (GstMikeyDecClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstMikeyBaseClass *base_class = GST_MIKEY_BASE_CLASS (klass);
 
   gobject_class->set_property = gst_mikey_dec_set_property;
   gobject_class->get_property = gst_mikey_dec_get_property;
   gobject_class->finalize = gst_mikey_dec_finalize;
+
+  base_class->start = GST_DEBUG_FUNCPTR (gst_mikey_dec_start);
+  base_class->stop = GST_DEBUG_FUNCPTR (gst_mikey_dec_stop);
+  base_class->reset = GST_DEBUG_FUNCPTR (gst_mikey_dec_reset);
+  base_class->handle_buffer = GST_DEBUG_FUNCPTR (gst_mikey_dec_handle_buffer);
+  base_class->sink_event = GST_DEBUG_FUNCPTR (gst_mikey_dec_sink_event);
+  base_class->pending_keys = GST_DEBUG_FUNCPTR (gst_mikey_dec_pending_keys);
+  base_class->give_keys = GST_DEBUG_FUNCPTR (gst_mikey_dec_give_keys);
+  base_class->keys_in_place = GST_DEBUG_FUNCPTR (gst_mikey_dec_keys_in_place);
 
   g_object_class_install_property (gobject_class, PROP_ADDRESS,
       g_param_spec_string ("address", "Address",
@@ -203,13 +182,6 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
           "for one, the error message when it was refused, NULL otherwise",
           NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  g_object_class_install_property (gobject_class, PROP_MAX_HELD_BUFFERS,
-      g_param_spec_uint ("max-held-buffers", "Maximum held buffers",
-          "SRTP packets held until a key arrives; beyond that the oldest are "
-          "dropped (with a warning)", 0, G_MAXINT, GST_MIKEY_DEFAULT_MAX_HELD,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
   g_object_class_install_property (gobject_class, PROP_ERROR_ON_REFUSAL,
       g_param_spec_boolean ("error-on-refusal", "Error on refusal",
           "A refused MIKEY message (failed verification, replayed, stale, "
@@ -228,8 +200,9 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
           "not notified; wiped when the element stops",
           GST_TYPE_CAPS, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  gst_mikey_settings_install_properties (gobject_class, PROP_SHARED_FIRST,
-      GST_MIKEY_MODE_PSK, TRUE);
+  gst_mikey_base_class_install_properties (base_class, TRUE,
+      "SRTP packets held until a key arrives; beyond that the oldest are "
+      "dropped (with a warning)");
 
   /**
    * GstMikeyDec::key-established:
@@ -239,22 +212,14 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
    * Emitted when a MIKEY message is accepted, from the element's network
    * thread or the thread that set key-mgmt.
    */
-  signals[SIGNAL_KEY_ESTABLISHED] =
-      g_signal_new ("key-established", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_CAPS);
+  gst_mikey_base_class_add_key_established_signal (base_class);
 
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_mikey_base_class_add_pad_templates (base_class, "application/x-srtp");
   gst_element_class_set_static_metadata (element_class,
       "MIKEY key exchange for srtpdec", "Filter/Network/SRTP",
       "Answers MIKEY (RFC 3830) key exchanges as responder and gives the "
       "keys to the downstream srtpdec through caps", "gst-mikey maintainers");
 
-  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_dec_change_state);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_DH_GROUP, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_SIGN, 0);
   GST_DEBUG_CATEGORY_INIT (gst_mikey_dec_debug, "mikeydec", 0,
       "MIKEY responder for srtpdec");
 }
@@ -262,67 +227,16 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
 static void
 gst_mikey_dec_init (GstMikeyDec * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mikey_dec_chain));
-  gst_pad_set_chain_list_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mikey_dec_chain_list));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mikey_dec_sink_event));
-  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
-  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  GST_PAD_SET_PROXY_CAPS (self->srcpad);
-  GST_PAD_SET_PROXY_SCHEDULING (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  g_mutex_init (&self->lock);
-  gst_mikey_settings_init (&self->settings, GST_MIKEY_MODE_PSK);
   self->address = g_strdup (DEFAULT_ADDRESS);
   self->port = DEFAULT_PORT;
-  self->max_held = GST_MIKEY_DEFAULT_MAX_HELD;
   self->error_on_refusal = DEFAULT_ERROR_ON_REFUSAL;
   self->replay = mikey_replay_cache_new (MIKEY_REPLAY_DEFAULT_SKEW_US,
       MIKEY_REPLAY_DEFAULT_CAPACITY);
-  gst_mikey_held_init (&self->held);
-  self->key_buffers =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
 }
 
 /* ------------------------------------------------------------------------
  * Accepting keys
  * ---------------------------------------------------------------------- */
-
-static void
-params_clear_func (gpointer data)
-{
-  mikey_srtp_params_clear (data);
-}
-
-static GArray *
-params_dup (GArray * src)
-{
-  GArray *dst;
-
-  dst = g_array_sized_new (FALSE, TRUE, sizeof (MikeySrtpParams), src->len);
-  g_array_set_clear_func (dst, params_clear_func);
-  g_array_append_vals (dst, src->data, src->len);
-  return dst;
-}
-
-static void
-forget_keys (GstMikeyDec * self)
-{
-  g_atomic_int_set (&self->passthrough, 0);
-  g_clear_pointer (&self->params, g_array_unref);
-  if (self->srtp_caps != NULL) {
-    gst_mikey_collect_key_buffers (gst_caps_get_structure (self->srtp_caps,
-            0), self->key_buffers);
-    gst_clear_caps (&self->srtp_caps);
-  }
-}
 
 /* What to tell the application after the lock is released */
 typedef struct
@@ -339,7 +253,7 @@ static void
 outcome_publish (GstMikeyDec * self, Outcome * o)
 {
   if (o->caps != NULL) {
-    g_signal_emit (self, signals[SIGNAL_KEY_ESTABLISHED], 0, o->caps);
+    gst_mikey_base_emit_key_established (GST_MIKEY_BASE (self), o->caps);
     gst_caps_unref (o->caps);
   }
   if (o->established != NULL)
@@ -393,18 +307,18 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   }
   self->have_refused_csb_id = FALSE;
 
-  forget_keys (self);
-  self->params = params_dup (params);
+  gst_mikey_base_forget_keys (GST_MIKEY_BASE (self));
+  self->base.params = gst_mikey_srtp_params_array_dup (params);
   self->csb_id = csb_id;
   /* the next packet takes the slow path and carries the new caps */
-  g_atomic_int_set (&self->passthrough, 0);
+  g_atomic_int_set (&self->base.passthrough, 0);
   self->keys_gen++;
-  self->srtp_caps = gst_mikey_srtp_params_to_caps (p);
+  self->base.srtp_caps = gst_mikey_srtp_params_to_caps (p);
   /* the negotiated method and suite, for key-established handlers */
-  gst_caps_set_simple (self->srtp_caps, "mikey-mode", G_TYPE_STRING,
+  gst_caps_set_simple (self->base.srtp_caps, "mikey-mode", G_TYPE_STRING,
       mikey_mode_name (mode), NULL);
   if (suite != NULL)
-    gst_caps_set_simple (self->srtp_caps, "mikey-suite", G_TYPE_STRING,
+    gst_caps_set_simple (self->base.srtp_caps, "mikey-suite", G_TYPE_STRING,
         suite->name, NULL);
 
   GST_INFO_OBJECT (self, "accepted keys from %s: mode %s, suite %s, CSB ID "
@@ -412,9 +326,9 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
       suite ? suite->name : "?", csb_id, params->len,
       p->has_ssrc ? "" : ", SSRC from the stream");
 
-  o->caps = gst_caps_ref (self->srtp_caps);
+  o->caps = gst_caps_ref (self->base.srtp_caps);
   o->established = gst_mikey_bus_key_established_new (GST_ELEMENT (self),
-      mode, suite, csb_id, self->params, FALSE, 0, peer);
+      mode, suite, csb_id, self->base.params, FALSE, 0, peer);
   return TRUE;
 }
 
@@ -536,9 +450,9 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
 
   peer = gst_mikey_socket_address_to_string (from);
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   if (self->responder == NULL) {
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     g_free (peer);
     return;
   }
@@ -601,7 +515,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       g_clear_error (&err);
     }
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   if (reply != NULL)
     g_bytes_unref (reply);
@@ -766,8 +680,8 @@ build_caps (GstMikeyDec * self, GstCaps * upstream)
   /* the crypto sessions of the stream's SSRC, or those without an SSRC
    * (an empty map: GStreamer's RTSP server, ONVIF cameras) */
   sel = g_array_new (FALSE, FALSE, sizeof (MikeySrtpParams));
-  for (i = 0; i < self->params->len; i++) {
-    const MikeySrtpParams *p = &g_array_index (self->params,
+  for (i = 0; i < self->base.params->len; i++) {
+    const MikeySrtpParams *p = &g_array_index (self->base.params,
         MikeySrtpParams, i);
 
     if (!p->has_ssrc || (self->have_stream_ssrc &&
@@ -775,7 +689,7 @@ build_caps (GstMikeyDec * self, GstCaps * upstream)
       g_array_append_vals (sel, p, 1);
   }
   if (sel->len == 0) {
-    const MikeySrtpParams *p = &g_array_index (self->params,
+    const MikeySrtpParams *p = &g_array_index (self->base.params,
         MikeySrtpParams, 0);
 
     GST_WARNING_OBJECT (self, "the stream's SSRC %08x is not in the MIKEY "
@@ -797,7 +711,7 @@ build_caps (GstMikeyDec * self, GstCaps * upstream)
   OPENSSL_cleanse (sel->data, sel->len * sizeof (MikeySrtpParams));
   g_array_unref (sel);
 
-  gst_mikey_collect_key_buffers (s, self->key_buffers);
+  gst_mikey_collect_key_buffers (s, self->base.key_buffers);
   return caps;
 }
 
@@ -808,7 +722,7 @@ push_caps (GstMikeyDec * self, GstCaps * caps)
 
   GST_DEBUG_OBJECT (self, "giving srtpdec the keys for SSRC %08x",
       self->stream_ssrc);
-  ok = gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
+  ok = gst_pad_push_event (self->base.srcpad, gst_event_new_caps (caps));
   gst_caps_unref (caps);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT_NOKEY,
@@ -819,96 +733,71 @@ push_caps (GstMikeyDec * self, GstCaps * caps)
   return ok;
 }
 
-/* Lock held on entry, released on return. */
-static GstFlowReturn
-release_held (GstMikeyDec * self, GstBuffer * buf)
+/* Releasing held packets, lock held: new keys go out in caps, for the SSRC
+ * of the first packet they are for */
+static gpointer
+gst_mikey_dec_pending_keys (GstMikeyBase * base, GstMiniObject * last)
 {
-  GQueue items = G_QUEUE_INIT;
-  GstCaps *caps = NULL;
-  GstMiniObject *obj;
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
+  GstBuffer *first;
+  GstCaps *caps;
+  guint32 ssrc;
 
-  if (self->caps_gen != self->keys_gen) {
-    GstBuffer *first = gst_mikey_held_peek_buffer (&self->held);
-    guint32 ssrc;
+  if (self->caps_gen == self->keys_gen)
+    return NULL;
 
-    if (first == NULL)
-      first = buf;
-    /* new keys: the SSRC of the first packet they are for */
-    if (first != NULL && srtp_ssrc (first, &ssrc)) {
-      self->stream_ssrc = ssrc;
-      self->have_stream_ssrc = TRUE;
-    }
-    caps = build_caps (self, self->upstream_caps);
-    self->caps_gen = self->keys_gen;
+  first = gst_mikey_held_peek_buffer (&base->held);
+  if (first == NULL && last != NULL && GST_IS_BUFFER (last))
+    first = GST_BUFFER_CAST (last);
+  if (first != NULL && srtp_ssrc (first, &ssrc)) {
+    self->stream_ssrc = ssrc;
+    self->have_stream_ssrc = TRUE;
   }
-  gst_mikey_held_take (&self->held, &items);
-  g_mutex_unlock (&self->lock);
-
-  if (caps != NULL && !push_caps (self, caps)) {
-    gst_mikey_held_queue_clear (&items);
-    if (buf)
-      gst_buffer_unref (buf);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-
-  if (buf != NULL)
-    g_queue_push_tail (&items, buf);
-  while ((obj = g_queue_pop_head (&items)) != NULL) {
-    if (GST_IS_BUFFER (obj)) {
-      ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
-      if (ret != GST_FLOW_OK)
-        break;
-    } else {
-      gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj));
-    }
-  }
-  gst_mikey_held_queue_clear (&items);
-
-  /* from now on the chain function needs no lock, until keys change */
-  g_mutex_lock (&self->lock);
-  if (self->params != NULL && self->caps_gen == self->keys_gen &&
-      gst_mikey_held_is_empty (&self->held))
-    g_atomic_int_set (&self->passthrough, 1);
-  g_mutex_unlock (&self->lock);
-  return ret;
+  caps = build_caps (self, self->upstream_caps);
+  self->caps_gen = self->keys_gen;
+  return caps;
 }
 
-static GstFlowReturn
-gst_mikey_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+static gboolean
+gst_mikey_dec_give_keys (GstMikeyBase * base, gpointer keys, guint session)
 {
-  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  return push_caps (GST_MIKEY_DEC (base), keys);
+}
+
+static gboolean
+gst_mikey_dec_keys_in_place (GstMikeyBase * base)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
+
+  return base->params != NULL && self->caps_gen == self->keys_gen;
+}
+
+static gboolean
+gst_mikey_dec_handle_buffer (GstMikeyBase * base, GstBuffer * buf,
+    GstFlowReturn * ret)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
   GstBuffer *old = NULL;
   guint dropped = 0;
 
-  /* keyed: SRTP passes untouched, without taking the lock */
-  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
-    return gst_pad_push (self->srcpad, buf);
-
-  g_mutex_lock (&self->lock);
-
-  if (self->flushing) {
-    g_mutex_unlock (&self->lock);
-    gst_buffer_unref (buf);
-    return GST_FLOW_FLUSHING;
+  if (base->params != NULL) {
+    *ret = gst_mikey_base_release_held (base, GST_MINI_OBJECT_CAST (buf));
+    return FALSE;
   }
 
-  if (self->params != NULL)
-    return release_held (self, buf);
-
   /* no key yet: hold */
-  if (self->held.n_buffers >= self->max_held) {
-    old = gst_mikey_held_pop_buffer (&self->held);
+  if (base->held.n_buffers >= base->max_held) {
+    old = gst_mikey_held_pop_buffer (&base->held);
     if (old != NULL)
       dropped = ++self->dropped;
   }
-  if (self->max_held > 0)
-    gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (buf));
+  if (base->max_held > 0)
+    gst_mikey_held_push (&base->held, GST_MINI_OBJECT_CAST (buf));
   else {
     dropped = ++self->dropped;
     old = buf;
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   if (old != NULL)
     gst_buffer_unref (old);
@@ -917,56 +806,27 @@ gst_mikey_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
         ("SRTP packets arrive but no MIKEY key has been accepted yet; "
             "dropping the oldest beyond max-held-buffers (is the sender's "
             "mikeyenc pointed at this receiver?)"), (NULL));
-  return GST_FLOW_OK;
-}
-
-static GstFlowReturn
-gst_mikey_dec_chain_list (GstPad * pad, GstObject * parent,
-    GstBufferList * list)
-{
-  GstMikeyDec *self = GST_MIKEY_DEC (parent);
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint i, n;
-
-  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
-    return gst_pad_push_list (self->srcpad, list);
-
-  n = gst_buffer_list_length (list);
-  for (i = 0; i < n && ret == GST_FLOW_OK; i++)
-    ret = gst_mikey_dec_chain (pad, parent,
-        gst_buffer_ref (gst_buffer_list_get (list, i)));
-  gst_buffer_list_unref (list);
-  return ret;
+  *ret = GST_FLOW_OK;
+  return FALSE;
 }
 
 static gboolean
-gst_mikey_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+gst_mikey_dec_sink_event (GstMikeyBase * base, GstEvent * event)
 {
-  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_FLUSH_START:
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      g_mutex_unlock (&self->lock);
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      g_mutex_lock (&self->lock);
-      self->flushing = FALSE;
-      gst_mikey_held_clear (&self->held);
-      g_mutex_unlock (&self->lock);
-      break;
     case GST_EVENT_CAPS:{
       GstCaps *caps, *out = NULL;
       gboolean holding;
 
       gst_event_parse_caps (event, &caps);
-      g_mutex_lock (&self->lock);
+      GST_MIKEY_BASE_LOCK (self);
       gst_caps_replace (&self->upstream_caps, caps);
-      holding = !gst_mikey_held_is_empty (&self->held);
-      if (self->params != NULL && self->caps_gen == self->keys_gen)
+      holding = !gst_mikey_held_is_empty (&base->held);
+      if (base->params != NULL && self->caps_gen == self->keys_gen)
         out = build_caps (self, caps);
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       if (holding) {
         /* the caps go out with the keys when the held packets do */
         gst_event_unref (event);
@@ -979,34 +839,25 @@ gst_mikey_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       break;
     }
     case GST_EVENT_EOS:
-      g_mutex_lock (&self->lock);
-      if (self->params != NULL) {
-        if (release_held (self, NULL) != GST_FLOW_OK) {
+      GST_MIKEY_BASE_LOCK (self);
+      if (base->params != NULL) {
+        if (gst_mikey_base_release_held (base, NULL) != GST_FLOW_OK) {
           gst_event_unref (event);
           return FALSE;
         }
       } else {
-        if (self->held.n_buffers > 0)
+        if (base->held.n_buffers > 0)
           GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
               ("End of stream before any MIKEY key: %u SRTP packets were "
-                  "never decrypted", self->held.n_buffers), (NULL));
-        gst_mikey_held_clear (&self->held);
-        g_mutex_unlock (&self->lock);
+                  "never decrypted", base->held.n_buffers), (NULL));
+        gst_mikey_held_clear (&base->held);
+        GST_MIKEY_BASE_UNLOCK (self);
       }
       break;
     default:
-      if (GST_EVENT_IS_SERIALIZED (event)) {
-        g_mutex_lock (&self->lock);
-        if (!gst_mikey_held_is_empty (&self->held)) {
-          gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (event));
-          g_mutex_unlock (&self->lock);
-          return TRUE;
-        }
-        g_mutex_unlock (&self->lock);
-      }
-      break;
+      return GST_MIKEY_BASE_CLASS (parent_class)->sink_event (base, event);
   }
-  return gst_pad_event_default (pad, parent, event);
+  return gst_pad_event_default (base->sinkpad, GST_OBJECT_CAST (self), event);
 }
 
 /* ------------------------------------------------------------------------
@@ -1014,8 +865,9 @@ gst_mikey_dec_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
  * ---------------------------------------------------------------------- */
 
 static gboolean
-start (GstMikeyDec * self)
+gst_mikey_dec_start (GstMikeyBase * base)
 {
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
   GError *err = NULL;
   MikeyResponderConfig cfg = { 0, };
   Outcome o = { 0, };
@@ -1024,9 +876,9 @@ start (GstMikeyDec * self)
   GstMikeyTransport *transport;
   gboolean ok = TRUE;
 
-  g_mutex_lock (&self->lock);
-  if (!gst_mikey_settings_resolve (&self->settings, TRUE, &self->secrets, &err)) {
-    g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
+  if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->secrets, &err)) {
+    GST_MIKEY_BASE_UNLOCK (self);
     gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
         err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
         GST_FUNCTION, __LINE__);
@@ -1037,7 +889,7 @@ start (GstMikeyDec * self)
   cfg.replay = self->replay;
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     GST_ELEMENT_ERROR (self, LIBRARY, INIT,
         ("Could not set up the MIKEY responder: %s", err->message), (NULL));
     g_clear_error (&err);
@@ -1056,7 +908,7 @@ start (GstMikeyDec * self)
         ("mikeydec has port=0 and no key-mgmt: no key can arrive until "
             "key-mgmt is set"), (NULL));
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   outcome_publish (self, &o);
   g_object_notify (G_OBJECT (self), "key-mgmt-response");
@@ -1079,87 +931,37 @@ start (GstMikeyDec * self)
   GST_INFO_OBJECT (self, "listening for MIKEY on %s:%u", address, port);
   g_free (address);
 
-  g_mutex_lock (&self->lock);
-  self->transport = transport;
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
+  self->base.transport = transport;
+  GST_MIKEY_BASE_UNLOCK (self);
   return TRUE;
 }
 
 static void
-stop (GstMikeyDec * self)
+gst_mikey_dec_stop (GstMikeyBase * base)
 {
-  GstMikeyTransport *transport;
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
 
-  g_mutex_lock (&self->lock);
-  transport = self->transport;
-  self->transport = NULL;
-  g_mutex_unlock (&self->lock);
-
-  gst_mikey_transport_free (transport);
-
-  g_mutex_lock (&self->lock);
   g_clear_pointer (&self->responder, mikey_responder_free);
-  forget_keys (self);
+  gst_mikey_base_forget_keys (base);
   self->keys_gen = self->caps_gen = 0;
   self->have_refused_csb_id = FALSE;
   gst_mikey_secrets_clear (&self->secrets);
-  gst_mikey_wipe_buffers (self->key_buffers);
   self->started = FALSE;
-  g_mutex_unlock (&self->lock);
 }
 
-static GstStateChangeReturn
-gst_mikey_dec_change_state (GstElement * element, GstStateChange transition)
+static void
+gst_mikey_dec_reset (GstMikeyBase * base)
 {
-  GstMikeyDec *self = GST_MIKEY_DEC (element);
-  GstStateChangeReturn ret;
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
 
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!start (self)) {
-        stop (self);
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      g_mutex_lock (&self->lock);
-      self->flushing = FALSE;
-      self->dropped = 0;
-      g_mutex_unlock (&self->lock);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      g_mutex_unlock (&self->lock);
-      break;
-    default:
-      break;
-  }
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      g_mutex_lock (&self->lock);
-      gst_mikey_held_clear (&self->held);
-      gst_clear_caps (&self->upstream_caps);
-      self->have_stream_ssrc = FALSE;
-      /* srtpdec (downstream, already in READY) dropped its streams: the
-       * keys go out in caps again on the next start */
-      self->caps_gen = 0;
-      g_atomic_int_set (&self->passthrough, 0);
-      gst_mikey_wipe_buffers (self->key_buffers);
-      g_mutex_unlock (&self->lock);
-      break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      stop (self);
-      break;
-    default:
-      break;
-  }
-  return ret;
+  gst_clear_caps (&self->upstream_caps);
+  self->have_stream_ssrc = FALSE;
+  self->dropped = 0;
+  /* srtpdec (downstream, already in READY) dropped its streams: the
+   * keys go out in caps again on the next start */
+  self->caps_gen = 0;
+  g_atomic_int_set (&base->passthrough, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -1174,12 +976,12 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
   Outcome o = { 0, };
   gboolean processed = FALSE;
 
-  g_mutex_lock (&self->lock);
-  if (gst_mikey_settings_set_property (&self->settings, PROP_SHARED_FIRST,
-          prop_id, value)) {
-    g_mutex_unlock (&self->lock);
+  if (prop_id < GST_MIKEY_BASE_N_PROPS) {
+    G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value, pspec);
     return;
   }
+
+  GST_MIKEY_BASE_LOCK (self);
 
   switch (prop_id) {
     case PROP_ADDRESS:
@@ -1201,9 +1003,6 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
         processed = TRUE;
       }
       break;
-    case PROP_MAX_HELD_BUFFERS:
-      self->max_held = g_value_get_uint (value);
-      break;
     case PROP_ERROR_ON_REFUSAL:
       self->error_on_refusal = g_value_get_boolean (value);
       break;
@@ -1211,7 +1010,7 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   if (processed) {
     outcome_publish (self, &o);
@@ -1225,12 +1024,12 @@ gst_mikey_dec_get_property (GObject * object, guint prop_id, GValue * value,
 {
   GstMikeyDec *self = GST_MIKEY_DEC (object);
 
-  g_mutex_lock (&self->lock);
-  if (gst_mikey_settings_get_property (&self->settings, PROP_SHARED_FIRST,
-          prop_id, value)) {
-    g_mutex_unlock (&self->lock);
+  if (prop_id < GST_MIKEY_BASE_N_PROPS) {
+    G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value, pspec);
     return;
   }
+
+  GST_MIKEY_BASE_LOCK (self);
 
   switch (prop_id) {
     case PROP_ADDRESS:
@@ -1246,20 +1045,17 @@ gst_mikey_dec_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_KEY_MGMT_RESPONSE:
       g_value_set_string (value, self->key_mgmt_response);
       break;
-    case PROP_MAX_HELD_BUFFERS:
-      g_value_set_uint (value, self->max_held);
-      break;
     case PROP_ERROR_ON_REFUSAL:
       g_value_set_boolean (value, self->error_on_refusal);
       break;
     case PROP_SRTP_CAPS:
-      g_value_set_boxed (value, self->srtp_caps);
+      g_value_set_boxed (value, self->base.srtp_caps);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 }
 
 static void
@@ -1267,18 +1063,13 @@ gst_mikey_dec_finalize (GObject * object)
 {
   GstMikeyDec *self = GST_MIKEY_DEC (object);
 
-  stop (self);
-  gst_mikey_held_clear (&self->held);
+  gst_mikey_base_stop (GST_MIKEY_BASE (self));
   gst_clear_caps (&self->upstream_caps);
-  gst_mikey_wipe_buffers (self->key_buffers);
-  g_ptr_array_unref (self->key_buffers);
   mikey_replay_cache_free (self->replay);
-  gst_mikey_settings_clear (&self->settings);
   gst_mikey_secure_free_string (self->key_mgmt);
   g_free (self->key_mgmt_response);
   g_free (self->address);
   OPENSSL_cleanse (self->key_mgmt_digest, sizeof (self->key_mgmt_digest));
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

@@ -1,12 +1,13 @@
 /* mikeydec: MIKEY responder in front of the stock srtpdec. */
 #pragma once
 
-#include <gst/gst.h>
+#include "gstmikeybase.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_MIKEY_DEC (gst_mikey_dec_get_type ())
-G_DECLARE_FINAL_TYPE (GstMikeyDec, gst_mikey_dec, GST, MIKEY_DEC, GstElement);
+G_DECLARE_FINAL_TYPE (GstMikeyDec, gst_mikey_dec, GST, MIKEY_DEC,
+    GstMikeyBase);
 
 GST_ELEMENT_REGISTER_DECLARE (mikeydec);
 

@@ -56,10 +56,7 @@
 
 #include "gstmikeyenc.h"
 #include "gstmikeycaps.h"
-#include "gstmikeyheld.h"
 #include "gstmikeymessages.h"
-#include "gstmikeyprops.h"
-#include "gstmikeytransport.h"
 
 #include <string.h>
 #include <gst/rtp/gstrtpbuffer.h>
@@ -76,27 +73,19 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 #define MAX_RETRANSMIT_MS 2000
 #define MAX_WALK_DEPTH 64
 
+/* max-held-buffers and the shared properties (mode, psk, ...) are the
+ * base class's */
 enum
 {
-  PROP_0,
-  PROP_PEER_ADDRESS,
+  PROP_PEER_ADDRESS = GST_MIKEY_BASE_N_PROPS,
   PROP_PEER_PORT,
   PROP_TIMEOUT,
   PROP_RETRANSMIT_INTERVAL,
-  PROP_MAX_HELD_BUFFERS,
   PROP_KEY_MGMT,
   PROP_SRTP_CAPS,
   PROP_KEY_DATA,
-  PROP_SHARED_FIRST,            /* mode, psk, psk-file, suite */
 };
 
-enum
-{
-  SIGNAL_KEY_ESTABLISHED,
-  LAST_SIGNAL
-};
-
-static guint signals[LAST_SIGNAL];
 static GParamSpec *pspec_key_mgmt;
 
 /**
@@ -129,11 +118,7 @@ gst_mikey_key_data_get_type (void)
     {0, NULL, NULL}
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMikeyKeyData", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return gst_mikey_enum_register (&type, "GstMikeyKeyData", values);
 }
 
 typedef enum
@@ -146,21 +131,13 @@ typedef enum
 
 struct _GstMikeyEnc
 {
-  GstElement parent;
-
-  GstPad *sinkpad;
-  GstPad *srcpad;
-
-  GMutex lock;
-  GCond cond;
+  GstMikeyBase base;
 
   /* properties */
-  GstMikeySettings settings;
   gchar *peer_address;
   guint peer_port;
   guint timeout_ms;
   guint retransmit_ms;
-  guint max_held;
   GstMikeyKeyData key_data;
 
   /* from NULL to READY on (or when key-mgmt is read) */
@@ -169,10 +146,8 @@ struct _GstMikeyEnc
   gboolean udp;
   GSocketAddress *peer;
   gchar *peer_str;
-  GstMikeyTransport *transport;
 
-  /* the exchange */
-  guint session;                /* bumped on stop: late callbacks ignore */
+  /* the exchange (base.session: bumped on stop, late callbacks ignore) */
   EncState state;
   MikeyInitiator *initiator;
   GBytes *init_msg;
@@ -184,29 +159,11 @@ struct _GstMikeyEnc
   guint blind_left;             /* sends left when no answer is expected */
   gboolean renegotiated;        /* a counter-proposal or fallback was taken */
   GSource *timer;
-  GArray *params;               /* MikeySrtpParams, wiped on clear */
-  GstCaps *srtp_caps;
   gboolean need_configure;      /* srtpenc not given the keys yet */
-
-  /* streaming */
-  gint passthrough;             /* atomic: keyed, configured, none held */
-  gboolean flushing;
-  GstMikeyHeld held;
-  GPtrArray *key_buffers;       /* handed to srtpenc: wiped on stop */
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-rtp"));
-
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("application/x-rtp"));
-
 #define gst_mikey_enc_parent_class parent_class
-G_DEFINE_TYPE (GstMikeyEnc, gst_mikey_enc, GST_TYPE_ELEMENT);
+G_DEFINE_TYPE (GstMikeyEnc, gst_mikey_enc, GST_TYPE_MIKEY_BASE);
 GST_ELEMENT_REGISTER_DEFINE (mikeyenc, "mikeyenc", GST_RANK_NONE,
     GST_TYPE_MIKEY_ENC);
 
@@ -215,14 +172,18 @@ static void gst_mikey_enc_set_property (GObject * object, guint prop_id,
 static void gst_mikey_enc_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
 static void gst_mikey_enc_finalize (GObject * object);
-static GstStateChangeReturn gst_mikey_enc_change_state (GstElement * element,
-    GstStateChange transition);
-static GstFlowReturn gst_mikey_enc_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buf);
-static GstFlowReturn gst_mikey_enc_chain_list (GstPad * pad,
-    GstObject * parent, GstBufferList * list);
-static gboolean gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent,
+static gboolean gst_mikey_enc_start (GstMikeyBase * base);
+static void gst_mikey_enc_stop (GstMikeyBase * base);
+static void gst_mikey_enc_reset (GstMikeyBase * base);
+static gboolean gst_mikey_enc_handle_buffer (GstMikeyBase * base,
+    GstBuffer * buf, GstFlowReturn * ret);
+static gboolean gst_mikey_enc_sink_event (GstMikeyBase * base,
     GstEvent * event);
+static gpointer gst_mikey_enc_pending_keys (GstMikeyBase * base,
+    GstMiniObject * last);
+static gboolean gst_mikey_enc_give_keys (GstMikeyBase * base, gpointer keys,
+    guint session);
+static gboolean gst_mikey_enc_keys_in_place (GstMikeyBase * base);
 static void on_src_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self);
 
 static void
@@ -230,10 +191,20 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstMikeyBaseClass *base_class = GST_MIKEY_BASE_CLASS (klass);
 
   gobject_class->set_property = gst_mikey_enc_set_property;
   gobject_class->get_property = gst_mikey_enc_get_property;
   gobject_class->finalize = gst_mikey_enc_finalize;
+
+  base_class->start = GST_DEBUG_FUNCPTR (gst_mikey_enc_start);
+  base_class->stop = GST_DEBUG_FUNCPTR (gst_mikey_enc_stop);
+  base_class->reset = GST_DEBUG_FUNCPTR (gst_mikey_enc_reset);
+  base_class->handle_buffer = GST_DEBUG_FUNCPTR (gst_mikey_enc_handle_buffer);
+  base_class->sink_event = GST_DEBUG_FUNCPTR (gst_mikey_enc_sink_event);
+  base_class->pending_keys = GST_DEBUG_FUNCPTR (gst_mikey_enc_pending_keys);
+  base_class->give_keys = GST_DEBUG_FUNCPTR (gst_mikey_enc_give_keys);
+  base_class->keys_in_place = GST_DEBUG_FUNCPTR (gst_mikey_enc_keys_in_place);
 
   g_object_class_install_property (gobject_class, PROP_PEER_ADDRESS,
       g_param_spec_string ("peer-address", "Peer address",
@@ -267,14 +238,6 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
-  g_object_class_install_property (gobject_class, PROP_MAX_HELD_BUFFERS,
-      g_param_spec_uint ("max-held-buffers", "Maximum held buffers",
-          "RTP packets held while the key exchange runs; when that many are "
-          "held the streaming thread waits for the key (nothing is dropped)",
-          0, G_MAXINT, GST_MIKEY_DEFAULT_MAX_HELD,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
   g_object_class_install_property (gobject_class, PROP_KEY_MGMT,
       pspec_key_mgmt = g_param_spec_string ("key-mgmt",
           "Key management attribute",
@@ -305,8 +268,9 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
-  gst_mikey_settings_install_properties (gobject_class, PROP_SHARED_FIRST,
-      GST_MIKEY_MODE_PSK, FALSE);
+  gst_mikey_base_class_install_properties (base_class, FALSE,
+      "RTP packets held while the key exchange runs; when that many are "
+      "held the streaming thread waits for the key (nothing is dropped)");
 
   /**
    * GstMikeyEnc::key-established:
@@ -319,22 +283,14 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
    * packet). Applications that wire SRTP themselves can set their srtpenc
    * here.
    */
-  signals[SIGNAL_KEY_ESTABLISHED] =
-      g_signal_new ("key-established", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, GST_TYPE_CAPS);
+  gst_mikey_base_class_add_key_established_signal (base_class);
 
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_mikey_base_class_add_pad_templates (base_class, "application/x-rtp");
   gst_element_class_set_static_metadata (element_class,
       "MIKEY key exchange for srtpenc", "Filter/Network/SRTP",
       "Runs a MIKEY (RFC 3830) key exchange as initiator and configures the "
       "downstream srtpenc with the negotiated keys", "gst-mikey maintainers");
 
-  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_enc_change_state);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_DH_GROUP, 0);
-  gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_SIGN, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_KEY_DATA, 0);
   GST_DEBUG_CATEGORY_INIT (gst_mikey_enc_debug, "mikeyenc", 0,
       "MIKEY initiator for srtpenc");
@@ -343,57 +299,19 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
 static void
 gst_mikey_enc_init (GstMikeyEnc * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mikey_enc_chain));
-  gst_pad_set_chain_list_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mikey_enc_chain_list));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mikey_enc_sink_event));
-  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
-  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  g_signal_connect (self->base.srcpad, "linked", G_CALLBACK (on_src_linked),
+      self);
 
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  GST_PAD_SET_PROXY_CAPS (self->srcpad);
-  GST_PAD_SET_PROXY_SCHEDULING (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-  g_signal_connect (self->srcpad, "linked", G_CALLBACK (on_src_linked), self);
-
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  gst_mikey_settings_init (&self->settings, GST_MIKEY_MODE_PSK);
   self->peer_address = g_strdup (DEFAULT_PEER_ADDRESS);
   self->peer_port = DEFAULT_PEER_PORT;
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   self->retransmit_ms = DEFAULT_RETRANSMIT_MS;
-  self->max_held = GST_MIKEY_DEFAULT_MAX_HELD;
   self->state = ENC_IDLE;
-  gst_mikey_held_init (&self->held);
-  self->key_buffers =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
 }
 
 /* ------------------------------------------------------------------------
  * Helpers, called with the lock held unless said otherwise
  * ---------------------------------------------------------------------- */
-
-static void
-params_clear_func (gpointer data)
-{
-  mikey_srtp_params_clear (data);
-}
-
-static GArray *
-params_dup (GArray * src)
-{
-  GArray *dst;
-
-  dst = g_array_sized_new (FALSE, TRUE, sizeof (MikeySrtpParams), src->len);
-  g_array_set_clear_func (dst, params_clear_func);
-  g_array_append_vals (dst, src->data, src->len);
-  return dst;
-}
 
 static void
 stop_timer (GstMikeyEnc * self)
@@ -409,24 +327,17 @@ stop_timer (GstMikeyEnc * self)
 static void
 reset_exchange (GstMikeyEnc * self)
 {
-  g_atomic_int_set (&self->passthrough, 0);
-  self->session++;
+  gst_mikey_base_forget_keys (GST_MIKEY_BASE (self));
   stop_timer (self);
   g_clear_pointer (&self->initiator, mikey_initiator_free);
   g_clear_pointer (&self->init_msg, g_bytes_unref);
-  g_clear_pointer (&self->params, g_array_unref);
-  if (self->srtp_caps != NULL) {
-    gst_mikey_collect_key_buffers (gst_caps_get_structure (self->srtp_caps,
-            0), self->key_buffers);
-    gst_clear_caps (&self->srtp_caps);
-  }
   self->state = ENC_IDLE;
   self->have_ssrc = FALSE;
   self->need_configure = FALSE;
   self->n_sent = 0;
   self->blind_left = 0;
   self->renegotiated = FALSE;
-  g_cond_broadcast (&self->cond);
+  GST_MIKEY_BASE_BROADCAST (self);
 }
 
 /* What the settings cannot do together with the rest of the element's
@@ -465,7 +376,7 @@ ensure_resolved (GstMikeyEnc * self, GError ** error)
 {
   if (self->resolved)
     return TRUE;
-  if (!gst_mikey_settings_resolve (&self->settings, FALSE, &self->secrets,
+  if (!gst_mikey_settings_resolve (&self->base.settings, FALSE, &self->secrets,
           error))
     return FALSE;
   self->udp = self->peer_address != NULL && self->peer_address[0] != '\0'
@@ -586,7 +497,7 @@ walk_from_srcpad (GstMikeyEnc * self, GstPad * srcpad, GPtrArray * found,
   if (peer != NULL) {
     walk_from_sinkpad (self, peer, found, watch, depth + 1);
     gst_object_unref (peer);
-  } else if (watch && srcpad != self->srcpad &&
+  } else if (watch && srcpad != self->base.srcpad &&
       g_signal_handler_find (srcpad, G_SIGNAL_MATCH_FUNC | G_SIGNAL_MATCH_DATA,
           0, 0, NULL, on_downstream_linked, self) == 0) {
     GST_DEBUG_OBJECT (self, "watching %s:%s for a link towards srtpenc",
@@ -602,7 +513,7 @@ find_srtpencs (GstMikeyEnc * self, gboolean watch)
 {
   GPtrArray *found = g_ptr_array_new_with_free_func (gst_object_unref);
 
-  walk_from_srcpad (self, self->srcpad, found, watch, 0);
+  walk_from_srcpad (self, self->base.srcpad, found, watch, 0);
   return found;
 }
 
@@ -623,11 +534,11 @@ ensure_placeholder_key (GstMikeyEnc * self, GstElement * srtpenc)
     return;
   }
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   suite = self->resolved ? self->secrets.suite : NULL;
   if (suite == NULL)
-    suite = mikey_suite_lookup (self->settings.suite);
-  g_mutex_unlock (&self->lock);
+    suite = mikey_suite_lookup (self->base.settings.suite);
+  GST_MIKEY_BASE_UNLOCK (self);
   if (suite == NULL || !suite->engine_supported)
     suite = mikey_suite_lookup (GST_MIKEY_DEFAULT_SUITE);
   if (suite == NULL)
@@ -695,9 +606,9 @@ configure_srtpencs (GstMikeyEnc * self, GArray * params)
     gst_mikey_srtp_params_configure_srtpenc (p, srtpenc);
     g_object_get (srtpenc, "key", &key, NULL);
     if (key != NULL) {
-      g_mutex_lock (&self->lock);
-      g_ptr_array_add (self->key_buffers, key);
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_LOCK (self);
+      g_ptr_array_add (self->base.key_buffers, key);
+      GST_MIKEY_BASE_UNLOCK (self);
     }
     GST_INFO_OBJECT (self, "configured %s (%s%s)", GST_OBJECT_NAME (srtpenc),
         p->suite ? p->suite->name : "?", p->mki_len ? ", with MKI" : "");
@@ -717,11 +628,11 @@ post_failure (GstMikeyEnc * self, guint session, gint code, gchar * text,
 {
   gboolean current;
 
-  g_mutex_lock (&self->lock);
-  current = (session == self->session);
+  GST_MIKEY_BASE_LOCK (self);
+  current = (session == self->base.session);
   if (current)
     stop_timer (self);
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   if (!current) {
     g_free (text);
@@ -734,12 +645,12 @@ post_failure (GstMikeyEnc * self, guint session, gint code, gchar * text,
   gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
       GST_RESOURCE_ERROR, code, text, debug, __FILE__, GST_FUNCTION, __LINE__);
 
-  g_mutex_lock (&self->lock);
-  if (session == self->session) {
+  GST_MIKEY_BASE_LOCK (self);
+  if (session == self->base.session) {
     self->state = ENC_FAILED;
-    g_cond_broadcast (&self->cond);
+    GST_MIKEY_BASE_BROADCAST (self);
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 }
 
 /* The keys are known: publish them. Called without the lock. */
@@ -755,19 +666,19 @@ on_keyed (GstMikeyEnc * self, guint session)
   const MikeySuiteInfo *suite;
   gchar *peer;
 
-  g_mutex_lock (&self->lock);
-  if (session != self->session || self->initiator == NULL) {
-    g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
+  if (session != self->base.session || self->initiator == NULL) {
+    GST_MIKEY_BASE_UNLOCK (self);
     return;
   }
   params = mikey_initiator_get_srtp_params (self->initiator);
   if (params == NULL || params->len == 0) {
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     post_failure (self, session, GST_RESOURCE_ERROR_FAILED,
         g_strdup ("MIKEY exchange completed without SRTP parameters"), NULL);
     return;
   }
-  params = params_dup (params);
+  params = gst_mikey_srtp_params_array_dup (params);
   caps = gst_mikey_srtp_params_to_caps (&g_array_index (params,
           MikeySrtpParams, 0));
   s = gst_caps_get_structure (caps, 0);
@@ -781,21 +692,21 @@ on_keyed (GstMikeyEnc * self, guint session)
       NULL);
   if (suite != NULL)
     gst_structure_set (s, "mikey-suite", G_TYPE_STRING, suite->name, NULL);
-  g_clear_pointer (&self->params, g_array_unref);
-  self->params = g_array_ref (params);
-  gst_caps_replace (&self->srtp_caps, caps);
-  g_atomic_int_set (&self->passthrough, 0);
+  g_clear_pointer (&self->base.params, g_array_unref);
+  self->base.params = g_array_ref (params);
+  gst_caps_replace (&self->base.srtp_caps, caps);
+  g_atomic_int_set (&self->base.passthrough, 0);
   self->need_configure = TRUE;
   have_ssrc = self->have_ssrc;
   ssrc = self->ssrc;
   peer = self->udp ? g_strdup (self->peer_str) : NULL;
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   GST_INFO_OBJECT (self, "keys established: mode %s, suite %s, CSB ID "
       "%08x%s%s", mikey_mode_name (mode), suite ? suite->name : "?", csb_id,
       peer ? " with " : "", peer ? peer : "");
 
-  g_signal_emit (self, signals[SIGNAL_KEY_ESTABLISHED], 0, caps);
+  gst_mikey_base_emit_key_established (GST_MIKEY_BASE (self), caps);
   g_object_notify_by_pspec (G_OBJECT (self), pspec_key_mgmt);
   gst_element_post_message (GST_ELEMENT (self),
       gst_mikey_bus_key_established_new (GST_ELEMENT (self), mode, suite,
@@ -804,12 +715,12 @@ on_keyed (GstMikeyEnc * self, guint session)
   g_array_unref (params);
   g_free (peer);
 
-  g_mutex_lock (&self->lock);
-  if (session == self->session && self->state != ENC_FAILED) {
+  GST_MIKEY_BASE_LOCK (self);
+  if (session == self->base.session && self->state != ENC_FAILED) {
     self->state = ENC_KEYED;
-    g_cond_broadcast (&self->cond);
+    GST_MIKEY_BASE_BROADCAST (self);
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 }
 
 static gboolean on_timer (gpointer data);
@@ -822,7 +733,8 @@ send_init (GstMikeyEnc * self)
   const guint8 *data = g_bytes_get_data (self->init_msg, &len);
 
   self->n_sent++;
-  if (!gst_mikey_transport_send (self->transport, self->peer, data, len, &err)) {
+  if (!gst_mikey_transport_send (self->base.transport, self->peer, data, len,
+          &err)) {
     GST_WARNING_OBJECT (self, "could not send the MIKEY message to %s: %s",
         self->peer_str, err ? err->message : "short write");
     g_clear_error (&err);
@@ -853,7 +765,7 @@ schedule_timer (GstMikeyEnc * self)
   if ((gint64) ms * 1000 > left_us)
     ms = (guint) ((left_us + 999) / 1000);
   stop_timer (self);
-  self->timer = gst_mikey_transport_add_timeout (self->transport, ms,
+  self->timer = gst_mikey_transport_add_timeout (self->base.transport, ms,
       on_timer, self, NULL);
 }
 
@@ -863,13 +775,13 @@ on_first_send (gpointer data)
 {
   GstMikeyEnc *self = data;
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   if ((self->state == ENC_EXCHANGING || self->state == ENC_KEYED) &&
       self->init_msg != NULL && self->n_sent == 0) {
     send_init (self);
     schedule_timer (self);
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -880,9 +792,9 @@ on_timer (gpointer data)
   GstMikeyEnc *self = data;
   guint session;
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   if (self->timer == NULL) {
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     return G_SOURCE_REMOVE;
   }
   g_source_unref (self->timer);
@@ -896,11 +808,11 @@ on_timer (gpointer data)
       self->interval_ms = MIN (self->interval_ms * 2, MAX_RETRANSMIT_MS);
       schedule_timer (self);
     }
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     return G_SOURCE_REMOVE;
   }
   if (self->state != ENC_EXCHANGING) {
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     return G_SOURCE_REMOVE;
   }
 
@@ -908,12 +820,12 @@ on_timer (gpointer data)
   if (g_get_monotonic_time () + 1000 >= deadline_us (self)) {
     gchar *text, secs[G_ASCII_DTOSTR_BUF_SIZE];
 
-    session = self->session;
+    session = self->base.session;
     g_ascii_formatd (secs, sizeof (secs), "%g", self->timeout_ms / 1000.0);
     text = g_strdup_printf ("No MIKEY answer from %s after %s s: is the "
         "receiver running with mikeydec port=%u?", self->peer_str, secs,
         self->peer_port);
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     post_failure (self, session, GST_RESOURCE_ERROR_OPEN_READ_WRITE, text,
         g_strdup_printf ("%u transmissions, mode %s", self->n_sent,
             mikey_mode_name (self->secrets.mode)));
@@ -923,7 +835,7 @@ on_timer (gpointer data)
   send_init (self);
   self->interval_ms = MIN (self->interval_ms * 2, MAX_RETRANSMIT_MS);
   schedule_timer (self);
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1028,11 +940,11 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   gboolean have_caps;
   GstMessage *negotiation = NULL;
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   if (self->state != ENC_EXCHANGING || self->initiator == NULL) {
     GST_DEBUG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes: no exchange "
         "running", len);
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     return;
   }
   if (!same_host (from, self->peer)) {
@@ -1041,24 +953,24 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     GST_DEBUG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes from %s: not "
         "the peer", len, who);
     g_free (who);
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     return;
   }
   if (is_repeated_counter_proposal (self, data, len)) {
     GST_DEBUG_OBJECT (self, "ignoring a repeated counter-proposal from %s",
         self->peer_str);
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     return;
   }
 
-  session = self->session;
+  session = self->base.session;
   have_caps = gst_mikey_message_get_caps (data, len, &caps, NULL, NULL);
   step = mikey_initiator_step (self->initiator, data, len,
       g_get_real_time (), &next, &err);
   switch (step) {
     case MIKEY_STEP_COMPLETE:
       stop_timer (self);
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       on_keyed (self, session);
       return;
     case MIKEY_STEP_SEND:{
@@ -1083,7 +995,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       negotiation = gst_mikey_bus_negotiation_new (GST_ELEMENT (self),
           counter ? "counter-proposal" : "fallback", mode, suite,
           self->peer_str, have_caps ? &caps : NULL);
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       g_clear_error (&err);
       gst_element_post_message (GST_ELEMENT (self), negotiation);
       return;
@@ -1092,7 +1004,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       /* not an answer to this exchange: keep waiting */
       GST_DEBUG_OBJECT (self, "ignoring a message from %s: %s",
           self->peer_str, err ? err->message : "not for us");
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       g_clear_error (&err);
       return;
     case MIKEY_STEP_FAILED:
@@ -1105,7 +1017,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   {
     gchar *text = describe_failure (self, err);
 
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     post_failure (self, session, GST_RESOURCE_ERROR_FAILED, text,
         g_strdup (err ? err->message : NULL));
     g_clear_error (&err);
@@ -1167,7 +1079,7 @@ static gboolean
 maybe_start (GstMikeyEnc * self)
 {
   GError *err = NULL;
-  guint session = self->session;
+  guint session = self->base.session;
 
   if (self->state != ENC_IDLE || !self->have_ssrc)
     return TRUE;
@@ -1177,9 +1089,9 @@ maybe_start (GstMikeyEnc * self)
         err->message);
 
     g_clear_error (&err);
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     post_failure (self, session, GST_RESOURCE_ERROR_SETTINGS, text, NULL);
-    g_mutex_lock (&self->lock);
+    GST_MIKEY_BASE_LOCK (self);
     return FALSE;
   }
 
@@ -1192,26 +1104,27 @@ maybe_start (GstMikeyEnc * self)
     self->interval_ms = self->retransmit_ms;
     self->n_sent = 0;
     self->blind_left = answer ? 0 : 2;
-    gst_mikey_transport_invoke (self->transport, on_first_send, self, NULL);
+    gst_mikey_transport_invoke (self->base.transport, on_first_send, self,
+        NULL);
     if (!answer) {
       /* MIKEY-NULL: nothing to wait for */
       gchar *peer = g_strdup (self->peer_str);
 
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
           ("mode=null sends the SRTP key unprotected over UDP to %s: anyone "
               "on the path can decrypt the stream; use mode=psk", peer),
           (NULL));
       g_free (peer);
       on_keyed (self, session);
-      g_mutex_lock (&self->lock);
+      GST_MIKEY_BASE_LOCK (self);
     }
   } else {
     /* SDP mode: live as soon as built */
     self->state = ENC_EXCHANGING;
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     on_keyed (self, session);
-    g_mutex_lock (&self->lock);
+    GST_MIKEY_BASE_LOCK (self);
   }
   return TRUE;
 }
@@ -1234,153 +1147,96 @@ learn_ssrc_from_buffer (GstMikeyEnc * self, GstBuffer * buf)
  * Streaming
  * ---------------------------------------------------------------------- */
 
-/* Lock held on entry, released on return. Configures srtpenc if needed
- * and pushes the held items, then @last (buffer or event, may be NULL). */
-static GstFlowReturn
-release_held (GstMikeyEnc * self, GstMiniObject * last)
+/* Releasing held packets, lock held: the keys srtpenc still needs */
+static gpointer
+gst_mikey_enc_pending_keys (GstMikeyBase * base, GstMiniObject * last)
 {
-  GQueue items = G_QUEUE_INIT;
-  GArray *params = NULL;
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint session = self->session;
-  GstMiniObject *obj;
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
 
-  if (self->need_configure && self->params != NULL)
-    params = g_array_ref (self->params);
-  gst_mikey_held_take (&self->held, &items);
-  g_mutex_unlock (&self->lock);
-
-  if (params != NULL) {
-    if (!configure_srtpencs (self, params))
-      GST_INFO_OBJECT (self, "no srtpenc downstream: the application wires "
-          "the keys (key-established signal / srtp-caps)");
-    g_array_unref (params);
-    g_mutex_lock (&self->lock);
-    if (session == self->session)
-      self->need_configure = FALSE;
-    g_mutex_unlock (&self->lock);
-  }
-
-  if (items.length > 0)
-    GST_DEBUG_OBJECT (self, "releasing %u held items", items.length);
-
-  if (last != NULL)
-    g_queue_push_tail (&items, last);
-
-  while ((obj = g_queue_pop_head (&items)) != NULL) {
-    if (GST_IS_BUFFER (obj)) {
-      ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
-      if (ret != GST_FLOW_OK) {
-        GST_DEBUG_OBJECT (self, "push returned %s, dropping %u held items",
-            gst_flow_get_name (ret), items.length);
-        break;
-      }
-    } else {
-      gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj));
-    }
-  }
-  gst_mikey_held_queue_clear (&items);
-
-  /* from now on the chain function needs no lock */
-  g_mutex_lock (&self->lock);
-  if (session == self->session && self->state == ENC_KEYED &&
-      !self->need_configure && gst_mikey_held_is_empty (&self->held))
-    g_atomic_int_set (&self->passthrough, 1);
-  g_mutex_unlock (&self->lock);
-  return ret;
+  if (self->need_configure && base->params != NULL)
+    return g_array_ref (base->params);
+  return NULL;
 }
 
-static GstFlowReturn
-gst_mikey_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+/* Without the lock */
+static gboolean
+gst_mikey_enc_give_keys (GstMikeyBase * base, gpointer keys, guint session)
 {
-  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
+  GArray *params = keys;
 
-  /* keyed: RTP passes untouched, without taking the lock */
-  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
-    return gst_pad_push (self->srcpad, buf);
-
-  g_mutex_lock (&self->lock);
-
-  for (;;) {
-    if (self->flushing) {
-      g_mutex_unlock (&self->lock);
-      gst_buffer_unref (buf);
-      return GST_FLOW_FLUSHING;
-    }
-
-    switch (self->state) {
-      case ENC_KEYED:
-        return release_held (self, GST_MINI_OBJECT_CAST (buf));
-      case ENC_FAILED:
-        g_mutex_unlock (&self->lock);
-        gst_buffer_unref (buf);
-        return GST_FLOW_ERROR;
-      case ENC_IDLE:
-        if (!self->have_ssrc && !learn_ssrc_from_buffer (self, buf)) {
-          g_mutex_unlock (&self->lock);
-          gst_buffer_unref (buf);
-          GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-              ("mikeyenc needs RTP packets: place it between the RTP "
-                  "payloader and srtpenc"), ("invalid RTP packet"));
-          return GST_FLOW_ERROR;
-        }
-        if (!maybe_start (self)) {
-          g_mutex_unlock (&self->lock);
-          gst_buffer_unref (buf);
-          return GST_FLOW_ERROR;
-        }
-        break;
-      case ENC_EXCHANGING:
-        if (self->held.n_buffers < self->max_held) {
-          gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (buf));
-          g_mutex_unlock (&self->lock);
-          return GST_FLOW_OK;
-        }
-        GST_DEBUG_OBJECT (self, "%u packets held, waiting for the key",
-            self->held.n_buffers);
-        g_cond_wait (&self->cond, &self->lock);
-        break;
-    }
-  }
-}
-
-static GstFlowReturn
-gst_mikey_enc_chain_list (GstPad * pad, GstObject * parent,
-    GstBufferList * list)
-{
-  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint i, n;
-
-  if (G_LIKELY (g_atomic_int_get (&self->passthrough)))
-    return gst_pad_push_list (self->srcpad, list);
-
-  n = gst_buffer_list_length (list);
-  for (i = 0; i < n && ret == GST_FLOW_OK; i++)
-    ret = gst_mikey_enc_chain (pad, parent,
-        gst_buffer_ref (gst_buffer_list_get (list, i)));
-  gst_buffer_list_unref (list);
-  return ret;
+  if (!configure_srtpencs (self, params))
+    GST_INFO_OBJECT (self, "no srtpenc downstream: the application wires "
+        "the keys (key-established signal / srtp-caps)");
+  g_array_unref (params);
+  GST_MIKEY_BASE_LOCK (self);
+  if (session == base->session)
+    self->need_configure = FALSE;
+  GST_MIKEY_BASE_UNLOCK (self);
+  return TRUE;
 }
 
 static gboolean
-gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+gst_mikey_enc_keys_in_place (GstMikeyBase * base)
 {
-  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
+
+  return self->state == ENC_KEYED && !self->need_configure;
+}
+
+static gboolean
+gst_mikey_enc_handle_buffer (GstMikeyBase * base, GstBuffer * buf,
+    GstFlowReturn * ret)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
+
+  switch (self->state) {
+    case ENC_KEYED:
+      *ret = gst_mikey_base_release_held (base, GST_MINI_OBJECT_CAST (buf));
+      return FALSE;
+    case ENC_FAILED:
+      GST_MIKEY_BASE_UNLOCK (self);
+      gst_buffer_unref (buf);
+      *ret = GST_FLOW_ERROR;
+      return FALSE;
+    case ENC_IDLE:
+      if (!self->have_ssrc && !learn_ssrc_from_buffer (self, buf)) {
+        GST_MIKEY_BASE_UNLOCK (self);
+        gst_buffer_unref (buf);
+        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+            ("mikeyenc needs RTP packets: place it between the RTP "
+                "payloader and srtpenc"), ("invalid RTP packet"));
+        *ret = GST_FLOW_ERROR;
+        return FALSE;
+      }
+      if (!maybe_start (self)) {
+        GST_MIKEY_BASE_UNLOCK (self);
+        gst_buffer_unref (buf);
+        *ret = GST_FLOW_ERROR;
+        return FALSE;
+      }
+      break;
+    case ENC_EXCHANGING:
+      if (base->held.n_buffers < base->max_held) {
+        gst_mikey_held_push (&base->held, GST_MINI_OBJECT_CAST (buf));
+        GST_MIKEY_BASE_UNLOCK (self);
+        *ret = GST_FLOW_OK;
+        return FALSE;
+      }
+      GST_DEBUG_OBJECT (self, "%u packets held, waiting for the key",
+          base->held.n_buffers);
+      GST_MIKEY_BASE_WAIT (self);
+      break;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_mikey_enc_sink_event (GstMikeyBase * base, GstEvent * event)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_FLUSH_START:
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-      return gst_pad_push_event (self->srcpad, event);
-    case GST_EVENT_FLUSH_STOP:
-      g_mutex_lock (&self->lock);
-      self->flushing = FALSE;
-      gst_mikey_held_clear (&self->held);
-      g_mutex_unlock (&self->lock);
-      return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_CAPS:{
       GstCaps *caps;
       const GstStructure *s;
@@ -1388,50 +1244,42 @@ gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
       gst_event_parse_caps (event, &caps);
       s = gst_caps_get_structure (caps, 0);
-      g_mutex_lock (&self->lock);
+      GST_MIKEY_BASE_LOCK (self);
       if (!self->have_ssrc && gst_structure_get_uint (s, "ssrc", &ssrc)) {
         self->ssrc = ssrc;
         self->have_ssrc = TRUE;
         GST_DEBUG_OBJECT (self, "SSRC %08x from caps", ssrc);
       }
-      if (self->resolved && !self->flushing && !maybe_start (self)) {
-        g_mutex_unlock (&self->lock);
+      if (self->resolved && !base->flushing && !maybe_start (self)) {
+        GST_MIKEY_BASE_UNLOCK (self);
         gst_event_unref (event);
         return FALSE;
       }
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       break;
     }
     case GST_EVENT_EOS:
-      g_mutex_lock (&self->lock);
-      while (!self->flushing && !gst_mikey_held_is_empty (&self->held) &&
+      GST_MIKEY_BASE_LOCK (self);
+      while (!base->flushing && !gst_mikey_held_is_empty (&base->held) &&
           self->state == ENC_EXCHANGING)
-        g_cond_wait (&self->cond, &self->lock);
-      if (self->flushing || self->state == ENC_FAILED) {
-        gst_mikey_held_clear (&self->held);
-        g_mutex_unlock (&self->lock);
+        GST_MIKEY_BASE_WAIT (self);
+      if (base->flushing || self->state == ENC_FAILED) {
+        gst_mikey_held_clear (&base->held);
+        GST_MIKEY_BASE_UNLOCK (self);
         gst_event_unref (event);
         return FALSE;
       }
       if (self->state == ENC_KEYED) {
-        return release_held (self, GST_MINI_OBJECT_CAST (event)) == GST_FLOW_OK;
+        return gst_mikey_base_release_held (base,
+            GST_MINI_OBJECT_CAST (event)) == GST_FLOW_OK;
       }
-      g_mutex_unlock (&self->lock);
+      GST_MIKEY_BASE_UNLOCK (self);
       break;
     default:
       break;
   }
-
-  if (GST_EVENT_IS_SERIALIZED (event)) {
-    g_mutex_lock (&self->lock);
-    if (!gst_mikey_held_is_empty (&self->held)) {
-      gst_mikey_held_push (&self->held, GST_MINI_OBJECT_CAST (event));
-      g_mutex_unlock (&self->lock);
-      return TRUE;
-    }
-    g_mutex_unlock (&self->lock);
-  }
-  return gst_pad_event_default (pad, parent, event);
+  /* held behind the held packets, if any */
+  return GST_MIKEY_BASE_CLASS (parent_class)->sink_event (base, event);
 }
 
 /* ------------------------------------------------------------------------
@@ -1439,20 +1287,21 @@ gst_mikey_enc_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
  * ---------------------------------------------------------------------- */
 
 static gboolean
-start (GstMikeyEnc * self)
+gst_mikey_enc_start (GstMikeyBase * base)
 {
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
   GError *err = NULL;
   gchar *host = NULL;
   guint port;
   GSocketAddress *peer;
   GstMikeyTransport *transport;
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   /* settings may have changed since key-mgmt was last read in NULL */
   if (self->initiator == NULL)
     unresolve (self);
   if (!ensure_resolved (self, &err)) {
-    g_mutex_unlock (&self->lock);
+    GST_MIKEY_BASE_UNLOCK (self);
     gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
         err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
         GST_FUNCTION, __LINE__);
@@ -1463,7 +1312,7 @@ start (GstMikeyEnc * self)
     host = g_strdup (self->peer_address);
     port = self->peer_port;
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   if (host == NULL) {
     GST_INFO_OBJECT (self, "no peer: SDP mode, keys given out by key-mgmt");
@@ -1491,94 +1340,41 @@ start (GstMikeyEnc * self)
     return FALSE;
   }
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   self->peer = peer;
   self->peer_str = gst_mikey_socket_address_to_string (peer);
-  self->transport = transport;
+  self->base.transport = transport;
   GST_INFO_OBJECT (self, "MIKEY exchange with %s from local port %u",
       self->peer_str, gst_mikey_transport_get_port (transport));
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
   return TRUE;
 }
 
 static void
-stop (GstMikeyEnc * self)
+gst_mikey_enc_stop (GstMikeyBase * base)
 {
-  GstMikeyTransport *transport;
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
 
-  g_mutex_lock (&self->lock);
-  transport = self->transport;
-  self->transport = NULL;
-  g_mutex_unlock (&self->lock);
-
-  /* joins the network thread, which may be waiting for our lock */
-  gst_mikey_transport_free (transport);
-
-  g_mutex_lock (&self->lock);
   reset_exchange (self);
   g_clear_object (&self->peer);
   g_clear_pointer (&self->peer_str, g_free);
   unresolve (self);
-  gst_mikey_wipe_buffers (self->key_buffers);
-  g_mutex_unlock (&self->lock);
 }
 
-static GstStateChangeReturn
-gst_mikey_enc_change_state (GstElement * element, GstStateChange transition)
+static void
+gst_mikey_enc_reset (GstMikeyBase * base)
 {
-  GstMikeyEnc *self = GST_MIKEY_ENC (element);
-  GstStateChangeReturn ret;
+  GstMikeyEnc *self = GST_MIKEY_ENC (base);
 
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!start (self)) {
-        stop (self);
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      g_mutex_lock (&self->lock);
-      self->flushing = FALSE;
-      g_mutex_unlock (&self->lock);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-      break;
-    default:
-      break;
+  if (self->udp || self->state != ENC_KEYED) {
+    /* a new exchange (new keys) on the next start */
+    reset_exchange (self);
+  } else {
+    /* SDP mode: the published key-mgmt stays valid until NULL; srtpenc
+     * forgot its session and gets the keys again */
+    g_atomic_int_set (&base->passthrough, 0);
+    self->need_configure = TRUE;
   }
-
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
-
-  switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      g_mutex_lock (&self->lock);
-      gst_mikey_held_clear (&self->held);
-      if (self->udp || self->state != ENC_KEYED) {
-        /* a new exchange (new keys) on the next start */
-        reset_exchange (self);
-      } else {
-        /* SDP mode: the published key-mgmt stays valid until NULL; srtpenc
-         * forgot its session and gets the keys again */
-        g_atomic_int_set (&self->passthrough, 0);
-        self->need_configure = TRUE;
-      }
-      /* srtpenc (downstream) is in READY already: its session is gone */
-      gst_mikey_wipe_buffers (self->key_buffers);
-      g_mutex_unlock (&self->lock);
-      break;
-    case GST_STATE_CHANGE_READY_TO_NULL:
-      stop (self);
-      break;
-    default:
-      break;
-  }
-  return ret;
 }
 
 /* ------------------------------------------------------------------------
@@ -1593,7 +1389,7 @@ get_key_mgmt (GstMikeyEnc * self)
   gboolean publish = FALSE;
   guint session;
 
-  g_mutex_lock (&self->lock);
+  GST_MIKEY_BASE_LOCK (self);
   if (self->init_msg == NULL && ensure_resolved (self, &err) && !self->udp &&
       self->state == ENC_IDLE) {
     if (build_initiator (self, &err)) {
@@ -1611,8 +1407,8 @@ get_key_mgmt (GstMikeyEnc * self)
 
     ret = mikey_key_mgmt_encode (data, len);
   }
-  session = self->session;
-  g_mutex_unlock (&self->lock);
+  session = self->base.session;
+  GST_MIKEY_BASE_UNLOCK (self);
 
   if (publish)
     on_keyed (self, session);
@@ -1625,12 +1421,12 @@ gst_mikey_enc_set_property (GObject * object, guint prop_id,
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (object);
 
-  g_mutex_lock (&self->lock);
-  if (gst_mikey_settings_set_property (&self->settings, PROP_SHARED_FIRST,
-          prop_id, value)) {
-    g_mutex_unlock (&self->lock);
+  if (prop_id < GST_MIKEY_BASE_N_PROPS) {
+    G_OBJECT_CLASS (parent_class)->set_property (object, prop_id, value, pspec);
     return;
   }
+
+  GST_MIKEY_BASE_LOCK (self);
 
   switch (prop_id) {
     case PROP_PEER_ADDRESS:
@@ -1646,10 +1442,6 @@ gst_mikey_enc_set_property (GObject * object, guint prop_id,
     case PROP_RETRANSMIT_INTERVAL:
       self->retransmit_ms = g_value_get_uint (value);
       break;
-    case PROP_MAX_HELD_BUFFERS:
-      self->max_held = g_value_get_uint (value);
-      g_cond_broadcast (&self->cond);
-      break;
     case PROP_KEY_DATA:
       self->key_data = g_value_get_enum (value);
       break;
@@ -1657,7 +1449,7 @@ gst_mikey_enc_set_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 }
 
 static void
@@ -1671,12 +1463,12 @@ gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
     return;
   }
 
-  g_mutex_lock (&self->lock);
-  if (gst_mikey_settings_get_property (&self->settings, PROP_SHARED_FIRST,
-          prop_id, value)) {
-    g_mutex_unlock (&self->lock);
+  if (prop_id < GST_MIKEY_BASE_N_PROPS) {
+    G_OBJECT_CLASS (parent_class)->get_property (object, prop_id, value, pspec);
     return;
   }
+
+  GST_MIKEY_BASE_LOCK (self);
 
   switch (prop_id) {
     case PROP_PEER_ADDRESS:
@@ -1691,11 +1483,8 @@ gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_RETRANSMIT_INTERVAL:
       g_value_set_uint (value, self->retransmit_ms);
       break;
-    case PROP_MAX_HELD_BUFFERS:
-      g_value_set_uint (value, self->max_held);
-      break;
     case PROP_SRTP_CAPS:
-      g_value_set_boxed (value, self->srtp_caps);
+      g_value_set_boxed (value, self->base.srtp_caps);
       break;
     case PROP_KEY_DATA:
       g_value_set_enum (value, self->key_data);
@@ -1704,7 +1493,7 @@ gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  g_mutex_unlock (&self->lock);
+  GST_MIKEY_BASE_UNLOCK (self);
 }
 
 static void
@@ -1712,14 +1501,8 @@ gst_mikey_enc_finalize (GObject * object)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (object);
 
-  stop (self);
-  gst_mikey_held_clear (&self->held);
-  gst_mikey_wipe_buffers (self->key_buffers);
-  g_ptr_array_unref (self->key_buffers);
-  gst_mikey_settings_clear (&self->settings);
+  gst_mikey_base_stop (GST_MIKEY_BASE (self));
   g_free (self->peer_address);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }

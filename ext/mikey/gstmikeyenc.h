@@ -1,12 +1,13 @@
 /* mikeyenc: MIKEY initiator in front of the stock srtpenc. */
 #pragma once
 
-#include <gst/gst.h>
+#include "gstmikeybase.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_MIKEY_ENC (gst_mikey_enc_get_type ())
-G_DECLARE_FINAL_TYPE (GstMikeyEnc, gst_mikey_enc, GST, MIKEY_ENC, GstElement);
+G_DECLARE_FINAL_TYPE (GstMikeyEnc, gst_mikey_enc, GST, MIKEY_ENC,
+    GstMikeyBase);
 
 GST_ELEMENT_REGISTER_DECLARE (mikeyenc);
 

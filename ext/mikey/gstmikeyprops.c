@@ -6,6 +6,17 @@
 #include <openssl/crypto.h>
 
 GType
+gst_mikey_enum_register (GType * type, const gchar * name,
+    const GEnumValue * values)
+{
+  if (g_once_init_enter (type)) {
+    GType t = g_enum_register_static (name, values);
+    g_once_init_leave (type, t);
+  }
+  return *type;
+}
+
+GType
 gst_mikey_mode_get_type (void)
 {
   static GType type = 0;
@@ -23,11 +34,7 @@ gst_mikey_mode_get_type (void)
     {0, NULL, NULL}
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMikeyMode", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return gst_mikey_enum_register (&type, "GstMikeyMode", values);
 }
 
 GType
@@ -42,11 +49,7 @@ gst_mikey_dh_group_get_type (void)
     {0, NULL, NULL}
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMikeyDhGroup", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return gst_mikey_enum_register (&type, "GstMikeyDhGroup", values);
 }
 
 GType
@@ -59,11 +62,7 @@ gst_mikey_sign_get_type (void)
     {0, NULL, NULL}
   };
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMikeySign", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
+  return gst_mikey_enum_register (&type, "GstMikeySign", values);
 }
 
 static guint8
@@ -111,6 +110,44 @@ gst_mikey_secure_free_string (gchar * str)
   gst_mikey_secure_free (str, strlen (str));
 }
 
+/* The string settings by property (0: not a string) */
+static const gsize string_offsets[GST_MIKEY_N_PROPS] = {
+  [GST_MIKEY_PROP_PSK] = G_STRUCT_OFFSET (GstMikeySettings, psk),
+  [GST_MIKEY_PROP_PSK_FILE] = G_STRUCT_OFFSET (GstMikeySettings, psk_file),
+  [GST_MIKEY_PROP_SUITE] = G_STRUCT_OFFSET (GstMikeySettings, suite),
+  [GST_MIKEY_PROP_CERT] = G_STRUCT_OFFSET (GstMikeySettings, cert),
+  [GST_MIKEY_PROP_KEY] = G_STRUCT_OFFSET (GstMikeySettings, key),
+  [GST_MIKEY_PROP_KEY_PASSPHRASE] =
+      G_STRUCT_OFFSET (GstMikeySettings, key_passphrase),
+  [GST_MIKEY_PROP_CA_FILE] = G_STRUCT_OFFSET (GstMikeySettings, ca_file),
+  [GST_MIKEY_PROP_PEER_CERT] = G_STRUCT_OFFSET (GstMikeySettings, peer_cert),
+  [GST_MIKEY_PROP_ID] = G_STRUCT_OFFSET (GstMikeySettings, id),
+  [GST_MIKEY_PROP_PEER_ID] = G_STRUCT_OFFSET (GstMikeySettings, peer_id),
+  [GST_MIKEY_PROP_MODES] = G_STRUCT_OFFSET (GstMikeySettings, modes),
+  [GST_MIKEY_PROP_SUITES] = G_STRUCT_OFFSET (GstMikeySettings, suites),
+};
+
+/* psk and key-passphrase: write-only, wiped on replace */
+static gboolean
+is_secret (guint id)
+{
+  return id == GST_MIKEY_PROP_PSK || id == GST_MIKEY_PROP_KEY_PASSPHRASE;
+}
+
+/* Frees the string setting of property @id and returns where it was */
+static gchar **
+clear_string (GstMikeySettings * settings, guint id)
+{
+  gchar **field = G_STRUCT_MEMBER_P (settings, string_offsets[id]);
+
+  if (is_secret (id))
+    gst_mikey_secure_free_string (*field);
+  else
+    g_free (*field);
+  *field = NULL;
+  return field;
+}
+
 void
 gst_mikey_settings_init (GstMikeySettings * settings, GstMikeyMode default_mode)
 {
@@ -124,20 +161,12 @@ gst_mikey_settings_init (GstMikeySettings * settings, GstMikeyMode default_mode)
 void
 gst_mikey_settings_clear (GstMikeySettings * settings)
 {
-  gst_mikey_secure_free_string (settings->psk);
-  settings->psk = NULL;
-  g_clear_pointer (&settings->psk_file, g_free);
-  g_clear_pointer (&settings->suite, g_free);
-  g_clear_pointer (&settings->cert, g_free);
-  g_clear_pointer (&settings->key, g_free);
-  gst_mikey_secure_free_string (settings->key_passphrase);
-  settings->key_passphrase = NULL;
-  g_clear_pointer (&settings->ca_file, g_free);
-  g_clear_pointer (&settings->peer_cert, g_free);
-  g_clear_pointer (&settings->id, g_free);
-  g_clear_pointer (&settings->peer_id, g_free);
-  g_clear_pointer (&settings->modes, g_free);
-  g_clear_pointer (&settings->suites, g_free);
+  guint id;
+
+  for (id = 0; id < GST_MIKEY_N_PROPS; id++) {
+    if (string_offsets[id] != 0)
+      clear_string (settings, id);
+  }
 }
 
 /* The suites srtpenc/srtpdec can run, comma-separated */
@@ -344,72 +373,30 @@ gboolean
 gst_mikey_settings_set_property (GstMikeySettings * settings, guint first_id,
     guint prop_id, const GValue * value)
 {
-  if (prop_id < first_id || prop_id >= first_id + GST_MIKEY_N_PROPS)
+  guint id = prop_id - first_id;
+  gchar **field;
+
+  if (prop_id < first_id || id >= GST_MIKEY_N_PROPS)
     return FALSE;
 
-  switch (prop_id - first_id) {
+  switch (id) {
     case GST_MIKEY_PROP_MODE:
       settings->mode = g_value_get_enum (value);
-      break;
-    case GST_MIKEY_PROP_PSK:
-      gst_mikey_secure_free_string (settings->psk);
-      settings->psk = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_PSK_FILE:
-      g_free (settings->psk_file);
-      settings->psk_file = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_SUITE:
-      g_free (settings->suite);
-      settings->suite = g_value_dup_string (value);
-      if (settings->suite == NULL)
-        settings->suite = g_strdup (GST_MIKEY_DEFAULT_SUITE);
-      break;
-    case GST_MIKEY_PROP_CERT:
-      g_free (settings->cert);
-      settings->cert = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_KEY:
-      g_free (settings->key);
-      settings->key = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_KEY_PASSPHRASE:
-      gst_mikey_secure_free_string (settings->key_passphrase);
-      settings->key_passphrase = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_CA_FILE:
-      g_free (settings->ca_file);
-      settings->ca_file = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_PEER_CERT:
-      g_free (settings->peer_cert);
-      settings->peer_cert = g_value_dup_string (value);
-      break;
+      return TRUE;
     case GST_MIKEY_PROP_DH_GROUP:
       settings->dh_group = g_value_get_enum (value);
-      break;
+      return TRUE;
     case GST_MIKEY_PROP_SIGN:
       settings->sign = g_value_get_enum (value);
-      break;
-    case GST_MIKEY_PROP_ID:
-      g_free (settings->id);
-      settings->id = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_PEER_ID:
-      g_free (settings->peer_id);
-      settings->peer_id = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_MODES:
-      g_free (settings->modes);
-      settings->modes = g_value_dup_string (value);
-      break;
-    case GST_MIKEY_PROP_SUITES:
-      g_free (settings->suites);
-      settings->suites = g_value_dup_string (value);
-      break;
+      return TRUE;
     default:
-      return FALSE;
+      break;
   }
+
+  field = clear_string (settings, id);
+  *field = g_value_dup_string (value);
+  if (id == GST_MIKEY_PROP_SUITE && *field == NULL)
+    *field = g_strdup (GST_MIKEY_DEFAULT_SUITE);
   return TRUE;
 }
 
@@ -417,38 +404,14 @@ gboolean
 gst_mikey_settings_get_property (GstMikeySettings * settings, guint first_id,
     guint prop_id, GValue * value)
 {
-  if (prop_id < first_id || prop_id >= first_id + GST_MIKEY_N_PROPS)
+  guint id = prop_id - first_id;
+
+  if (prop_id < first_id || id >= GST_MIKEY_N_PROPS)
     return FALSE;
 
-  switch (prop_id - first_id) {
+  switch (id) {
     case GST_MIKEY_PROP_MODE:
       g_value_set_enum (value, settings->mode);
-      break;
-    case GST_MIKEY_PROP_PSK:
-      /* write-only */
-      g_value_set_string (value, NULL);
-      break;
-    case GST_MIKEY_PROP_PSK_FILE:
-      g_value_set_string (value, settings->psk_file);
-      break;
-    case GST_MIKEY_PROP_SUITE:
-      g_value_set_string (value, settings->suite);
-      break;
-    case GST_MIKEY_PROP_CERT:
-      g_value_set_string (value, settings->cert);
-      break;
-    case GST_MIKEY_PROP_KEY:
-      g_value_set_string (value, settings->key);
-      break;
-    case GST_MIKEY_PROP_KEY_PASSPHRASE:
-      /* write-only */
-      g_value_set_string (value, NULL);
-      break;
-    case GST_MIKEY_PROP_CA_FILE:
-      g_value_set_string (value, settings->ca_file);
-      break;
-    case GST_MIKEY_PROP_PEER_CERT:
-      g_value_set_string (value, settings->peer_cert);
       break;
     case GST_MIKEY_PROP_DH_GROUP:
       g_value_set_enum (value, settings->dh_group);
@@ -456,20 +419,11 @@ gst_mikey_settings_get_property (GstMikeySettings * settings, guint first_id,
     case GST_MIKEY_PROP_SIGN:
       g_value_set_enum (value, settings->sign);
       break;
-    case GST_MIKEY_PROP_ID:
-      g_value_set_string (value, settings->id);
-      break;
-    case GST_MIKEY_PROP_PEER_ID:
-      g_value_set_string (value, settings->peer_id);
-      break;
-    case GST_MIKEY_PROP_MODES:
-      g_value_set_string (value, settings->modes);
-      break;
-    case GST_MIKEY_PROP_SUITES:
-      g_value_set_string (value, settings->suites);
-      break;
     default:
-      return FALSE;
+      /* the secrets are write-only */
+      g_value_set_string (value, is_secret (id) ? NULL :
+          G_STRUCT_MEMBER (gchar *, settings, string_offsets[id]));
+      break;
   }
   return TRUE;
 }

@@ -45,6 +45,11 @@ typedef enum
   GST_MIKEY_MODE_DHHMAC = MIKEY_MODE_DHHMAC,
 } GstMikeyMode;
 
+/* Registers enum @name with @values once; for get_type functions, with
+ * their static @type */
+GType gst_mikey_enum_register (GType * type, const gchar * name,
+    const GEnumValue * values);
+
 #define GST_TYPE_MIKEY_MODE (gst_mikey_mode_get_type ())
 GType gst_mikey_mode_get_type (void);
 
