@@ -211,6 +211,14 @@ GPtrArray *mikey_psk_open_kemac_keys (const MikeyMessage * msg,
 GPtrArray *mikey_kemac_open (const MikeyMessage * msg, const guint8 * data,
     gsize len, const MikeyTransportKeys * keys, GError ** error);
 
+/* Replay check, SRTP keys and (when asked for and @verify_type is not 0)
+ * the verification message, for an opened PSK or PKE initiation message */
+gboolean mikey_kemac_respond (MikeyResponder * resp, const MikeyMessage * msg,
+    const guint8 * data, gsize len, GPtrArray * key_data,
+    const MikeyTransportKeys * keys, guint8 verify_type, gint64 now_us,
+    MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
+    GError ** error);
+
 /* HDR + T + [IDr] + V answer of PSK (and PKE) */
 GBytes *mikey_build_verify (MikeyResponder * resp, const MikeyMessage * init,
     guint8 data_type, const MikeyTransportKeys * keys, gint64 now_us,

@@ -132,7 +132,7 @@ mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
   g_autoptr (GPtrArray) key_data = NULL;
   g_autofree gchar *idi = NULL;
   MikeyTransportKeys keys = { {0} };
-  gboolean ok;
+  gboolean ok = FALSE;
 
   if (mikey_message_find (msg, MIKEY_PT_KEMAC, NULL) == NULL) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
@@ -158,25 +158,13 @@ mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
     out->err_no = MIKEY_ERR_AUTH_FAILURE;
     return FALSE;
   }
-  ok = FALSE;
   key_data = mikey_kemac_open (msg, data, len, &keys, error);
-  if (key_data == NULL) {
+  if (key_data == NULL)
     out->err_no = MIKEY_ERR_AUTH_FAILURE;
-    goto done;
-  }
-  if (!check_replay (resp, msg, data, len, &out->err_no, error))
-    goto done;
-  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
-  if (out->params == NULL) {
-    out->err_no = MIKEY_ERR_INVALID_SP;
-    goto done;
-  }
-  ok = TRUE;
-  if (msg->hdr.v)
-    ok = (out->reply = mikey_build_verify (resp, msg, MIKEY_DT_PK_VERIFY,
-            &keys, now_us, error)) != NULL;
+  else
+    ok = mikey_kemac_respond (resp, msg, data, len, key_data, &keys,
+        MIKEY_DT_PK_VERIFY, now_us, check_replay, out, error);
 
-done:
   mikey_transport_keys_clear (&keys);
   return ok;
 }

@@ -187,6 +187,29 @@ check_mode (MikeyMode mode, const MikeyPayload * kemac, GError ** error)
   return TRUE;
 }
 
+/* The end of answering a KEMAC-carrying initiation message (PSK, PKE)
+ * once it is authenticated and opened: replay check, SRTP keys, and the
+ * verification message of @verify_type (0: none) when one was asked for,
+ * keyed like the KEMAC. */
+gboolean
+mikey_kemac_respond (MikeyResponder * resp, const MikeyMessage * msg,
+    const guint8 * data, gsize len, GPtrArray * key_data,
+    const MikeyTransportKeys * keys, guint8 verify_type, gint64 now_us,
+    MikeyReplayCheck check_replay, MikeyResponderOutcome * out, GError ** error)
+{
+  if (!check_replay (resp, msg, data, len, &out->err_no, error))
+    return FALSE;
+  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
+  if (out->params == NULL) {
+    out->err_no = MIKEY_ERR_INVALID_SP;
+    return FALSE;
+  }
+  if (!msg->hdr.v || verify_type == 0)
+    return TRUE;
+  out->reply = mikey_build_verify (resp, msg, verify_type, keys, now_us, error);
+  return out->reply != NULL;
+}
+
 gboolean
 mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
@@ -210,28 +233,13 @@ mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
   }
   key_data = mikey_psk_open_kemac_keys (msg, data, len, resp->psk.data,
       resp->psk.len, &keys, error);
-  if (key_data == NULL) {
+  if (key_data == NULL)
     out->err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_AUTH) ?
         MIKEY_ERR_AUTH_FAILURE : MIKEY_ERR_UNSPECIFIED;
-    goto done;
-  }
-  if (!check_replay (resp, msg, data, len, &out->err_no, error))
-    goto done;
-  out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
-  if (out->params == NULL) {
-    out->err_no = MIKEY_ERR_INVALID_SP;
-    goto done;
-  }
-  ok = TRUE;
-  if (!msg->hdr.v || mode == MIKEY_MODE_NULL)
-    goto done;
-
-  /* the keys that opened the KEMAC also key the V payload */
-  out->reply = mikey_build_verify (resp, msg, MIKEY_DT_PSK_VERIFY, &keys,
-      now_us, error);
-  ok = out->reply != NULL;
-
-done:
+  else
+    ok = mikey_kemac_respond (resp, msg, data, len, key_data, &keys,
+        mode == MIKEY_MODE_NULL ? 0 : MIKEY_DT_PSK_VERIFY, now_us,
+        check_replay, out, error);
   mikey_transport_keys_clear (&keys);
   return ok;
 }
