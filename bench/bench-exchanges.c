@@ -312,7 +312,9 @@ load_pki (const gchar * dir)
   pki.bob_der = read_der_chain (bob_chain, &pki.bob_pub);
   pki.store = X509_STORE_new ();
   bio = BIO_new_file (root, "r");
-  check (bio && (ca = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL, root);
+  check (bio != NULL, root);
+  ca = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  check (ca != NULL, root);
   check (X509_STORE_add_cert (pki.store, ca) == 1, "X509_STORE_add_cert");
   X509_free (ca);
   BIO_free (bio);

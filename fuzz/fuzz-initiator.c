@@ -25,16 +25,12 @@
  *    message that parses and keeps our CSB ID;
  *  - a rebuilt initiator sends the same bytes as the first one.
  */
-/* RAND_set_rand_method() is deprecated in OpenSSL 3 but is still the one
- * way to make every random draw (including the providers' DH keys and RSA
- * blinding) deterministic */
-#define OPENSSL_SUPPRESS_DEPRECATED
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include <openssl/rand.h>
+#include "fuzz-rand.h"
 
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
@@ -65,38 +61,7 @@ static const MikeySrtpCs two_cs[] = { {0, 0x12345678, 0}, {0, 0x9abcdef0, 7} };
  * A deterministic random source (splitmix64)
  * ---------------------------------------------------------------------- */
 
-static guint64 rng_state;
-
-static int
-fuzz_rand_bytes (unsigned char *buf, int num)
-{
-  int i;
-
-  for (i = 0; i < num; i++) {
-    guint64 z = (rng_state += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15));
-
-    z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
-    buf[i] = (z ^ (z >> 31)) >> 24;
-  }
-  return 1;
-}
-
-static int
-fuzz_rand_status (void)
-{
-  return 1;
-}
-
-static const RAND_METHOD fuzz_rand = {
-  NULL, fuzz_rand_bytes, NULL, NULL, fuzz_rand_bytes, fuzz_rand_status
-};
-
-static void
-fuzz_rand_reset (guint64 seed)
-{
-  rng_state = seed;
-}
+/* fuzz-rand.c */
 
 /* ------------------------------------------------------------------------
  * Key material and configurations
@@ -590,7 +555,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 
   /* a g_return_if_fail() hit is a bug too */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  RAND_set_rand_method (&fuzz_rand);
+  fuzz_rand_install ();
   load_pki ();
   setup_targets ();
   if (seed_dir != NULL) {
