@@ -37,8 +37,46 @@ cert_new_take (X509 * x509, GError ** error)
   return cert;
 }
 
-MikeyCert *
-mikey_cert_new_from_der (const guint8 * der, gsize len, GError ** error)
+/* Peers send the same certificates exchange after exchange, and decoding
+ * one costs OpenSSL about as much as an RSA signature check. Decoding is a
+ * pure function of the DER, so the last few decoded certificates are kept
+ * (immutable, reference-counted) and handed out again. */
+#define DER_CACHE_SIZE 32
+
+static GMutex der_cache_lock;
+static GHashTable *der_cache;   /* GBytes (DER) -> MikeyCert* (a ref) */
+
+static MikeyCert *
+der_cache_lookup (const guint8 * der, gsize len)
+{
+  GBytes *key = g_bytes_new_static (der, len);
+  MikeyCert *cert = NULL;
+
+  g_mutex_lock (&der_cache_lock);
+  if (der_cache != NULL && (cert = g_hash_table_lookup (der_cache, key)))
+    mikey_cert_ref (cert);
+  g_mutex_unlock (&der_cache_lock);
+  g_bytes_unref (key);
+  return cert;
+}
+
+static void
+der_cache_insert (MikeyCert * cert)
+{
+  g_mutex_lock (&der_cache_lock);
+  if (der_cache == NULL)
+    der_cache = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+        (GDestroyNotify) g_bytes_unref, (GDestroyNotify) mikey_cert_unref);
+  /* a full cache starts over: cheap, and a steady set of peers refills it */
+  if (g_hash_table_size (der_cache) >= DER_CACHE_SIZE)
+    g_hash_table_remove_all (der_cache);
+  g_hash_table_replace (der_cache, g_bytes_new (cert->der, cert->der_len),
+      mikey_cert_ref (cert));
+  g_mutex_unlock (&der_cache_lock);
+}
+
+static MikeyCert *
+cert_decode (const guint8 * der, gsize len, GError ** error)
 {
   const guint8 *p = der;
   X509 *x509;
@@ -66,6 +104,21 @@ mikey_cert_new_from_der (const guint8 * der, gsize len, GError ** error)
     return NULL;
   }
   return cert_new_take (x509, error);
+}
+
+MikeyCert *
+mikey_cert_new_from_der (const guint8 * der, gsize len, GError ** error)
+{
+  MikeyCert *cert;
+
+  g_return_val_if_fail (der != NULL || len == 0, NULL);
+
+  if (len > 0 && (cert = der_cache_lookup (der, len)) != NULL)
+    return cert;
+  cert = cert_decode (der, len, error);
+  if (cert != NULL)
+    der_cache_insert (cert);
+  return cert;
 }
 
 GPtrArray *
