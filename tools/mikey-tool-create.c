@@ -15,6 +15,7 @@
 #include "mikey-tool.h"
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
+#include "mikey-negotiate.h"
 
 #define MODE_BIT(m) (1u << (m))
 #define ALL_MODES (MODE_BIT (MIKEY_MODE_COUNT) - 1)
@@ -192,77 +193,47 @@ usage (GError * err)
 static gboolean
 parse_mode_list (const gchar * text, CreateArgs * a, GError ** error)
 {
-  gchar **names = g_strsplit (text, ",", -1);
-  gboolean ok = TRUE;
+  gchar *bad = NULL;
+  MikeyListResult res;
   guint i;
 
-  for (i = 0; ok && names[i] != NULL; i++) {
-    const gchar *name = g_strstrip (names[i]);
-    MikeyMode m;
-
-    if (!mikey_mode_from_name (name, &m)) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--modes: "
-          "unknown mode '%s' (expected null, psk, pke, dh or dhhmac)", name);
-      ok = FALSE;
-    } else if (a->mode_mask & MODE_BIT (m)) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--modes: %s is "
-          "listed twice", name);
-      ok = FALSE;
-    } else {
-      /* duplicates refused: never more than MIKEY_MODE_COUNT entries */
-      a->modes[a->n_modes++] = m;
-      a->mode_mask |= MODE_BIT (m);
-    }
-  }
-  if (ok && a->n_modes == 0) {
+  res = mikey_mode_list_parse (text, a->modes, &a->n_modes, &bad);
+  if (res == MIKEY_LIST_UNKNOWN)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--modes: "
+        "unknown mode '%s' (expected null, psk, pke, dh or dhhmac)", bad);
+  else if (res == MIKEY_LIST_DUPLICATE)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--modes: %s is "
+        "listed twice", bad);
+  else if (res == MIKEY_LIST_EMPTY)
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "--modes: empty list");
-    ok = FALSE;
-  }
-  g_strfreev (names);
-  return ok;
+  g_free (bad);
+  for (i = 0; i < a->n_modes; i++)
+    a->mode_mask |= MODE_BIT (a->modes[i]);
+  return res == MIKEY_LIST_OK;
 }
 
 static gboolean
 parse_suite_list (const gchar * text, CreateArgs * a, GError ** error)
 {
-  gchar **names = g_strsplit (text, ",", -1);
-  gboolean ok = TRUE;
-  guint i, j;
+  gchar *bad = NULL;
+  MikeyListResult res;
 
-  for (i = 0; ok && names[i] != NULL; i++) {
-    const gchar *name = g_strstrip (names[i]);
-    const MikeySuiteInfo *s = mikey_suite_lookup (name);
-
-    if (s == NULL) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--suites: "
-          "unknown suite '%s' (expected one of %s)", name,
-          mikey_suite_names ());
-      ok = FALSE;
-      break;
-    }
-    for (j = 0; j < a->n_suites; j++) {
-      if (a->suites[j] == s) {
-        g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--suites: %s "
-            "is listed twice", s->name);
-        ok = FALSE;
-      }
-    }
-    if (ok && a->n_suites == MIKEY_MAX_CHOICES) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--suites: at "
-          "most %d suites can be offered", MIKEY_MAX_CHOICES);
-      ok = FALSE;
-    }
-    if (ok)
-      a->suites[a->n_suites++] = s;
-  }
-  if (ok && a->n_suites == 0) {
+  res = mikey_suite_list_parse (text, a->suites, &a->n_suites, &bad);
+  if (res == MIKEY_LIST_UNKNOWN)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--suites: "
+        "unknown suite '%s' (expected one of %s)", bad, mikey_suite_names ());
+  else if (res == MIKEY_LIST_DUPLICATE)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--suites: %s "
+        "is listed twice", mikey_suite_lookup (bad)->name);
+  else if (res == MIKEY_LIST_TOO_MANY)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--suites: at "
+        "most %d suites can be offered", MIKEY_MAX_CHOICES);
+  else if (res == MIKEY_LIST_EMPTY)
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "--suites: empty list");
-    ok = FALSE;
-  }
-  g_strfreev (names);
-  return ok;
+  g_free (bad);
+  return res == MIKEY_LIST_OK;
 }
 
 /* --mode and --modes: the message uses the first of --modes, so a --mode

@@ -1,5 +1,6 @@
 /* Properties shared by mikeyenc and mikeydec. */
 #include "gstmikeyprops.h"
+#include "mikey-negotiate.h"
 
 #include <string.h>
 #include <time.h>
@@ -550,98 +551,57 @@ gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites, guint n)
   return g_string_free (str, FALSE);
 }
 
-/* The items of a comma-separated list, stripped, empty ones dropped */
-static GPtrArray *
-split_list (const gchar * text)
-{
-  GPtrArray *items = g_ptr_array_new_with_free_func (g_free);
-  gchar **parts = g_strsplit (text, ",", -1);
-  guint i;
-
-  for (i = 0; parts[i] != NULL; i++) {
-    gchar *item = g_strstrip (parts[i]);
-
-    if (item[0] != '\0')
-      g_ptr_array_add (items, g_strdup (item));
-  }
-  g_strfreev (parts);
-  return items;
-}
-
+/* modes="pke,dh,psk": an empty list leaves mode alone */
 static gboolean
 parse_modes (const gchar * text, GstMikeySecrets * out, GError ** error)
 {
-  GPtrArray *items = split_list (text);
-  gboolean ok = TRUE;
-  guint i, j;
+  gchar *bad = NULL;
+  MikeyListResult res;
 
-  for (i = 0; i < items->len && ok; i++) {
-    const gchar *name = g_ptr_array_index (items, i);
-    MikeyMode mode;
-
-    if (!mikey_mode_from_name (name, &mode)) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "Unknown mode \"%s\" in modes=\"%s\"; valid modes: null, psk, pke, "
-          "dh, dhhmac (comma-separated, best first)", name, text);
-      ok = FALSE;
-      break;
-    }
-    for (j = 0; j < out->n_modes; j++) {
-      if (out->modes[j] == mode) {
-        g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-            "Mode %s is listed twice in modes=\"%s\"", name, text);
-        ok = FALSE;
-        break;
-      }
-    }
-    if (ok)
-      out->modes[out->n_modes++] = mode;
-  }
-  g_ptr_array_unref (items);
-  return ok;
+  res = mikey_mode_list_parse (text, out->modes, &out->n_modes, &bad);
+  if (res == MIKEY_LIST_UNKNOWN)
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "Unknown mode \"%s\" in modes=\"%s\"; valid modes: null, psk, pke, "
+        "dh, dhhmac (comma-separated, best first)", bad, text);
+  else if (res == MIKEY_LIST_DUPLICATE)
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "Mode %s is listed twice in modes=\"%s\"", bad, text);
+  g_free (bad);
+  return res == MIKEY_LIST_OK || res == MIKEY_LIST_EMPTY;
 }
 
 static gboolean
 parse_suites (const gchar * text, GstMikeySecrets * out, GError ** error)
 {
-  GPtrArray *items = split_list (text);
-  gboolean ok = TRUE;
-  guint i, j;
+  gchar *bad = NULL;
+  gboolean ok = FALSE;
+  guint i;
 
-  for (i = 0; i < items->len && ok; i++) {
-    const gchar *name = g_ptr_array_index (items, i);
-    const MikeySuiteInfo *suite = mikey_suite_lookup (name);
-
-    if (suite == NULL) {
+  switch (mikey_suite_list_parse (text, out->suites, &out->n_suites, &bad)) {
+    case MIKEY_LIST_UNKNOWN:
       g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
           "Unknown crypto suite \"%s\" in suites=\"%s\"; valid suites: %s "
           "(comma-separated, best first; F8_128_HMAC_SHA1_80, also written "
           "AES_F8_128_HMAC_SHA1_80, may be listed but is never chosen)",
-          name, text, mikey_suite_names ());
-      ok = FALSE;
+          bad, text, mikey_suite_names ());
       break;
-    }
-    for (j = 0; j < out->n_suites; j++) {
-      if (out->suites[j] == suite) {
-        g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-            "Crypto suite %s is listed twice in suites=\"%s\"", suite->name,
-            text);
-        ok = FALSE;
-        break;
-      }
-    }
-    if (ok && out->n_suites >= MIKEY_MAX_CHOICES) {
+    case MIKEY_LIST_DUPLICATE:
+      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+          "Crypto suite %s is listed twice in suites=\"%s\"",
+          mikey_suite_lookup (bad)->name, text);
+      break;
+    case MIKEY_LIST_TOO_MANY:
       g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
           "suites=\"%s\" lists more than %d suites", text, MIKEY_MAX_CHOICES);
-      ok = FALSE;
-    }
-    if (ok) {
-      out->suites[out->n_suites++] = suite;
-      if (out->suite == NULL && suite->engine_supported)
-        out->suite = suite;
-    }
+      break;
+    default:
+      ok = TRUE;
   }
-  g_ptr_array_unref (items);
+  g_free (bad);
+  for (i = 0; ok && i < out->n_suites && out->suite == NULL; i++) {
+    if (out->suites[i]->engine_supported)
+      out->suite = out->suites[i];
+  }
   if (ok && out->suite == NULL) {
     gchar *names = supported_suite_names ();
 

@@ -227,8 +227,7 @@ GST_START_TEST (test_only_responder_identity)
     resp = mikey_responder_new (&rcfg, NULL);
     fail_unless_equals_int (run (init, resp, &step, NULL, &err),
         MIKEY_RESPONSE_ACCEPTED);
-    fail_unless (step == MIKEY_STEP_COMPLETE, "%s",
-        err ? err->message : "");
+    fail_unless (step == MIKEY_STEP_COMPLETE, "%s", err ? err->message : "");
     mikey_initiator_free (init);
     mikey_responder_free (resp);
   }
@@ -520,6 +519,41 @@ GST_START_TEST (test_negotiation_choose_rules)
 
 GST_END_TEST;
 
+GST_START_TEST (test_priority_list_parsing)
+{
+  MikeyMode modes[MIKEY_MAX_CHOICES];
+  const MikeySuiteInfo *suites[MIKEY_MAX_CHOICES];
+  gchar *bad = NULL;
+  guint n;
+
+  fail_unless_equals_int (mikey_mode_list_parse (" pke, dh,,psk ", modes, &n,
+          &bad), MIKEY_LIST_OK);
+  fail_unless_equals_int (n, 3);
+  fail_unless (modes[0] == MIKEY_MODE_PKE && modes[2] == MIKEY_MODE_PSK);
+  fail_unless_equals_int (mikey_mode_list_parse ("psk,rot13", modes, &n,
+          &bad), MIKEY_LIST_UNKNOWN);
+  fail_unless_equals_string (bad, "rot13");
+  g_clear_pointer (&bad, g_free);
+  fail_unless_equals_int (mikey_mode_list_parse ("dh,PSK,psk", modes, &n,
+          &bad), MIKEY_LIST_DUPLICATE);
+  fail_unless_equals_string (bad, "psk");
+  g_clear_pointer (&bad, g_free);
+  fail_unless_equals_int (mikey_mode_list_parse (" , ", modes, &n, &bad),
+      MIKEY_LIST_EMPTY);
+
+  /* the F8 alias names the same suite: listed twice */
+  fail_unless_equals_int (mikey_suite_list_parse ("F8_128_HMAC_SHA1_80,"
+          "AES_F8_128_HMAC_SHA1_80", suites, &n, &bad), MIKEY_LIST_DUPLICATE);
+  fail_unless_equals_string (bad, "AES_F8_128_HMAC_SHA1_80");
+  g_clear_pointer (&bad, g_free);
+  fail_unless_equals_int (mikey_suite_list_parse ("AEAD_AES_128_GCM,"
+          "AES_CM_128_HMAC_SHA1_80", suites, &n, &bad), MIKEY_LIST_OK);
+  fail_unless (n == 2 && suites[0]->id == MIKEY_SUITE_AEAD_AES_128_GCM);
+  fail_unless (bad == NULL);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_negotiation_nothing_common)
 {
   MikeyMode alice_modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_DHHMAC };
@@ -727,6 +761,7 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_dh_replay);
   tcase_add_test (tc, test_negotiation_seed_table);
   tcase_add_test (tc, test_negotiation_choose_rules);
+  tcase_add_test (tc, test_priority_list_parsing);
   tcase_add_test (tc, test_negotiation_nothing_common);
   tcase_add_test (tc, test_fallback_to_plain_peer);
   tcase_add_test (tc, test_plain_initiator_to_negotiating_responder);

@@ -215,3 +215,79 @@ mikey_caps_describe (const MikeyCaps * caps)
         mikey_suite_get (caps->suites[i])->name);
   return g_string_free (s, FALSE);
 }
+
+/* Shared walk over a comma-separated list; @lookup maps a name to a value
+ * (FALSE: unknown). Values are compared to find duplicates. */
+static MikeyListResult
+list_parse (const gchar * text, gboolean (*lookup) (const gchar *,
+        gpointer *), gpointer * out, guint * n, gchar ** bad)
+{
+  gchar **items = g_strsplit (text ? text : "", ",", -1);
+  MikeyListResult res = MIKEY_LIST_OK;
+  guint i, j;
+
+  *n = 0;
+  *bad = NULL;
+  for (i = 0; res == MIKEY_LIST_OK && items[i] != NULL; i++) {
+    const gchar *name = g_strstrip (items[i]);
+    gpointer v;
+
+    if (name[0] == '\0')
+      continue;
+    if (!lookup (name, &v))
+      res = MIKEY_LIST_UNKNOWN;
+    for (j = 0; res == MIKEY_LIST_OK && j < *n; j++) {
+      if (out[j] == v)
+        res = MIKEY_LIST_DUPLICATE;
+    }
+    if (res == MIKEY_LIST_OK && *n == MIKEY_MAX_CHOICES)
+      res = MIKEY_LIST_TOO_MANY;
+    if (res == MIKEY_LIST_OK)
+      out[(*n)++] = v;
+    else if (res != MIKEY_LIST_TOO_MANY)
+      *bad = g_strdup (name);
+  }
+  g_strfreev (items);
+  if (res == MIKEY_LIST_OK && *n == 0)
+    res = MIKEY_LIST_EMPTY;
+  return res;
+}
+
+static gboolean
+mode_lookup (const gchar * name, gpointer * v)
+{
+  MikeyMode m;
+
+  if (!mikey_mode_from_name (name, &m))
+    return FALSE;
+  *v = GUINT_TO_POINTER (m + 1);
+  return TRUE;
+}
+
+static gboolean
+suite_lookup (const gchar * name, gpointer * v)
+{
+  *v = (gpointer) mikey_suite_lookup (name);
+  return *v != NULL;
+}
+
+MikeyListResult
+mikey_mode_list_parse (const gchar * text, MikeyMode modes[MIKEY_MAX_CHOICES],
+    guint * n_modes, gchar ** bad)
+{
+  gpointer v[MIKEY_MAX_CHOICES];
+  MikeyListResult res = list_parse (text, mode_lookup, v, n_modes, bad);
+  guint i;
+
+  for (i = 0; i < *n_modes; i++)
+    modes[i] = GPOINTER_TO_UINT (v[i]) - 1;
+  return res;
+}
+
+MikeyListResult
+mikey_suite_list_parse (const gchar * text,
+    const MikeySuiteInfo * suites[MIKEY_MAX_CHOICES], guint * n_suites,
+    gchar ** bad)
+{
+  return list_parse (text, suite_lookup, (gpointer *) suites, n_suites, bad);
+}

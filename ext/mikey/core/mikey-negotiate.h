@@ -53,4 +53,24 @@ gboolean mikey_caps_has_suite (const MikeyCaps * caps, MikeySuite suite);
 /* "psk, pke" / "AES_CM_128_HMAC_SHA1_80, ..." for error messages */
 gchar *mikey_caps_describe (const MikeyCaps * caps);
 
+/* Priority lists as users write them: "pke, dh,psk" (names as
+ * mikey_mode_from_name / mikey_suite_lookup take them; blanks around
+ * commas and empty items ignored). On failure *@bad (g_free) names the
+ * offending item, or is NULL for an empty or over-long list, so each
+ * caller can word the error for its own option names. */
+typedef enum
+{
+  MIKEY_LIST_OK,
+  MIKEY_LIST_UNKNOWN,
+  MIKEY_LIST_DUPLICATE,
+  MIKEY_LIST_TOO_MANY,
+  MIKEY_LIST_EMPTY,
+} MikeyListResult;
+
+MikeyListResult mikey_mode_list_parse (const gchar * text,
+    MikeyMode modes[MIKEY_MAX_CHOICES], guint * n_modes, gchar ** bad);
+MikeyListResult mikey_suite_list_parse (const gchar * text,
+    const MikeySuiteInfo * suites[MIKEY_MAX_CHOICES], guint * n_suites,
+    gchar ** bad);
+
 G_END_DECLS
