@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <gst/gst.h>
+#include <openssl/crypto.h>
 #include "gstmikeyenc.h"
 #include "gstmikeydec.h"
 
@@ -9,6 +10,15 @@ static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = FALSE;
+
+  /* OpenSSL 3.0 frees every thread's state from an atexit handler; a
+   * GStreamer pool thread that ends while the application exits frees the
+   * same state from its thread destructor (a double free, openssl#6214).
+   * Threads clean up after themselves anyway, so the exit-time pass is
+   * turned off. It only works before OpenSSL's first use in the process,
+   * which plugin loading usually is; applications that need certainty do
+   * the same in main(). */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
 
   ret |= GST_ELEMENT_REGISTER (mikeyenc, plugin);
   ret |= GST_ELEMENT_REGISTER (mikeydec, plugin);

@@ -4,7 +4,21 @@
 
 #include <gst/gst.h>
 #include <gio/gio.h>
+#include <openssl/crypto.h>
 #include "mikey-exchange.h"
+
+/* GST_CHECK_MAIN, with OpenSSL's exit-time cleanup turned off before
+ * anything touches OpenSSL: it races with pool threads still ending when
+ * a forked check exits (openssl#6214), see gstmikeyplugin.c. */
+#define MIKEY_CHECK_MAIN(name)                                  \
+int main (int argc, char **argv)                                \
+{                                                               \
+  Suite *s;                                                     \
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);           \
+  gst_check_init (&argc, &argv);                                \
+  s = name##_suite ();                                          \
+  return gst_check_run_suite (s, # name, __FILE__);             \
+}
 
 G_BEGIN_DECLS
 

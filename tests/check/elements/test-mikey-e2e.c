@@ -343,4 +343,4 @@ mikey_e2e_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (mikey_e2e);
+MIKEY_CHECK_MAIN (mikey_e2e);

@@ -941,4 +941,4 @@ mikey_pki_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (mikey_pki);
+MIKEY_CHECK_MAIN (mikey_pki);

@@ -750,4 +750,4 @@ mikeydec_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (mikeydec);
+MIKEY_CHECK_MAIN (mikeydec);

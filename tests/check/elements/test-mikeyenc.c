@@ -658,4 +658,4 @@ mikeyenc_suite (void)
   return s;
 }
 
-GST_CHECK_MAIN (mikeyenc);
+MIKEY_CHECK_MAIN (mikeyenc);
