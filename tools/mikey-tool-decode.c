@@ -730,7 +730,7 @@ report_kemac_failure (const MikeyToolDecoded * dec)
 }
 
 /* Values no receiver accepts though the codec reads them: a DH value a
- * peer must refuse (0, 1, p-1, out of range or subgroup), a broken
+ * peer must refuse (0, 1, p-1 or out of range), a broken
  * capabilities extension. */
 static int
 report_content (const MikeyToolDecoded * dec)

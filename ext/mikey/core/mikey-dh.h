@@ -42,9 +42,10 @@ MikeyDhGroup mikey_dh_get_group (const MikeyDh * dh);
 void mikey_dh_get_public (const MikeyDh * dh, guint8 * out);
 
 /* Checks a peer's public value for @group: it must be exactly
- * mikey_dh_group_len() bytes, lie in [2, p-2] (0, 1 and p-1 would force
- * the shared secret to a value the attacker knows; values >= p are not
- * residues) and be in the order-q subgroup that g = 2 generates.
+ * mikey_dh_group_len() bytes and lie in [2, p-2]: 0, 1 and p-1 would force
+ * the shared secret to a value the attacker knows, values >= p are not
+ * residues. For the safe primes of the OAKLEY groups that is all RFC 6989
+ * requires (see mikey-dh.c).
  * MIKEY_ERROR_INVALID with a sentence naming the problem otherwise
  * (RFC 3830 6.12 "Invalid DH value" is the matching ERR payload). */
 gboolean mikey_dh_check_public (MikeyDhGroup group, const guint8 * value,
