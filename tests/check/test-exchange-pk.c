@@ -5,6 +5,7 @@
 
 #include "mikey-exchange.h"
 #include "mikey-exchange-private.h"
+#include "mikey-test-certs.h"
 
 #define NOW G_GINT64_CONSTANT (1795000000000000)        /* 2026-11-18 */
 
@@ -322,6 +323,50 @@ GST_START_TEST (test_initiator_checks_responder)
   g_clear_error (&err);
   mikey_initiator_free (init);
   mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+/* A certificate whose keyUsage excludes what the peer does with it */
+GST_START_TEST (test_key_usage_refused)
+{
+  g_autofree gchar *alice_key = pki ("alice-key.pem");
+  g_autofree gchar *bob_key = pki ("bob-key.pem");
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DH, &alice);
+  MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
+  GPtrArray *enc_only = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      mikey_cert_unref);
+  MikeyCert *bob_sign_only;
+  MikeyInitiator *init;
+  GError *err = NULL;
+
+  /* DH: alice signs DHi with a key certified for key transport only; the
+   * responder pins exactly that certificate, so only keyUsage is left to
+   * refuse it */
+  g_ptr_array_add (enc_only, mikey_test_self_signed (alice_key,
+          "alice (key transport only)", "keyEncipherment"));
+  icfg.certs = enc_only;
+  rcfg.peer_cert = g_ptr_array_index (enc_only, 0);
+  check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY,
+      "may not be used for signatures (no digitalSignature)");
+
+  /* PKE: the responder's certificate does not allow key transport, so the
+   * initiator does not encrypt an envelope key to it */
+  bob_sign_only = mikey_test_self_signed (bob_key, "bob (signing only)",
+      "digitalSignature");
+  icfg = initiator_config (MIKEY_MODE_PKE, &alice);
+  icfg.peer_cert = bob_sign_only;
+  init = mikey_initiator_new (&icfg, NULL);
+  fail_unless (init != NULL);
+  fail_if (mikey_initiator_start (init, NOW, &err) != NULL);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_POLICY));
+  fail_unless (strstr (err->message, "may not be used to encrypt a key") !=
+      NULL, "%s", err->message);
+  g_clear_error (&err);
+  mikey_initiator_free (init);
+
+  mikey_cert_unref (bob_sign_only);
+  g_ptr_array_unref (enc_only);
 }
 
 GST_END_TEST;
@@ -756,6 +801,7 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_only_responder_identity);
   tcase_add_test (tc, test_untrusted_expired_mismatched);
   tcase_add_test (tc, test_initiator_checks_responder);
+  tcase_add_test (tc, test_key_usage_refused);
   tcase_add_test (tc, test_dhhmac_wrong_psk);
   tcase_add_test (tc, test_tampered_dh_values);
   tcase_add_test (tc, test_dh_replay);

@@ -15,6 +15,7 @@
 #include "mikey-pk.h"
 #include "mikey-crypto.h"
 #include "mikey-message.h"
+#include "mikey-test-certs.h"
 
 /* 2030-01-01 00:00:00 UTC */
 #define NOW ((time_t) 1893456000)
@@ -383,6 +384,56 @@ GST_START_TEST (test_verify_refused)
 
 GST_END_TEST;
 
+/* keyUsage: a peer's key signs only with digitalSignature, takes an
+ * envelope key only with keyEncipherment; no extension allows both */
+GST_START_TEST (test_key_usage)
+{
+  MikeyCert *alice = load_cert ("alice.pem"), *root = load_cert ("root-ca.pem");
+  gchar *key = pki_path ("alice-key.pem");
+  MikeyCert *enc_only = mikey_test_self_signed (key, "enc", "keyEncipherment");
+  MikeyCert *sign_only = mikey_test_self_signed (key, "sign",
+      "digitalSignature,nonRepudiation");
+  MikeyCert *agree = mikey_test_self_signed (key, "agree", "keyAgreement");
+  MikeyCert *none = mikey_test_self_signed (key, "none", NULL);
+  GError *err = NULL;
+
+  fail_unless (mikey_cert_check_usage (alice, MIKEY_CERT_USAGE_SIGN, &err));
+  fail_unless (mikey_cert_check_usage (alice, MIKEY_CERT_USAGE_ENCRYPT_KEY,
+          &err));
+  fail_unless (mikey_cert_check_usage (none, MIKEY_CERT_USAGE_SIGN, &err));
+  fail_unless (mikey_cert_check_usage (none, MIKEY_CERT_USAGE_ENCRYPT_KEY,
+          &err));
+  fail_unless (mikey_cert_check_usage (sign_only, MIKEY_CERT_USAGE_SIGN, &err));
+  fail_unless (mikey_cert_check_usage (enc_only, MIKEY_CERT_USAGE_ENCRYPT_KEY,
+          &err));
+  g_assert_no_error (err);
+
+  fail_if (mikey_cert_check_usage (enc_only, MIKEY_CERT_USAGE_SIGN, &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=enc\" may not be "
+      "used for signatures (no digitalSignature): its key usage allows only "
+      "keyEncipherment");
+  fail_if (mikey_cert_check_usage (sign_only, MIKEY_CERT_USAGE_ENCRYPT_KEY,
+          &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "may not be used to encrypt a key "
+      "(no keyEncipherment): its key usage allows only digitalSignature, "
+      "nonRepudiation");
+  fail_if (mikey_cert_check_usage (agree, MIKEY_CERT_USAGE_SIGN, &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "allows only keyAgreement");
+  /* a CA certificate signs certificates, not MIKEY messages */
+  fail_if (mikey_cert_check_usage (root, MIKEY_CERT_USAGE_SIGN, &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "allows only keyCertSign, cRLSign");
+
+  mikey_cert_unref (alice);
+  mikey_cert_unref (root);
+  mikey_cert_unref (enc_only);
+  mikey_cert_unref (sign_only);
+  mikey_cert_unref (agree);
+  mikey_cert_unref (none);
+  g_free (key);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_trust_dir)
 {
   GError *err = NULL;
@@ -710,6 +761,7 @@ pk_suite (void)
   tcase_add_test (tc, test_chash);
   tcase_add_test (tc, test_verify_ok);
   tcase_add_test (tc, test_verify_refused);
+  tcase_add_test (tc, test_key_usage);
   tcase_add_test (tc, test_trust_dir);
   tcase_add_test (tc, test_identity);
   tcase_add_test (tc, test_encrypt_decrypt);

@@ -547,6 +547,57 @@ out:
   return ok;
 }
 
+/* ---- key usage ---------------------------------------------------------- */
+
+gboolean
+mikey_cert_check_usage (const MikeyCert * cert, MikeyCertUsage usage,
+    GError ** error)
+{
+  static const struct
+  {
+    guint32 bit;
+    const gchar *name;
+  } bits[] = {
+    {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+    {KU_NON_REPUDIATION, "nonRepudiation"},
+    {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+    {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+    {KU_KEY_AGREEMENT, "keyAgreement"},
+    {KU_KEY_CERT_SIGN, "keyCertSign"},
+    {KU_CRL_SIGN, "cRLSign"},
+    {KU_ENCIPHER_ONLY, "encipherOnly"},
+    {KU_DECIPHER_ONLY, "decipherOnly"},
+  };
+  /* X509_get_key_usage answers UINT32_MAX when there is no extension */
+  guint32 ku = X509_get_key_usage (cert->x509);
+  guint32 want = usage == MIKEY_CERT_USAGE_SIGN ? KU_DIGITAL_SIGNATURE :
+      KU_KEY_ENCIPHERMENT;
+  GString *allowed;
+  gchar *subject;
+  guint i;
+
+  if ((ku & want) != 0)
+    return TRUE;
+
+  allowed = g_string_new (NULL);
+  for (i = 0; i < G_N_ELEMENTS (bits); i++) {
+    if ((ku & bits[i].bit) == 0)
+      continue;
+    if (allowed->len > 0)
+      g_string_append (allowed, ", ");
+    g_string_append (allowed, bits[i].name);
+  }
+  subject = name_to_string (X509_get_subject_name (cert->x509));
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      "certificate \"%s\" may not be used %s: its key usage allows only %s",
+      subject, usage == MIKEY_CERT_USAGE_SIGN ? "for signatures (no "
+      "digitalSignature)" : "to encrypt a key (no keyEncipherment)",
+      allowed->len > 0 ? allowed->str : "nothing");
+  g_free (subject);
+  g_string_free (allowed, TRUE);
+  return FALSE;
+}
+
 /* ---- identities --------------------------------------------------------- */
 
 /* Length of a URI scheme at the start of @s ("sip" in "sip:..."), 0 if

@@ -11,12 +11,15 @@
 
 /* The envelope key goes to whoever holds peer_cert's key. A configured
  * certificate is trusted as such (as a pinned one is in the DH modes); it
- * must still be the responder we name. */
+ * must still be the responder we name, and be meant for key transport. */
 static gboolean
 check_peer_cert (MikeyInitiator * init, GError ** error)
 {
-  return init->id_r == NULL ||
-      mikey_cert_matches_identity (init->peer_cert, init->id_r, error);
+  if (init->id_r != NULL &&
+      !mikey_cert_matches_identity (init->peer_cert, init->id_r, error))
+    return FALSE;
+  return mikey_cert_check_usage (init->peer_cert,
+      MIKEY_CERT_USAGE_ENCRYPT_KEY, error);
 }
 
 GBytes *

@@ -74,6 +74,20 @@ gboolean mikey_cert_verify (const MikeyCert * cert,
     const GPtrArray * untrusted, const MikeyTrust * trust, time_t now,
     GError ** error);
 
+/* What a MIKEY peer does with the key of a certificate */
+typedef enum
+{
+  MIKEY_CERT_USAGE_SIGN,        /* SIGN payloads (PKE initiator, DH) */
+  MIKEY_CERT_USAGE_ENCRYPT_KEY  /* the PKE envelope key */
+} MikeyCertUsage;
+
+/* Whether @cert's keyUsage extension allows @usage (digitalSignature,
+ * resp. keyEncipherment); a certificate without the extension allows any
+ * (RFC 5280 4.2.1.3). MIKEY_ERROR_POLICY naming the certificate and what
+ * it is restricted to otherwise. */
+gboolean mikey_cert_check_usage (const MikeyCert * cert, MikeyCertUsage usage,
+    GError ** error);
+
 /* Whether @cert belongs to @identity, the content of an ID payload: a URI
  * ("sip:bob@example.org") or an NAI ("bob@example.org"). Compared, in
  * order, with the subjectAltName URIs, email addresses (rfc822Name, also

@@ -345,6 +345,9 @@ mikey_peer_cert (const MikeyMessage * msg, MikeyCert * pinned,
 
   if (ok && identity != NULL)
     ok = mikey_cert_matches_identity (cert, identity, error);
+  /* every peer certificate here vouches for a SIGN payload */
+  if (ok)
+    ok = mikey_cert_check_usage (cert, MIKEY_CERT_USAGE_SIGN, error);
   if (!ok) {
     mikey_cert_unref (cert);
     return NULL;
