@@ -177,6 +177,8 @@ static const gchar decode_description[] =
     "                    payloads) the first must be this one\n"
     "  --ca-file PATH    CA certificates (PEM file or directory) the\n"
     "                    certificates the message carries must chain to\n"
+    "  --crl-file FILE   CRLs (PEM) of those CAs: a revoked certificate, or\n"
+    "                    one whose CA has no current CRL here, is refused\n"
     "  Either way an initiation message's ID payload (IDi) must match the\n"
     "  certificate, and certificates are checked as of now.\n"
     "  --key FILE        the receiver's RSA private key (PEM). If it is\n"
@@ -218,6 +220,7 @@ typedef struct
   gchar *key;
   gchar *peer_cert;
   gchar *ca_file;
+  gchar *crl_file;
   gchar **rest;
 } DecodeOptions;
 
@@ -238,6 +241,7 @@ decode_options_clear (DecodeOptions * o)
   g_free (o->key);
   g_free (o->peer_cert);
   g_free (o->ca_file);
+  g_free (o->crl_file);
   g_strfreev (o->rest);
 }
 
@@ -276,6 +280,16 @@ decode_keys_load (const DecodeOptions * o, DecodeKeys * k)
       (k->trust = mikey_tool_load_trust ("--ca-file", o->ca_file,
               &err)) == NULL)
     goto bad;
+  if (o->crl_file != NULL && k->trust == NULL) {
+    g_set_error (&err, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--crl-file needs "
+        "--ca-file: the CRLs are checked along the chains to those CAs");
+    goto bad;
+  }
+  if (o->crl_file != NULL &&
+      !mikey_trust_load_crl_file (k->trust, o->crl_file, &err)) {
+    g_prefix_error (&err, "--crl-file: ");
+    goto bad;
+  }
   return MIKEY_TOOL_EXIT_OK;
 
 bad:
@@ -1008,6 +1022,9 @@ mikey_tool_decode (int argc, char **argv)
           "CA certificates (PEM file or directory) the certificate in the "
           "message must chain to: verifies the signature (PKE, DH)",
         "PATH"},
+    {"crl-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.crl_file,
+        "CRLs (PEM) of the --ca-file CAs: refuses revoked certificates "
+          "and CAs without a current CRL", "FILE"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt.rest, NULL,
         NULL},
     {NULL}

@@ -919,7 +919,7 @@ describe_failure (GstMikeyEnc * self, const GError * err)
           "(wrong pre-shared key?) in the answer from %s", self->peer_str);
     case MIKEY_ERROR_POLICY:
       return g_strdup_printf ("MIKEY answer from %s refused: %s (check "
-          "ca-file, peer-cert and peer-id)", self->peer_str, why);
+          "ca-file, crl-file, peer-cert and peer-id)", self->peer_str, why);
     default:
       return g_strdup_printf ("MIKEY answer from %s refused: %s",
           self->peer_str, why);

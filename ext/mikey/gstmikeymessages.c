@@ -218,8 +218,8 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
       if (strstr (error->message, "certificate") != NULL ||
           strstr (error->message, "identity") != NULL)
         return g_strdup_printf ("MIKEY message from %s refused: %s (check "
-            "the sender's cert against this receiver's ca-file, peer-cert "
-            "and peer-id)", from, error->message);
+            "the sender's cert against this receiver's ca-file, crl-file, "
+            "peer-cert and peer-id)", from, error->message);
       return g_strdup_printf ("MIKEY message from %s refused: %s "
           "(this mikeydec has %s; set them to what the sender uses)", from,
           error->message, our_config);

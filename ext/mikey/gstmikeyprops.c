@@ -121,6 +121,7 @@ static const gsize string_offsets[GST_MIKEY_N_PROPS] = {
   [GST_MIKEY_PROP_KEY_PASSPHRASE] =
       G_STRUCT_OFFSET (GstMikeySettings, key_passphrase),
   [GST_MIKEY_PROP_CA_FILE] = G_STRUCT_OFFSET (GstMikeySettings, ca_file),
+  [GST_MIKEY_PROP_CRL_FILE] = G_STRUCT_OFFSET (GstMikeySettings, crl_file),
   [GST_MIKEY_PROP_PEER_CERT] = G_STRUCT_OFFSET (GstMikeySettings, peer_cert),
   [GST_MIKEY_PROP_ID] = G_STRUCT_OFFSET (GstMikeySettings, id),
   [GST_MIKEY_PROP_PEER_ID] = G_STRUCT_OFFSET (GstMikeySettings, peer_id),
@@ -279,6 +280,15 @@ gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
           "certificates that the receiver's certificate must chain to: its "
           "signed answer in mode dh, and peer-cert (checked when the element "
           "starts) in mode pke",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_CRL_FILE,
+      g_param_spec_string ("crl-file", "Certificate revocation lists",
+          "PEM file with the current CRLs of the CAs in ca-file. When set, "
+          "a revoked certificate is refused, and so is one whose CA has no "
+          "CRL in the file or only an out-of-date one. Needs ca-file; a "
+          "pinned peer-cert is not checked against it",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -644,7 +654,7 @@ resolve_single_suite (const GstMikeySettings * settings, gboolean allow_any,
   return TRUE;
 }
 
-/* Loads cert, key, peer-cert and ca-file, whichever are set */
+/* Loads cert, key, peer-cert, ca-file and crl-file, whichever are set */
 static gboolean
 load_pki (const GstMikeySettings * settings, GstMikeySecrets * out,
     GError ** error)
@@ -701,6 +711,20 @@ load_pki (const GstMikeySettings * settings, GstMikeySecrets * out,
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
           "Could not load ca-file \"%s\" (PEM CA certificates, a file or a "
           "directory): %s", settings->ca_file, err->message);
+      goto fail;
+    }
+  }
+  if (is_set (settings->crl_file)) {
+    if (out->trust == NULL) {
+      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+          "crl-file \"%s\" needs ca-file: the CRLs are checked along the "
+          "chains to those CA certificates", settings->crl_file);
+      return FALSE;
+    }
+    if (!mikey_trust_load_crl_file (out->trust, settings->crl_file, &err)) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
+          "Could not load crl-file \"%s\" (PEM CRLs): %s",
+          settings->crl_file, err->message);
       goto fail;
     }
   }

@@ -1,5 +1,6 @@
 /* Properties shared by mikeyenc and mikeydec: mode, psk, psk-file, suite,
- * the public-key material (cert, key, key-passphrase, ca-file, peer-cert),
+ * the public-key material (cert, key, key-passphrase, ca-file, crl-file,
+ * peer-cert),
  * dh-group, sign, id, peer-id, and the negotiation lists modes / suites.
  *
  * The elements keep a GstMikeySettings under their lock and turn it into
@@ -100,6 +101,7 @@ typedef struct
   gchar *key;                   /* PEM file: our private key */
   gchar *key_passphrase;        /* wiped on replace */
   gchar *ca_file;               /* PEM bundle or directory */
+  gchar *crl_file;              /* PEM CRLs of ca-file's CAs */
   gchar *peer_cert;             /* PEM file: the peer's certificate */
   GstMikeyDhGroup dh_group;
   GstMikeySign sign;
@@ -120,6 +122,7 @@ enum
   GST_MIKEY_PROP_KEY,
   GST_MIKEY_PROP_KEY_PASSPHRASE,
   GST_MIKEY_PROP_CA_FILE,
+  GST_MIKEY_PROP_CRL_FILE,
   GST_MIKEY_PROP_PEER_CERT,
   GST_MIKEY_PROP_DH_GROUP,
   GST_MIKEY_PROP_SIGN,

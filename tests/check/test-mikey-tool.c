@@ -26,6 +26,7 @@
 #include "mikey-exchange.h"
 /* mikey_payload_end_offset(), to alter chosen bytes */
 #include "mikey-exchange-private.h"
+#include "mikey-test-certs.h"
 
 /* ------------------------------------------------------------------------
  * Running the tool
@@ -1820,6 +1821,58 @@ GST_START_TEST (test_dh_round_trip)
 
 GST_END_TEST;
 
+/* --crl-file: a CA made here issues alice a certificate, then revokes it */
+GST_START_TEST (test_crl_file)
+{
+  static const glong revoked[] = { 7 };
+  MikeyTestCa *ca = mikey_test_ca_new (pki ("carol-key.pem"), "CRL Test CA",
+      tmp_dir);
+  gchar *leaf = mikey_test_ca_issue (ca, pki ("alice-key.pem"), "alice-crl",
+      "sip:alice@example.org", 7);
+  gchar *crl = mikey_test_ca_crl (ca, "revoked.pem", revoked, 1,
+      "20460101000000Z");
+  gchar *clean = mikey_test_ca_crl (ca, "clean.pem", NULL, 0,
+      "20460101000000Z");
+  gchar *msg = create ("--mode", "dh", "--cert", leaf, "--key",
+      pki ("alice-key.pem"), "--id", "sip:alice@example.org", NULL);
+  gchar *root_msg;
+  Run *r;
+
+  r = run_tool (NULL, "decode", "--ca-file", mikey_test_ca_cert_path (ca),
+      "--crl-file", clean, msg, NULL);
+  assert_ok (r);
+  run_free (r);
+  r = run_tool (NULL, "decode", "--ca-file", mikey_test_ca_cert_path (ca),
+      "--crl-file", crl, msg, NULL);
+  assert_error (r, 3, "signature check failed: certificate \"CN=alice-crl\" "
+      "has been revoked (listed in the CRL of \"CN=CRL Test CA\")");
+  run_free (r);
+  /* alice's usual certificate comes from a CA without a CRL here */
+  root_msg = create ("--mode", "dh", "--cert", pki ("alice.pem"), "--key",
+      pki ("alice-key.pem"), "--id", "sip:alice@example.org", NULL);
+  r = run_tool (NULL, "decode", "--ca-file", pki ("root-ca.pem"),
+      "--crl-file", crl, root_msg, NULL);
+  assert_error (r, 3, "cannot be checked for revocation: no CRL of its "
+      "issuer \"CN=MIKEY Test Root CA, O=MIKEY Test\" was loaded");
+  run_free (r);
+  g_free (root_msg);
+  r = run_tool (NULL, "decode", "--crl-file", crl, msg, NULL);
+  assert_error (r, 1, "--crl-file needs --ca-file");
+  run_free (r);
+  r = run_tool (NULL, "decode", "--ca-file", pki ("root-ca.pem"),
+      "--crl-file", pki ("alice.pem"), msg, NULL);
+  assert_error (r, 1, "--crl-file: ");
+  run_free (r);
+
+  mikey_test_ca_free (ca);
+  g_free (msg);
+  g_free (leaf);
+  g_free (crl);
+  g_free (clean);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_dhhmac_round_trip)
 {
   gchar *msg = create ("--mode", "dhhmac", "--psk", PSK, "--id",
@@ -2264,6 +2317,7 @@ mikey_tool_suite (void)
   tcase_add_test (tc, test_json_every_payload);
   tcase_add_test (tc, test_pke_round_trip);
   tcase_add_test (tc, test_dh_round_trip);
+  tcase_add_test (tc, test_crl_file);
   tcase_add_test (tc, test_dhhmac_round_trip);
   tcase_add_test (tc, test_create_capabilities);
   tcase_add_test (tc, test_decode_answers);

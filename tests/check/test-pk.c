@@ -434,6 +434,141 @@ GST_START_TEST (test_key_usage)
 
 GST_END_TEST;
 
+/* A trust store of @ca_path, with the CRL file @crl unless NULL */
+static MikeyTrust *
+trust_with_crl (const gchar * ca_path, const gchar * crl)
+{
+  MikeyTrust *trust = mikey_trust_new ();
+  GError *err = NULL;
+
+  fail_unless (mikey_trust_load_file (trust, ca_path, &err));
+  if (crl != NULL)
+    fail_unless (mikey_trust_load_crl_file (trust, crl, &err));
+  g_assert_no_error (err);
+  return trust;
+}
+
+static MikeyCert *
+load_cert_path (const gchar * path)
+{
+  GError *err = NULL;
+  GPtrArray *certs = mikey_cert_load_pem_file (path, &err);
+  MikeyCert *cert;
+
+  g_assert_no_error (err);
+  cert = mikey_cert_ref (g_ptr_array_index (certs, 0));
+  g_ptr_array_unref (certs);
+  return cert;
+}
+
+GST_START_TEST (test_crl)
+{
+  static const glong revoked_serials[] = { 11 };
+  gchar *dir = g_dir_make_tmp ("mikey-crl-XXXXXX", NULL);
+  gchar *ca_key = pki_path ("carol-key.pem");
+  gchar *alice_key = pki_path ("alice-key.pem");
+  gchar *bob_key = pki_path ("bob-key.pem");
+  gchar *root = pki_path ("root-ca.pem");
+  gchar *alice_path = pki_path ("alice.pem");
+  MikeyTestCa *ca;
+  gchar *good_path, *revoked_path, *crl, *stale, *both;
+  MikeyCert *good, *revoked, *alice;
+  MikeyTrust *trust;
+  GError *err = NULL;
+  gchar *pem, *root_pem, *ca_pem;
+
+  fail_unless (dir != NULL);
+  ca = mikey_test_ca_new (ca_key, "CRL Test CA", dir);
+  good_path = mikey_test_ca_issue (ca, alice_key, "good",
+      "sip:good@example.org", 10);
+  revoked_path = mikey_test_ca_issue (ca, bob_key, "revoked",
+      "sip:revoked@example.org", 11);
+  crl = mikey_test_ca_crl (ca, "crl.pem", revoked_serials, 1,
+      "20460101000000Z");
+  stale = mikey_test_ca_crl (ca, "stale.pem", revoked_serials, 1,
+      "20270101000000Z");
+  good = load_cert_path (good_path);
+  revoked = load_cert_path (revoked_path);
+  alice = load_cert_path (alice_path);
+
+  /* without CRLs nothing is checked for revocation */
+  trust = trust_with_crl (mikey_test_ca_cert_path (ca), NULL);
+  fail_unless (mikey_cert_verify (revoked, NULL, trust, NOW, &err));
+  mikey_trust_free (trust);
+
+  trust = trust_with_crl (mikey_test_ca_cert_path (ca), crl);
+  fail_unless (mikey_cert_verify (good, NULL, trust, NOW, &err));
+  g_assert_no_error (err);
+  fail_if (mikey_cert_verify (revoked, NULL, trust, NOW, &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=revoked\" has "
+      "been revoked (listed in the CRL of \"CN=CRL Test CA\")");
+  mikey_trust_free (trust);
+
+  /* a CRL past its next update says nothing about today */
+  trust = trust_with_crl (mikey_test_ca_cert_path (ca), stale);
+  fail_if (mikey_cert_verify (good, NULL, trust, NOW, &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=good\" cannot "
+      "be checked for revocation: the CRL of \"CN=CRL Test CA\" was due "
+      "for an update on 2027-01-01 00:00:00 UTC");
+  mikey_trust_free (trust);
+
+  /* with CRLs loaded, a CA without one cannot vouch for anybody */
+  both = g_build_filename (dir, "both.pem", NULL);
+  fail_unless (g_file_get_contents (root, &root_pem, NULL, NULL));
+  fail_unless (g_file_get_contents (mikey_test_ca_cert_path (ca), &ca_pem,
+          NULL, NULL));
+  pem = g_strconcat (root_pem, ca_pem, NULL);
+  fail_unless (g_file_set_contents (both, pem, -1, NULL));
+  trust = trust_with_crl (both, crl);
+  fail_unless (mikey_cert_verify (good, NULL, trust, NOW, &err));
+  fail_if (mikey_cert_verify (alice, NULL, trust, NOW, &err));
+  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=alice, O=MIKEY "
+      "Test\" cannot be checked for revocation: no CRL of its issuer "
+      "\"CN=MIKEY Test Root CA, O=MIKEY Test\" was loaded");
+
+  /* files that are not CRLs */
+  fail_if (mikey_trust_load_crl_file (trust, alice_path, &err));
+  expect_error (&err, MIKEY_ERROR_INVALID, "holds no CRL");
+  fail_if (mikey_trust_load_crl_file (trust, "/nonexistent/crl.pem", &err));
+  expect_error (&err, MIKEY_ERROR_INVALID, "cannot read CRL file");
+  fail_unless (g_file_set_contents (both, "-----BEGIN X509 CRL-----\nAAAA\n"
+          "-----END X509 CRL-----\n", -1, NULL));
+  fail_if (mikey_trust_load_crl_file (trust, both, &err));
+  expect_error (&err, MIKEY_ERROR_INVALID, "not a readable PEM file of CRLs");
+  mikey_trust_free (trust);
+
+  {
+    const gchar *files[] = { good_path, revoked_path, crl, stale, both,
+      mikey_test_ca_cert_path (ca)
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS (files); i++)
+      fail_unless (g_unlink (files[i]) == 0, "%s", files[i]);
+  }
+  fail_unless (g_rmdir (dir) == 0);
+  mikey_cert_unref (good);
+  mikey_cert_unref (revoked);
+  mikey_cert_unref (alice);
+  mikey_test_ca_free (ca);
+  g_free (pem);
+  g_free (root_pem);
+  g_free (ca_pem);
+  g_free (both);
+  g_free (good_path);
+  g_free (revoked_path);
+  g_free (crl);
+  g_free (stale);
+  g_free (root);
+  g_free (alice_path);
+  g_free (ca_key);
+  g_free (alice_key);
+  g_free (bob_key);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_trust_dir)
 {
   GError *err = NULL;
@@ -762,6 +897,7 @@ pk_suite (void)
   tcase_add_test (tc, test_verify_ok);
   tcase_add_test (tc, test_verify_refused);
   tcase_add_test (tc, test_key_usage);
+  tcase_add_test (tc, test_crl);
   tcase_add_test (tc, test_trust_dir);
   tcase_add_test (tc, test_identity);
   tcase_add_test (tc, test_encrypt_decrypt);

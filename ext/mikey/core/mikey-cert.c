@@ -295,12 +295,6 @@ mikey_cert_hash (MikeyHashFunc func, const MikeyCert * cert, guint8 * out,
 
 /* ---- trust anchors ------------------------------------------------------ */
 
-struct _MikeyTrust
-{
-  X509_STORE *store;
-  guint n_certs;
-};
-
 MikeyTrust *
 mikey_trust_new (void)
 {
@@ -441,6 +435,25 @@ time_to_string (const ASN1_TIME * t)
   return g_strdup (buf);
 }
 
+/* The words around the issuer's name for faults that come down to the
+ * issuer: untrusted, revoked by it, or no CRL of it */
+static const gchar *
+issuer_problem (int code, const gchar ** tail)
+{
+  switch (code) {
+    case X509_V_ERR_CERT_REVOKED:
+      *tail = ")";
+      return "has been revoked (listed in the CRL of ";
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+      *tail = " was loaded (with CRLs, every CA of the chain needs a "
+          "current one)";
+      return "cannot be checked for revocation: no CRL of its issuer ";
+    default:
+      *tail = " is not among the trusted CA certificates";
+      return "is not trusted: its issuer ";
+  }
+}
+
 static void
 set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
 {
@@ -478,12 +491,40 @@ set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_CERT_REVOKED:
+    case X509_V_ERR_UNABLE_TO_GET_CRL:{
+      const gchar *tail, *lead = issuer_problem (code, &tail);
+
       issuer = name_to_string (X509_get_issuer_name (bad));
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
-          "certificate \"%s\"%s is not trusted: its issuer \"%s\" is not "
-          "among the trusted CA certificates", subject, where, issuer);
+          "certificate \"%s\"%s %s\"%s\"%s", subject, where, lead, issuer,
+          tail);
       g_free (issuer);
       break;
+    }
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:{
+      /* the context no longer holds the CRL it refused: look it up */
+      STACK_OF (X509_CRL) * crls =
+          X509_STORE_CTX_get1_crls (ctx, X509_get_issuer_name (bad));
+      X509_CRL *crl = crls && sk_X509_CRL_num (crls) > 0 ?
+          sk_X509_CRL_value (crls, 0) : NULL;
+      const ASN1_TIME *t = NULL;
+
+      if (crl != NULL)
+        t = code == X509_V_ERR_CRL_HAS_EXPIRED ?
+            X509_CRL_get0_nextUpdate (crl) : X509_CRL_get0_lastUpdate (crl);
+      when = t ? time_to_string (t) : g_strdup ("an unknown date");
+      sk_X509_CRL_pop_free (crls, X509_CRL_free);
+      issuer = name_to_string (X509_get_issuer_name (bad));
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+          "certificate \"%s\"%s cannot be checked for revocation: the CRL "
+          "of \"%s\" %s %s; load a current one", subject, where, issuer,
+          code == X509_V_ERR_CRL_HAS_EXPIRED ? "was due for an update on" :
+          "is not valid before", when);
+      g_free (issuer);
+      break;
+    }
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_AUTH,

@@ -1,5 +1,6 @@
-/* MIKEY protocol core: what mikey-pk.c (keys, RSA) and mikey-cert.c
- * (certificates, trust) share behind the opaque types of mikey-pk.h. */
+/* MIKEY protocol core: what mikey-pk.c (keys, RSA), mikey-cert.c
+ * (certificates, trust) and mikey-crl.c (revocation lists) share behind
+ * the opaque types of mikey-pk.h. */
 #pragma once
 
 #include <openssl/evp.h>
@@ -22,6 +23,13 @@ struct _MikeyCert
   /* DER as received or as i2d_X509 gives it: CERT payload and CHASH */
   guint8 *der;
   gsize der_len;
+};
+
+struct _MikeyTrust
+{
+  X509_STORE *store;
+  guint n_certs;
+  guint n_crls;
 };
 
 /* Wraps @pkey (takes the reference); refuses non-RSA keys. */

@@ -127,6 +127,16 @@ gboolean mikey_trust_load_path (MikeyTrust * trust, const gchar * path,
     GError ** error);
 guint mikey_trust_get_n_certs (const MikeyTrust * trust);
 
+/* Adds every CRL (PEM "X509 CRL" blocks) of the file at @path and turns
+ * revocation checking on: from then on mikey_cert_verify refuses a
+ * revoked certificate, and also a chain with a CA whose CRL is missing or
+ * out of date (X509_V_FLAG_CRL_CHECK_ALL: every certificate of the chain
+ * below the trust anchor). MIKEY_ERROR_INVALID if the file cannot be read
+ * or holds no CRL. Pinned certificates (not checked against a trust
+ * store) are not affected. */
+gboolean mikey_trust_load_crl_file (MikeyTrust * trust, const gchar * path,
+    GError ** error);
+
 /* ---- keys --------------------------------------------------------------- */
 
 /* A private key from PEM (PKCS#8 or traditional RSA). @passphrase may be

@@ -7,7 +7,9 @@
  * audio; crafted DH datagrams; settings checked when the elements start. */
 #include <gst/check/gstcheck.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include "mikey-test-util.h"
+#include "mikey-test-certs.h"
 #include "mikey-types.h"
 #include "mikey-negotiate.h"
 /* mikey_build_error_message(): what a peer that does not negotiate answers */
@@ -166,6 +168,65 @@ GST_START_TEST (test_refused)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------
+ * Revocation: a CA made here (the test PKI keeps no CA keys) issues two
+ * certificates for alice's key and revokes one; the receiver has its CRL
+ * ---------------------------------------------------------------------- */
+
+GST_START_TEST (test_crl_end_to_end)
+{
+  static const glong revoked[] = { 11 };
+  gchar *dir = g_dir_make_tmp ("mikey-pki-crl-XXXXXX", NULL);
+  gchar *ca_key = mikey_test_pki ("carol-key.pem");
+  gchar *alice_key = mikey_test_pki ("alice-key.pem");
+  MikeyTestCa *ca;
+  gchar *good, *bad, *crl, *dec, *enc;
+  MikeyTestPair t;
+
+  fail_unless (dir != NULL);
+  ca = mikey_test_ca_new (ca_key, "CRL Test CA", dir);
+  good = mikey_test_ca_issue (ca, alice_key, "alice-current",
+      "sip:alice@example.org", 10);
+  bad = mikey_test_ca_issue (ca, alice_key, "alice-revoked",
+      "sip:alice@example.org", 11);
+  crl = mikey_test_ca_crl (ca, "crl.pem", revoked, 1, "20460101000000Z");
+  dec = g_strdup_printf ("cert=PKI/bob-chain.pem key=PKI/bob-key.pem "
+      "id=sip:bob@example.org ca-file=%s crl-file=%s mode=dh",
+      mikey_test_ca_cert_path (ca), crl);
+
+  /* the certificate the CRL does not list works as any other */
+  enc = g_strdup_printf ("cert=%s key=%s ca-file=PKI/root-ca.pem "
+      "id=sip:alice@example.org mode=dh", good, alice_key);
+  pair_setup (&t, dec, enc, N);
+  mikey_test_pair_run_and_compare (&t, N);
+  mikey_test_pair_teardown (&t);
+  g_free (enc);
+
+  /* the revoked one: refused by the receiver, no audio */
+  enc = g_strdup_printf ("cert=%s key=%s ca-file=PKI/root-ca.pem "
+      "id=sip:alice@example.org mode=dh", bad, alice_key);
+  pair_setup (&t, dec, enc, N);
+  mikey_test_pair_expect_refusal (&t, "certificate \"CN=alice-revoked\" has "
+      "been revoked (listed in the CRL of \"CN=CRL Test CA\")",
+      "refused the key exchange");
+  mikey_test_pair_teardown (&t);
+  g_free (enc);
+
+  fail_unless (g_unlink (good) == 0 && g_unlink (bad) == 0
+      && g_unlink (crl) == 0
+      && g_unlink (mikey_test_ca_cert_path (ca)) == 0 && g_rmdir (dir) == 0);
+  mikey_test_ca_free (ca);
+  g_free (dec);
+  g_free (good);
+  g_free (bad);
+  g_free (crl);
+  g_free (ca_key);
+  g_free (alice_key);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* The sender refuses the receiver's answer: the receiver accepted, but the
  * sender never sends a packet with those keys. */
 static const struct
@@ -203,8 +264,9 @@ GST_START_TEST (test_answer_refused)
   GST_INFO ("sender: %s", text);
   fail_unless (strstr (text, answer_refusals[__i__].tx_error) != NULL,
       "got %s", text);
-  fail_unless (strstr (text, "check ca-file, peer-cert and peer-id") != NULL,
-      "got %s", text);
+  fail_unless (strstr (text,
+          "check ca-file, crl-file, peer-cert and peer-id") != NULL, "got %s",
+      text);
   g_free (text);
   gst_message_unref (msg);
   fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
@@ -845,6 +907,10 @@ GST_START_TEST (test_dec_bad_settings)
     {PSK " suites=AES_CM_128_HMAC_SHA1_32,XYZ", "Unknown crypto suite \"XYZ\""},
     {"mode=dhhmac", "mode=dhhmac needs a pre-shared key"},
     {RX_PK " mode=dh peer-cert=PKI/dave.pem", "expired"},
+    {RX_PK " mode=dh crl-file=PKI/alice.pem", "alice.pem holds no CRL"},
+    {"mode=dh cert=PKI/bob-chain.pem key=PKI/bob-key.pem "
+          "peer-cert=PKI/alice.pem crl-file=PKI/alice.pem",
+        "alice.pem\" needs ca-file"},
   };
   guint i;
 
@@ -924,6 +990,7 @@ mikey_pki_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, test_mode_end_to_end, 0, G_N_ELEMENTS (modes));
   tcase_add_loop_test (tc, test_refused, 0, G_N_ELEMENTS (refusals));
+  tcase_add_test (tc, test_crl_end_to_end);
   tcase_add_loop_test (tc, test_answer_refused, 0,
       G_N_ELEMENTS (answer_refusals));
   tcase_add_test (tc, test_negotiation_seed_table);
