@@ -26,7 +26,8 @@ DH_GROUP=${DH_GROUP:-5}
 
 # shellcheck disable=SC2086
 exec gst-launch-1.0 -e udpsrc port="$RTP_PORT" caps="$SRTP_L16_CAPS" \
-  ! mikeydec mode=dh cert="$CERT" key="$KEY" ca-file="$CA_FILE" id="$ID" \
+  ! mikeydec mode=dh cert="$CERT" key="$KEY" ca-file="$CA_FILE" \
+      "${CRL_FILE:+crl-file=$CRL_FILE}" id="$ID" \
       "${PEER_ID:+peer-id=$PEER_ID}" dh-group="$DH_GROUP" \
       address="$ADDRESS" port="$MIKEY_PORT" \
   ! srtpdec ! rtpL16depay ! $sink

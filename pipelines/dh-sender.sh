@@ -27,7 +27,8 @@ DH_GROUP=${DH_GROUP:-5}
 exec gst-launch-1.0 $src \
   ! audio/x-raw,format=S16BE,rate=8000,channels=1 \
   ! rtpL16pay \
-  ! mikeyenc mode=dh cert="$CERT" key="$KEY" ca-file="$CA_FILE" id="$ID" \
+  ! mikeyenc mode=dh cert="$CERT" key="$KEY" ca-file="$CA_FILE" \
+      "${CRL_FILE:+crl-file=$CRL_FILE}" id="$ID" \
       "${PEER_ID:+peer-id=$PEER_ID}" dh-group="$DH_GROUP" \
       peer-address="$HOST" peer-port="$MIKEY_PORT" \
   ! srtpenc ! udpsink host="$HOST" port="$RTP_PORT"

@@ -41,6 +41,8 @@ GST_LAUNCH_QUIET_KEYS="-X key -X caps -X srtp-caps"
 # (alice sends, bob receives, root-ca.pem is the trust anchor). Its private
 # keys are published with the sources: they are for trying things out, use
 # your own certificates for anything real. PKI_DIR changes the directory.
+# CRL_FILE (no default) adds the CAs' revocation lists: crl-file on the
+# element, which then refuses revoked certificates.
 # $1: sender or receiver.
 # shellcheck disable=SC2034
 mikey_pki_defaults() {

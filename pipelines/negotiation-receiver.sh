@@ -29,6 +29,7 @@ ADDRESS=${ADDRESS:-0.0.0.0}
 # shellcheck disable=SC2086
 exec gst-launch-1.0 -e -m udpsrc port="$RTP_PORT" caps="$SRTP_L16_CAPS" \
   ! mikeydec modes="$MODES" suites="$SUITES" "$psk_prop" \
-      cert="$CERT" key="$KEY" ca-file="$CA_FILE" id="$ID" \
+      cert="$CERT" key="$KEY" ca-file="$CA_FILE" \
+      "${CRL_FILE:+crl-file=$CRL_FILE}" id="$ID" \
       address="$ADDRESS" port="$MIKEY_PORT" \
   ! srtpdec ! rtpL16depay ! $sink

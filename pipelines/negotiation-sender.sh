@@ -31,6 +31,7 @@ exec gst-launch-1.0 -m $src \
   ! rtpL16pay \
   ! mikeyenc modes="$MODES" suites="$SUITES" "$psk_prop" \
       cert="$CERT" key="$KEY" peer-cert="$PEER_CERT" ca-file="$CA_FILE" \
+      "${CRL_FILE:+crl-file=$CRL_FILE}" \
       id="$ID" "${PEER_ID:+peer-id=$PEER_ID}" \
       peer-address="$HOST" peer-port="$MIKEY_PORT" \
   ! srtpenc ! udpsink host="$HOST" port="$RTP_PORT"

@@ -22,6 +22,7 @@ ADDRESS=${ADDRESS:-0.0.0.0}
 
 # shellcheck disable=SC2086
 exec gst-launch-1.0 -e udpsrc port="$RTP_PORT" caps="$SRTP_L16_CAPS" \
-  ! mikeydec mode=pke cert="$CERT" key="$KEY" ca-file="$CA_FILE" id="$ID" \
+  ! mikeydec mode=pke cert="$CERT" key="$KEY" ca-file="$CA_FILE" \
+      "${CRL_FILE:+crl-file=$CRL_FILE}" id="$ID" \
       "${PEER_ID:+peer-id=$PEER_ID}" address="$ADDRESS" port="$MIKEY_PORT" \
   ! srtpdec ! rtpL16depay ! $sink

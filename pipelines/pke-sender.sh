@@ -28,6 +28,7 @@ exec gst-launch-1.0 $src \
   ! audio/x-raw,format=S16BE,rate=8000,channels=1 \
   ! rtpL16pay \
   ! mikeyenc mode=pke cert="$CERT" key="$KEY" peer-cert="$PEER_CERT" \
-      ca-file="$CA_FILE" id="$ID" "${PEER_ID:+peer-id=$PEER_ID}" sign="$SIGN" \
+      ca-file="$CA_FILE" "${CRL_FILE:+crl-file=$CRL_FILE}" id="$ID" \
+      "${PEER_ID:+peer-id=$PEER_ID}" sign="$SIGN" \
       peer-address="$HOST" peer-port="$MIKEY_PORT" \
   ! srtpenc ! udpsink host="$HOST" port="$RTP_PORT"
