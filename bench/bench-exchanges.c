@@ -240,35 +240,13 @@ read_der_chain (const gchar * path, EVP_PKEY ** leaf_key)
 static EVP_PKEY *
 dh_params_like_core (MikeyDhGroup group)
 {
-  static const gchar *const primes[] = {
-    [MIKEY_DH_GROUP_OAKLEY5] =
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
-        "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
-        "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3D"
-        "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-        "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
-        "670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF",
-    [MIKEY_DH_GROUP_OAKLEY1] =
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
-        "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
-        "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF",
-    [MIKEY_DH_GROUP_OAKLEY2] =
-        "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
-        "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-        "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
-        "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-        "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381" "FFFFFFFFFFFFFFFF",
-  };
   OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new ();
   OSSL_PARAM *params;
   EVP_PKEY_CTX *ctx;
   EVP_PKEY *pkey = NULL;
   BIGNUM *p = NULL;
 
-  check (BN_hex2bn (&p, primes[group]) > 0, "BN_hex2bn");
+  check (BN_hex2bn (&p, mikey_dh_group_prime_hex (group)) > 0, "BN_hex2bn");
   check (OSSL_PARAM_BLD_push_BN (bld, OSSL_PKEY_PARAM_FFC_P, p)
       && OSSL_PARAM_BLD_push_uint (bld, OSSL_PKEY_PARAM_FFC_G, 2),
       "OSSL_PARAM_BLD");
@@ -504,7 +482,6 @@ typedef struct
   gsize init_len;
   guint8 reply_msg[4096];
   gsize reply_len;
-  gboolean with_x509;
 } Raw;
 
 static void
@@ -658,7 +635,7 @@ raw_x509_chain (GPtrArray * ders, time_t now)
 }
 
 G_GNUC_NO_INLINE static void
-run_raw (Raw * r)
+run_raw (Raw * r, gboolean with_x509)
 {
   const Item *it = r->item;
   guint i;
@@ -702,7 +679,7 @@ run_raw (Raw * r)
     EVP_PKEY_free (a);
     EVP_PKEY_free (b);
   }
-  if (r->with_x509) {
+  if (with_x509) {
     time_t now = g_get_real_time () / G_USEC_PER_SEC;
 
     if (it->x509_at_responder)
@@ -728,9 +705,7 @@ typedef enum
 G_GNUC_NO_INLINE static void
 run_raw_x509 (Raw * r)
 {
-  r->with_x509 = TRUE;
-  run_raw (r);
-  r->with_x509 = FALSE;
+  run_raw (r, TRUE);
 }
 
 static gboolean use_wall_clock = FALSE;
@@ -761,7 +736,7 @@ run_slice (Column col, Exchange * x, Raw * raw, gdouble secs)
     if (col == COL_EXCHANGE)
       run_exchange (x, FALSE);
     else if (col == COL_RAW)
-      run_raw (raw);
+      run_raw (raw, FALSE);
     else
       run_raw_x509 (raw);
     n++;
@@ -823,7 +798,7 @@ bench_item (const Item * item, gdouble secs, guint slices)
   raw.reply_len = MIN (x.reply_len, sizeof (raw.reply_msg));
   check (RAND_bytes (raw.init_msg, sizeof (raw.init_msg)) == 1
       && RAND_bytes (raw.reply_msg, sizeof (raw.reply_msg)) == 1, "RAND");
-  run_raw (&raw);
+  run_raw (&raw, FALSE);
 
   for (c = 0; c < N_COLS; c++) {
     rate[c] = g_new0 (gdouble, slices);

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "fuzz-rand.h"
+#include "fuzz-common.h"
 
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
@@ -109,29 +110,14 @@ die (const gchar * what, GError * err)
 }
 
 static void
-check (gboolean ok, const gchar * target, const gchar * what)
-{
-  if (!ok) {
-    g_printerr ("fuzz-initiator (%s): property violated: %s\n", target, what);
-    abort ();
-  }
-}
-
-static gchar *
-pki (const gchar * name)
-{
-  return g_build_filename (MIKEY_TEST_DATA, "pki", name, NULL);
-}
-
-static void
 load_pki (void)
 {
-  g_autofree gchar *root = pki ("root-ca.pem");
-  g_autofree gchar *evil = pki ("evil-ca.pem");
-  g_autofree gchar *alice = pki ("alice.pem");
-  g_autofree gchar *alice_k = pki ("alice-key.pem");
-  g_autofree gchar *bob = pki ("bob-chain.pem");
-  g_autofree gchar *bob_k = pki ("bob-key.pem");
+  g_autofree gchar *root = fuzz_pki ("root-ca.pem");
+  g_autofree gchar *evil = fuzz_pki ("evil-ca.pem");
+  g_autofree gchar *alice = fuzz_pki ("alice.pem");
+  g_autofree gchar *alice_k = fuzz_pki ("alice-key.pem");
+  g_autofree gchar *bob = fuzz_pki ("bob-chain.pem");
+  g_autofree gchar *bob_k = fuzz_pki ("bob-key.pem");
   GError *err = NULL;
 
   trust = mikey_trust_new ();
@@ -229,7 +215,7 @@ build (Target * t)
   if (t->first == NULL)
     t->first = g_bytes_ref (msg);
   /* the seeds answer this message: it must not change */
-  check (g_bytes_equal (msg, t->first), t->name,
+  fuzz_check (g_bytes_equal (msg, t->first), t->name,
       "a rebuilt initiator sends other bytes (random source not "
       "deterministic?)");
   g_bytes_unref (msg);
@@ -550,6 +536,7 @@ write_seeds (const gchar * dir)
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
+  g_set_prgname ("fuzz-initiator");
   const gchar *seed_dir = g_getenv ("MIKEY_FUZZ_WRITE_SEEDS");
   guint i;
 
@@ -572,15 +559,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
  * ---------------------------------------------------------------------- */
 
 static void
-check_error (const Target * t, GError * err)
-{
-  check (err != NULL, t->name, "failure without a GError");
-  check (err->domain == MIKEY_ERROR, t->name, "GError outside MIKEY_ERROR");
-  check (err->message != NULL && err->message[0] != '\0', t->name,
-      "empty error message");
-}
-
-static void
 feed (Target * t, const guint8 * data, gsize size)
 {
   MikeyExchangeState state;
@@ -597,38 +575,38 @@ feed (Target * t, const guint8 * data, gsize size)
   state = mikey_initiator_get_state (t->init);
   switch (step) {
     case MIKEY_STEP_IGNORED:
-      check_error (t, err);
-      check (state == MIKEY_STATE_WAIT_RESPONSE && next == NULL, t->name,
+      fuzz_check_error (t->name, err);
+      fuzz_check (state == MIKEY_STATE_WAIT_RESPONSE && next == NULL, t->name,
           "an ignored message changed the state");
       break;
     case MIKEY_STEP_FAILED:
-      check_error (t, err);
-      check (state == MIKEY_STATE_FAILED && next == NULL, t->name,
+      fuzz_check_error (t->name, err);
+      fuzz_check (state == MIKEY_STATE_FAILED && next == NULL, t->name,
           "failed but not in the failed state");
       break;
     case MIKEY_STEP_COMPLETE:
-      check (err == NULL, t->name, "completed with an error");
-      check (state == MIKEY_STATE_COMPLETE
+      fuzz_check (err == NULL, t->name, "completed with an error");
+      fuzz_check (state == MIKEY_STATE_COMPLETE
           && mikey_initiator_get_srtp_params (t->init) != NULL
           && next == NULL, t->name, "completed without keys");
       break;
     case MIKEY_STEP_SEND:{
       g_autoptr (MikeyMessage) m = NULL;
 
-      check (err == NULL && next != NULL, t->name,
+      fuzz_check (err == NULL && next != NULL, t->name,
           "restart without a message, or with an error");
-      check (state == MIKEY_STATE_WAIT_RESPONSE, t->name,
+      fuzz_check (state == MIKEY_STATE_WAIT_RESPONSE, t->name,
           "restarted but not waiting");
       m = mikey_message_parse (g_bytes_get_data (next, NULL),
           g_bytes_get_size (next), NULL);
-      check (m != NULL && m->hdr.csb_id == CSB_ID, t->name,
+      fuzz_check (m != NULL && m->hdr.csb_id == CSB_ID, t->name,
           "the new initiation message does not parse or changed CSB ID");
       /* waiting again, but for the answer to another message */
       t->stale = TRUE;
       break;
     }
     default:
-      check (FALSE, t->name, "unknown step result");
+      fuzz_check (FALSE, t->name, "unknown step result");
   }
   g_clear_error (&err);
   if (next != NULL)

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz-rand.h"
+#include "fuzz-common.h"
 
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
@@ -89,21 +90,6 @@ enum
 static Target targets[N_TARGETS];
 
 static void
-check (gboolean ok, const gchar * target, const gchar * what)
-{
-  if (!ok) {
-    g_printerr ("fuzz-responder (%s): property violated: %s\n", target, what);
-    abort ();
-  }
-}
-
-static gchar *
-pki (const gchar * name)
-{
-  return g_build_filename (MIKEY_TEST_DATA, "pki", name, NULL);
-}
-
-static void
 build (Target * t)
 {
   GError *err = NULL;
@@ -124,10 +110,10 @@ build (Target * t)
 static void
 setup (void)
 {
-  g_autofree gchar *root = pki ("root-ca.pem");
-  g_autofree gchar *chain = pki ("bob-chain.pem");
-  g_autofree gchar *key = pki ("bob-key.pem");
-  g_autofree gchar *alice = pki ("alice.pem");
+  g_autofree gchar *root = fuzz_pki ("root-ca.pem");
+  g_autofree gchar *chain = fuzz_pki ("bob-chain.pem");
+  g_autofree gchar *key = fuzz_pki ("bob-key.pem");
+  g_autofree gchar *alice = fuzz_pki ("alice.pem");
   GError *err = NULL;
   guint i;
 
@@ -185,6 +171,7 @@ setup (void)
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
+  g_set_prgname ("fuzz-responder");
   /* a g_return_if_fail() hit is a bug too */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   fuzz_rand_install ();
@@ -197,15 +184,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
  * One input
  * ---------------------------------------------------------------------- */
 
-static void
-check_error (const Target * t, GError * err)
-{
-  check (err != NULL, t->name, "refusal without a GError");
-  check (err->domain == MIKEY_ERROR, t->name, "GError outside MIKEY_ERROR");
-  check (err->message != NULL && err->message[0] != '\0', t->name,
-      "empty error message");
-}
-
 /* What we send must parse, and answer the exchange it was asked about */
 static void
 check_reply (const Target * t, GBytes * reply, const guint8 * data, gsize size)
@@ -217,10 +195,11 @@ check_reply (const Target * t, GBytes * reply, const guint8 * data, gsize size)
   const guint8 *bytes = g_bytes_get_data (reply, &len);
 
   out = mikey_message_parse (bytes, len, &err);
-  check (out != NULL, t->name, err ? err->message : "reply does not parse");
+  fuzz_check (out != NULL, t->name,
+      err ? err->message : "reply does not parse");
   in = mikey_message_parse (data, size, NULL);
-  check (in != NULL, t->name, "a reply to a message that does not parse");
-  check (out->hdr.csb_id == in->hdr.csb_id, t->name,
+  fuzz_check (in != NULL, t->name, "a reply to a message that does not parse");
+  fuzz_check (out->hdr.csb_id == in->hdr.csb_id, t->name,
       "reply for another CSB ID");
 }
 
@@ -235,14 +214,14 @@ feed (Target * t, const guint8 * data, gsize size)
       &err);
   switch (res) {
     case MIKEY_RESPONSE_ACCEPTED:
-      check (err == NULL, t->name, "accepted with an error");
-      check (mikey_responder_get_srtp_params (t->resp) != NULL, t->name,
+      fuzz_check (err == NULL, t->name, "accepted with an error");
+      fuzz_check (mikey_responder_get_srtp_params (t->resp) != NULL, t->name,
           "accepted without keys");
       res = mikey_responder_handle_init (t->resp, data, size, PEER, NOW,
           &again, &err);
-      check (res == MIKEY_RESPONSE_RETRANSMISSION && err == NULL, t->name,
+      fuzz_check (res == MIKEY_RESPONSE_RETRANSMISSION && err == NULL, t->name,
           "the same message again is not a retransmission");
-      check ((reply == NULL && again == NULL) || (reply && again
+      fuzz_check ((reply == NULL && again == NULL) || (reply && again
               && g_bytes_equal (reply, again)), t->name,
           "a retransmission gets another answer");
       g_clear_pointer (&again, g_bytes_unref);
@@ -255,18 +234,18 @@ feed (Target * t, const guint8 * data, gsize size)
       build (t);
       break;
     case MIKEY_RESPONSE_RETRANSMISSION:
-      check (FALSE, t->name, "retransmission of a message never accepted");
+      fuzz_check (FALSE, t->name, "retransmission of a message never accepted");
       break;
     case MIKEY_RESPONSE_REFUSED:
-      check_error (t, err);
+      fuzz_check_error (t->name, err);
       g_clear_error (&err);
       break;
     case MIKEY_RESPONSE_COUNTER_PROPOSAL:
-      check (err == NULL && reply != NULL, t->name,
+      fuzz_check (err == NULL && reply != NULL, t->name,
           "counter-proposal with an error or without a reply");
       break;
     default:
-      check (FALSE, t->name, "unknown result");
+      fuzz_check (FALSE, t->name, "unknown result");
   }
   if (reply != NULL) {
     check_reply (t, reply, data, size);

@@ -164,10 +164,11 @@ json_null (JsonWriter * w, const gchar * key)
 static void
 json_hex (JsonWriter * w, const gchar * key, const guint8 * data, gsize len)
 {
-  gchar *hex = mikey_tool_hex (data, len);
+  gchar *hex = mikey_hex_encode (data, len);
 
   json_string (w, key, hex);
-  g_free (hex);
+  /* key bytes pass through here too */
+  mikey_secure_free (hex, strlen (hex));
 }
 
 static void

@@ -89,26 +89,6 @@ mikey_tool_load_trust (const gchar * opt, const gchar * path, GError ** error)
  * Certificate details
  * ---------------------------------------------------------------------- */
 
-/* Same form as mikey_cert_get_subject(): "CN=x, O=y", control characters
- * escaped (names come from peers). */
-static gchar *
-name_to_string (const X509_NAME * name)
-{
-  BIO *bio = BIO_new (BIO_s_mem ());
-  unsigned long flags = (XN_FLAG_ONELINE & ~XN_FLAG_SPC_EQ
-      & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT;
-  char *data;
-  long n;
-  gchar *s = NULL;
-
-  if (bio != NULL && X509_NAME_print_ex (bio, name, 0, flags) >= 0) {
-    n = BIO_get_mem_data (bio, &data);
-    s = g_strndup (data, MAX (n, 0));
-  }
-  BIO_free (bio);
-  return s != NULL ? s : g_strdup ("?");
-}
-
 static gchar *
 time_to_iso (const ASN1_TIME * t)
 {
@@ -216,7 +196,7 @@ digest_hex (const gchar * md_name, const guint8 * data, gsize len)
     ERR_clear_error ();
     return NULL;
   }
-  return mikey_tool_hex (md, md_len);
+  return mikey_hex_encode (md, md_len);
 }
 
 gboolean
@@ -244,7 +224,7 @@ mikey_tool_cert_info (const guint8 * der, gsize len, gint64 now_us,
         "OpenSSL cannot re-read the certificate");
     return FALSE;
   }
-  info->issuer = name_to_string (X509_get_issuer_name (x509));
+  info->issuer = mikey_cert_get_issuer (cert);
   info->serial = serial_hex (x509);
   info->not_before = time_to_iso (X509_get0_notBefore (x509));
   info->not_after = time_to_iso (X509_get0_notAfter (x509));

@@ -71,21 +71,6 @@ mikey_tool_fail (int code, const gchar * format, ...)
  * Argument parsing helpers
  * ---------------------------------------------------------------------- */
 
-gchar *
-mikey_tool_hex (const guint8 * data, gsize len)
-{
-  static const gchar digits[] = "0123456789abcdef";
-  gchar *out = g_malloc (len * 2 + 1);
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0xf];
-  }
-  out[2 * len] = '\0';
-  return out;
-}
-
 /* Parses hex for option @opt. Upper and lower case are accepted, and ':'
  * or white space between bytes (as Wireshark and openssl print them), so
  * keys can be pasted from wherever they were found. Anything else is an

@@ -78,9 +78,6 @@ extern const gchar mikey_tool_exit_codes_help[];
 int mikey_tool_fail (int code, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
 /* *INDENT-ON* */
 
-/* Lower-case hex of @len bytes, g_malloc'ed. */
-gchar *mikey_tool_hex (const guint8 * data, gsize len);
-
 /* Hex for option @opt (':' and white space between bytes allowed); the
  * result is a secret: free it with mikey_secure_free (buf, *out_len). */
 guint8 *mikey_tool_parse_hex (const gchar * opt, const gchar * text,

@@ -178,6 +178,15 @@ gst_mikey_base_init (GstMikeyBase * base, GstMikeyBaseClass * klass)
  * ---------------------------------------------------------------------- */
 
 void
+gst_mikey_base_post_settings_error (GstMikeyBase * base, GError * err)
+{
+  gst_element_message_full (GST_ELEMENT (base), GST_MESSAGE_ERROR,
+      err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
+      GST_FUNCTION, __LINE__);
+  g_error_free (err);
+}
+
+void
 gst_mikey_base_forget_keys (GstMikeyBase * base)
 {
   g_atomic_int_set (&base->passthrough, 0);

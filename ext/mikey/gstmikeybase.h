@@ -149,6 +149,10 @@ GstFlowReturn gst_mikey_base_release_held (GstMikeyBase * base,
  * and stops passing through. Lock held. */
 void gst_mikey_base_forget_keys (GstMikeyBase * base);
 
+/* Posts @err (settings refused when starting: its GStreamer domain and
+ * code, its message as the text) as an element error and frees it. */
+void gst_mikey_base_post_settings_error (GstMikeyBase * base, GError * err);
+
 /* Closes the transport and calls stop. Subclasses call it first in their
  * finalize. */
 void gst_mikey_base_stop (GstMikeyBase * base);

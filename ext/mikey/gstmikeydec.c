@@ -428,7 +428,7 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
   }
 
   if (err_no >= 0 && reply != NULL)
-    *reply = gst_mikey_build_error_message (msg, (guint8) err_no,
+    *reply = mikey_build_error_message (msg, (guint8) err_no, NULL,
         g_get_real_time ());
   mikey_message_free (msg);
   return err_no < 0;
@@ -879,10 +879,7 @@ gst_mikey_dec_start (GstMikeyBase * base)
   GST_MIKEY_BASE_LOCK (self);
   if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->secrets, &err)) {
     GST_MIKEY_BASE_UNLOCK (self);
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-        err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
-        GST_FUNCTION, __LINE__);
-    g_clear_error (&err);
+    gst_mikey_base_post_settings_error (base, err);
     return FALSE;
   }
   gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);

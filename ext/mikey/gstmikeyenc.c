@@ -1302,10 +1302,7 @@ gst_mikey_enc_start (GstMikeyBase * base)
     unresolve (self);
   if (!ensure_resolved (self, &err)) {
     GST_MIKEY_BASE_UNLOCK (self);
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-        err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
-        GST_FUNCTION, __LINE__);
-    g_clear_error (&err);
+    gst_mikey_base_post_settings_error (base, err);
     return FALSE;
   }
   if (self->udp) {

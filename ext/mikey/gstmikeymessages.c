@@ -1,7 +1,6 @@
 /* Bus messages and error sentences, see gstmikeymessages.h */
 #include "gstmikeymessages.h"
 #include "gstmikeyprops.h"
-#include "mikey-timestamp.h"
 
 #include <string.h>
 
@@ -27,7 +26,7 @@ gst_mikey_bus_key_established_new (GstElement * src, MikeyMode mode,
     gst_structure_set (s, "roc", G_TYPE_UINT, p->roc,
         "n-crypto-sessions", G_TYPE_UINT, params->len, NULL);
     if (p->mki_len > 0) {
-      gchar *hex = gst_mikey_hex_encode (p->mki, p->mki_len);
+      gchar *hex = mikey_hex_encode (p->mki, p->mki_len);
 
       gst_structure_set (s, "mki", G_TYPE_STRING, hex, NULL);
       g_free (hex);
@@ -111,36 +110,6 @@ gst_mikey_message_get_caps (const guint8 * data, gsize len, MikeyCaps * caps,
   if (csb_id != NULL)
     *csb_id = msg->hdr.csb_id;
   ret = mikey_caps_find (msg, caps, NULL);
-  mikey_message_free (msg);
-  return ret;
-}
-
-GBytes *
-gst_mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
-    gint64 now_us)
-{
-  MikeyMessage *msg = mikey_message_new ();
-  MikeyPayload *p;
-  GBytes *ret;
-  guint i;
-
-  msg->hdr.version = MIKEY_VERSION;
-  msg->hdr.data_type = MIKEY_DT_ERROR;
-  msg->hdr.prf = init->hdr.prf;
-  msg->hdr.csb_id = init->hdr.csb_id;
-  msg->hdr.map_type = init->hdr.map_type;
-  msg->hdr.n_cs_empty = init->hdr.n_cs_empty;
-  for (i = 0; i < init->hdr.cs->len; i++) {
-    const MikeySrtpCs *cs = &g_array_index (init->hdr.cs, MikeySrtpCs, i);
-
-    mikey_message_add_cs_srtp (msg, cs->policy_no, cs->ssrc, cs->roc);
-  }
-  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_T));
-  p->u.t.ts_type = MIKEY_TS_NTP_UTC;
-  p->u.t.value = mikey_ntp_from_unix_us (now_us);
-  p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ERR));
-  p->u.err.err_no = err_no;
-  ret = mikey_message_serialize (msg, NULL);
   mikey_message_free (msg);
   return ret;
 }

@@ -34,11 +34,6 @@ GstMessage *gst_mikey_bus_negotiation_new (GstElement * src,
 gboolean gst_mikey_message_get_caps (const guint8 * data, gsize len,
     MikeyCaps * caps, guint8 * data_type, guint32 * csb_id);
 
-/* A MIKEY error message (HDR, T, ERR with @err_no, a MikeyErrType)
- * answering @init, for refusals decided by the elements themselves. */
-GBytes *gst_mikey_build_error_message (const MikeyMessage * init,
-    guint8 err_no, gint64 now_us);
-
 /* A sentence for an initiation message (@data/@len) the responder refused
  * with @error, and the GST_STREAM_ERROR code to report it with. @our_config
  * describes the receiver's settings ("mode=psk suite=...").

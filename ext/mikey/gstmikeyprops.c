@@ -439,21 +439,6 @@ gst_mikey_settings_get_property (GstMikeySettings * settings, guint first_id,
   return TRUE;
 }
 
-gchar *
-gst_mikey_hex_encode (const guint8 * data, gsize len)
-{
-  static const gchar digits[] = "0123456789abcdef";
-  gchar *out = g_malloc (len * 2 + 1);
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 0xf];
-  }
-  out[2 * len] = '\0';
-  return out;
-}
-
 guint8 *
 gst_mikey_hex_decode (const gchar * hex, gsize * out_len)
 {

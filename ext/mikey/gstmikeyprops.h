@@ -201,9 +201,6 @@ gchar *gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites,
 /* The OAKLEY number of a core MikeyDhGroup (1, 2 or 5) */
 guint gst_mikey_dh_group_number (guint8 group);
 
-/* Hex string of @len bytes (lower case) for MKIs and CSB IDs in messages;
- * never use it for keys. */
-gchar *gst_mikey_hex_encode (const guint8 * data, gsize len);
 /* Parses hex, ignoring white space and ':' separators. Returns NULL on bad
  * input. Free with gst_mikey_secure_free (ret, *out_len). */
 guint8 *gst_mikey_hex_decode (const gchar * hex, gsize * out_len);

@@ -242,6 +242,13 @@ mikey_cert_get_subject (const MikeyCert * cert)
   return name_to_string (X509_get_subject_name (cert->x509));
 }
 
+gchar *
+mikey_cert_get_issuer (const MikeyCert * cert)
+{
+  g_return_val_if_fail (cert != NULL, NULL);
+  return name_to_string (X509_get_issuer_name (cert->x509));
+}
+
 MikeyKey *
 mikey_cert_get_public_key (const MikeyCert * cert)
 {

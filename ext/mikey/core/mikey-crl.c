@@ -67,7 +67,6 @@ mikey_trust_load_crl_file (MikeyTrust * trust, const gchar * path,
         "OpenSSL failure enabling CRL checks");
     goto out;
   }
-  trust->n_crls += n;
   ok = TRUE;
 
 out:

@@ -96,6 +96,14 @@ mikey_dh_group_bits (MikeyDhGroup group)
   return gi ? gi->bits : 0;
 }
 
+const gchar *
+mikey_dh_group_prime_hex (MikeyDhGroup group)
+{
+  const GroupInfo *gi = group_info (group);
+
+  return gi ? gi->p_hex : NULL;
+}
+
 gsize
 mikey_dh_group_len (MikeyDhGroup group)
 {

@@ -24,6 +24,9 @@ typedef struct _MikeyDh MikeyDh;
  * 128); 0 for a group we do not know. */
 guint mikey_dh_group_bits (MikeyDhGroup group);
 gsize mikey_dh_group_len (MikeyDhGroup group);
+/* The group's prime p in hex, as the RFC prints it (g is 2); NULL for an
+ * unknown group */
+const gchar *mikey_dh_group_prime_hex (MikeyDhGroup group);
 
 /* A fresh key pair in @group (OpenSSL's DRBG picks the private value).
  * MIKEY_ERROR_UNSUPPORTED for an unknown group. */

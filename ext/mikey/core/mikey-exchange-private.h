@@ -142,8 +142,6 @@ gsize mikey_ts_wire_value (const MikeyPayload * t, guint8 out[8]);
 GByteArray *mikey_verify_mac_extra (const MikeyMessage * init,
     const MikeyMessage * resp);
 
-GBytes *mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
-    const MikeyCaps * caps, gint64 now_us);
 
 MikeyPayload *mikey_add_timestamp (MikeyMessage * msg, guint8 ts_type,
     guint32 counter, gint64 now_us);

@@ -231,4 +231,8 @@ guint8 *mikey_key_data_serialize_list (GPtrArray * key_data, gsize * out_len,
 /* OPENSSL_cleanse then g_free. NULL-safe. */
 void mikey_secure_free (gpointer buf, gsize len);
 
+/* Lower-case hex of @len bytes. Free with g_free, or with
+ * mikey_secure_free (hex, strlen (hex)) when @data was key material. */
+gchar *mikey_hex_encode (const guint8 * data, gsize len);
+
 G_END_DECLS

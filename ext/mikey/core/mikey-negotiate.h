@@ -50,6 +50,12 @@ gboolean mikey_caps_choose (const MikeyCaps * ini, const MikeyCaps * resp,
 gboolean mikey_caps_has_mode (const MikeyCaps * caps, MikeyMode mode);
 gboolean mikey_caps_has_suite (const MikeyCaps * caps, MikeySuite suite);
 
+/* An RFC 3830 error message (HDR, T, ERR with @err_no, a MikeyErrType)
+ * answering @init, with our capabilities when @caps is not NULL. For the
+ * responder's refusals and for those an application decides itself. */
+GBytes *mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
+    const MikeyCaps * caps, gint64 now_us);
+
 /* "psk, pke" / "AES_CM_128_HMAC_SHA1_80, ..." for error messages */
 gchar *mikey_caps_describe (const MikeyCaps * caps);
 

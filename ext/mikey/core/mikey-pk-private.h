@@ -29,7 +29,6 @@ struct _MikeyTrust
 {
   X509_STORE *store;
   guint n_certs;
-  guint n_crls;
 };
 
 /* Wraps @pkey (takes the reference); refuses non-RSA keys. */

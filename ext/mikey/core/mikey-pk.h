@@ -59,6 +59,8 @@ const guint8 *mikey_cert_get_der (const MikeyCert * cert, gsize * len);
 
 /* "CN=bob.example.org, O=MIKEY Test", for messages; g_free() it. */
 gchar *mikey_cert_get_subject (const MikeyCert * cert);
+/* The issuer's name in the same form */
+gchar *mikey_cert_get_issuer (const MikeyCert * cert);
 
 /* The certificate's public key (a new reference). */
 MikeyKey *mikey_cert_get_public_key (const MikeyCert * cert);

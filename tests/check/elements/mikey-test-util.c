@@ -599,3 +599,26 @@ mikey_test_pki (const gchar * name)
   fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set (run through meson)");
   return g_build_filename (dir, "pki", name, NULL);
 }
+
+void
+mikey_test_expect_start_error (GstElement * pipeline, const gchar * props,
+    const gchar * expect)
+{
+  GstMessage *msg;
+  gchar *text;
+
+  mikey_test_watch_bus (pipeline);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
+      GST_STATE_CHANGE_FAILURE);
+  msg = mikey_test_find_message (pipeline, GST_MESSAGE_ERROR, NULL, 1000);
+  fail_unless (msg != NULL, "%s: no error", props);
+  text = mikey_test_message_text (msg);
+  GST_INFO ("%s: %s", props, text);
+  fail_unless (strstr (text, expect) != NULL, "%s: \"%s\" not in \"%s\"",
+      props, expect, text);
+  fail_if (strstr (text, TEST_PSK) != NULL);
+  fail_if (strstr (text, "mikey-test") != NULL);
+  g_free (text);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+}

@@ -134,4 +134,10 @@ void mikey_test_check_established (GstElement * pipeline, const gchar * mode,
 /* Path of a file of the test PKI (tests/check/data/pki); g_free */
 gchar *mikey_test_pki (const gchar * name);
 
+/* @pipeline (its element set with @props) must fail to reach READY with
+ * an element error containing @expect that echoes no secret (the test
+ * PSK, the test key passphrase); leaves it in NULL. */
+void mikey_test_expect_start_error (GstElement * pipeline,
+    const gchar * props, const gchar * expect);
+
 G_END_DECLS

@@ -775,29 +775,6 @@ GST_END_TEST;
  * Settings
  * ---------------------------------------------------------------------- */
 
-static void
-expect_start_error (GstElement * pipeline, const gchar * props,
-    const gchar * expect)
-{
-  GstMessage *msg;
-  gchar *text;
-
-  mikey_test_watch_bus (pipeline);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
-      GST_STATE_CHANGE_FAILURE);
-  msg = mikey_test_find_message (pipeline, GST_MESSAGE_ERROR, NULL, 1000);
-  fail_unless (msg != NULL, "%s: no error", props);
-  text = mikey_test_message_text (msg);
-  GST_INFO ("%s: %s", props, text);
-  fail_unless (strstr (text, expect) != NULL, "%s: \"%s\" not in \"%s\"",
-      props, expect, text);
-  fail_if (strstr (text, TEST_PSK) != NULL);
-  fail_if (strstr (text, "mikey-test") != NULL);
-  g_free (text);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-}
-
 static const struct
 {
   const gchar *props;
@@ -847,7 +824,7 @@ GST_START_TEST (test_enc_bad_settings)
   GstElement *pipeline = gst_parse_launch (desc, NULL);
 
   fail_unless (pipeline != NULL);
-  expect_start_error (pipeline, props, enc_bad[__i__].expect);
+  mikey_test_expect_start_error (pipeline, props, enc_bad[__i__].expect);
   gst_object_unref (pipeline);
   g_free (desc);
   g_free (props);
@@ -878,7 +855,7 @@ GST_START_TEST (test_enc_sdp_limits)
         "%s ! srtpenc ! fakesink", props);
     GstElement *pipeline = gst_parse_launch (desc, NULL);
 
-    expect_start_error (pipeline, props, cases[i].expect);
+    mikey_test_expect_start_error (pipeline, props, cases[i].expect);
     gst_object_unref (pipeline);
     g_free (desc);
     g_free (props);
@@ -920,7 +897,7 @@ GST_START_TEST (test_dec_bad_settings)
     MikeyTestCapture *rx = mikey_test_receiver_new (mikey_test_free_port (),
         p);
 
-    expect_start_error (rx->pipeline, props, cases[i].expect);
+    mikey_test_expect_start_error (rx->pipeline, props, cases[i].expect);
     mikey_test_capture_free (rx);
     g_free (p);
     g_free (props);
