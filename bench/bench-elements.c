@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-elements: what mikeyenc / mikeydec cost once keyed.
  *
  * Runs, in one process and alternating so that machine noise hits both

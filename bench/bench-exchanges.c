@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bench-exchanges: MIKEY exchanges per second for every mode, beside the
  * raw OpenSSL operations the mode cannot do without.
  *
@@ -228,7 +229,7 @@ read_der_chain (const gchar * path, EVP_PKEY ** leaf_key)
   return ders;
 }
 
-/* The same key parameters as mikey_dh_new() builds (ext/mikey/core/
+/* The same key parameters as mikey_dh_new() builds (lib/mikey/
  * mikey-dh.c): p and g = 2 only, no q. That matters for fairness: from
  * these OpenSSL recognises OAKLEY 5 as its named group modp_1536 and
  * draws a short private exponent (about 200 bits), while OAKLEY 1 and 2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Instructions per packet that mikeyenc / mikeydec add to a keyed SRTP
 # pipeline, counted with valgrind's callgrind: deterministic, so the ratio
 # holds on a busy shared machine where wall-clock benchmarks swing by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Instructions per MIKEY exchange beside instructions per set of the raw
 # OpenSSL operations the mode needs, counted with valgrind's callgrind in
 # one run per mode. Unlike the rates of bench-exchanges, these do not move

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the exchange fuzzers share (see fuzz-common.h) */
 #include "fuzz-common.h"
 #include "mikey-error.h"

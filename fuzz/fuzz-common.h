@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the exchange fuzzers (fuzz-responder, fuzz-initiator) share:
  * aborting on a violated property, and the test PKI's paths. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target for the initiator side of every MIKEY exchange.
  *
  * Initiators of the PSK, PKE, DH and DHHMAC modes, and one that negotiates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target for the MIKEY wire codec.
  *
  * Properties checked on every input:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* splitmix64 behind OpenSSL's RAND_METHOD, for the fuzzers only. */
 #include "fuzz-rand.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A deterministic random source for the exchange fuzzers, so that an
  * input always takes the same path (DH keys and signatures of the replies
  * included) and a crash reproduces from the input alone. */

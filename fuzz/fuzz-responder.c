@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target for the responder side of every MIKEY exchange.
  *
  * Each input is handed, as a received initiation message, to

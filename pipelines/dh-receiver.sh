@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Receives an SRTP audio stream keyed with signed Diffie-Hellman (MIKEY-DH,
 # RFC 3830 3.3): both sides prove who they are with certificates, and the
 # SRTP key comes from a DH exchange (perfect forward secrecy). Start it

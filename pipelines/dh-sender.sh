@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sends audio as SRTP keyed with signed Diffie-Hellman (MIKEY-DH, RFC 3830
 # 3.3) with the receiver's mikeydec (start pipelines/dh-receiver.sh first).
 # The receiver's signed answer must carry a certificate that chains to

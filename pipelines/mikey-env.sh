@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=sh
 # Sourced by the pipeline scripts: finds the mikey plugin when run from a
 # source tree (build/ next to pipelines/) and checks that GStreamer sees it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Receives SRTP audio from a sender that negotiates: this receiver accepts
 # the methods MODES and the SRTP suites SUITES, best first, and the two
 # sides agree on the best pair they share (docs/negotiation.md). The

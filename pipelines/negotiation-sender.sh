@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sends SRTP audio, offering the methods MODES and the SRTP suites SUITES
 # (best first); the receiver (pipelines/negotiation-receiver.sh, or any
 # mikeydec) answers with the best pair both share, and the exchange runs

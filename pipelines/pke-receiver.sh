@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Receives an SRTP audio stream keyed with MIKEY public-key encryption
 # (MIKEY-PKE, RFC 3830 3.2): the sender encrypts the key to this receiver's
 # certificate and signs the message with its own. Start it before

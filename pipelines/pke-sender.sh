@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sends audio as SRTP keyed with MIKEY public-key encryption (MIKEY-PKE,
 # RFC 3830 3.2): the key travels encrypted to the receiver's certificate
 # (PEER_CERT, known in advance), signed with this sender's key. Start

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Receives an SRTP audio stream keyed with MIKEY-PSK over UDP.
 # Start it before the sender (pipelines/psk-sender.sh).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sends audio as SRTP; the keys are agreed with the receiver's mikeydec by
 # a MIKEY-PSK exchange over UDP (start pipelines/psk-receiver.sh first).
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Receives the SRTP stream described by an SDP file (from
 # pipelines/sdp-key-mgmt-sender.sh, a SIP peer or an RTSP DESCRIBE answer):
 # the a=key-mgmt line goes to mikeydec's key-mgmt property, no UDP exchange.

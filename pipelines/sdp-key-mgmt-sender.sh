@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sends audio as SRTP and describes it in an SDP file whose a=key-mgmt line
 # (RFC 4567) carries the MIKEY message with the keys: no UDP exchange, the
 # receiver (pipelines/sdp-key-mgmt-receiver.sh) reads the SDP instead, as

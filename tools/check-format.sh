@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Fails, naming the files, when a tracked C file is not as tools/gst-indent
 # would format it. Fix with: tools/gst-indent FILE...
 set -euo pipefail

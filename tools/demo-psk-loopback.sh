@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The embedded-default main job: a WAV file sent as SRTP from one
 # gst-launch-1.0 process to another over loopback, keyed by a MIKEY-PSK
 # exchange (pipelines/psk-sender.sh -> pipelines/psk-receiver.sh), and the

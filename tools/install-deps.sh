@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what building and testing gst-mikey needs, from Debian's archive.
 set -euo pipefail
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool: srtpdec caps, one line per crypto session.
  *
  * The caps come from the same helper the mikeydec element uses

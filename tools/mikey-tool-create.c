@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool create: initiation messages in every mode, for tests.
  *
  * The options become a MikeyInitiatorConfig and the core builds the

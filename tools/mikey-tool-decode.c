@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool decode: what a MIKEY message says, and whether it holds up.
  *
  * The message is parsed, then every protection it has is checked with what
@@ -20,7 +21,7 @@
 
 #include "mikey-tool.h"
 #include "mikey-exchange.h"
-#include "mikey-exchange-private.h"
+#include "mikey-verify.h"
 #include "mikey-negotiate.h"
 
 /* A MIKEY message is at most a few kilobytes; anything beyond this on stdin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool: JSON dump of a decoded MIKEY message.
  *
  * A tiny JSON writer (no json-glib dependency for one tool) and the walk

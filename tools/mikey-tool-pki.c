@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool: certificate, private key and CA files, and what a CERT
  * payload's certificate says.
  *

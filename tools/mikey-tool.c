@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool: decode and create MIKEY messages from the command line.
  *
  * This is the tool people reach for when SRTP from a camera, a phone or an

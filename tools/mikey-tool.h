@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool: shared declarations of the command-line tool's parts.
  *
  * mikey-tool.c         main, help, errors, argument parsing helpers

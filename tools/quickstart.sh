@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The main job on an embedded default: installs dependencies, builds, then
 # decodes a camera-style MIKEY-NULL message into srtpdec caps with mikey-tool.
 set -euo pipefail

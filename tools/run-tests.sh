@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The test command: installs dependencies, builds, runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."

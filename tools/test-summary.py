@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Prints 'N passed, N failed' over meson test logs; exits 1 on failure."""
 import json
 import sys

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GstMikeyBase: what mikeyenc and mikeydec share.
  *
  * Both sit directly upstream of an SRTP element (srtpenc / srtpdec), pass

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* MIKEY SRTP parameters as srtpenc properties and srtpdec caps. */
 #include "gstmikeycaps.h"
 

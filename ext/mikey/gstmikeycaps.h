@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* MIKEY SRTP parameters as GStreamer sees them: srtpdec caps fields and
  * srtpenc properties. Shared by the elements and mikey-tool. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikeydec: MIKEY responder in front of the stock srtpdec. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikeyenc: MIKEY initiator in front of the stock srtpenc. */
 #pragma once
 

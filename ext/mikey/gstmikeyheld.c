@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Held buffers and events, see gstmikeyheld.h */
 #include "gstmikeyheld.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Buffers (and the serialized events between them) that mikeyenc and
  * mikeydec hold back until a key is in place, in arrival order. Not
  * thread-safe: the elements guard it with their lock. */

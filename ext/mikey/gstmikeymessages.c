@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bus messages and error sentences, see gstmikeymessages.h */
 #include "gstmikeymessages.h"
 #include "gstmikeyprops.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bus messages and error sentences shared by mikeyenc and mikeydec.
  *
  * Bus messages are element messages named "mikey-..."; they carry

@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* GStreamer MIKEY plugin: registers mikeyenc and mikeydec. */
+#ifdef HAVE_CONFIG_H
 #include "config.h"
+#endif
 
 #include <gst/gst.h>
 #include <openssl/crypto.h>

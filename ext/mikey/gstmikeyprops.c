@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Properties shared by mikeyenc and mikeydec. */
 #include "gstmikeyprops.h"
 #include "mikey-negotiate.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Properties shared by mikeyenc and mikeydec: mode, psk, psk-file, suite,
  * the public-key material (cert, key, key-passphrase, ca-file, crl-file,
  * peer-cert),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* UDP socket + thread + GMainContext for the MIKEY elements. */
 #include "gstmikeytransport.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A UDP socket with its own thread and GMainContext, for the MIKEY
  * exchanges of mikeyenc and mikeydec.
  *

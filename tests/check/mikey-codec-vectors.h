@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Hand-written MIKEY messages laid out from the RFC 3830 figures, shared
  * by the codec tests (round trips) and the rejection tests (the valid
  * messages they break). Each array is static: a test file that includes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Certificates, CAs and CRLs made at test time with OpenSSL's X509 API */
 #include "mikey-test-certs.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Certificates, CAs and CRLs made at test time, for properties the
  * committed test PKI does not have (its CA keys are not kept). Keys come
  * from the PEM files of that PKI; everything is valid 2026-2046. */

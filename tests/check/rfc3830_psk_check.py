@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Independent check of a MIKEY-PSK initiation message (RFC 3830).
 
 Written from the RFC alone, sharing no code with the C core: the PRF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests that the MIKEY wire codec refuses what it must: malformed input on
  * parse (each error with the right GError code and a message naming the
  * payload and its offset), and messages the wire format cannot express on

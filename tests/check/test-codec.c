@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests of the MIKEY wire codec (RFC 3830 section 6): every payload type
  * and variant goes build -> serialize -> parse -> serialize, which must give
  * identical bytes and equal fields; hand-written byte arrays, laid out from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Known-answer tests for the MIKEY crypto layer (RFC 3830 section 4).
  *
  * Expected values come from published vectors (RFC 2202, RFC 3394) or from

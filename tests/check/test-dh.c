@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests for the MIKEY Diffie-Hellman primitives (RFC 3830 3.3 / 4.2.7,
  * RFC 4650): known answers for each group, padding, peer value checks,
  * and agreement with OpenSSL's own modp_1536 group.
  *
  * The vectors below were printed by tests/check/data/mikey_dh_vectors.py,
  * which rebuilds the primes from the RFC formulas and computes with
- * Python's pow(); it shares no code with ext/mikey/core. Re-run it and
+ * Python's pow(); it shares no code with lib/mikey. Re-run it and
  * paste its output if an input changes.
  */
 #include <gst/check/gstcheck.h>

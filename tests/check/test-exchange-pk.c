@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Public-key, Diffie-Hellman and DHHMAC exchanges, and priority
  * negotiation, end to end in memory with a real test PKI. */
 #include <gst/check/gstcheck.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* MIKEY-NULL and MIKEY-PSK exchanges end to end in memory. */
 #include <gst/check/gstcheck.h>
 #include <string.h>

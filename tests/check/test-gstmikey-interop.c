@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Interop with GStreamer's own MIKEY code (gst-plugins-base, gstmikey.h).
  *
  * GStreamer's RTSP server and rtspsrc make and read MIKEY-NULL messages with

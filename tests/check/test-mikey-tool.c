@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikey-tool, driven as a user drives it: a separate process, arguments,
  * standard input, exit codes and what it prints.
  *

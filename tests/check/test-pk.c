@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Tests for the MIKEY public-key primitives: certificate loading, chain
  * verification, identity matching, CHASH, envelope key encryption and
  * SIGN payload signatures (RFC 3830 3.2, 3.3, 6.5, 6.7, 6.8).

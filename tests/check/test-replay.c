@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Replay cache and NTP timestamp conversion. */
 #include <gst/check/gstcheck.h>
 

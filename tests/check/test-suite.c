@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SRTP crypto suites, SP payload mapping and SRTP parameters. */
 #include <gst/check/gstcheck.h>
 #include <string.h>

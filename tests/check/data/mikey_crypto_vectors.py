@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Known-answer vectors for tests/check/test-crypto.c.
 
 An implementation of the RFC 3830 section 4 crypto that shares no code with
-ext/mikey/core: the PRF, the labels, HMAC (RFC 2104), AES counter mode
+lib/mikey: the PRF, the labels, HMAC (RFC 2104), AES counter mode
 (RFC 3711 4.1.1) and AES key wrap (RFC 3394 2.2.1) are written here from the
 RFC text; only SHA-1 (hashlib) and the raw AES block function (AES-ECB from
 the `cryptography` package) are borrowed. The C test must agree with what

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Known-answer vectors for tests/check/test-dh.c.
 
-Independent of OpenSSL and of ext/mikey/core:
+Independent of OpenSSL and of lib/mikey:
 
 * the three MODP primes MIKEY uses (RFC 3830 6.4: OAKLEY 5 = RFC 3526
   group 5, OAKLEY 1 / 2 = RFC 2409 groups 1 / 2) are rebuilt from the

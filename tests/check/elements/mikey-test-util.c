@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers for the mikeyenc / mikeydec element tests. */
 #include "mikey-test-util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers for the mikeyenc / mikeydec element tests: loopback ports,
  * sender and receiver pipelines, bus waiting, MIKEY messages. */
 #pragma once

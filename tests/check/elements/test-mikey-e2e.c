@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* End-to-end tests: mikeyenc ! srtpenc in one pipeline, mikeydec ! srtpdec
  * in another, MIKEY and SRTP over loopback UDP, the decoded audio compared
  * byte for byte with what went into the payloader. */

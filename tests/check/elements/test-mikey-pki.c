@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikeyenc / mikeydec with the public-key, Diffie-Hellman and DHHMAC modes
  * and with priority negotiation of method and crypto suite: real pipelines
  * with the stock srtpenc / srtpdec over loopback, the test PKI of
@@ -13,7 +14,7 @@
 #include "mikey-types.h"
 #include "mikey-negotiate.h"
 /* mikey_build_error_message(): what a peer that does not negotiate answers */
-#include "mikey-exchange-private.h"
+#include "mikey-verify.h"
 
 #define N 10
 

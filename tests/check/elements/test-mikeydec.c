@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikeydec: keys from key-mgmt (GStreamer's own gstmikey messages, MIKEY-NULL
  * with an MKI, PSK with a response for the SDP answer), crafted UDP
  * datagrams (tampered, replayed, stale, NULL, wrong suite), holding early

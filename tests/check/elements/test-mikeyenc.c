@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* mikeyenc: no packet reaches srtpenc before its key, bounded holding,
  * EOS during the exchange, the key-established signal and srtp-caps, SDP
  * (key-mgmt) mode end to end, interoperation with GStreamer's gstmikey,

@@ -1,6 +1,0 @@
-#include "mikey-error.h"
-
-/* indent would put spaces around the dashes of the quark's name */
-/* *INDENT-OFF* */
-G_DEFINE_QUARK (mikey-error-quark, mikey_error);
-/* *INDENT-ON* */

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* MIKEY protocol core: construction and destruction of the message model.
+ *
+ * Every byte string a message holds may be key material (KEMAC plaintext,
+ * salts, DH values), so all of them are wiped with OPENSSL_cleanse before
+ * their memory goes back to the allocator.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mikey-message.h"
+
+/* --- blobs ------------------------------------------------------------- */
+
+/* Copies @len bytes of @data into @blob, replacing what it held. @data may
+ * be NULL, in which case @len zero bytes are stored (handy for "reserve
+ * then fill"). @data may point into @blob's own buffer. */
+void
+mikey_blob_set (MikeyBlob * blob, const guint8 * data, gsize len)
+{
+  guint8 *copy = NULL;
+
+  g_return_if_fail (blob != NULL);
+
+  if (len > 0) {
+    copy = g_malloc (len);
+    if (data)
+      memcpy (copy, data, len);
+    else
+      memset (copy, 0, len);
+  }
+  mikey_blob_clear (blob);
+  blob->data = copy;
+  blob->len = len;
+}
+
+void
+mikey_blob_clear (MikeyBlob * blob)
+{
+  if (!blob)
+    return;
+  mikey_secure_free (blob->data, blob->len);
+  blob->data = NULL;
+  blob->len = 0;
+}
+
+/* Constant time in the contents (not the lengths), since blobs hold MACs
+ * and keys. */
+gboolean
+mikey_blob_equal (const MikeyBlob * a, const MikeyBlob * b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  if (a->len == 0)
+    return TRUE;
+  return CRYPTO_memcmp (a->data, b->data, a->len) == 0;
+}
+
+void
+mikey_secure_free (gpointer buf, gsize len)
+{
+  if (!buf)
+    return;
+  if (len > 0)
+    OPENSSL_cleanse (buf, len);
+  g_free (buf);
+}
+
+gchar *
+mikey_hex_encode (const guint8 * data, gsize len)
+{
+  static const gchar digits[] = "0123456789abcdef";
+  gchar *out = g_malloc (len * 2 + 1);
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    out[2 * i] = digits[data[i] >> 4];
+    out[2 * i + 1] = digits[data[i] & 0xf];
+  }
+  out[2 * len] = '\0';
+  return out;
+}
+
+/* --- payloads ---------------------------------------------------------- */
+
+static void
+sp_param_clear (gpointer data)
+{
+  MikeySpParam *param = data;
+
+  mikey_blob_clear (&param->value);
+}
+
+MikeyPayload *
+mikey_payload_new (MikeyPayloadType type)
+{
+  MikeyPayload *p = g_new0 (MikeyPayload, 1);
+
+  p->type = type;
+  if (type == MIKEY_PT_SP) {
+    p->u.sp.params = g_array_new (FALSE, TRUE, sizeof (MikeySpParam));
+    g_array_set_clear_func (p->u.sp.params, sp_param_clear);
+  }
+  return p;
+}
+
+static void
+key_data_clear (MikeyKeyData * kd)
+{
+  mikey_blob_clear (&kd->key);
+  mikey_blob_clear (&kd->salt);
+  mikey_blob_clear (&kd->kv_spi);
+  mikey_blob_clear (&kd->kv_from);
+  mikey_blob_clear (&kd->kv_to);
+}
+
+void
+mikey_payload_free (MikeyPayload * p)
+{
+  if (!p)
+    return;
+
+  switch (p->type) {
+    case MIKEY_PT_KEMAC:
+      mikey_blob_clear (&p->u.kemac.enc_data);
+      mikey_blob_clear (&p->u.kemac.mac);
+      break;
+    case MIKEY_PT_PKE:
+      mikey_blob_clear (&p->u.pke.data);
+      break;
+    case MIKEY_PT_DH:
+      mikey_blob_clear (&p->u.dh.value);
+      mikey_blob_clear (&p->u.dh.kv_spi);
+      mikey_blob_clear (&p->u.dh.kv_from);
+      mikey_blob_clear (&p->u.dh.kv_to);
+      break;
+    case MIKEY_PT_SIGN:
+      mikey_blob_clear (&p->u.sign.signature);
+      break;
+    case MIKEY_PT_ID:
+      mikey_blob_clear (&p->u.id.data);
+      break;
+    case MIKEY_PT_CERT:
+      mikey_blob_clear (&p->u.cert.data);
+      break;
+    case MIKEY_PT_CHASH:
+      mikey_blob_clear (&p->u.chash.hash);
+      break;
+    case MIKEY_PT_V:
+      mikey_blob_clear (&p->u.v.mac);
+      break;
+    case MIKEY_PT_SP:
+      if (p->u.sp.params)
+        g_array_unref (p->u.sp.params);
+      break;
+    case MIKEY_PT_RAND:
+      mikey_blob_clear (&p->u.rand.rand);
+      break;
+    case MIKEY_PT_KEY_DATA:
+      key_data_clear (&p->u.key_data);
+      break;
+    case MIKEY_PT_GEN_EXT:
+      mikey_blob_clear (&p->u.gen_ext.data);
+      break;
+    default:
+      /* T, ERR and unknown types own no memory */
+      break;
+  }
+  OPENSSL_cleanse (p, sizeof (*p));
+  g_free (p);
+}
+
+/* --- messages ---------------------------------------------------------- */
+
+MikeyMessage *
+mikey_message_new (void)
+{
+  MikeyMessage *msg = g_new0 (MikeyMessage, 1);
+
+  msg->hdr.version = MIKEY_VERSION;
+  msg->hdr.prf = MIKEY_PRF_MIKEY_1;
+  msg->hdr.map_type = MIKEY_MAP_SRTP_ID;
+  msg->hdr.cs = g_array_new (FALSE, TRUE, sizeof (MikeySrtpCs));
+  msg->payloads =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) mikey_payload_free);
+  return msg;
+}
+
+void
+mikey_message_free (MikeyMessage * msg)
+{
+  if (!msg)
+    return;
+  g_array_unref (msg->hdr.cs);
+  g_ptr_array_unref (msg->payloads);
+  g_free (msg);
+}
+
+MikeyPayload *
+mikey_message_add (MikeyMessage * msg, MikeyPayload * p)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (p != NULL, NULL);
+
+  g_ptr_array_add (msg->payloads, p);
+  return p;
+}
+
+void
+mikey_message_add_cs_srtp (MikeyMessage * msg, guint8 policy_no,
+    guint32 ssrc, guint32 roc)
+{
+  MikeySrtpCs cs;
+
+  g_return_if_fail (msg != NULL);
+
+  cs.policy_no = policy_no;
+  cs.ssrc = ssrc;
+  cs.roc = roc;
+  g_array_append_val (msg->hdr.cs, cs);
+}
+
+MikeyPayload *
+mikey_message_find (const MikeyMessage * msg, MikeyPayloadType type,
+    guint * idx)
+{
+  guint i;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  for (i = idx ? *idx : 0; i < msg->payloads->len; i++) {
+    MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
+
+    if (p->type == type) {
+      if (idx)
+        *idx = i;
+      return p;
+    }
+  }
+  return NULL;
+}
+
+/* --- security policy parameters --------------------------------------- */
+
+void
+mikey_sp_add_param (MikeyPayload * sp, guint8 type, const guint8 * value,
+    gsize len)
+{
+  MikeySpParam param = { 0, };
+
+  g_return_if_fail (sp != NULL && sp->type == MIKEY_PT_SP);
+
+  param.type = type;
+  mikey_blob_set (&param.value, value, len);
+  g_array_append_val (sp->u.sp.params, param);
+}
+
+void
+mikey_sp_add_param_u8 (MikeyPayload * sp, guint8 type, guint8 value)
+{
+  mikey_sp_add_param (sp, type, &value, 1);
+}
+
+const MikeySpParam *
+mikey_sp_get_param (const MikeyPayload * sp, guint8 type)
+{
+  guint i;
+
+  g_return_val_if_fail (sp != NULL && sp->type == MIKEY_PT_SP, NULL);
+
+  for (i = 0; i < sp->u.sp.params->len; i++) {
+    const MikeySpParam *param =
+        &g_array_index (sp->u.sp.params, MikeySpParam, i);
+
+    if (param->type == type)
+      return param;
+  }
+  return NULL;
+}
+
+/* --- lengths implied by algorithm values ------------------------------- */
+
+gssize
+mikey_mac_len (guint8 mac_alg)
+{
+  switch (mac_alg) {
+    case MIKEY_MAC_NULL:
+      return 0;
+    case MIKEY_MAC_HMAC_SHA1_160:
+      return MIKEY_MAC_HMAC_SHA1_160_LEN;
+    default:
+      return -1;
+  }
+}
+
+/* The DH value is the public value padded to the group's modulus size
+ * (RFC 3830 6.4): 1536, 768 and 1024 bits. */
+gssize
+mikey_dh_value_len (guint8 group)
+{
+  switch (group) {
+    case MIKEY_DH_GROUP_OAKLEY5:
+      return 192;
+    case MIKEY_DH_GROUP_OAKLEY1:
+      return 96;
+    case MIKEY_DH_GROUP_OAKLEY2:
+      return 128;
+    default:
+      return -1;
+  }
+}
+
+gssize
+mikey_hash_len (guint8 hash_func)
+{
+  switch (hash_func) {
+    case MIKEY_HASH_SHA1:
+      return 20;
+    case MIKEY_HASH_MD5:
+      return 16;
+    default:
+      return -1;
+  }
+}
+
+gssize
+mikey_ts_len (guint8 ts_type)
+{
+  switch (ts_type) {
+    case MIKEY_TS_NTP_UTC:
+    case MIKEY_TS_NTP:
+      return 8;
+    case MIKEY_TS_COUNTER:
+      return 4;
+    default:
+      return -1;
+  }
+}

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* MIKEY protocol core: wire serializer (RFC 3830 section 6).
+ *
+ * Serialization runs twice over the same code: once with no buffer, to
+ * validate the message and measure it, then into a buffer of exactly that
+ * size. Growing a buffer would leave stale copies of key material behind
+ * in freed memory; measuring first avoids that, and it also gives
+ * mikey_message_auth_offset() for free.
+ *
+ * "Next payload" fields are not stored in the model: each one is the type
+ * of the following payload in the array (0 after the last one).
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "mikey-message.h"
+
+typedef struct
+{
+  guint8 *buf;                  /* NULL while measuring */
+  gsize pos;
+  /* start of the MAC / signature field of the last KEMAC, V or SIGN */
+  gssize auth_pos;
+  /* payload being written, for errors */
+  const gchar *what;
+  guint index;
+  gsize start;
+} Writer;
+
+/* *INDENT-OFF* */
+static gboolean writer_fail (const Writer * w, GError ** error,
+    const gchar * fmt, ...) G_GNUC_PRINTF (3, 4);
+/* *INDENT-ON* */
+
+/* Always returns FALSE. Serialization errors are all MIKEY_ERROR_INVALID:
+ * the caller built a message the wire format cannot express. */
+static gboolean
+writer_fail (const Writer * w, GError ** error, const gchar * fmt, ...)
+{
+  va_list args;
+  gchar *detail;
+
+  va_start (args, fmt);
+  detail = g_strdup_vprintf (fmt, args);
+  va_end (args);
+
+  if (w->index == G_MAXUINT)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+        "%s at offset %" G_GSIZE_FORMAT ": %s", w->what, w->start, detail);
+  else
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+        "%s payload #%u at offset %" G_GSIZE_FORMAT ": %s", w->what,
+        w->index, w->start, detail);
+  g_free (detail);
+  return FALSE;
+}
+
+static void
+writer_begin (Writer * w, const gchar * what, guint index)
+{
+  w->what = what;
+  w->index = index;
+  w->start = w->pos;
+}
+
+static void
+put_bytes (Writer * w, const guint8 * data, gsize len)
+{
+  if (w->buf && len > 0)
+    memcpy (w->buf + w->pos, data, len);
+  w->pos += len;
+}
+
+static void
+put_u8 (Writer * w, guint8 v)
+{
+  put_bytes (w, &v, 1);
+}
+
+static void
+put_u16 (Writer * w, guint16 v)
+{
+  guint8 b[2] = { v >> 8, v & 0xff };
+
+  put_bytes (w, b, 2);
+}
+
+static void
+put_u32 (Writer * w, guint32 v)
+{
+  guint8 b[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
+
+  put_bytes (w, b, 4);
+}
+
+static void
+put_be (Writer * w, guint64 v, gsize n)
+{
+  guint8 b[8];
+  gsize i;
+
+  for (i = 0; i < n; i++)
+    b[n - 1 - i] = (v >> (8 * i)) & 0xff;
+  put_bytes (w, b, n);
+}
+
+/* Checks that @blob fits a length field holding at most @max. */
+static gboolean
+check_len (const Writer * w, const MikeyBlob * blob, gsize max,
+    const gchar * field, GError ** error)
+{
+  if (blob->len <= max)
+    return TRUE;
+  return writer_fail (w, error, "%s is %" G_GSIZE_FORMAT " bytes, more "
+      "than its length field can hold (%" G_GSIZE_FORMAT ")", field,
+      blob->len, max);
+}
+
+/* Checks a field whose length an algorithm value fixes. */
+static gboolean
+check_fixed (const Writer * w, const MikeyBlob * blob, gssize want,
+    const gchar * field, const gchar * alg, guint alg_value, GError ** error)
+{
+  if (want < 0)
+    return writer_fail (w, error, "unknown %s %u", alg, alg_value);
+  if (blob->len != (gsize) want)
+    return writer_fail (w, error, "%s is %" G_GSIZE_FORMAT " bytes, but %s "
+        "%u needs exactly %" G_GSIZE_FORMAT, field, blob->len, alg,
+        alg_value, (gsize) want);
+  return TRUE;
+}
+
+static gboolean
+put_blob8 (Writer * w, const MikeyBlob * blob, const gchar * field,
+    GError ** error)
+{
+  if (!check_len (w, blob, G_MAXUINT8, field, error))
+    return FALSE;
+  put_u8 (w, blob->len);
+  put_bytes (w, blob->data, blob->len);
+  return TRUE;
+}
+
+static gboolean
+put_blob16 (Writer * w, const MikeyBlob * blob, const gchar * field,
+    GError ** error)
+{
+  if (!check_len (w, blob, G_MAXUINT16, field, error))
+    return FALSE;
+  put_u16 (w, blob->len);
+  put_bytes (w, blob->data, blob->len);
+  return TRUE;
+}
+
+/* --- common header (6.1) ----------------------------------------------- */
+
+static gboolean
+write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
+{
+  guint i;
+
+  writer_begin (w, "HDR", G_MAXUINT);
+  if (hdr->prf > 0x7f)
+    return writer_fail (w, error, "PRF function %u does not fit in 7 bits",
+        hdr->prf);
+
+  put_u8 (w, hdr->version);
+  put_u8 (w, hdr->data_type);
+  put_u8 (w, next);
+  put_u8 (w, (hdr->v ? 0x80 : 0) | hdr->prf);
+  put_u32 (w, hdr->csb_id);
+
+  switch (hdr->map_type) {
+    case MIKEY_MAP_SRTP_ID:
+      if (hdr->cs->len > G_MAXUINT8)
+        return writer_fail (w, error, "%u crypto sessions, but #CS holds at "
+            "most 255", hdr->cs->len);
+      put_u8 (w, hdr->cs->len);
+      put_u8 (w, hdr->map_type);
+      for (i = 0; i < hdr->cs->len; i++) {
+        const MikeySrtpCs *cs = &g_array_index (hdr->cs, MikeySrtpCs, i);
+
+        put_u8 (w, cs->policy_no);
+        put_u32 (w, cs->ssrc);
+        put_u32 (w, cs->roc);
+      }
+      return TRUE;
+    case MIKEY_MAP_EMPTY:
+      /* the map would be silently dropped otherwise */
+      if (hdr->cs->len > 0)
+        return writer_fail (w, error, "the empty CS ID map cannot carry "
+            "%u SRTP-ID entries", hdr->cs->len);
+      put_u8 (w, hdr->n_cs_empty);
+      put_u8 (w, hdr->map_type);
+      return TRUE;
+    default:
+      return writer_fail (w, error, "unknown CS ID map type %u", hdr->map_type);
+  }
+}
+
+/* --- key validity data (6.14) ------------------------------------------ */
+
+static gboolean
+write_kv_data (Writer * w, guint8 kv_type, const MikeyBlob * spi,
+    const MikeyBlob * from, const MikeyBlob * to, GError ** error)
+{
+  /* Data the KV type does not carry would vanish on the wire: refuse it
+   * rather than send something other than what the caller built. */
+  switch (kv_type) {
+    case MIKEY_KV_NULL:
+      if (spi->len || from->len || to->len)
+        return writer_fail (w, error, "key validity data set, but the KV "
+            "type is NULL");
+      return TRUE;
+    case MIKEY_KV_SPI:
+      if (from->len || to->len)
+        return writer_fail (w, error, "KV interval set, but the KV type is "
+            "SPI");
+      return put_blob8 (w, spi, "KV SPI", error);
+    case MIKEY_KV_INTERVAL:
+      if (spi->len)
+        return writer_fail (w, error, "KV SPI set, but the KV type is "
+            "interval");
+      return put_blob8 (w, from, "KV valid-from", error) &&
+          put_blob8 (w, to, "KV valid-to", error);
+    default:
+      return writer_fail (w, error, "unknown key validity type %u", kv_type);
+  }
+}
+
+/* --- payloads ---------------------------------------------------------- */
+
+static gboolean
+write_kemac (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  if (!check_len (w, &p->u.kemac.enc_data, G_MAXUINT16, "encrypted data",
+          error) ||
+      !check_fixed (w, &p->u.kemac.mac, mikey_mac_len (p->u.kemac.mac_alg),
+          "MAC", "MAC algorithm", p->u.kemac.mac_alg, error))
+    return FALSE;
+  put_u8 (w, p->u.kemac.enc_alg);
+  put_blob16 (w, &p->u.kemac.enc_data, "encrypted data", error);
+  put_u8 (w, p->u.kemac.mac_alg);
+  w->auth_pos = w->pos;
+  put_bytes (w, p->u.kemac.mac.data, p->u.kemac.mac.len);
+  return TRUE;
+}
+
+static gboolean
+write_pke (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  if (p->u.pke.cache > 3)
+    return writer_fail (w, error, "cache type %u does not fit in 2 bits",
+        p->u.pke.cache);
+  if (!check_len (w, &p->u.pke.data, 0x3fff, "envelope data", error))
+    return FALSE;
+  put_u16 (w, (p->u.pke.cache << 14) | p->u.pke.data.len);
+  put_bytes (w, p->u.pke.data.data, p->u.pke.data.len);
+  return TRUE;
+}
+
+static gboolean
+write_dh (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  if (!check_fixed (w, &p->u.dh.value, mikey_dh_value_len (p->u.dh.group),
+          "DH value", "DH group", p->u.dh.group, error))
+    return FALSE;
+  if (p->u.dh.reserved > 0x0f)
+    return writer_fail (w, error, "reserved value %u does not fit in 4 bits",
+        p->u.dh.reserved);
+  put_u8 (w, p->u.dh.group);
+  put_bytes (w, p->u.dh.value.data, p->u.dh.value.len);
+  put_u8 (w, (p->u.dh.reserved << 4) | (p->u.dh.kv_type & 0x0f));
+  return write_kv_data (w, p->u.dh.kv_type, &p->u.dh.kv_spi,
+      &p->u.dh.kv_from, &p->u.dh.kv_to, error);
+}
+
+static gboolean
+write_sign (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  if (p->u.sign.sign_type > 0x0f)
+    return writer_fail (w, error, "S type %u does not fit in 4 bits",
+        p->u.sign.sign_type);
+  if (!check_len (w, &p->u.sign.signature, 0x0fff, "signature", error))
+    return FALSE;
+  put_u16 (w, (p->u.sign.sign_type << 12) | p->u.sign.signature.len);
+  w->auth_pos = w->pos;
+  put_bytes (w, p->u.sign.signature.data, p->u.sign.signature.len);
+  return TRUE;
+}
+
+static gboolean
+write_t (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  gssize ts_len = mikey_ts_len (p->u.t.ts_type);
+
+  if (ts_len < 0)
+    return writer_fail (w, error, "unknown TS type %u", p->u.t.ts_type);
+  if (ts_len < 8 && (p->u.t.value >> (8 * ts_len)) != 0)
+    return writer_fail (w, error, "TS value %" G_GUINT64_FORMAT " does not "
+        "fit in %" G_GSSIZE_FORMAT " bytes", p->u.t.value, ts_len);
+  put_u8 (w, p->u.t.ts_type);
+  put_be (w, p->u.t.value, ts_len);
+  return TRUE;
+}
+
+static gboolean
+write_id (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  put_u8 (w, p->u.id.id_type);
+  return put_blob16 (w, &p->u.id.data, "ID", error);
+}
+
+static gboolean
+write_cert (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  put_u8 (w, p->u.cert.cert_type);
+  return put_blob16 (w, &p->u.cert.data, "certificate", error);
+}
+
+static gboolean
+write_chash (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  if (!check_fixed (w, &p->u.chash.hash,
+          mikey_hash_len (p->u.chash.hash_func), "hash", "hash function",
+          p->u.chash.hash_func, error))
+    return FALSE;
+  put_u8 (w, p->u.chash.hash_func);
+  put_bytes (w, p->u.chash.hash.data, p->u.chash.hash.len);
+  return TRUE;
+}
+
+static gboolean
+write_v (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  if (!check_fixed (w, &p->u.v.mac, mikey_mac_len (p->u.v.mac_alg),
+          "verification MAC", "authentication algorithm", p->u.v.mac_alg,
+          error))
+    return FALSE;
+  put_u8 (w, p->u.v.mac_alg);
+  w->auth_pos = w->pos;
+  put_bytes (w, p->u.v.mac.data, p->u.v.mac.len);
+  return TRUE;
+}
+
+static gboolean
+write_sp (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  gsize total = 0;
+  guint i;
+
+  for (i = 0; i < p->u.sp.params->len; i++) {
+    const MikeySpParam *param =
+        &g_array_index (p->u.sp.params, MikeySpParam, i);
+
+    if (param->value.len > G_MAXUINT8)
+      return writer_fail (w, error, "policy parameter type %u is %"
+          G_GSIZE_FORMAT " bytes, more than its length field can hold (255)",
+          param->type, param->value.len);
+    total += 2 + param->value.len;
+  }
+  if (total > G_MAXUINT16)
+    return writer_fail (w, error, "policy parameters take %" G_GSIZE_FORMAT
+        " bytes, more than the policy parameter length can hold (65535)",
+        total);
+
+  put_u8 (w, p->u.sp.policy_no);
+  put_u8 (w, p->u.sp.proto);
+  put_u16 (w, total);
+  for (i = 0; i < p->u.sp.params->len; i++) {
+    const MikeySpParam *param =
+        &g_array_index (p->u.sp.params, MikeySpParam, i);
+
+    put_u8 (w, param->type);
+    put_u8 (w, param->value.len);
+    put_bytes (w, param->value.data, param->value.len);
+  }
+  return TRUE;
+}
+
+static gboolean
+write_rand (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  return put_blob8 (w, &p->u.rand.rand, "RAND", error);
+}
+
+static gboolean
+write_err (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  put_u8 (w, p->u.err.err_no);
+  put_u16 (w, p->u.err.reserved);
+  return TRUE;
+}
+
+static gboolean
+write_key_data (Writer * w, const MikeyKeyData * kd, GError ** error)
+{
+  gboolean salted = kd->type == MIKEY_KD_TGK_SALT ||
+      kd->type == MIKEY_KD_TEK_SALT;
+
+  if (kd->type > MIKEY_KD_TEK_SALT)
+    return writer_fail (w, error, "unknown key data type %u", kd->type);
+  if (!salted && kd->salt.len > 0)
+    return writer_fail (w, error, "salt set, but key data type %u carries "
+        "none (use TGK+SALT or TEK+SALT)", kd->type);
+
+  put_u8 (w, (kd->type << 4) | kd->kv_type);
+  if (!put_blob16 (w, &kd->key, "key data", error))
+    return FALSE;
+  if (salted && !put_blob16 (w, &kd->salt, "salt", error))
+    return FALSE;
+  return write_kv_data (w, kd->kv_type, &kd->kv_spi, &kd->kv_from,
+      &kd->kv_to, error);
+}
+
+static gboolean
+write_key_data_payload (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  return write_key_data (w, &p->u.key_data, error);
+}
+
+static gboolean
+write_gen_ext (Writer * w, const MikeyPayload * p, GError ** error)
+{
+  put_u8 (w, p->u.gen_ext.ext_type);
+  return put_blob16 (w, &p->u.gen_ext.data, "extension data", error);
+}
+
+typedef gboolean (*WriteFunc) (Writer * w, const MikeyPayload * p,
+    GError ** error);
+
+static WriteFunc
+payload_writer (guint8 type)
+{
+  switch (type) {
+    case MIKEY_PT_KEMAC:
+      return write_kemac;
+    case MIKEY_PT_PKE:
+      return write_pke;
+    case MIKEY_PT_DH:
+      return write_dh;
+    case MIKEY_PT_SIGN:
+      return write_sign;
+    case MIKEY_PT_T:
+      return write_t;
+    case MIKEY_PT_ID:
+      return write_id;
+    case MIKEY_PT_CERT:
+      return write_cert;
+    case MIKEY_PT_CHASH:
+      return write_chash;
+    case MIKEY_PT_V:
+      return write_v;
+    case MIKEY_PT_SP:
+      return write_sp;
+    case MIKEY_PT_RAND:
+      return write_rand;
+    case MIKEY_PT_ERR:
+      return write_err;
+    case MIKEY_PT_KEY_DATA:
+      return write_key_data_payload;
+    case MIKEY_PT_GEN_EXT:
+      return write_gen_ext;
+    default:
+      return NULL;
+  }
+}
+
+static gboolean
+write_message (Writer * w, const MikeyMessage * msg, GError ** error)
+{
+  GPtrArray *pl = msg->payloads;
+  guint i;
+
+  w->auth_pos = -1;
+  if (!write_hdr (w, &msg->hdr, pl->len > 0 ?
+          ((MikeyPayload *) g_ptr_array_index (pl, 0))->type : 0, error))
+    return FALSE;
+
+  for (i = 0; i < pl->len; i++) {
+    const MikeyPayload *p = g_ptr_array_index (pl, i);
+    WriteFunc write = payload_writer (p->type);
+    guint8 next = i + 1 < pl->len ?
+        ((MikeyPayload *) g_ptr_array_index (pl, i + 1))->type : 0;
+
+    writer_begin (w, mikey_payload_type_name (p->type), i);
+    if (!write)
+      return writer_fail (w, error, "unknown payload type %u", p->type);
+    if (p->type == MIKEY_PT_SIGN) {
+      /* SIGN has no next payload field, so nothing can follow it */
+      if (i + 1 < pl->len)
+        return writer_fail (w, error, "SIGN must be the last payload, but "
+            "%u more follow", pl->len - i - 1);
+    } else {
+      put_u8 (w, next);
+    }
+    if (!write (w, p, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* GBytes free function: the allocation starts with its own length so the
+ * whole message (which may hold MIKEY-NULL keys) can be wiped. */
+static void
+secure_bytes_free (gpointer mem)
+{
+  gsize *head = mem;
+
+  mikey_secure_free (mem, sizeof (gsize) + head[0]);
+}
+
+GBytes *
+mikey_message_serialize (const MikeyMessage * msg, GError ** error)
+{
+  Writer w = { 0, };
+  gsize *mem;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!write_message (&w, msg, error))
+    return NULL;
+
+  mem = g_malloc (sizeof (gsize) + w.pos);
+  mem[0] = w.pos;
+  w.buf = (guint8 *) (mem + 1);
+  w.pos = 0;
+  if (!write_message (&w, msg, error)) {
+    /* cannot happen: the measuring pass checked the same things */
+    secure_bytes_free (mem);
+    return NULL;
+  }
+  return g_bytes_new_with_free_func (w.buf, w.pos, secure_bytes_free, mem);
+}
+
+/* The RFC 3830 MAC (KEMAC, V) and signature (SIGN) cover the message up to
+ * the MAC / signature field itself: for SIGN that includes the S type and
+ * signature length bytes, since only the signature field is left out
+ * (sections 5.2, 6.2, 6.5, 6.9). So the returned offset is both where the
+ * field starts and how many bytes it covers. */
+gssize
+mikey_message_auth_offset (const MikeyMessage * msg)
+{
+  Writer w = { 0, };
+
+  g_return_val_if_fail (msg != NULL, -1);
+
+  if (!write_message (&w, msg, NULL))
+    return -1;
+  return w.auth_pos;
+}
+
+/* Returns a buffer even for an empty list (out_len 0, e.g. the empty key
+ * data of a DHHMAC KEMAC), so NULL always means an error. */
+guint8 *
+mikey_key_data_serialize_list (GPtrArray * key_data, gsize * out_len,
+    GError ** error)
+{
+  Writer w = { 0, };
+  guint8 *buf = NULL;
+  gsize alloc = 0;
+  gint pass;
+
+  g_return_val_if_fail (key_data != NULL, NULL);
+  g_return_val_if_fail (out_len != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  *out_len = 0;
+  for (pass = 0; pass < 2; pass++) {
+    guint i;
+
+    for (i = 0; i < key_data->len; i++) {
+      const MikeyPayload *p = g_ptr_array_index (key_data, i);
+
+      writer_begin (&w, "key data", i);
+      if (p->type != MIKEY_PT_KEY_DATA) {
+        writer_fail (&w, error, "%s payload in a key data list",
+            mikey_payload_type_name (p->type));
+        goto fail;
+      }
+      put_u8 (&w, i + 1 < key_data->len ? MIKEY_PT_KEY_DATA : MIKEY_PT_LAST);
+      if (!write_key_data (&w, &p->u.key_data, error))
+        goto fail;
+    }
+    if (pass == 0) {
+      alloc = MAX (w.pos, 1);
+      buf = g_malloc (alloc);
+      w.buf = buf;
+      w.pos = 0;
+    }
+  }
+  *out_len = w.pos;
+  return buf;
+
+fail:
+  mikey_secure_free (buf, alloc);
+  return NULL;
+}
