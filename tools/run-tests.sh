@@ -8,3 +8,5 @@ bash tools/install-deps.sh
 [ -d build ] || meson setup build
 ninja -C build
 meson test -C build --print-errorlogs --num-processes 2 "$@"
+# the installed library as a program outside this tree sees it
+bash tools/check-install.sh build
