@@ -81,8 +81,10 @@ bus_sync (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
   BusRecord *r = user_data;
 
+  /* a sync handler that answers GST_BUS_DROP owns the message: the record
+   * takes that reference */
   g_mutex_lock (&r->lock);
-  g_ptr_array_add (r->msgs, gst_message_ref (msg));
+  g_ptr_array_add (r->msgs, msg);
   g_cond_broadcast (&r->cond);
   g_mutex_unlock (&r->lock);
   return GST_BUS_DROP;
@@ -103,6 +105,29 @@ mikey_test_watch_bus (GstElement * pipeline)
   bus = gst_element_get_bus (pipeline);
   gst_bus_set_sync_handler (bus, bus_sync, r, NULL);
   gst_object_unref (bus);
+}
+
+void
+mikey_test_unwatch_bus (GstElement * pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+
+  /* The recorded messages hold references to the elements that posted
+   * them, the pipeline holds the record: break the cycle, or the whole
+   * pipeline outlives the test. */
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  g_object_set_data (G_OBJECT (pipeline), "mikey-test-bus", NULL);
+}
+
+void
+mikey_test_pipeline_free (GstElement * pipeline)
+{
+  if (pipeline == NULL)
+    return;
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  mikey_test_unwatch_bus (pipeline);
+  gst_object_unref (pipeline);
 }
 
 static gboolean
@@ -141,6 +166,19 @@ mikey_test_find_message (GstElement * pipeline, GstMessageType types,
 done:
   g_mutex_unlock (&r->lock);
   return ret;
+}
+
+gboolean
+mikey_test_has_message (GstElement * pipeline, GstMessageType types,
+    const gchar * name, guint timeout_ms)
+{
+  GstMessage *msg = mikey_test_find_message (pipeline, types, name,
+      timeout_ms);
+
+  if (msg == NULL)
+    return FALSE;
+  gst_message_unref (msg);
+  return TRUE;
 }
 
 void
@@ -296,8 +334,7 @@ mikey_test_capture_free (MikeyTestCapture * c)
 {
   if (c == NULL)
     return;
-  gst_element_set_state (c->pipeline, GST_STATE_NULL);
-  gst_object_unref (c->pipeline);
+  mikey_test_pipeline_free (c->pipeline);
   g_byte_array_unref (c->bytes);
   g_mutex_clear (&c->lock);
   g_free (c);
@@ -562,10 +599,10 @@ mikey_test_pair_expect_refusal (MikeyTestPair * t, const gchar * rx_text,
   fail_if (strstr (text, "No MIKEY answer") != NULL, "sender: %s", text);
   g_free (text);
 
-  fail_if (mikey_test_find_message (t->rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
-  fail_if (mikey_test_find_message (t->tx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (t->rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
+  fail_if (mikey_test_has_message (t->tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
   /* nothing was decrypted (none could be: no key) */
   g_usleep (100 * 1000);
   fail_unless_equals_int (mikey_test_capture_size (t->rx), 0);
@@ -622,4 +659,5 @@ mikey_test_expect_start_error (GstElement * pipeline, const gchar * props,
   g_free (text);
   gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  mikey_test_unwatch_bus (pipeline);
 }

@@ -57,10 +57,18 @@ gsize mikey_test_capture_size (MikeyTestCapture * c);
 /* Records every message posted on @pipeline's bus (the helpers' pipelines
  * do this already), so that tests can look for them in any order. */
 void mikey_test_watch_bus (GstElement * pipeline);
+/* Stops recording and forgets the recorded messages */
+void mikey_test_unwatch_bus (GstElement * pipeline);
+/* Sets @pipeline to NULL, forgets its recorded messages (they hold
+ * references to its elements) and drops the caller's reference. */
+void mikey_test_pipeline_free (GstElement * pipeline);
 /* First recorded message of one of @types (and, for element messages, of
  * structure @name when not NULL), waiting up to @timeout_ms for it. A new
  * reference, or NULL. */
 GstMessage *mikey_test_find_message (GstElement * pipeline,
+    GstMessageType types, const gchar * name, guint timeout_ms);
+/* Whether such a message was (or, within @timeout_ms, is) recorded */
+gboolean mikey_test_has_message (GstElement * pipeline,
     GstMessageType types, const gchar * name, guint timeout_ms);
 /* Forgets the recorded messages */
 void mikey_test_clear_messages (GstElement * pipeline);

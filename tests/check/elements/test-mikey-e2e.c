@@ -143,8 +143,8 @@ GST_START_TEST (test_wrong_psk)
   /* and no audio went anywhere */
   g_usleep (200 * 1000);
   fail_unless_equals_int (mikey_test_capture_size (t.rx), 0);
-  fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
   e2e_teardown (&t);
 }
 
@@ -283,7 +283,7 @@ GST_START_TEST (test_null_mode_udp)
       strstr (text, "mode=null") != NULL, "got %s", text);
   g_free (text);
   gst_message_unref (msg);
-  mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_EOS, NULL, 10000);
+  mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_EOS, NULL, 10000);
   fail_unless_equals_int (mikey_test_capture_size (t.rx), 0);
   e2e_teardown (&t);
 }

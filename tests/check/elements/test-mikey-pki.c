@@ -107,10 +107,10 @@ GST_START_TEST (test_mode_end_to_end)
   fail_unless_equals_int (csb_tx, csb_rx);
   fail_unless_equals_int (ssrc_tx, ssrc_rx);
   /* no negotiation without lists */
-  fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-negotiation", 0) != NULL);
-  fail_if (mikey_test_find_message (t.rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-negotiation", 0) != NULL);
+  fail_if (mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-negotiation", 0));
+  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-negotiation", 0));
   mikey_test_pair_teardown (&t);
 }
 
@@ -270,8 +270,8 @@ GST_START_TEST (test_answer_refused)
       text);
   g_free (text);
   gst_message_unref (msg);
-  fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
   g_usleep (200 * 1000);
   fail_unless_equals_int (mikey_test_capture_size (t.rx), 0);
   mikey_test_pair_teardown (&t);
@@ -366,10 +366,10 @@ GST_START_TEST (test_negotiation_seed_table)
   fail_unless_equals_string (gst_structure_get_string (s, "peer-suites"),
       "AES_CM_128_HMAC_SHA1_32,F8_128_HMAC_SHA1_80");
   gst_message_unref (msg);
-  fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_WARNING |
-          GST_MESSAGE_ERROR, NULL, 0) != NULL);
-  fail_if (mikey_test_find_message (t.rx->pipeline, GST_MESSAGE_WARNING |
-          GST_MESSAGE_ERROR, NULL, 0) != NULL);
+  fail_if (mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_WARNING |
+          GST_MESSAGE_ERROR, NULL, 0));
+  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_WARNING |
+          GST_MESSAGE_ERROR, NULL, 0));
 
   mikey_test_pair_teardown (&t);
   g_free (tx_seen.mode);
@@ -426,10 +426,10 @@ GST_START_TEST (test_single_mode_sender_negotiating_receiver)
       "AES_CM_128_HMAC_SHA1_80", NULL, NULL);
   mikey_test_check_established (t.rx->pipeline, "psk",
       "AES_CM_128_HMAC_SHA1_80", NULL, NULL);
-  fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-negotiation", 0) != NULL);
-  fail_if (mikey_test_find_message (t.rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-negotiation", 0) != NULL);
+  fail_if (mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-negotiation", 0));
+  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-negotiation", 0));
   mikey_test_pair_teardown (&t);
 }
 
@@ -734,8 +734,8 @@ GST_START_TEST (test_dh_tampered_and_replayed)
   text = expect_message (rx->pipeline, GST_MESSAGE_WARNING,
       "MIKEY verification failed");
   g_free (text);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
 
   /* the genuine message is still accepted, and its signed answer checks
    * out with bob's certificate */
@@ -746,8 +746,8 @@ GST_START_TEST (test_dh_tampered_and_replayed)
           g_bytes_get_data (reply, NULL), g_bytes_get_size (reply),
           g_get_real_time (), &next, NULL), MIKEY_STEP_COMPLETE);
   g_bytes_unref (reply);
-  fail_unless (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 2000) != NULL);
+  fail_unless (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 2000));
 
   /* the same bytes from another sender are a replay */
   mikey_test_clear_messages (rx->pipeline);
@@ -758,8 +758,8 @@ GST_START_TEST (test_dh_tampered_and_replayed)
   }
   text = expect_message (rx->pipeline, GST_MESSAGE_WARNING, "replayed");
   g_free (text);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
 
   g_object_unref (a);
   g_object_unref (b);

@@ -188,8 +188,8 @@ GST_START_TEST (test_key_mgmt_null_refused)
   text = expect_error (rx->pipeline, GST_MESSAGE_ERROR, "MIKEY-NULL",
       "mode=null");
   g_free (text);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
   mikey_test_capture_free (rx);
   g_free (km);
 }
@@ -381,8 +381,8 @@ GST_START_TEST (test_udp_tampered)
       "MIKEY verification failed: MAC mismatch (wrong pre-shared key?)",
       "127.0.0.1:");
   g_free (text);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
 
   g_bytes_unref (good);
   g_bytes_unref (bad);
@@ -416,14 +416,13 @@ GST_START_TEST (test_udp_tampered_body)
   /* a warning only, and the genuine message is still accepted */
   text = expect_error (rx->pipeline, GST_MESSAGE_WARNING, "MIKEY", NULL);
   g_free (text);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ERROR, NULL,
-          0) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
   reply = mikey_test_udp_exchange (NULL, port, good, 2000);
   fail_unless (reply != NULL);
   fail_unless_equals_int (data_type (reply), MIKEY_DT_PSK_VERIFY);
   g_bytes_unref (reply);
-  fail_unless (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 2000) != NULL);
+  fail_unless (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 2000));
 
   g_bytes_unref (good);
   g_bytes_unref (bad);
@@ -455,15 +454,14 @@ GST_START_TEST (test_udp_replayed)
   d = g_bytes_get_data (r1, &len);
   fail_unless (mikey_initiator_handle_response (init, d, len,
           g_get_real_time (), NULL));
-  fail_unless (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 2000) != NULL);
+  fail_unless (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 2000));
 
   /* a retransmission from the same sender gets the same answer */
   r2 = mikey_test_udp_exchange (a, port, msg, 2000);
   fail_unless (r2 != NULL);
   fail_unless (g_bytes_equal (r1, r2));
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ERROR, NULL,
-          200) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ERROR, NULL, 200));
 
   /* the same bytes from someone else are a replay */
   r3 = mikey_test_udp_exchange (b, port, msg, 1000);
@@ -525,18 +523,17 @@ GST_START_TEST (test_udp_null_refused_unless_asked)
   text = expect_error (rx->pipeline, GST_MESSAGE_ERROR, "MIKEY-NULL",
       "mode=null");
   g_free (text);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 0) != NULL);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0));
   mikey_test_capture_free (rx);
 
   rx = listening_receiver (&port, "mode=null");
   reply = mikey_test_udp_exchange (NULL, port, msg, 200);
   if (reply != NULL)
     g_bytes_unref (reply);
-  fail_unless (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 2000) != NULL);
-  fail_if (mikey_test_find_message (rx->pipeline, GST_MESSAGE_ERROR, NULL,
-          0) != NULL);
+  fail_unless (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 2000));
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
   mikey_test_capture_free (rx);
   g_bytes_unref (msg);
 }

@@ -207,7 +207,7 @@ sender_free (Sender * s)
 {
   gst_element_set_state (s->pipeline, GST_STATE_NULL);
   gst_object_unref (s->enc);
-  gst_object_unref (s->pipeline);
+  mikey_test_pipeline_free (s->pipeline);
   gst_clear_caps (&s->signal_caps);
   g_array_unref (s->seqnums);
   g_mutex_clear (&s->lock);
@@ -340,7 +340,7 @@ GST_START_TEST (test_no_srtpenc)
   fail_unless_equals_int (n, 1);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (enc);
-  gst_object_unref (pipeline);
+  mikey_test_pipeline_free (pipeline);
 }
 
 GST_END_TEST;
@@ -516,7 +516,7 @@ GST_START_TEST (test_gstmikey_reads_key_mgmt)
   g_free (km);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (enc);
-  gst_object_unref (pipeline);
+  mikey_test_pipeline_free (pipeline);
 }
 
 GST_END_TEST;
@@ -565,7 +565,7 @@ GST_START_TEST (test_link_orders)
     fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
     gst_message_unref (msg);
     gst_element_set_state (pipeline, GST_STATE_NULL);
-    gst_object_unref (pipeline);
+    mikey_test_pipeline_free (pipeline);
   }
 }
 
@@ -593,7 +593,7 @@ GST_START_TEST (test_bad_settings)
         "srtpenc ! fakesink", cases[i].props);
     pipeline = gst_parse_launch (desc, NULL);
     mikey_test_expect_start_error (pipeline, cases[i].props, cases[i].expect);
-    gst_object_unref (pipeline);
+    mikey_test_pipeline_free (pipeline);
     g_free (desc);
   }
 }
