@@ -306,8 +306,8 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
    * Emitted once the keys are known, before any held packet is released
    * and before the downstream srtpenc is configured, from the element's
    * network thread (or the thread that emitted build-key-mgmt / pushed the
-   * first packet). Applications that wire SRTP themselves can set their srtpenc
-   * here.
+   * first packet). Applications that wire SRTP themselves can set their
+   * srtpenc here.
    */
   gst_mikey_base_class_add_key_established_signal (base_class);
 
