@@ -21,7 +21,9 @@
  * (or with peer-port=0), no exchange runs: the initiation message is
  * available as the "key-mgmt" property (RFC 4567 "mikey <base64>", for an
  * SDP a=key-mgmt attribute or an RTSP KeyMgmt header) and its keys are
- * live as soon as it is built.
+ * live as soon as it is built: by the "build-key-mgmt" action signal (to
+ * write an SDP offer before streaming) or else with the first packet.
+ * Reading "key-mgmt" builds nothing.
  *
  * The key management method is "mode" (psk, pke, dh, dhhmac, null; see
  * docs/elements.md for what each needs: psk / psk-file, cert, key,
@@ -68,9 +70,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 
 #define DEFAULT_PEER_ADDRESS NULL
 #define DEFAULT_PEER_PORT GST_MIKEY_DEFAULT_PORT
-#define DEFAULT_TIMEOUT_MS 5000
-#define DEFAULT_RETRANSMIT_MS 250
-#define MAX_RETRANSMIT_MS 2000
+#define DEFAULT_TIMEOUT_MS (MIKEY_TIMEOUT_DEFAULT_US / 1000)
+#define DEFAULT_RETRANSMIT_MS (MIKEY_RETRANSMIT_INITIAL_DEFAULT_US / 1000)
 #define MAX_WALK_DEPTH 64
 
 /* max-held-buffers and the shared properties (mode, psk, ...) are the
@@ -140,7 +141,7 @@ struct _GstMikeyEnc
   guint retransmit_ms;
   GstMikeyKeyData key_data;
 
-  /* from NULL to READY on (or when key-mgmt is read) */
+  /* from NULL to READY on (or when build-key-mgmt is emitted) */
   gboolean resolved;
   GstMikeySecrets secrets;
   gboolean udp;
@@ -153,12 +154,13 @@ struct _GstMikeyEnc
   GBytes *init_msg;
   gboolean have_ssrc;
   guint32 ssrc;
-  gint64 start_us;
-  guint interval_ms;
+  /* the initiator's clock: Unix time that moves with the monotonic clock
+   * (its deadlines must not jump with the wall clock; its timestamps must
+   * be Unix time) */
+  gint64 clock_offset_us;
   guint n_sent;
-  guint blind_left;             /* sends left when no answer is expected */
   gboolean renegotiated;        /* a counter-proposal or fallback was taken */
-  GSource *timer;
+  GSource *timer;               /* armed for the initiator's deadline */
   gboolean need_configure;      /* srtpenc not given the keys yet */
 };
 
@@ -185,6 +187,7 @@ static gboolean gst_mikey_enc_give_keys (GstMikeyBase * base, gpointer keys,
     guint session);
 static gboolean gst_mikey_enc_keys_in_place (GstMikeyBase * base);
 static void on_src_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self);
+static gchar *gst_mikey_enc_build_key_mgmt (GstMikeyEnc * self);
 
 static void
 gst_mikey_enc_class_init (GstMikeyEncClass * klass)
@@ -243,11 +246,13 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           "Key management attribute",
           "The MIKEY initiation message as an RFC 4567 value (\"mikey "
           "<base64>\") for an SDP a=key-mgmt attribute or an RTSP KeyMgmt "
-          "header. Without a peer it is built when first read (or with the "
-          "first packet) and its keys are live from then on; with a peer it "
-          "is the message sent over UDP (NULL before the exchange starts). "
-          "Notified when the keys are established (gst-launch-1.0 -v prints "
-          "it). In mode=null it holds the key in the clear",
+          "header. Reading it has no side effect: NULL until the message is "
+          "built. Without a peer it is built by the build-key-mgmt action "
+          "signal (before streaming, for an SDP offer) or else with the "
+          "first packet, and its keys are live from then on; with a peer it "
+          "is the message sent over UDP. Notified when the keys are "
+          "established (gst-launch-1.0 -v prints it). In mode=null it holds "
+          "the key in the clear",
           NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_property (gobject_class, PROP_SRTP_CAPS,
@@ -273,15 +278,36 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
       "held the streaming thread waits for the key (nothing is dropped)");
 
   /**
+   * GstMikeyEnc::build-key-mgmt:
+   * @mikeyenc: the element
+   *
+   * Action signal for SDP / RTSP use (no peer-address): builds the MIKEY
+   * initiation message now, in any state, unless it exists already (built
+   * by an earlier emission or with the first packet), makes its keys live
+   * (key-established, the mikey-key-established message, key-mgmt
+   * notified) and returns key-mgmt. Built before the first packet, the
+   * message has an empty crypto session map (no SSRC). The value stays
+   * until the element goes to NULL. With a peer it builds nothing and
+   * returns key-mgmt as it is (NULL before the exchange starts).
+   *
+   * Returns: (transfer full) (nullable): "mikey <base64>", or NULL when
+   * the settings do not allow a message (see the debug log)
+   */
+  g_signal_new_class_handler ("build-key-mgmt", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mikey_enc_build_key_mgmt), NULL, NULL, NULL,
+      G_TYPE_STRING, 0);
+
+  /**
    * GstMikeyEnc::key-established:
    * @mikeyenc: the element
    * @caps: the SRTP parameters (as the srtp-caps property)
    *
    * Emitted once the keys are known, before any held packet is released
    * and before the downstream srtpenc is configured, from the element's
-   * network thread (or the thread that read key-mgmt / pushed the first
-   * packet). Applications that wire SRTP themselves can set their srtpenc
-   * here.
+   * network thread (or the thread that emitted build-key-mgmt / pushed the
+   * first packet). Applications that wire SRTP themselves can set their
+   * srtpenc here.
    */
   gst_mikey_base_class_add_key_established_signal (base_class);
 
@@ -335,7 +361,6 @@ reset_exchange (GstMikeyEnc * self)
   self->have_ssrc = FALSE;
   self->need_configure = FALSE;
   self->n_sent = 0;
-  self->blind_left = 0;
   self->renegotiated = FALSE;
   GST_MIKEY_BASE_BROADCAST (self);
 }
@@ -725,12 +750,19 @@ on_keyed (GstMikeyEnc * self, guint session)
 
 static gboolean on_timer (gpointer data);
 
+/* "now" for the initiator. Lock held. */
+static gint64
+initiator_now (GstMikeyEnc * self)
+{
+  return g_get_monotonic_time () + self->clock_offset_us;
+}
+
 static void
-send_init (GstMikeyEnc * self)
+send_init (GstMikeyEnc * self, GBytes * msg)
 {
   GError *err = NULL;
   gsize len;
-  const guint8 *data = g_bytes_get_data (self->init_msg, &len);
+  const guint8 *data = g_bytes_get_data (msg, &len);
 
   self->n_sent++;
   if (!gst_mikey_transport_send (self->base.transport, self->peer, data, len,
@@ -747,26 +779,21 @@ send_init (GstMikeyEnc * self)
   }
 }
 
-static gint64
-deadline_us (GstMikeyEnc * self)
-{
-  return self->start_us + (gint64) self->timeout_ms * 1000;
-}
-
+/* Arms the one timer for the initiator's next deadline (none: no timer).
+ * The schedule itself is the core's. Lock held. */
 static void
 schedule_timer (GstMikeyEnc * self)
 {
-  gint64 left_us = deadline_us (self) - g_get_monotonic_time ();
-  guint ms = self->interval_ms;
+  gint64 deadline = mikey_initiator_get_deadline (self->initiator);
+  gint64 wait_us;
 
-  if (left_us < 0)
-    left_us = 0;
-  /* round up so that the last wake-up is not just before the deadline */
-  if ((gint64) ms * 1000 > left_us)
-    ms = (guint) ((left_us + 999) / 1000);
   stop_timer (self);
-  self->timer = gst_mikey_transport_add_timeout (self->base.transport, ms,
-      on_timer, self, NULL);
+  if (deadline == MIKEY_NO_DEADLINE)
+    return;
+  wait_us = MAX (deadline - initiator_now (self), 0);
+  /* rounded up: a wake-up before the deadline would find nothing due */
+  self->timer = gst_mikey_transport_add_timeout (self->base.transport,
+      (guint) MIN ((wait_us + 999) / 1000, G_MAXUINT), on_timer, self, NULL);
 }
 
 /* transport thread */
@@ -778,7 +805,7 @@ on_first_send (gpointer data)
   GST_MIKEY_BASE_LOCK (self);
   if ((self->state == ENC_EXCHANGING || self->state == ENC_KEYED) &&
       self->init_msg != NULL && self->n_sent == 0) {
-    send_init (self);
+    send_init (self, self->init_msg);
     schedule_timer (self);
   }
   GST_MIKEY_BASE_UNLOCK (self);
@@ -790,52 +817,51 @@ static gboolean
 on_timer (gpointer data)
 {
   GstMikeyEnc *self = data;
+  GBytes *resend = NULL;
+  GError *err = NULL;
   guint session;
+  gchar *text, *debug, secs[G_ASCII_DTOSTR_BUF_SIZE];
 
   GST_MIKEY_BASE_LOCK (self);
-  if (self->timer == NULL) {
+  if (self->timer == NULL || self->initiator == NULL) {
     GST_MIKEY_BASE_UNLOCK (self);
     return G_SOURCE_REMOVE;
   }
   g_source_unref (self->timer);
   self->timer = NULL;
 
-  if (self->blind_left > 0) {
-    /* mode=null: no answer comes; send a few times in case of loss */
-    self->blind_left--;
-    send_init (self);
-    if (self->blind_left > 0) {
-      self->interval_ms = MIN (self->interval_ms * 2, MAX_RETRANSMIT_MS);
+  switch (mikey_initiator_handle_expiry (self->initiator,
+          initiator_now (self), &resend, &err)) {
+    case MIKEY_STEP_SEND:
+      send_init (self, resend);
+      g_bytes_unref (resend);
       schedule_timer (self);
-    }
-    GST_MIKEY_BASE_UNLOCK (self);
-    return G_SOURCE_REMOVE;
-  }
-  if (self->state != ENC_EXCHANGING) {
-    GST_MIKEY_BASE_UNLOCK (self);
-    return G_SOURCE_REMOVE;
+      GST_MIKEY_BASE_UNLOCK (self);
+      return G_SOURCE_REMOVE;
+    case MIKEY_STEP_FAILED:
+      break;
+    default:
+      /* nothing due yet, or nothing left to do */
+      schedule_timer (self);
+      GST_MIKEY_BASE_UNLOCK (self);
+      return G_SOURCE_REMOVE;
   }
 
-  /* GLib timeouts may fire up to a millisecond early */
-  if (g_get_monotonic_time () + 1000 >= deadline_us (self)) {
-    gchar *text, secs[G_ASCII_DTOSTR_BUF_SIZE];
-
-    session = self->base.session;
+  session = self->base.session;
+  if (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_TIMEOUT)) {
     g_ascii_formatd (secs, sizeof (secs), "%g", self->timeout_ms / 1000.0);
     text = g_strdup_printf ("No MIKEY answer from %s after %s s: is the "
         "receiver running with mikeydec port=%u?", self->peer_str, secs,
         self->peer_port);
-    GST_MIKEY_BASE_UNLOCK (self);
-    post_failure (self, session, GST_RESOURCE_ERROR_OPEN_READ_WRITE, text,
-        g_strdup_printf ("%u transmissions, mode %s", self->n_sent,
-            mikey_mode_name (self->secrets.mode)));
-    return G_SOURCE_REMOVE;
+  } else {
+    text = g_strdup_printf ("MIKEY exchange with %s failed: %s",
+        self->peer_str, err ? err->message : "unknown error");
   }
-
-  send_init (self);
-  self->interval_ms = MIN (self->interval_ms * 2, MAX_RETRANSMIT_MS);
-  schedule_timer (self);
+  debug = g_strdup_printf ("%u transmissions, mode %s", self->n_sent,
+      mikey_mode_name (self->secrets.mode));
+  g_clear_error (&err);
   GST_MIKEY_BASE_UNLOCK (self);
+  post_failure (self, session, GST_RESOURCE_ERROR_OPEN_READ_WRITE, text, debug);
   return G_SOURCE_REMOVE;
 }
 
@@ -966,7 +992,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   session = self->base.session;
   have_caps = gst_mikey_message_get_caps (data, len, &caps, NULL, NULL);
   step = mikey_initiator_step (self->initiator, data, len,
-      g_get_real_time (), &next, &err);
+      initiator_now (self), &next, &err);
   switch (step) {
     case MIKEY_STEP_COMPLETE:
       stop_timer (self);
@@ -988,9 +1014,8 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       g_clear_pointer (&self->init_msg, g_bytes_unref);
       self->init_msg = next;
       self->renegotiated = TRUE;
-      self->interval_ms = self->retransmit_ms;
       self->n_sent = 0;
-      send_init (self);
+      send_init (self, self->init_msg);
       schedule_timer (self);
       negotiation = gst_mikey_bus_negotiation_new (GST_ELEMENT (self),
           counter ? "counter-proposal" : "fallback", mode, suite,
@@ -1037,6 +1062,8 @@ build_initiator (GstMikeyEnc * self, GError ** error)
   gst_mikey_secrets_to_initiator_config (&self->secrets, &cfg);
   /* in SDP mode nothing can carry a verification message back */
   cfg.no_verify = !self->udp;
+  cfg.retransmit_initial_us = (gint64) self->retransmit_ms * 1000;
+  cfg.timeout_us = (gint64) self->timeout_ms * 1000;
   if (self->have_ssrc) {
     cs.policy_no = 0;
     cs.ssrc = self->ssrc;
@@ -1061,8 +1088,9 @@ build_initiator (GstMikeyEnc * self, GError ** error)
   OPENSSL_cleanse (tek, sizeof (tek));
   if (self->initiator == NULL)
     return FALSE;
-  self->init_msg = mikey_initiator_start (self->initiator, g_get_real_time (),
-      error);
+  self->clock_offset_us = g_get_real_time () - g_get_monotonic_time ();
+  self->init_msg = mikey_initiator_start (self->initiator,
+      initiator_now (self), error);
   if (self->init_msg == NULL) {
     g_clear_pointer (&self->initiator, mikey_initiator_free);
     return FALSE;
@@ -1100,10 +1128,7 @@ maybe_start (GstMikeyEnc * self)
         MIKEY_STATE_WAIT_RESPONSE;
 
     self->state = ENC_EXCHANGING;
-    self->start_us = g_get_monotonic_time ();
-    self->interval_ms = self->retransmit_ms;
     self->n_sent = 0;
-    self->blind_left = answer ? 0 : 2;
     gst_mikey_transport_invoke (self->base.transport, on_first_send, self,
         NULL);
     if (!answer) {
@@ -1297,7 +1322,7 @@ gst_mikey_enc_start (GstMikeyBase * base)
   GstMikeyTransport *transport;
 
   GST_MIKEY_BASE_LOCK (self);
-  /* settings may have changed since key-mgmt was last read in NULL */
+  /* settings may have changed since build-key-mgmt was emitted in NULL */
   if (self->initiator == NULL)
     unresolve (self);
   if (!ensure_resolved (self, &err)) {
@@ -1378,11 +1403,39 @@ gst_mikey_enc_reset (GstMikeyBase * base)
  * Properties
  * ---------------------------------------------------------------------- */
 
+/* Lock held */
+static gchar *
+encode_key_mgmt (GstMikeyEnc * self)
+{
+  gsize len;
+  const guint8 *data;
+
+  if (self->init_msg == NULL)
+    return NULL;
+  data = g_bytes_get_data (self->init_msg, &len);
+  return mikey_key_mgmt_encode (data, len);
+}
+
+/* The key-mgmt property: what exists, nothing built */
 static gchar *
 get_key_mgmt (GstMikeyEnc * self)
 {
+  gchar *ret;
+
+  GST_MIKEY_BASE_LOCK (self);
+  ret = encode_key_mgmt (self);
+  GST_MIKEY_BASE_UNLOCK (self);
+  return ret;
+}
+
+/* The build-key-mgmt action signal: in SDP mode, builds the initiation
+ * message now (if neither this nor the first packet has) and makes its
+ * keys live; in any mode returns key-mgmt. */
+static gchar *
+gst_mikey_enc_build_key_mgmt (GstMikeyEnc * self)
+{
   GError *err = NULL;
-  gchar *ret = NULL;
+  gchar *ret;
   gboolean publish = FALSE;
   guint session;
 
@@ -1398,12 +1451,7 @@ get_key_mgmt (GstMikeyEnc * self)
     GST_WARNING_OBJECT (self, "no key-mgmt: %s", err->message);
     g_clear_error (&err);
   }
-  if (self->init_msg != NULL) {
-    gsize len;
-    const guint8 *data = g_bytes_get_data (self->init_msg, &len);
-
-    ret = mikey_key_mgmt_encode (data, len);
-  }
+  ret = encode_key_mgmt (self);
   session = self->base.session;
   GST_MIKEY_BASE_UNLOCK (self);
 

@@ -28,6 +28,8 @@ struct _MikeyInitiator
   guint8 ts_type;
   guint32 counter;
   gboolean no_verify;
+  gint64 rtx_initial, rtx_max, timeout;  /* microseconds, > 0 */
+  guint unanswered_sends;       /* >= 1 */
   guint32 csb_id;
   gboolean csb_id_fixed;        /* configured, kept across restarts */
   MikeyBlob tgk;
@@ -51,6 +53,14 @@ struct _MikeyInitiator
   MikeyExchangeState state;
   MikeyMessage *init_msg;       /* as sent */
   GBytes *init_bytes;
+
+  /* timers: valid once started (mikey_initiator_get_deadline()) */
+  gboolean timing;
+  gint64 t_last;                /* the latest "now" handed in */
+  gint64 t_give_up;             /* first start + timeout */
+  gint64 t_resend;              /* MIKEY_NO_DEADLINE: no resend planned */
+  gint64 interval;              /* the wait that ends at t_resend */
+  guint sends_left;             /* no answer expected: repeats to send */
   MikeyTransportKeys keys;      /* PSK, PKE: for the V payload */
   MikeyDh *dh;                  /* DH, DHHMAC */
   GArray *params;
@@ -92,6 +102,16 @@ typedef struct
   GBytes *reply;
   gint err_no;                  /* ERR payload to send on refusal, or -1 */
 } MikeyResponderOutcome;
+
+/* Processes a verification or error message. TRUE when the exchange
+ * completed; FALSE with @error otherwise (MIKEY_ERROR_PEER for an ERR
+ * message, MIKEY_ERROR_AUTH for a bad MAC, ...). A message that does not
+ * belong to this exchange (other CSB ID) is refused with MIKEY_ERROR_INVALID
+ * and leaves the state unchanged so a later genuine answer still counts.
+ * For the core unit tests only: not exported, and it cannot follow a
+ * counter-proposal (callers use mikey_initiator_step()). */
+gboolean mikey_initiator_handle_response (MikeyInitiator * init,
+    const guint8 * data, gsize len, gint64 now_us, GError ** error);
 
 /* --- per-mode hooks ---------------------------------------------------- */
 

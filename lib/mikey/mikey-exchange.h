@@ -55,6 +55,17 @@ typedef struct
   guint8 ts_type;               /* MikeyTsType; default NTP-UTC */
   guint32 counter;              /* value sent when ts_type is COUNTER */
   gboolean no_verify;           /* PSK: do not ask for a verification msg */
+  /* Timers (mikey_initiator_get_deadline()), in microseconds, 0 for the
+   * default: the first retransmission after retransmit_initial_us, each
+   * following wait twice the last one up to retransmit_max_us, and without
+   * an answer after timeout_us the exchange fails with MIKEY_ERROR_TIMEOUT.
+   * When no answer is expected (MIKEY-NULL, no_verify) the message is sent
+   * unanswered_sends times in all (0: 3) on the same schedule, in case one
+   * is lost. */
+  gint64 retransmit_initial_us;
+  gint64 retransmit_max_us;
+  gint64 timeout_us;
+  guint unanswered_sends;
   guint32 csb_id;               /* 0: random */
   /* Key material: either a TGK (TEKs derived per crypto session) or a TEK
    * given as master key || salt (srtpenc's "key" layout). Both NULL: a
@@ -105,6 +116,14 @@ typedef enum
 
 typedef struct _MikeyInitiator MikeyInitiator;
 
+/* The timer defaults of MikeyInitiatorConfig */
+#define MIKEY_RETRANSMIT_INITIAL_DEFAULT_US G_GINT64_CONSTANT (250000)
+#define MIKEY_RETRANSMIT_MAX_DEFAULT_US G_GINT64_CONSTANT (2000000)
+#define MIKEY_TIMEOUT_DEFAULT_US G_GINT64_CONSTANT (5000000)
+#define MIKEY_UNANSWERED_SENDS_DEFAULT 3
+/* mikey_initiator_get_deadline(): nothing to wait for */
+#define MIKEY_NO_DEADLINE G_MAXINT64
+
 /* Copies everything it needs out of @cfg (secrets included). */
 MIKEY_API
 MikeyInitiator *mikey_initiator_new (const MikeyInitiatorConfig * cfg,
@@ -115,7 +134,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyInitiator, mikey_initiator_free);
 
 /* Builds the initiation message on the first call and returns the same
  * bytes on later calls (retransmissions). When no response is expected
- * (NULL mode, or no_verify) the state goes straight to COMPLETE. */
+ * (NULL mode, or no_verify) the state goes straight to COMPLETE. The first
+ * call starts the timers at @now_us (see mikey_initiator_get_deadline()). */
 MIKEY_API
 GBytes *mikey_initiator_start (MikeyInitiator * init, gint64 now_us,
     GError ** error);
@@ -138,14 +158,41 @@ MIKEY_API
 MikeyStep mikey_initiator_step (MikeyInitiator * init, const guint8 * data,
     gsize len, gint64 now_us, GBytes ** next, GError ** error);
 
-/* Processes a verification or error message. TRUE when the exchange
- * completed; FALSE with @error otherwise (MIKEY_ERROR_PEER for an ERR
- * message, MIKEY_ERROR_AUTH for a bad MAC, ...). A message that does not
- * belong to this exchange (other CSB ID) is refused with MIKEY_ERROR_INVALID
- * and leaves the state unchanged so a later genuine answer still counts. */
+/* Timers, sans-I/O (as ngtcp2 does): the caller owns the clock and one
+ * timer. After mikey_initiator_start(), _step() and _handle_expiry() it arms
+ * its timer for mikey_initiator_get_deadline() and, when the timer fires,
+ * calls mikey_initiator_handle_expiry() with the current time. All times
+ * are absolute microseconds on the clock of the @now_us values handed in
+ * (the same clock for every call: the initiation message's timestamp
+ * comes from it too, so Unix time, or a monotonic clock anchored on it).
+ *
+ * The overall timeout counts from the first mikey_initiator_start(): a
+ * counter-proposal or fallback sends a new initiation message and starts
+ * the retransmission schedule again (first wait retransmit_initial_us), but
+ * the exchange as a whole still ends timeout_us after it began, so a peer
+ * cannot keep it alive by answering with counter-proposals.
+ *
+ * A @now_us earlier than one handed in before (the clock went backwards)
+ * is taken as "no time passed": the pending waits keep their remaining
+ * length from the new time on instead of stalling until the clock catches
+ * up. A jump forwards counts as time that passed. */
+
+/* The absolute time at which mikey_initiator_handle_expiry() has work to
+ * do (a retransmission or the timeout), or MIKEY_NO_DEADLINE when there is
+ * nothing to wait for (not started, keys established, failed). After
+ * mikey_initiator_handle_expiry (@now_us) it is later than @now_us, so a
+ * caller that re-arms its timer after each call cannot spin. */
 MIKEY_API
-gboolean mikey_initiator_handle_response (MikeyInitiator * init,
-    const guint8 * data, gsize len, gint64 now_us, GError ** error);
+gint64 mikey_initiator_get_deadline (const MikeyInitiator * init);
+
+/* Handles the timers at @now_us. MIKEY_STEP_SEND: *@resend holds the bytes
+ * to send again (the current initiation message, unchanged). FAILED: the
+ * overall timeout passed without an answer; @error is MIKEY_ERROR_TIMEOUT
+ * ("no answer after 5 s") and the state FAILED. IGNORED: nothing due yet
+ * (an early or spurious wake-up is harmless). */
+MIKEY_API
+MikeyStep mikey_initiator_handle_expiry (MikeyInitiator * init,
+    gint64 now_us, GBytes ** resend, GError ** error);
 
 MIKEY_API
 MikeyExchangeState mikey_initiator_get_state (const MikeyInitiator * init);

@@ -42,6 +42,12 @@ check_config (const MikeyInitiatorConfig * cfg, GError ** error)
 {
   const gchar *problem = NULL;
 
+  if (cfg->retransmit_initial_us < 0 || cfg->retransmit_max_us < 0 ||
+      cfg->timeout_us < 0) {
+    g_set_error_literal (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "retransmission intervals and timeout cannot be negative");
+    return FALSE;
+  }
   if (cfg->tgk != NULL && cfg->tek != NULL)
     problem = "give either a TGK or a TEK, not both";
   else if (cfg->tgk != NULL && (cfg->tgk_len == 0 ||
@@ -120,6 +126,13 @@ copy_material (MikeyInitiator * init, const MikeyInitiatorConfig * cfg)
   init->ts_type = cfg->ts_type;
   init->counter = cfg->counter;
   init->no_verify = cfg->no_verify;
+  init->rtx_initial = cfg->retransmit_initial_us ?
+      cfg->retransmit_initial_us : MIKEY_RETRANSMIT_INITIAL_DEFAULT_US;
+  init->rtx_max = cfg->retransmit_max_us ?
+      cfg->retransmit_max_us : MIKEY_RETRANSMIT_MAX_DEFAULT_US;
+  init->timeout = cfg->timeout_us ? cfg->timeout_us : MIKEY_TIMEOUT_DEFAULT_US;
+  init->unanswered_sends = cfg->unanswered_sends ?
+      cfg->unanswered_sends : MIKEY_UNANSWERED_SENDS_DEFAULT;
   init->csb_id = cfg->csb_id;
   init->csb_id_fixed = cfg->csb_id != 0;
   mikey_blob_set (&init->tgk, cfg->tgk, cfg->tgk_len);
@@ -334,6 +347,130 @@ expects_answer (const MikeyInitiator * init)
   }
 }
 
+/* ------------------------------------------------------------------------
+ * Timers. Saturating arithmetic: "now" comes from the caller and may be
+ * anything, and a wrapped deadline would fire at once or never.
+ * ---------------------------------------------------------------------- */
+
+static gint64
+time_add (gint64 a, gint64 b)
+{
+  if (b > 0 && a > G_MAXINT64 - b)
+    return G_MAXINT64;
+  if (b < 0 && a < G_MININT64 - b)
+    return G_MININT64;
+  return a + b;
+}
+
+static gint64
+time_sub (gint64 a, gint64 b)
+{
+  if (b < 0 && a > G_MAXINT64 + b)
+    return G_MAXINT64;
+  if (b > 0 && a < G_MININT64 + b)
+    return G_MININT64;
+  return a - b;
+}
+
+/* A clock that went backwards did not let time pass: what was left of each
+ * wait is left from @now on. Without this a deadline computed before the
+ * step would lie ahead by the size of the step (hours, for a wall clock
+ * set back). */
+static void
+observe_now (MikeyInitiator * init, gint64 now_us)
+{
+  if (!init->timing)
+    return;
+  if (now_us < init->t_last) {
+    init->t_give_up = time_add (now_us, time_sub (init->t_give_up,
+            init->t_last));
+    if (init->t_resend != MIKEY_NO_DEADLINE)
+      init->t_resend = time_add (now_us, time_sub (init->t_resend,
+              init->t_last));
+  }
+  init->t_last = now_us;
+}
+
+/* A new initiation message went out at @now_us: the retransmission
+ * schedule starts again. The overall timeout starts only once. */
+static void
+start_timers (MikeyInitiator * init, gint64 now_us)
+{
+  if (!init->timing) {
+    init->timing = TRUE;
+    init->t_last = now_us;
+    init->t_give_up = time_add (now_us, init->timeout);
+  }
+  observe_now (init, now_us);
+  init->interval = init->rtx_initial;
+  init->t_resend = time_add (now_us, init->interval);
+  init->sends_left = init->state == MIKEY_STATE_COMPLETE ?
+      init->unanswered_sends - 1 : 0;
+  if (init->state == MIKEY_STATE_COMPLETE && init->sends_left == 0)
+    init->t_resend = MIKEY_NO_DEADLINE;
+}
+
+static void
+stop_timers (MikeyInitiator * init)
+{
+  init->t_resend = MIKEY_NO_DEADLINE;
+  init->sends_left = 0;
+}
+
+gint64
+mikey_initiator_get_deadline (const MikeyInitiator * init)
+{
+  if (!init->timing)
+    return MIKEY_NO_DEADLINE;
+  switch (init->state) {
+    case MIKEY_STATE_WAIT_RESPONSE:
+      return MIN (init->t_resend, init->t_give_up);
+    case MIKEY_STATE_COMPLETE:
+      return init->sends_left > 0 ? init->t_resend : MIKEY_NO_DEADLINE;
+    default:
+      return MIKEY_NO_DEADLINE;
+  }
+}
+
+MikeyStep
+mikey_initiator_handle_expiry (MikeyInitiator * init, gint64 now_us,
+    GBytes ** resend, GError ** error)
+{
+  gboolean waiting = init->state == MIKEY_STATE_WAIT_RESPONSE;
+
+  *resend = NULL;
+  if (!init->timing || init->init_bytes == NULL)
+    return MIKEY_STEP_IGNORED;
+  observe_now (init, now_us);
+
+  if (waiting && now_us >= init->t_give_up) {
+    gchar secs[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd (secs, sizeof (secs), "%g", init->timeout / 1e6);
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_TIMEOUT,
+        "no answer after %s s", secs);
+    stop_timers (init);
+    init->state = MIKEY_STATE_FAILED;
+    return MIKEY_STEP_FAILED;
+  }
+  if (!waiting && (init->state != MIKEY_STATE_COMPLETE ||
+          init->sends_left == 0))
+    return MIKEY_STEP_IGNORED;
+  if (now_us < init->t_resend)
+    return MIKEY_STEP_IGNORED;
+
+  if (!waiting)
+    init->sends_left--;
+  /* the next wait counts from now, not from the missed deadline: after a
+   * long stall (suspend, clock jump) one message goes out, not a burst */
+  init->interval = MIN (time_add (init->interval, init->interval),
+      init->rtx_max);
+  init->t_resend = (waiting || init->sends_left > 0) ?
+      time_add (now_us, init->interval) : MIKEY_NO_DEADLINE;
+  *resend = g_bytes_ref (init->init_bytes);
+  return MIKEY_STEP_SEND;
+}
+
 GBytes *
 mikey_initiator_start (MikeyInitiator * init, gint64 now_us, GError ** error)
 {
@@ -354,6 +491,7 @@ mikey_initiator_start (MikeyInitiator * init, gint64 now_us, GError ** error)
   }
   init->state = expects_answer (init) ? MIKEY_STATE_WAIT_RESPONSE :
       MIKEY_STATE_COMPLETE;
+  start_timers (init, now_us);
   return g_bytes_ref (init->init_bytes);
 }
 
@@ -361,6 +499,7 @@ static MikeyStep
 fail (MikeyInitiator * init)
 {
   init->state = MIKEY_STATE_FAILED;
+  stop_timers (init);
   return MIKEY_STEP_FAILED;
 }
 
@@ -452,6 +591,7 @@ mikey_initiator_step (MikeyInitiator * init, const guint8 * data, gsize len,
   gboolean ok;
 
   *next = NULL;
+  observe_now (init, now_us);
   if (init->state != MIKEY_STATE_WAIT_RESPONSE) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STATE,
         "no response expected in this state");
@@ -478,6 +618,7 @@ mikey_initiator_step (MikeyInitiator * init, const guint8 * data, gsize len,
   if (!ok)
     return fail (init);
   init->state = MIKEY_STATE_COMPLETE;
+  stop_timers (init);
   return MIKEY_STEP_COMPLETE;
 }
 

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "mikey-exchange.h"
+/* mikey_initiator_handle_response(), a test-only shortcut */
+#include "mikey-exchange-private.h"
 #include "mikey-crypto.h"
 
 #define NOW G_GINT64_CONSTANT (1795000000000000)        /* 2026-11-18 */

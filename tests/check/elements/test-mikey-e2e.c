@@ -251,6 +251,67 @@ GST_START_TEST (test_no_receiver_timeout)
 
 GST_END_TEST;
 
+/* A receiver that never answers sees the same initiation message on the
+ * core's schedule (0, 100, 300, 700 ms with retransmit-interval=100),
+ * nothing once the 1 s timeout has passed, and the error counts them */
+GST_START_TEST (test_retransmissions_to_silent_receiver)
+{
+  GSocket *silent = mikey_test_udp_socket ();
+  GSocketAddress *local = g_socket_get_local_address (silent, NULL);
+  guint port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  MikeyTestCapture *tx;
+  GstMessage *msg;
+  GError *gerr = NULL;
+  gchar *middle, *debug = NULL, *expected, *want;
+  GBytes *sent[8];
+  guint n = 0, i;
+  guint8 buf[4096];
+  gssize len;
+
+  middle = g_strdup_printf ("mikeyenc peer-address=127.0.0.1 peer-port=%u "
+      "psk=" TEST_PSK " timeout=1000 retransmit-interval=100 ! srtpenc", port);
+  tx = mikey_test_sender_new (mikey_test_free_port (), 20, NULL, middle);
+  gst_element_set_state (tx->pipeline, GST_STATE_PLAYING);
+  msg = mikey_test_wait_eos_or_error (tx->pipeline, 10000);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  gst_message_parse_error (msg, &gerr, &debug);
+  expected = g_strdup_printf ("No MIKEY answer from 127.0.0.1:%u after 1 s: "
+      "is the receiver running with mikeydec port=%u?", port, port);
+  fail_unless_equals_string (gerr->message, expected);
+  /* nothing more goes out after the error */
+  g_usleep (300 * 1000);
+
+  g_socket_set_blocking (silent, FALSE);
+  while (n < G_N_ELEMENTS (sent) && (len = g_socket_receive (silent,
+              (gchar *) buf, sizeof (buf), NULL, NULL)) > 0)
+    sent[n++] = g_bytes_new (buf, len);
+  /* 4 on time; a loaded machine may wake up late and send fewer, never
+   * more (no burst of missed retransmissions) */
+  fail_unless (n >= 2 && n <= 4, "%u datagrams", n);
+  for (i = 1; i < n; i++)
+    fail_unless (g_bytes_equal (sent[0], sent[i]), "datagram %u differs", i);
+  /* the element counted what it sent */
+  want = g_strdup_printf ("%u transmissions", n);
+  fail_unless (debug != NULL && strstr (debug, want) != NULL,
+      "debug: %s, want %s", debug, want);
+  g_free (want);
+
+  for (i = 0; i < n; i++)
+    g_bytes_unref (sent[i]);
+  g_free (expected);
+  g_free (debug);
+  g_error_free (gerr);
+  gst_message_unref (msg);
+  mikey_test_capture_free (tx);
+  g_free (middle);
+  g_object_unref (local);
+  g_socket_close (silent, NULL);
+  g_object_unref (silent);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_null_mode_udp)
 {
   E2E t;
@@ -339,6 +400,7 @@ mikey_e2e_suite (void)
   tcase_add_test (tc, test_restart);
   tcase_add_test (tc, test_sender_restart_rekeys);
   tcase_add_test (tc, test_no_receiver_timeout);
+  tcase_add_test (tc, test_retransmissions_to_silent_receiver);
   tcase_add_test (tc, test_null_mode_udp);
   tcase_add_test (tc, test_suite_mismatch);
   return s;

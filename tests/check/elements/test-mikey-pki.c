@@ -580,7 +580,7 @@ GST_START_TEST (test_pke_key_mgmt)
   g_free (middle);
   g_free (props);
   enc = gst_bin_get_by_name (GST_BIN (tx->pipeline), "enc");
-  g_object_get (enc, "key-mgmt", &km, NULL);
+  g_signal_emit_by_name (enc, "build-key-mgmt", &km);
   gst_object_unref (enc);
   fail_unless (km != NULL && g_str_has_prefix (km, "mikey "));
 

@@ -244,7 +244,7 @@ GST_START_TEST (test_key_mgmt_psk_response)
   guint rtp_port = mikey_test_free_port ();
   MikeyTestCapture *rx, *tx;
   MikeyInitiator *init = NULL;
-  GBytes *msg;
+  GBytes *msg, *next = NULL;
   gchar *km, *resp;
   guint8 *rdata;
   gsize len, rlen;
@@ -266,9 +266,10 @@ GST_START_TEST (test_key_mgmt_psk_response)
   fail_unless (g_str_has_prefix (resp, "mikey "));
   rdata = mikey_key_mgmt_decode (resp, &rlen, &err);
   fail_unless (rdata != NULL);
-  fail_unless (mikey_initiator_handle_response (init, rdata, rlen,
-          g_get_real_time (), &err), "response refused: %s",
+  fail_unless (mikey_initiator_step (init, rdata, rlen, g_get_real_time (),
+          &next, &err) == MIKEY_STEP_COMPLETE, "response refused: %s",
       err ? err->message : "?");
+  fail_unless (next == NULL);
   fail_unless_equals_int (mikey_initiator_get_state (init),
       MIKEY_STATE_COMPLETE);
 
@@ -435,7 +436,7 @@ GST_START_TEST (test_udp_replayed)
 {
   guint port;
   MikeyTestCapture *rx;
-  GBytes *msg, *r1, *r2, *r3;
+  GBytes *msg, *r1, *r2, *r3, *next = NULL;
   GSocket *a, *b;
   MikeyInitiator *init = NULL;
   gsize len;
@@ -452,8 +453,9 @@ GST_START_TEST (test_udp_replayed)
   fail_unless (r1 != NULL);
   fail_unless_equals_int (data_type (r1), MIKEY_DT_PSK_VERIFY);
   d = g_bytes_get_data (r1, &len);
-  fail_unless (mikey_initiator_handle_response (init, d, len,
-          g_get_real_time (), NULL));
+  fail_unless (mikey_initiator_step (init, d, len, g_get_real_time (),
+          &next, NULL) == MIKEY_STEP_COMPLETE);
+  fail_unless (next == NULL);
   fail_unless (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
           "mikey-key-established", 2000));
 

@@ -356,6 +356,18 @@ enc_key_mgmt (GstElement * pipeline)
   return km;
 }
 
+/* The documented way to get key-mgmt before streaming */
+static gchar *
+enc_build_key_mgmt (GstElement * pipeline)
+{
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (pipeline), "enc");
+  gchar *km = NULL;
+
+  g_signal_emit_by_name (enc, "build-key-mgmt", &km);
+  gst_object_unref (enc);
+  return km;
+}
+
 static void
 compare (MikeyTestCapture * rx, MikeyTestCapture * tx, guint bytes)
 {
@@ -369,7 +381,7 @@ compare (MikeyTestCapture * rx, MikeyTestCapture * tx, guint bytes)
   fail_unless (memcmp (rx->bytes->data, tx->bytes->data, bytes) == 0);
 }
 
-/* SDP way, key-mgmt read before the pipeline runs (no SSRC yet) */
+/* SDP way, key-mgmt built before the pipeline runs (no SSRC yet) */
 GST_START_TEST (test_sdp_key_mgmt_before_start)
 {
   guint rtp_port = mikey_test_free_port ();
@@ -379,10 +391,16 @@ GST_START_TEST (test_sdp_key_mgmt_before_start)
 
   tx = mikey_test_sender_new (rtp_port, 25, NULL,
       "mikeyenc name=enc psk=" TEST_PSK " ! srtpenc");
-  km = enc_key_mgmt (tx->pipeline);
+  km = enc_build_key_mgmt (tx->pipeline);
   fail_unless (km != NULL && g_str_has_prefix (km, "mikey "));
-  /* the same value on every read */
+  /* the same value on every read, and from the action signal again */
   km2 = enc_key_mgmt (tx->pipeline);
+  fail_unless_equals_string (km, km2);
+  g_free (km2);
+  km2 = enc_key_mgmt (tx->pipeline);
+  fail_unless_equals_string (km, km2);
+  g_free (km2);
+  km2 = enc_build_key_mgmt (tx->pipeline);
   fail_unless_equals_string (km, km2);
   g_free (km2);
 
@@ -404,7 +422,8 @@ GST_START_TEST (test_sdp_key_mgmt_before_start)
   g_free (km2);
   /* NULL forgets it: new keys next time */
   gst_element_set_state (tx->pipeline, GST_STATE_NULL);
-  km2 = enc_key_mgmt (tx->pipeline);
+  fail_unless (enc_key_mgmt (tx->pipeline) == NULL);
+  km2 = enc_build_key_mgmt (tx->pipeline);
   fail_unless (km2 != NULL);
   fail_if (g_str_equal (km, km2));
   g_free (km2);
@@ -412,6 +431,84 @@ GST_START_TEST (test_sdp_key_mgmt_before_start)
   mikey_test_capture_free (tx);
   mikey_test_capture_free (rx);
   g_free (km);
+}
+
+GST_END_TEST;
+
+/* Reading key-mgmt builds nothing and makes no key live: only the
+ * build-key-mgmt action signal (or the first packet) does */
+GST_START_TEST (test_key_mgmt_getter_no_side_effects)
+{
+  GstElement *pipeline, *enc;
+  GstBus *bus;
+  GstMessage *msg;
+  gchar *km, *km2;
+  GstCaps *caps = NULL;
+  gint n = 0;
+
+  pipeline = gst_parse_launch ("audiotestsrc num-buffers=5 ! "
+      "audio/x-raw,format=S16BE,rate=8000,channels=1 ! rtpL16pay ! "
+      "mikeyenc name=enc psk=" TEST_PSK " ! fakesink", NULL);
+  fail_unless (pipeline != NULL);
+  bus = gst_element_get_bus (pipeline);
+  enc = gst_bin_get_by_name (GST_BIN (pipeline), "enc");
+  g_signal_connect_swapped (enc, "key-established",
+      G_CALLBACK (g_atomic_int_inc), &n);
+
+  g_object_get (enc, "key-mgmt", &km, "srtp-caps", &caps, NULL);
+  fail_unless (km == NULL);
+  fail_unless (caps == NULL);
+  fail_unless_equals_int (g_atomic_int_get (&n), 0);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+  /* neither in READY */
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (enc, "key-mgmt", &km, NULL);
+  fail_unless (km == NULL);
+  fail_unless_equals_int (g_atomic_int_get (&n), 0);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+
+  g_signal_emit_by_name (enc, "build-key-mgmt", &km);
+  fail_unless (km != NULL && g_str_has_prefix (km, "mikey "));
+  fail_unless_equals_int (g_atomic_int_get (&n), 1);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  fail_unless (gst_message_has_name (msg, "mikey-key-established"));
+  gst_message_unref (msg);
+  g_object_get (enc, "key-mgmt", &km2, "srtp-caps", &caps, NULL);
+  fail_unless_equals_string (km, km2);
+  fail_unless (caps != NULL);
+  gst_caps_unref (caps);
+  g_free (km2);
+  /* once: a second emission returns the same, keys already live */
+  g_signal_emit_by_name (enc, "build-key-mgmt", &km2);
+  fail_unless_equals_string (km, km2);
+  g_free (km2);
+  fail_unless_equals_int (g_atomic_int_get (&n), 1);
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_free (km);
+  gst_object_unref (bus);
+  gst_object_unref (enc);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* With a peer the action signal builds nothing before the exchange */
+GST_START_TEST (test_build_key_mgmt_with_peer)
+{
+  GstElement *enc = gst_element_factory_make ("mikeyenc", NULL);
+  gchar *km = (gchar *) "unset";
+  gint n = 0;
+
+  g_object_set (enc, "peer-address", "127.0.0.1", "psk", TEST_PSK, NULL);
+  g_signal_connect_swapped (enc, "key-established",
+      G_CALLBACK (g_atomic_int_inc), &n);
+  g_signal_emit_by_name (enc, "build-key-mgmt", &km);
+  fail_unless (km == NULL);
+  fail_unless_equals_int (g_atomic_int_get (&n), 0);
+  gst_object_unref (enc);
 }
 
 GST_END_TEST;
@@ -641,6 +738,8 @@ mikeyenc_suite (void)
   tcase_add_test (tc, test_no_srtpenc);
   tcase_add_test (tc, test_sdp_key_mgmt_before_start);
   tcase_add_test (tc, test_sdp_key_mgmt_late);
+  tcase_add_test (tc, test_key_mgmt_getter_no_side_effects);
+  tcase_add_test (tc, test_build_key_mgmt_with_peer);
   tcase_add_test (tc, test_gstmikey_reads_key_mgmt);
   tcase_add_test (tc, test_link_orders);
   tcase_add_test (tc, test_bad_settings);
