@@ -167,6 +167,8 @@ check_mode_works (MikeyMode mode, guint8 group, guint8 sign_type)
   GError *err = NULL;
 
   icfg.dh_group = group;
+  /* every group works when allowed (OAKLEY 1 only by name) */
+  rcfg.dh_groups = MIKEY_DH_GROUP_BIT (group);
   icfg.sign_type = sign_type;
   icfg.mki = mki;
   icfg.mki_len = sizeof (mki);
