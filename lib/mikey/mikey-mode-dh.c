@@ -178,8 +178,7 @@ mikey_dh_handle_response (MikeyInitiator * init, const MikeyMessage * resp,
     }
     if (!mikey_check_mac (resp, mikey_payload_index (resp, kemac), data, len,
             init->keys.auth_key, sizeof (init->keys.auth_key), NULL, error)
-        || !mikey_initiator_check_idr (init, response_idr (init, resp),
-            error))
+        || !mikey_initiator_check_idr (init, response_idr (init, resp), error))
       return FALSE;
   } else {
     g_autoptr (MikeyCert) cert = mikey_peer_cert (resp, init->peer_cert,

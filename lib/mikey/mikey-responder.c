@@ -179,8 +179,7 @@ mikey_escape_peer_bytes (const guint8 * data, gsize len)
   gsize i;
 
   for (i = 0; i < len && i < 64; i++) {
-    if (data[i] >= 0x20 && data[i] < 0x7f && data[i] != '"' &&
-        data[i] != '\\')
+    if (data[i] >= 0x20 && data[i] < 0x7f && data[i] != '"' && data[i] != '\\')
       g_string_append_c (out, (gchar) data[i]);
     else
       g_string_append_printf (out, "\\x%02x", data[i]);
