@@ -930,12 +930,13 @@ GST_START_TEST (test_peer_id_certificate)
     icfg.id_i = "sip:alice@example.org";
     rcfg.peer_id = "sip:carol@example.org";
     check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
-        "the sender's certificate is not for the expected identity "
-        "\"sip:carol@example.org\"", MIKEY_ERR_INVALID_ID);
+        "mismatched identity: certificate \"CN=alice, O=MIKEY Test\" is for "
+        "sip:alice@example.org, not sip:carol@example.org, the identity "
+        "expected here", MIKEY_ERR_INVALID_ID);
     /* also without an ID payload: the certificate is what counts */
     icfg.id_i = NULL;
     check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
-        "not for the expected identity", MIKEY_ERR_INVALID_ID);
+        "the identity expected here", MIKEY_ERR_INVALID_ID);
 
     rcfg.peer_id = "sip:alice@example.org";
     check_policy_accepts (&icfg, &rcfg);
