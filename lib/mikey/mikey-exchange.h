@@ -206,8 +206,10 @@ typedef struct
    * certificates above authenticate. PKE and DH: the initiator's verified
    * certificate must be for it (mikey_cert_matches_identity ()). PSK,
    * DHHMAC and NULL: the initiator's ID payload must hold exactly these
-   * bytes, compared only once the MAC verified. A mismatch gives
-   * MIKEY_ERROR_IDENTITY and an ERR payload "Invalid ID". */
+   * bytes, compared only once the MAC verified (NULL has no MAC: there
+   * the check is mere consistency, anyone can claim any identity). A
+   * mismatch gives MIKEY_ERROR_IDENTITY and an ERR payload "Invalid ID".
+   * Empty: MIKEY_ERROR_SETTINGS. */
   const gchar *peer_id;
 
   /* Accepted modes and suites in priority order (see the initiator). */
