@@ -385,6 +385,8 @@ exchange_init (Exchange * x, const Item * item)
   r->certs = pki.bob_certs;
   r->trust = pki.trust;
   r->sign_type = item->sign_type;
+  /* OAKLEY 1 is measured too, so it must be allowed by name */
+  r->dh_groups = MIKEY_DH_GROUP_BIT (item->group);
   if (item->mode == MIKEY_MODE_PKE || item->mode == MIKEY_MODE_DH)
     r->id_r = "sip:bob@example.org";
 }

@@ -520,6 +520,8 @@ write_seeds (const gchar * dir)
     c.dh_group = i;
     c.sign_type = MIKEY_SIGN_RSA_PSS;
     pc.sign_type = MIKEY_SIGN_RSA_PSS;
+    /* OAKLEY 1 only when allowed by name */
+    pc.dh_groups = MIKEY_DH_GROUP_BIT (i);
     r = responder (&pc, MIKEY_MODE_DH);
     drop (exchange (dir, name, &c, 3004 + i, TRUE, r, MIKEY_RESPONSE_ACCEPTED,
             MIKEY_STEP_COMPLETE));

@@ -152,6 +152,10 @@ setup (void)
   targets[T_DH].name = "dh";
   targets[T_DH].cfg.mode = MIKEY_MODE_DH;
   targets[T_DH].cfg.sign_type = MIKEY_SIGN_RSA_PSS;
+  /* every group, so that OAKLEY 1 is fuzzed past the group check too */
+  targets[T_DH].cfg.dh_groups = MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY5) |
+      MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY2) |
+      MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY1);
   /* the initiator's certificate configured instead of a CA */
   targets[T_DH_PINNED].name = "dh-pinned";
   targets[T_DH_PINNED].cfg.mode = MIKEY_MODE_DH;

@@ -332,106 +332,47 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   return TRUE;
 }
 
+/* The refusals of dh-group and peer-id: the core's sentence and the
+ * setting that caused it. NULL for other refusals. */
+static gchar *
+describe_setting_refusal (GstMikeyDec * self, const GError * err,
+    const guint8 * data, gsize len, const gchar * peer)
+{
+  const gchar *from = (peer != NULL && peer[0] != '\0') ? peer : "the peer";
+  gboolean signed_msg = len >= 2 && (data[1] == MIKEY_DT_PK_INIT ||
+      data[1] == MIKEY_DT_DH_INIT);
+
+  if (err == NULL || err->domain != MIKEY_ERROR)
+    return NULL;
+  if (err->code == MIKEY_ERROR_DH_GROUP)
+    return g_strdup_printf ("MIKEY message from %s refused: %s (this "
+        "receiver has dh-group=%u; set the same dh-group on both sides)",
+        from, err->message, gst_mikey_dh_group_number (self->secrets.dh_group));
+  if (err->code == MIKEY_ERROR_IDENTITY && self->secrets.peer_id != NULL &&
+      signed_msg)
+    return g_strdup_printf ("MIKEY message from %s refused: the sender's "
+        "certificate is not for peer-id \"%s\": %s (check the sender's cert "
+        "against this receiver's ca-file, crl-file, peer-cert and peer-id)",
+        from, self->secrets.peer_id, err->message);
+  if (err->code == MIKEY_ERROR_IDENTITY && self->secrets.peer_id != NULL)
+    return g_strdup_printf ("MIKEY message from %s refused: %s (this "
+        "receiver has peer-id=\"%s\"; set id on the sender)", from,
+        err->message, self->secrets.peer_id);
+  return NULL;
+}
+
 static void
 refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     gsize len, const gchar * peer, Outcome * o)
 {
-  o->error_text = gst_mikey_describe_refusal (err, data, len,
-      self->secrets.mode, self->secrets.description, peer,
-      mikey_replay_cache_get_skew (self->replay), &o->error_code);
+  o->error_text = describe_setting_refusal (self, err, data, len, peer);
+  if (o->error_text != NULL)
+    o->error_code = GST_STREAM_ERROR_DECRYPT;
+  else
+    o->error_text = gst_mikey_describe_refusal (err, data, len,
+        self->secrets.mode, self->secrets.description, peer,
+        mikey_replay_cache_get_skew (self->replay), &o->error_code);
   o->error_debug = g_strdup (err ? err->message : NULL);
-}
-
-/* The certificate a signed initiation message carries first (its
- * sender's), or NULL */
-static MikeyCert *
-message_leaf_cert (const MikeyMessage * msg)
-{
-  const MikeyPayload *p = mikey_message_find (msg, MIKEY_PT_CERT, NULL);
-
-  if (p == NULL || p->u.cert.cert_type == MIKEY_CERT_X509V3_URL)
-    return NULL;
-  return mikey_cert_new_from_der (p->u.cert.data.data, p->u.cert.data.len,
-      NULL);
-}
-
-/* Receiver policy the protocol core does not apply: the DH group
- * (dh-group) and the sender's identity (peer-id). Lock held. FALSE when
- * refused, with @error (MIKEY_ERROR_POLICY) and *@reply (an error message
- * for the sender). The core still authenticates what passes. */
-static gboolean
-check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
-    GBytes ** reply, GError ** error)
-{
-  MikeyMessage *msg = mikey_message_parse (data, len, NULL);
-  const MikeyPayload *p;
-  gint err_no = -1;
-  guint8 type;
-
-  if (msg == NULL)
-    return TRUE;                /* the core says what is wrong with it */
-  type = msg->hdr.data_type;
-
-  /* (a mode we do not take at all is left to the core: it says so, or
-   * counter-proposes) */
-  if ((type == MIKEY_DT_DH_INIT &&
-          gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DH)) ||
-      (type == MIKEY_DT_DHHMAC_INIT &&
-          gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DHHMAC))) {
-    p = mikey_message_find (msg, MIKEY_PT_DH, NULL);
-    if (p != NULL && p->u.dh.group != self->secrets.dh_group) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
-          "the sender uses Diffie-Hellman group %u, but this receiver has "
-          "dh-group=%u (set the same dh-group on both sides)",
-          gst_mikey_dh_group_number (p->u.dh.group),
-          gst_mikey_dh_group_number (self->secrets.dh_group));
-      err_no = MIKEY_ERR_INVALID_DH;
-    }
-  }
-
-  if (err_no < 0 && self->secrets.peer_id != NULL &&
-      (type == MIKEY_DT_PK_INIT || type == MIKEY_DT_DH_INIT)) {
-    MikeyCert *cert = message_leaf_cert (msg);
-    GError *err = NULL;
-
-    /* without a CERT payload the core insists on peer-cert, which was
-     * checked against peer-id at start */
-    if (cert != NULL && !mikey_cert_matches_identity (cert,
-            self->secrets.peer_id, &err)) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
-          "the sender's certificate is not for peer-id \"%s\": %s",
-          self->secrets.peer_id, err->message);
-      g_clear_error (&err);
-      err_no = MIKEY_ERR_INVALID_ID;
-    }
-    if (cert != NULL)
-      mikey_cert_unref (cert);
-  } else if (err_no < 0 && self->secrets.peer_id != NULL &&
-      (type == MIKEY_DT_PSK_INIT || type == MIKEY_DT_DHHMAC_INIT)) {
-    gsize want = strlen (self->secrets.peer_id);
-
-    /* IDi comes first; the MAC covers it */
-    p = mikey_message_find (msg, MIKEY_PT_ID, NULL);
-    if (p == NULL || p->u.id.data.len != want ||
-        memcmp (p->u.id.data.data, self->secrets.peer_id, want) != 0) {
-      gchar *got = p ? g_strndup ((const gchar *) p->u.id.data.data,
-          p->u.id.data.len) : NULL;
-
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
-          "mismatched identity: the sender %s%s%s, but this receiver has "
-          "peer-id=\"%s\" (set id on the sender)", got ? "is \"" :
-          "sent no identity (ID payload)", got ? got : "", got ? "\"" : "",
-          self->secrets.peer_id);
-      g_free (got);
-      err_no = MIKEY_ERR_INVALID_ID;
-    }
-  }
-
-  if (err_no >= 0 && reply != NULL)
-    *reply = mikey_build_error_message (msg, (guint8) err_no, NULL,
-        g_get_real_time ());
-  mikey_message_free (msg);
-  return err_no < 0;
 }
 
 /* transport thread */
@@ -457,11 +398,8 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     return;
   }
 
-  if (!check_policy (self, data, len, &reply, &err))
-    res = MIKEY_RESPONSE_REFUSED;
-  else
-    res = mikey_responder_handle_init (self->responder, data, len, peer,
-        g_get_real_time (), &reply, &err);
+  res = mikey_responder_handle_init (self->responder, data, len, peer,
+      g_get_real_time (), &reply, &err);
   switch (res) {
     case MIKEY_RESPONSE_ACCEPTED:
       send = take_keys (self, self->responder, peer, &o);
@@ -582,11 +520,8 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
     }
   }
 
-  if (!check_policy (self, data, len, &reply, &err))
-    res = MIKEY_RESPONSE_REFUSED;
-  else
-    res = mikey_responder_handle_init (resp, data, len, "key-mgmt",
-        g_get_real_time (), &reply, &err);
+  res = mikey_responder_handle_init (resp, data, len, "key-mgmt",
+      g_get_real_time (), &reply, &err);
   if (res == MIKEY_RESPONSE_ACCEPTED || res == MIKEY_RESPONSE_RETRANSMISSION) {
     ok = take_keys (self, resp, "key-mgmt", o);
     if (ok) {

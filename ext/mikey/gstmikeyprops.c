@@ -942,6 +942,9 @@ gst_mikey_secrets_to_responder_config (const GstMikeySecrets * secrets,
   cfg->trust = secrets->trust;
   cfg->peer_cert = secrets->peer_cert;
   cfg->sign_type = secrets->sign_type;
+  /* dh-group is the one group mikeydec takes (1 only when set to 1) */
+  cfg->dh_groups = MIKEY_DH_GROUP_BIT (secrets->dh_group);
+  cfg->peer_id = secrets->peer_id;
   if (secrets->n_modes > 0) {
     cfg->modes = secrets->modes;
     cfg->n_modes = secrets->n_modes;

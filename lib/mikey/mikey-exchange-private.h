@@ -81,6 +81,8 @@ struct _MikeyResponder
   MikeyTrust *trust;
   MikeyCert *peer_cert;
   guint8 sign_type;
+  guint dh_groups;              /* never 0: the default is filled in */
+  gchar *peer_id;
 
   /* the message being handled: who sent it and when (for replay checks) */
   const gchar *cur_peer;
@@ -152,6 +154,37 @@ gboolean mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
     MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
     GError ** error);
+
+/* --- the initiator's policy (mikey-initiator.c) ------------------------ */
+
+/* PSK, DHHMAC: the responder's ID payload @idr (NULL: it named nobody,
+ * which RFC 3830 allows) is id_r when we expect one (IDENTITY error
+ * otherwise). Only once the answer's MAC verified. */
+gboolean mikey_initiator_check_idr (const MikeyInitiator * init,
+    const MikeyPayload * idr, GError ** error);
+
+/* --- the responder's policy (mikey-responder.c) ------------------------ */
+
+/* OAKLEY number (RFC 2409: 1, 2, 5) of a MikeyDhGroup, 0 if unknown */
+guint mikey_dh_group_oakley (guint group);
+
+/* The DH group of the initiator's DHi is one we accept (DH_GROUP error
+ * otherwise). */
+gboolean mikey_responder_check_group (const MikeyResponder * resp,
+    const MikeyPayload * dhi, GError ** error);
+/* PSK, DHHMAC, NULL: the initiator's ID payload is the expected peer_id
+ * (IDENTITY error otherwise). Only once the MAC verified: before that
+ * neither the identity nor the refusal means anything. */
+gboolean mikey_responder_check_id (const MikeyResponder * resp,
+    const MikeyMessage * msg, GError ** error);
+/* PKE, DH: the initiator's verified @cert is for the expected peer_id. */
+gboolean mikey_responder_check_cert_id (const MikeyResponder * resp,
+    const MikeyCert * cert, GError ** error);
+
+/* Peer-supplied bytes for a message: printable ASCII as is, anything
+ * else (control characters, ESC, CR, LF, NUL, '"', '\\', non-ASCII) as
+ * \xHH, cut after 64 bytes with "...". */
+gchar *mikey_escape_peer_bytes (const guint8 * data, gsize len);
 
 /* --- shared helpers (mikey-exchange.c, mikey-seal.c) ------------------- */
 

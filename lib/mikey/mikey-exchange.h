@@ -36,6 +36,9 @@ typedef enum
 
 #define MIKEY_MAX_CHOICES 8
 
+/* A MikeyDhGroup as a bit of MikeyResponderConfig.dh_groups */
+#define MIKEY_DH_GROUP_BIT(group) (1u << (group))
+
 MIKEY_API
 const gchar *mikey_mode_name (MikeyMode mode);
 MIKEY_API
@@ -80,7 +83,13 @@ typedef struct
   const MikeySrtpCs *cs;
   guint n_cs;
   const gchar *id_i;            /* optional IDi (URI), may be NULL */
-  const gchar *id_r;            /* optional IDr (URI), may be NULL */
+  /* Optional IDr (URI), may be NULL. Sent in the initiation message, and
+   * also the responder identity we expect: PKE encrypts only to a
+   * peer_cert for it, DH wants the responder's certificate for it, and a
+   * PSK or DHHMAC answer that names the responder (an IDr payload,
+   * checked once its MAC verified) must name this one
+   * (MIKEY_ERROR_IDENTITY otherwise). */
+  const gchar *id_r;
 
   /* Public-key material (PKE, DH): our key and certificate chain (leaf
    * first), sent in CERT payloads and used to sign. */
@@ -93,7 +102,10 @@ typedef struct
    * peer_cert); NULL with DH means "peer_cert only". */
   MikeyTrust *trust;
   guint8 sign_type;             /* MikeySignType */
-  guint8 dh_group;              /* MikeyDhGroup; default OAKLEY 5 */
+  /* MikeyDhGroup; default OAKLEY 5. The only group this side uses: an
+   * answer in another group is refused (MIKEY_ERROR_DH_GROUP). Setting
+   * the weak 768-bit OAKLEY 1 here is the explicit choice to use it. */
+  guint8 dh_group;
 
   /* Priority negotiation: modes and suites in priority order (first is
    * best). Empty: just `mode` / `suite`. With more than one candidate in
@@ -228,6 +240,24 @@ typedef struct
   MikeyTrust *trust;
   MikeyCert *peer_cert;
   guint8 sign_type;
+
+  /* DH and DHHMAC: the Diffie-Hellman groups an initiator may use, a set
+   * of MIKEY_DH_GROUP_BIT (group). 0: OAKLEY 5 and OAKLEY 2. The 768-bit
+   * OAKLEY 1 is too weak for new keys and only accepted when its bit is
+   * set here. An initiation message in another group is refused before
+   * any work on it: MIKEY_ERROR_DH_GROUP, and an ERR payload "Invalid DH"
+   * for the initiator (RFC 3830 6.12). */
+  guint dh_groups;
+  /* The initiator's expected identity (a URI such as
+   * "sip:alice@example.org"), or NULL for anyone the keys and
+   * certificates above authenticate. PKE and DH: the initiator's verified
+   * certificate must be for it (mikey_cert_matches_identity ()). PSK,
+   * DHHMAC and NULL: the initiator's ID payload must hold exactly these
+   * bytes, compared only once the MAC verified (NULL has no MAC: there
+   * the check is mere consistency, anyone can claim any identity). A
+   * mismatch gives MIKEY_ERROR_IDENTITY and an ERR payload "Invalid ID".
+   * Empty: MIKEY_ERROR_SETTINGS. */
+  const gchar *peer_id;
 
   /* Accepted modes and suites in priority order (see the initiator). */
   const MikeyMode *modes;

@@ -583,6 +583,28 @@ handle_error_message (MikeyInitiator * init, const MikeyMessage * msg,
   return fail (init);
 }
 
+gboolean
+mikey_initiator_check_idr (const MikeyInitiator * init,
+    const MikeyPayload * idr, GError ** error)
+{
+  gsize want;
+  g_autofree gchar *got = NULL;
+  g_autofree gchar *expected = NULL;
+
+  if (init->id_r == NULL || idr == NULL)
+    return TRUE;
+  want = strlen (init->id_r);
+  if (idr->u.id.data.len == want &&
+      memcmp (idr->u.id.data.data, init->id_r, want) == 0)
+    return TRUE;
+  got = mikey_escape_peer_bytes (idr->u.id.data.data, idr->u.id.data.len);
+  expected = mikey_escape_peer_bytes ((const guint8 *) init->id_r, want);
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
+      "mismatched identity: the responder is \"%s\", but \"%s\" is "
+      "expected here", got, expected);
+  return FALSE;
+}
+
 MikeyStep
 mikey_initiator_step (MikeyInitiator * init, const guint8 * data, gsize len,
     gint64 now_us, GBytes ** next, GError ** error)

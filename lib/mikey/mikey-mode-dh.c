@@ -94,9 +94,10 @@ params_from_secret (const MikeyMessage * init_msg, const MikeyDh * dh,
   GArray *params = NULL;
 
   if (peer_dh->u.dh.group != mikey_dh_get_group (dh)) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "the peer answered in DH group %u, not %u", peer_dh->u.dh.group,
-        mikey_dh_get_group (dh));
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_DH_GROUP,
+        "the peer answered in another Diffie-Hellman group (%u in the DH "
+        "payload) than the one we use (OAKLEY %u)", peer_dh->u.dh.group,
+        mikey_dh_group_oakley (mikey_dh_get_group (dh)));
     return NULL;
   }
   if (mikey_dh_derive (dh, peer_dh->u.dh.value.data, peer_dh->u.dh.value.len,
@@ -125,6 +126,23 @@ find_dh_pair (const MikeyMessage * msg, const MikeyPayload ** dhr,
     return FALSE;
   }
   return TRUE;
+}
+
+/* DHHMAC answer: HDR, T, [IDr], IDi, DHr, DHi, KEMAC, where IDi is there
+ * when we sent one: an ID payload beyond that echo is IDr */
+static const MikeyPayload *
+response_idr (const MikeyInitiator * init, const MikeyMessage * resp)
+{
+  guint echo = mikey_find_idi (init->init_msg) != NULL ? 1 : 0;
+  guint i, n = 0;
+
+  for (i = 0; i < resp->payloads->len; i++) {
+    const MikeyPayload *p = g_ptr_array_index (resp->payloads, i);
+
+    if (p->type == MIKEY_PT_ID)
+      n++;
+  }
+  return n > echo ? mikey_message_find (resp, MIKEY_PT_ID, NULL) : NULL;
 }
 
 gboolean
@@ -159,7 +177,8 @@ mikey_dh_handle_response (MikeyInitiator * init, const MikeyMessage * resp,
       return FALSE;
     }
     if (!mikey_check_mac (resp, mikey_payload_index (resp, kemac), data, len,
-            init->keys.auth_key, sizeof (init->keys.auth_key), NULL, error))
+            init->keys.auth_key, sizeof (init->keys.auth_key), NULL, error)
+        || !mikey_initiator_check_idr (init, response_idr (init, resp), error))
       return FALSE;
   } else {
     g_autoptr (MikeyCert) cert = mikey_peer_cert (resp, init->peer_cert,
@@ -210,10 +229,12 @@ build_response (MikeyResponder * resp, MikeyMode mode,
   return mikey_seal (msg, -1, NULL, 0, NULL, resp->key, resp->sign_type, error);
 }
 
+/* DH: *@cert_out is the initiator's certificate once its signature
+ * verified */
 static gboolean
 authenticate_init (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
-    MikeyTransportKeys * keys, GError ** error)
+    MikeyTransportKeys * keys, MikeyCert ** cert_out, GError ** error)
 {
   const MikeyPayload *kemac;
   g_autoptr (MikeyCert) cert = NULL;
@@ -237,7 +258,10 @@ authenticate_init (MikeyResponder * resp, MikeyMode mode,
   if (cert == NULL)
     return FALSE;
   key = mikey_cert_get_public_key (cert);
-  return mikey_check_signature (msg, data, len, key, error);
+  if (!mikey_check_signature (msg, data, len, key, error))
+    return FALSE;
+  *cert_out = g_steal_pointer (&cert);
+  return TRUE;
 }
 
 gboolean
@@ -247,6 +271,7 @@ mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
 {
   const MikeyPayload *dhi = mikey_message_find (msg, MIKEY_PT_DH, NULL);
   MikeyTransportKeys keys = { {0} };
+  g_autoptr (MikeyCert) cert = NULL;
   MikeyDh *dh = NULL;
   gboolean ok = FALSE;
 
@@ -256,9 +281,21 @@ mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     out->err_no = MIKEY_ERR_INVALID_DH;
     return FALSE;
   }
-  if (!authenticate_init (resp, mode, msg, data, len, now_us, &keys, error)) {
+  /* a group we refuse is not worth checking a signature for */
+  if (!mikey_responder_check_group (resp, dhi, error)) {
+    out->err_no = MIKEY_ERR_INVALID_DH;
+    return FALSE;
+  }
+  if (!authenticate_init (resp, mode, msg, data, len, now_us, &keys, &cert,
+          error)) {
     out->err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_POLICY) ?
         MIKEY_ERR_INVALID_CERT : MIKEY_ERR_AUTH_FAILURE;
+    goto done;
+  }
+  /* only an authenticated identity is worth comparing (or printing) */
+  if (!(cert ? mikey_responder_check_cert_id (resp, cert, error) :
+          mikey_responder_check_id (resp, msg, error))) {
+    out->err_no = MIKEY_ERR_INVALID_ID;
     goto done;
   }
   if (!check_replay (resp, msg, data, len, &out->err_no, error))

@@ -158,6 +158,10 @@ mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
     out->err_no = MIKEY_ERR_AUTH_FAILURE;
     return FALSE;
   }
+  if (!mikey_responder_check_cert_id (resp, cert, error)) {
+    out->err_no = MIKEY_ERR_INVALID_ID;
+    return FALSE;
+  }
   if (!open_envelope (resp, msg, &keys, error)) {
     out->err_no = MIKEY_ERR_AUTH_FAILURE;
     return FALSE;

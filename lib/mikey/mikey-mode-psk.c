@@ -135,9 +135,16 @@ mikey_psk_handle_verify (MikeyInitiator * init, const MikeyMessage * resp,
   ok = mikey_check_mac (resp, resp->payloads->len - 1, data, len,
       init->keys.auth_key, sizeof (init->keys.auth_key), extra, error);
   g_byte_array_unref (extra);
-  if (!ok)
+  if (!ok) {
     g_prefix_error (error, "verification message: ");
-  return ok;
+    return FALSE;
+  }
+  /* PKE: only the holder of peer_cert's key, checked for id_r, opens the
+   * envelope; PSK has nothing but the ID payload to say who answered */
+  if (init->mode == MIKEY_MODE_PSK)
+    return mikey_initiator_check_idr (init, mikey_message_find (resp,
+            MIKEY_PT_ID, NULL), error);
+  return TRUE;
 }
 
 /* HDR + T + [IDr] + V, the MAC over it plus IDi || IDr || T_i. Shared
@@ -237,6 +244,9 @@ mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
   if (key_data == NULL)
     out->err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_AUTH) ?
         MIKEY_ERR_AUTH_FAILURE : MIKEY_ERR_UNSPECIFIED;
+  /* the MAC verified: now the identity means something */
+  else if (!mikey_responder_check_id (resp, msg, error))
+    out->err_no = MIKEY_ERR_INVALID_ID;
   else
     ok = mikey_kemac_respond (resp, msg, data, len, key_data, &keys,
         mode == MIKEY_MODE_NULL ? 0 : MIKEY_DT_PSK_VERIFY, now_us,

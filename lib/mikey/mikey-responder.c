@@ -31,6 +31,13 @@ mode_unusable (const MikeyResponderConfig * cfg, MikeyMode mode)
   }
 }
 
+#define KNOWN_DH_GROUPS (MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY5) | \
+    MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY2) | \
+    MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY1))
+/* OAKLEY 1 (768 bits) only when asked for by name */
+#define DEFAULT_DH_GROUPS (MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY5) | \
+    MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY2))
+
 MikeyResponder *
 mikey_responder_new (const MikeyResponderConfig * cfg, GError ** error)
 {
@@ -40,6 +47,17 @@ mikey_responder_new (const MikeyResponderConfig * cfg, GError ** error)
   if (cfg->n_modes > MIKEY_MAX_CHOICES || cfg->n_suites > MIKEY_MAX_CHOICES) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "at most 8 modes and 8 suites can be accepted");
+    return NULL;
+  }
+  if ((cfg->dh_groups & ~KNOWN_DH_GROUPS) != 0) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "unknown Diffie-Hellman group among the accepted ones (known: "
+        "OAKLEY 5, 2 and 1)");
+    return NULL;
+  }
+  if (cfg->peer_id != NULL && cfg->peer_id[0] == '\0') {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "the expected peer identity is empty");
     return NULL;
   }
   resp = g_new0 (MikeyResponder, 1);
@@ -72,6 +90,8 @@ mikey_responder_new (const MikeyResponderConfig * cfg, GError ** error)
   resp->trust = cfg->trust;
   resp->peer_cert = cfg->peer_cert ? mikey_cert_ref (cfg->peer_cert) : NULL;
   resp->sign_type = cfg->sign_type;
+  resp->dh_groups = cfg->dh_groups ? cfg->dh_groups : DEFAULT_DH_GROUPS;
+  resp->peer_id = g_strdup (cfg->peer_id);
   return resp;
 }
 
@@ -84,6 +104,7 @@ mikey_responder_free (MikeyResponder * resp)
   if (resp->own_replay)
     mikey_replay_cache_free (resp->replay);
   g_free (resp->id_r);
+  g_free (resp->peer_id);
   if (resp->key)
     mikey_key_unref (resp->key);
   if (resp->certs)
@@ -98,6 +119,121 @@ mikey_responder_free (MikeyResponder * resp)
   if (resp->last_reply)
     g_bytes_unref (resp->last_reply);
   g_free (resp);
+}
+
+guint
+mikey_dh_group_oakley (guint group)
+{
+  switch (group) {
+    case MIKEY_DH_GROUP_OAKLEY5:
+      return 5;
+    case MIKEY_DH_GROUP_OAKLEY1:
+      return 1;
+    case MIKEY_DH_GROUP_OAKLEY2:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+gboolean
+mikey_responder_check_group (const MikeyResponder * resp,
+    const MikeyPayload * dhi, GError ** error)
+{
+  /* strongest first */
+  static const MikeyDhGroup order[] = { MIKEY_DH_GROUP_OAKLEY5,
+    MIKEY_DH_GROUP_OAKLEY2, MIKEY_DH_GROUP_OAKLEY1
+  };
+  guint group = dhi->u.dh.group;
+  g_autoptr (GString) ours = g_string_new (NULL);
+  g_autofree gchar *theirs = NULL;
+  guint numbers[G_N_ELEMENTS (order)];
+  guint i, n = 0;
+
+  if (group < 32 && (resp->dh_groups & MIKEY_DH_GROUP_BIT (group)) != 0)
+    return TRUE;
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    if ((resp->dh_groups & MIKEY_DH_GROUP_BIT (order[i])) != 0)
+      numbers[n++] = mikey_dh_group_oakley (order[i]);
+  }
+  for (i = 0; i < n; i++)
+    g_string_append_printf (ours, "%s%u", i == 0 ? "" : i + 1 == n ?
+        " and " : ", ", numbers[i]);
+  if (mikey_dh_group_oakley (group) != 0)
+    theirs = g_strdup_printf ("Diffie-Hellman group %u%s",
+        mikey_dh_group_oakley (group), group == MIKEY_DH_GROUP_OAKLEY1 ?
+        " (768-bit, too weak unless explicitly allowed)" : "");
+  else
+    theirs = g_strdup_printf ("an unknown Diffie-Hellman group (number %u "
+        "in the DH payload)", group);
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_DH_GROUP,
+      "the sender uses %s, but only group%s %s %s accepted here", theirs,
+      n > 1 ? "s" : "", ours->str, n > 1 ? "are" : "is");
+  return FALSE;
+}
+
+gchar *
+mikey_escape_peer_bytes (const guint8 * data, gsize len)
+{
+  GString *out = g_string_sized_new (MIN (len, 64) + 8);
+  gsize i;
+
+  for (i = 0; i < len && i < 64; i++) {
+    if (data[i] >= 0x20 && data[i] < 0x7f && data[i] != '"' && data[i] != '\\')
+      g_string_append_c (out, (gchar) data[i]);
+    else
+      g_string_append_printf (out, "\\x%02x", data[i]);
+  }
+  if (len > 64)
+    g_string_append (out, "...");
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+mikey_responder_check_id (const MikeyResponder * resp,
+    const MikeyMessage * msg, GError ** error)
+{
+  const MikeyPayload *idi;
+  gsize want;
+  g_autofree gchar *got = NULL;
+  g_autofree gchar *expected = NULL;
+
+  if (resp->peer_id == NULL)
+    return TRUE;
+  want = strlen (resp->peer_id);
+  idi = mikey_find_idi (msg);
+  if (idi != NULL && idi->u.id.data.len == want &&
+      memcmp (idi->u.id.data.data, resp->peer_id, want) == 0)
+    return TRUE;
+
+  expected = mikey_escape_peer_bytes ((const guint8 *) resp->peer_id, want);
+  if (idi == NULL) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
+        "mismatched identity: the sender sent no identity (ID payload), "
+        "but \"%s\" is expected here", expected);
+  } else {
+    got = mikey_escape_peer_bytes (idi->u.id.data.data, idi->u.id.data.len);
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
+        "mismatched identity: the sender is \"%s\", but \"%s\" is "
+        "expected here", got, expected);
+  }
+  return FALSE;
+}
+
+gboolean
+mikey_responder_check_cert_id (const MikeyResponder * resp,
+    const MikeyCert * cert, GError ** error)
+{
+  GError *err = NULL;
+
+  if (resp->peer_id == NULL ||
+      mikey_cert_matches_identity (cert, resp->peer_id, &err))
+    return TRUE;
+  /* its sentence names the certificate, its names and peer_id, escaped */
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
+      "%s, the identity expected here", err->message);
+  g_error_free (err);
+  return FALSE;
 }
 
 static void

@@ -167,6 +167,8 @@ check_mode_works (MikeyMode mode, guint8 group, guint8 sign_type)
   GError *err = NULL;
 
   icfg.dh_group = group;
+  /* every group works when allowed (OAKLEY 1 only by name) */
+  rcfg.dh_groups = MIKEY_DH_GROUP_BIT (group);
   icfg.sign_type = sign_type;
   icfg.mki = mki;
   icfg.mki_len = sizeof (mki);
@@ -788,6 +790,332 @@ GST_START_TEST (test_missing_material)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------
+ * Receiver policy: the DH groups it accepts and the initiator it expects
+ * (what mikeydec refused by itself before the core did)
+ * ---------------------------------------------------------------------- */
+
+/* One initiation message of @icfg to a responder of @rcfg: the result,
+ * its error, and the ERR payload number of the reply (-1 for none) */
+static MikeyResponseResult
+respond_once (const MikeyInitiatorConfig * icfg,
+    const MikeyResponderConfig * rcfg, GError ** err, gint * err_no)
+{
+  g_autoptr (MikeyInitiator) init = mikey_initiator_new (icfg, NULL);
+  g_autoptr (MikeyResponder) resp = mikey_responder_new (rcfg, NULL);
+  g_autoptr (GBytes) msg = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  MikeyResponseResult r;
+
+  fail_unless (init != NULL && resp != NULL);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  fail_unless (msg != NULL);
+  r = mikey_responder_handle_init (resp, g_bytes_get_data (msg, NULL),
+      g_bytes_get_size (msg), "alice", NOW, &reply, err);
+  *err_no = -1;
+  if (reply != NULL) {
+    g_autoptr (MikeyMessage) m = mikey_message_parse (g_bytes_get_data (reply,
+            NULL), g_bytes_get_size (reply), NULL);
+    const MikeyPayload *e;
+
+    fail_unless (m != NULL);
+    e = mikey_message_find (m, MIKEY_PT_ERR, NULL);
+    if (e != NULL)
+      *err_no = e->u.err.err_no;
+  }
+  if (r == MIKEY_RESPONSE_ACCEPTED)
+    fail_unless (mikey_responder_get_srtp_params (resp) != NULL);
+  else
+    fail_unless (mikey_responder_get_srtp_params (resp) == NULL);
+  return r;
+}
+
+/* Refused with @code, a message holding @expect and ERR payload @err_no */
+static void
+check_policy_refusal (const MikeyInitiatorConfig * icfg,
+    const MikeyResponderConfig * rcfg, MikeyErrorCode code,
+    const gchar * expect, gint expect_err_no)
+{
+  GError *err = NULL;
+  gint err_no;
+
+  fail_unless_equals_int (respond_once (icfg, rcfg, &err, &err_no),
+      MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, code), "code %d: %s",
+      err ? err->code : -1, err ? err->message : "no error");
+  fail_unless (strstr (err->message, expect) != NULL, "'%s' not in '%s'",
+      expect, err->message);
+  fail_unless_equals_int (err_no, expect_err_no);
+  g_clear_error (&err);
+}
+
+static void
+check_policy_accepts (const MikeyInitiatorConfig * icfg,
+    const MikeyResponderConfig * rcfg)
+{
+  GError *err = NULL;
+  gint err_no;
+
+  fail_unless_equals_int (respond_once (icfg, rcfg, &err, &err_no),
+      MIKEY_RESPONSE_ACCEPTED);
+  fail_unless (err == NULL);
+  fail_unless_equals_int (err_no, -1);
+}
+
+GST_START_TEST (test_dh_group_policy)
+{
+  MikeyMode modes[] = { MIKEY_MODE_DH, MIKEY_MODE_DHHMAC };
+  GError *err = NULL;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+
+    /* the initiator picks the 768-bit group: refused by default */
+    icfg.dh_group = MIKEY_DH_GROUP_OAKLEY1;
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_DH_GROUP,
+        "the sender uses Diffie-Hellman group 1 (768-bit, too weak unless "
+        "explicitly allowed), but only groups 5 and 2 are accepted here",
+        MIKEY_ERR_INVALID_DH);
+    /* ... and when only other groups are listed */
+    rcfg.dh_groups = MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY5) |
+        MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY2);
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_DH_GROUP,
+        "only groups 5 and 2 are accepted here", MIKEY_ERR_INVALID_DH);
+    /* accepted once allowed by name */
+    rcfg.dh_groups = MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY1);
+    check_policy_accepts (&icfg, &rcfg);
+    rcfg.dh_groups |= MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY5);
+    check_policy_accepts (&icfg, &rcfg);
+
+    /* the default takes groups 5 and 2 */
+    rcfg.dh_groups = 0;
+    icfg.dh_group = MIKEY_DH_GROUP_OAKLEY2;
+    check_policy_accepts (&icfg, &rcfg);
+    icfg.dh_group = MIKEY_DH_GROUP_OAKLEY5;
+    check_policy_accepts (&icfg, &rcfg);
+
+    /* one group only, as mikeydec's dh-group */
+    rcfg.dh_groups = MIKEY_DH_GROUP_BIT (MIKEY_DH_GROUP_OAKLEY5);
+    icfg.dh_group = MIKEY_DH_GROUP_OAKLEY2;
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_DH_GROUP,
+        "the sender uses Diffie-Hellman group 2, but only group 5 is "
+        "accepted here", MIKEY_ERR_INVALID_DH);
+  }
+
+  /* a group this version does not know cannot be allowed */
+  {
+    MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
+
+    rcfg.dh_groups = MIKEY_DH_GROUP_BIT (3);
+    fail_unless (mikey_responder_new (&rcfg, &err) == NULL);
+    fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_SETTINGS));
+    g_clear_error (&err);
+  }
+}
+
+GST_END_TEST;
+
+/* PKE and DH: the initiator's certificate must be for peer_id */
+GST_START_TEST (test_peer_id_certificate)
+{
+  MikeyMode modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_DH };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+
+    icfg.id_i = "sip:alice@example.org";
+    rcfg.peer_id = "sip:carol@example.org";
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
+        "mismatched identity: certificate \"CN=alice, O=MIKEY Test\" is for "
+        "sip:alice@example.org, not sip:carol@example.org, the identity "
+        "expected here", MIKEY_ERR_INVALID_ID);
+    /* also without an ID payload: the certificate is what counts */
+    icfg.id_i = NULL;
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
+        "the identity expected here", MIKEY_ERR_INVALID_ID);
+
+    rcfg.peer_id = "sip:alice@example.org";
+    check_policy_accepts (&icfg, &rcfg);
+    icfg.id_i = "sip:alice@example.org";
+    check_policy_accepts (&icfg, &rcfg);
+
+    /* an untrusted certificate is refused as such, whatever it names */
+    icfg = initiator_config (modes[i], &mallory);
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_POLICY, "not trusted",
+        MIKEY_ERR_INVALID_CERT);
+  }
+}
+
+GST_END_TEST;
+
+/* PSK, DHHMAC and NULL: the initiator's ID payload must be peer_id */
+GST_START_TEST (test_peer_id_payload)
+{
+  MikeyMode modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_DHHMAC, MIKEY_MODE_NULL };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+
+    rcfg.peer_id = "sip:carol@example.org";
+    icfg.id_i = "sip:alice@example.org";
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
+        "mismatched identity: the sender is \"sip:alice@example.org\", but "
+        "\"sip:carol@example.org\" is expected here", MIKEY_ERR_INVALID_ID);
+    icfg.id_i = NULL;
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
+        "mismatched identity: the sender sent no identity (ID payload), but "
+        "\"sip:carol@example.org\" is expected here", MIKEY_ERR_INVALID_ID);
+    /* exact bytes: a prefix is not the identity */
+    icfg.id_i = "sip:carol@example.org.evil";
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_IDENTITY,
+        "mismatched identity", MIKEY_ERR_INVALID_ID);
+
+    icfg.id_i = "sip:carol@example.org";
+    check_policy_accepts (&icfg, &rcfg);
+    rcfg.peer_id = NULL;
+    check_policy_accepts (&icfg, &rcfg);
+  }
+
+  /* an empty expected identity is a mistake, not "anyone" */
+  {
+    MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_PSK);
+    GError *err = NULL;
+
+    rcfg.peer_id = "";
+    fail_unless (mikey_responder_new (&rcfg, &err) == NULL);
+    fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_SETTINGS));
+    g_clear_error (&err);
+  }
+}
+
+GST_END_TEST;
+
+/* The sender's identity reaches the message escaped: no terminal control
+ * sequence, no forged line (issue 8 item 5) */
+GST_START_TEST (test_peer_id_escaped)
+{
+  MikeyMode modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_DHHMAC };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+    GError *err = NULL;
+    gint err_no;
+    const gchar *c;
+
+    icfg.id_i = "eve\x1b[31m\r\nmikey-key-established\\\"\x7f\xc3\xa9";
+    rcfg.peer_id = "sip:carol@example.org";
+    fail_unless_equals_int (respond_once (&icfg, &rcfg, &err, &err_no),
+        MIKEY_RESPONSE_REFUSED);
+    fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_IDENTITY));
+    for (c = err->message; *c != '\0'; c++)
+      fail_unless (*c >= 0x20 && *c < 0x7f, "raw byte 0x%02x in '%s'",
+          (guint8) * c, err->message);
+    fail_unless (strstr (err->message, "the sender is \"eve\\x1b[31m\\x0d"
+            "\\x0amikey-key-established\\x5c\\x22\\x7f\\xc3\\xa9\"") != NULL,
+        "%s", err->message);
+    fail_unless_equals_int (err_no, MIKEY_ERR_INVALID_ID);
+    g_clear_error (&err);
+  }
+}
+
+GST_END_TEST;
+
+/* The MAC is checked before the identity: a forged message (wrong key)
+ * claiming a wrong identity is an authentication failure, and what it
+ * claims is neither compared nor printed */
+GST_START_TEST (test_mac_before_identity)
+{
+  static const guint8 other[] = "not the shared secret";
+  MikeyMode modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_DHHMAC };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[i]);
+    GError *err = NULL;
+    gint err_no;
+
+    icfg.psk = other;
+    icfg.psk_len = sizeof (other) - 1;
+    icfg.id_i = "sip:mallory@example.org";
+    rcfg.peer_id = "sip:alice@example.org";
+    fail_unless_equals_int (respond_once (&icfg, &rcfg, &err, &err_no),
+        MIKEY_RESPONSE_REFUSED);
+    fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_AUTH),
+        "code %d: %s", err->code, err->message);
+    fail_if (strstr (err->message, "mallory") != NULL, "%s", err->message);
+    fail_unless_equals_int (err_no, MIKEY_ERR_AUTH_FAILURE);
+    g_clear_error (&err);
+  }
+}
+
+GST_END_TEST;
+
+/* PSK and DHHMAC initiators check the IDr of the answer against id_r (the
+ * certificate modes check the responder's certificate) */
+GST_START_TEST (test_initiator_checks_responder_id)
+{
+  MikeyMode modes[] = { MIKEY_MODE_PSK, MIKEY_MODE_DHHMAC };
+  guint i, with_idi;
+
+  for (i = 0; i < G_N_ELEMENTS (modes); i++) {
+    for (with_idi = 0; with_idi < 2; with_idi++) {
+      MikeyInitiatorConfig icfg = initiator_config (modes[i], &alice);
+      MikeyResponderConfig rcfg = responder_config (modes[i]);
+      MikeyInitiator *init;
+      MikeyResponder *resp;
+      MikeyStep step;
+      GError *err = NULL;
+
+      icfg.id_i = with_idi ? "sip:alice@example.org" : NULL;
+      /* the responder names itself bob; the initiator wants carol */
+      icfg.id_r = "sip:carol@example.org";
+      init = mikey_initiator_new (&icfg, NULL);
+      resp = mikey_responder_new (&rcfg, NULL);
+      fail_unless_equals_int (run (init, resp, &step, NULL, &err),
+          MIKEY_RESPONSE_ACCEPTED);
+      fail_unless (step == MIKEY_STEP_FAILED);
+      fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_IDENTITY),
+          "%s", err ? err->message : "no error");
+      fail_unless (strstr (err->message, "mismatched identity: the responder "
+              "is \"sip:bob@example.org\", but \"sip:carol@example.org\" is "
+              "expected here") != NULL, "%s", err->message);
+      fail_unless (mikey_initiator_get_srtp_params (init) == NULL ||
+          mikey_initiator_get_state (init) == MIKEY_STATE_FAILED);
+      g_clear_error (&err);
+      mikey_initiator_free (init);
+      mikey_responder_free (resp);
+
+      /* the right one, and a responder that does not name itself */
+      icfg.id_r = "sip:bob@example.org";
+      init = mikey_initiator_new (&icfg, NULL);
+      resp = mikey_responder_new (&rcfg, NULL);
+      run (init, resp, &step, NULL, &err);
+      fail_unless (step == MIKEY_STEP_COMPLETE, "%s", err ? err->message : "");
+      mikey_initiator_free (init);
+      mikey_responder_free (resp);
+      rcfg.id_r = NULL;
+      icfg.id_r = "sip:carol@example.org";
+      init = mikey_initiator_new (&icfg, NULL);
+      resp = mikey_responder_new (&rcfg, NULL);
+      run (init, resp, &step, NULL, &err);
+      fail_unless (step == MIKEY_STEP_COMPLETE, "%s", err ? err->message : "");
+      mikey_initiator_free (init);
+      mikey_responder_free (resp);
+    }
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 exchange_pk_suite (void)
 {
@@ -814,6 +1142,12 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_plain_initiator_to_negotiating_responder);
   tcase_add_test (tc, test_forged_counter_proposal_cannot_downgrade);
   tcase_add_test (tc, test_missing_material);
+  tcase_add_test (tc, test_dh_group_policy);
+  tcase_add_test (tc, test_peer_id_certificate);
+  tcase_add_test (tc, test_peer_id_payload);
+  tcase_add_test (tc, test_peer_id_escaped);
+  tcase_add_test (tc, test_mac_before_identity);
+  tcase_add_test (tc, test_initiator_checks_responder_id);
   return s;
 }
 

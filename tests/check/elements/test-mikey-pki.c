@@ -155,6 +155,19 @@ static const struct
   /* a DH group the receiver does not take */
   {RX_PK " mode=dh", TX_DH " mode=dh dh-group=1", "dh-group=5",
       "refused the key exchange"},
+  /* the same from the core's side: OAKLEY 1 is never taken by default */
+  {PSK " mode=dhhmac", PSK " mode=dhhmac dh-group=1",
+      "the sender uses Diffie-Hellman group 1 (768-bit, too weak unless "
+        "explicitly allowed), but only group 5 is accepted here", "Invalid DH"},
+  /* pre-shared key modes: the ID payload must be peer-id */
+  {PSK " mode=psk peer-id=sip:carol@example.org",
+        PSK " mode=psk id=sip:alice@example.org",
+      "mismatched identity: the sender is \"sip:alice@example.org\", but "
+        "\"sip:carol@example.org\" is expected here (this receiver has "
+        "peer-id=\"sip:carol@example.org\"", "Invalid ID"},
+  {PSK " mode=dhhmac peer-id=sip:carol@example.org", PSK " mode=dhhmac",
+      "the sender sent no identity (ID payload), but "
+        "\"sip:carol@example.org\" is expected here", "Invalid ID"},
 };
 
 GST_START_TEST (test_refused)
