@@ -21,6 +21,7 @@
 
 #include "mikey-tool.h"
 #include "mikey-exchange.h"
+#include "mikey-dh.h"
 #include "mikey-verify.h"
 #include "mikey-negotiate.h"
 
