@@ -84,7 +84,7 @@ struct _GstMikeyDec
 
   /* from NULL to READY on */
   gboolean started;
-  GstMikeySecrets secrets;
+  GstMikeyConfig config;
   MikeyResponder *responder;
   /* for the element's lifetime: a replayed message stays refused across
    * restarts */
@@ -337,7 +337,7 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     gsize len, const gchar * peer, Outcome * o)
 {
   o->error_text = gst_mikey_describe_refusal (err, data, len,
-      self->secrets.mode, self->secrets.description, peer,
+      self->config.mode, self->config.description, peer,
       mikey_replay_cache_get_skew (self->replay), &o->error_code);
   o->error_debug = g_strdup (err ? err->message : NULL);
 }
@@ -375,21 +375,21 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
   /* (a mode we do not take at all is left to the core: it says so, or
    * counter-proposes) */
   if ((type == MIKEY_DT_DH_INIT &&
-          gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DH)) ||
+          gst_mikey_config_has_mode (&self->config, MIKEY_MODE_DH)) ||
       (type == MIKEY_DT_DHHMAC_INIT &&
-          gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DHHMAC))) {
+          gst_mikey_config_has_mode (&self->config, MIKEY_MODE_DHHMAC))) {
     p = mikey_message_find (msg, MIKEY_PT_DH, NULL);
-    if (p != NULL && p->u.dh.group != self->secrets.dh_group) {
+    if (p != NULL && p->u.dh.group != self->config.dh_group) {
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
           "the sender uses Diffie-Hellman group %u, but this receiver has "
           "dh-group=%u (set the same dh-group on both sides)",
           gst_mikey_dh_group_number (p->u.dh.group),
-          gst_mikey_dh_group_number (self->secrets.dh_group));
+          gst_mikey_dh_group_number (self->config.dh_group));
       err_no = MIKEY_ERR_INVALID_DH;
     }
   }
 
-  if (err_no < 0 && self->secrets.peer_id != NULL &&
+  if (err_no < 0 && self->config.peer_id != NULL &&
       (type == MIKEY_DT_PK_INIT || type == MIKEY_DT_DH_INIT)) {
     MikeyCert *cert = message_leaf_cert (msg);
     GError *err = NULL;
@@ -397,23 +397,23 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
     /* without a CERT payload the core insists on peer-cert, which was
      * checked against peer-id at start */
     if (cert != NULL && !mikey_cert_matches_identity (cert,
-            self->secrets.peer_id, &err)) {
+            self->config.peer_id, &err)) {
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
           "the sender's certificate is not for peer-id \"%s\": %s",
-          self->secrets.peer_id, err->message);
+          self->config.peer_id, err->message);
       g_clear_error (&err);
       err_no = MIKEY_ERR_INVALID_ID;
     }
     if (cert != NULL)
       mikey_cert_unref (cert);
-  } else if (err_no < 0 && self->secrets.peer_id != NULL &&
+  } else if (err_no < 0 && self->config.peer_id != NULL &&
       (type == MIKEY_DT_PSK_INIT || type == MIKEY_DT_DHHMAC_INIT)) {
-    gsize want = strlen (self->secrets.peer_id);
+    gsize want = strlen (self->config.peer_id);
 
     /* IDi comes first; the MAC covers it */
     p = mikey_message_find (msg, MIKEY_PT_ID, NULL);
     if (p == NULL || p->u.id.data.len != want ||
-        memcmp (p->u.id.data.data, self->secrets.peer_id, want) != 0) {
+        memcmp (p->u.id.data.data, self->config.peer_id, want) != 0) {
       gchar *got = p ? g_strndup ((const gchar *) p->u.id.data.data,
           p->u.id.data.len) : NULL;
 
@@ -421,7 +421,7 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
           "mismatched identity: the sender %s%s%s, but this receiver has "
           "peer-id=\"%s\" (set id on the sender)", got ? "is \"" :
           "sent no identity (ID payload)", got ? got : "", got ? "\"" : "",
-          self->secrets.peer_id);
+          self->config.peer_id);
       g_free (got);
       err_no = MIKEY_ERR_INVALID_ID;
     }
@@ -571,7 +571,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
 
     temp_cache = mikey_replay_cache_new ((gint64) 10 * 365 * 24 * 3600 *
         G_USEC_PER_SEC, 4);
-    gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);
+    gst_mikey_config_to_responder_config (&self->config, &cfg);
     cfg.replay = temp_cache;
     temp = mikey_responder_new (&cfg, &err);
     if (temp == NULL) {
@@ -599,7 +599,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
     o->error_text = g_strdup_printf ("MIKEY message from key-mgmt refused: "
         "it offers a choice of methods or suites and uses another one than "
         "the best common one (this mikeydec has %s); key-mgmt-response holds "
-        "our counter-proposal for the offerer", self->secrets.description);
+        "our counter-proposal for the offerer", self->config.description);
     o->error_code = GST_STREAM_ERROR_DECRYPT;
   } else {
     refusal (self, err, data, len, "key-mgmt", o);
@@ -615,7 +615,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
   }
   if (reply != NULL)
     g_bytes_unref (reply);
-  gst_mikey_secure_free (data, len);
+  mikey_secure_free (data, len);
   if (temp != NULL)
     mikey_responder_free (temp);
   if (temp_cache != NULL)
@@ -877,12 +877,12 @@ gst_mikey_dec_start (GstMikeyBase * base)
   gboolean ok = TRUE;
 
   GST_MIKEY_BASE_LOCK (self);
-  if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->secrets, &err)) {
+  if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->config, &err)) {
     GST_MIKEY_BASE_UNLOCK (self);
     gst_mikey_base_post_settings_error (base, err);
     return FALSE;
   }
-  gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);
+  gst_mikey_config_to_responder_config (&self->config, &cfg);
   cfg.replay = self->replay;
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
@@ -943,7 +943,7 @@ gst_mikey_dec_stop (GstMikeyBase * base)
   gst_mikey_base_forget_keys (base);
   self->keys_gen = self->caps_gen = 0;
   self->have_refused_csb_id = FALSE;
-  gst_mikey_secrets_clear (&self->secrets);
+  gst_mikey_config_clear (&self->config);
   self->started = FALSE;
 }
 
@@ -991,7 +991,7 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
       self->port = g_value_get_uint (value);
       break;
     case PROP_KEY_MGMT:
-      gst_mikey_secure_free_string (self->key_mgmt);
+      mikey_secure_free_string (self->key_mgmt);
       self->key_mgmt = g_value_dup_string (value);
       if (self->started && self->key_mgmt != NULL && self->key_mgmt[0] != '\0') {
         /* a new message while running: re-key */
@@ -1063,7 +1063,7 @@ gst_mikey_dec_finalize (GObject * object)
   gst_mikey_base_stop (GST_MIKEY_BASE (self));
   gst_clear_caps (&self->upstream_caps);
   mikey_replay_cache_free (self->replay);
-  gst_mikey_secure_free_string (self->key_mgmt);
+  mikey_secure_free_string (self->key_mgmt);
   g_free (self->key_mgmt_response);
   g_free (self->address);
   OPENSSL_cleanse (self->key_mgmt_digest, sizeof (self->key_mgmt_digest));
