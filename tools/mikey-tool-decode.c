@@ -288,7 +288,7 @@ decode_keys_load (const DecodeOptions * o, DecodeKeys * k)
     goto bad;
   }
   if (o->crl_file != NULL &&
-      !mikey_trust_load_crl_file (k->trust, o->crl_file, &err)) {
+      !mikey_credentials_load_crls (k->trust, o->crl_file, &err)) {
     g_prefix_error (&err, "--crl-file: ");
     goto bad;
   }

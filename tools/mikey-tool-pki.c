@@ -2,8 +2,8 @@
 /* mikey-tool: certificate, private key and CA files, and what a CERT
  * payload's certificate says.
  *
- * Loading goes through the core (mikey-pk.h) so that the tool accepts
- * exactly the files the elements accept; errors name the option the file
+ * Loading goes through libmikey (mikey-credentials.h) so that the tool
+ * accepts exactly the files the elements accept; errors name the option the file
  * came from, since "no PEM certificate found" alone does not say which of
  * three files is wrong. The certificate details the core has no accessor
  * for (issuer, validity, alternative names) are read here with OpenSSL
@@ -32,7 +32,7 @@
 GPtrArray *
 mikey_tool_load_certs (const gchar * opt, const gchar * path, GError ** error)
 {
-  GPtrArray *certs = mikey_cert_load_pem_file (path, error);
+  GPtrArray *certs = mikey_credentials_load_chain (path, error);
 
   if (certs == NULL)
     g_prefix_error (error, "%s: ", opt);
@@ -42,13 +42,10 @@ mikey_tool_load_certs (const gchar * opt, const gchar * path, GError ** error)
 MikeyCert *
 mikey_tool_load_cert (const gchar * opt, const gchar * path, GError ** error)
 {
-  GPtrArray *certs = mikey_tool_load_certs (opt, path, error);
-  MikeyCert *cert;
+  MikeyCert *cert = mikey_credentials_load_peer_cert (path, NULL, error);
 
-  if (certs == NULL)
-    return NULL;
-  cert = mikey_cert_ref (g_ptr_array_index (certs, 0));
-  g_ptr_array_unref (certs);
+  if (cert == NULL)
+    g_prefix_error (error, "%s: ", opt);
   return cert;
 }
 
@@ -56,19 +53,19 @@ MikeyKey *
 mikey_tool_load_key (const gchar * opt, const gchar * path, GError ** error)
 {
   const gchar *passphrase = g_getenv (MIKEY_TOOL_PASSPHRASE_ENV);
+  gboolean encrypted = FALSE;
   GError *err = NULL;
   MikeyKey *key;
 
-  key = mikey_key_load_pem_file (path, passphrase, &err);
+  key = mikey_credentials_load_key (path, passphrase, &encrypted, &err);
   if (key != NULL)
     return key;
-  if (passphrase == NULL && strstr (err->message, "no passphrase") != NULL)
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+  if (passphrase == NULL && encrypted)
+    g_set_error (error, err->domain, err->code,
         "%s: %s: set the environment variable %s to its passphrase", opt,
         err->message, MIKEY_TOOL_PASSPHRASE_ENV);
   else
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "%s: %s", opt,
-        err->message);
+    g_set_error (error, err->domain, err->code, "%s: %s", opt, err->message);
   g_error_free (err);
   return NULL;
 }
@@ -76,13 +73,10 @@ mikey_tool_load_key (const gchar * opt, const gchar * path, GError ** error)
 MikeyTrust *
 mikey_tool_load_trust (const gchar * opt, const gchar * path, GError ** error)
 {
-  MikeyTrust *trust = mikey_trust_new ();
+  MikeyTrust *trust = mikey_credentials_load_trust (path, error);
 
-  if (!mikey_trust_load_path (trust, path, error)) {
+  if (trust == NULL)
     g_prefix_error (error, "%s: ", opt);
-    mikey_trust_free (trust);
-    return NULL;
-  }
   return trust;
 }
 

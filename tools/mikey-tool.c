@@ -72,69 +72,19 @@ mikey_tool_fail (int code, const gchar * format, ...)
  * Argument parsing helpers
  * ---------------------------------------------------------------------- */
 
-/* Parses hex for option @opt. Upper and lower case are accepted, and ':'
- * or white space between bytes (as Wireshark and openssl print them), so
- * keys can be pasted from wherever they were found. Anything else is an
- * error naming the option and the position: a key silently read wrong is
- * the worst outcome for a debugging tool. The result holds a secret: free
- * it with mikey_secure_free (buf, *out_len). */
+/* Hex for option @opt: libmikey's mikey_hex_decode(), which accepts what
+ * people paste (either case, "0x", ':' or white space between bytes) and
+ * refuses anything else with the position, so that a key is never
+ * silently read wrong. The result holds a secret: free it with
+ * mikey_secure_free (buf, *out_len). */
 guint8 *
 mikey_tool_parse_hex (const gchar * opt, const gchar * text, gsize * out_len,
     GError ** error)
 {
-  gsize n_digits = 0, i, pos = 0;
-  guint8 *out;
-  gint hi = -1;
+  guint8 *out = mikey_hex_decode (text, out_len, error);
 
-  if (g_str_has_prefix (text, "0x") || g_str_has_prefix (text, "0X"))
-    pos = 2;
-
-  for (i = pos; text[i] != '\0'; i++) {
-    if (g_ascii_isxdigit (text[i])) {
-      n_digits++;
-    } else if (text[i] == ':' || g_ascii_isspace (text[i])) {
-      if (n_digits % 2 != 0) {
-        g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-            "%s: separator at position %" G_GSIZE_FORMAT " splits a byte "
-            "(write each byte as two hex digits)", opt, i + 1);
-        return NULL;
-      }
-    } else if (g_ascii_isprint (text[i])) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-          "%s: not hex: unexpected character '%c' at position %"
-          G_GSIZE_FORMAT " (expected 0-9, a-f)", opt, text[i], i + 1);
-      return NULL;
-    } else {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-          "%s: not hex: unexpected byte 0x%02x at position %"
-          G_GSIZE_FORMAT " (expected 0-9, a-f)", opt, (guchar) text[i], i + 1);
-      return NULL;
-    }
-  }
-  if (n_digits == 0) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s: empty hex value", opt);
-    return NULL;
-  }
-  if (n_digits % 2 != 0) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s: odd number of hex digits (%" G_GSIZE_FORMAT "): each byte is "
-        "two digits", opt, n_digits);
-    return NULL;
-  }
-
-  out = g_malloc (n_digits / 2);
-  *out_len = 0;
-  for (i = pos; text[i] != '\0'; i++) {
-    if (!g_ascii_isxdigit (text[i]))
-      continue;
-    if (hi < 0) {
-      hi = g_ascii_xdigit_value (text[i]);
-    } else {
-      out[(*out_len)++] = (guint8) ((hi << 4) | g_ascii_xdigit_value (text[i]));
-      hi = -1;
-    }
-  }
+  if (out == NULL)
+    g_prefix_error (error, "%s: ", opt);
   return out;
 }
 

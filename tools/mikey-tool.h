@@ -14,6 +14,7 @@
 #include "mikey-message.h"
 #include "mikey-srtp.h"
 #include "mikey-pk.h"
+#include "mikey-credentials.h"
 
 G_BEGIN_DECLS
 

@@ -16,7 +16,7 @@
 
 #include <gst/gst.h>
 #include "gstmikeyheld.h"
-#include "gstmikeyprops.h"
+#include "gstmikeyconfig.h"
 #include "gstmikeytransport.h"
 
 G_BEGIN_DECLS

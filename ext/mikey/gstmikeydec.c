@@ -84,7 +84,7 @@ struct _GstMikeyDec
 
   /* from NULL to READY on */
   gboolean started;
-  GstMikeySecrets secrets;
+  GstMikeyConfig config;
   MikeyResponder *responder;
   /* for the element's lifetime: a replayed message stays refused across
    * restarts */
@@ -347,17 +347,17 @@ describe_setting_refusal (GstMikeyDec * self, const GError * err,
   if (err->code == MIKEY_ERROR_DH_GROUP)
     return g_strdup_printf ("MIKEY message from %s refused: %s (this "
         "receiver has dh-group=%u; set the same dh-group on both sides)",
-        from, err->message, gst_mikey_dh_group_number (self->secrets.dh_group));
-  if (err->code == MIKEY_ERROR_IDENTITY && self->secrets.peer_id != NULL &&
+        from, err->message, gst_mikey_dh_group_number (self->config.dh_group));
+  if (err->code == MIKEY_ERROR_IDENTITY && self->config.peer_id != NULL &&
       signed_msg)
     return g_strdup_printf ("MIKEY message from %s refused: the sender's "
         "certificate is not for peer-id \"%s\": %s (check the sender's cert "
         "against this receiver's ca-file, crl-file, peer-cert and peer-id)",
-        from, self->secrets.peer_id, err->message);
-  if (err->code == MIKEY_ERROR_IDENTITY && self->secrets.peer_id != NULL)
+        from, self->config.peer_id, err->message);
+  if (err->code == MIKEY_ERROR_IDENTITY && self->config.peer_id != NULL)
     return g_strdup_printf ("MIKEY message from %s refused: %s (this "
         "receiver has peer-id=\"%s\"; set id on the sender)", from,
-        err->message, self->secrets.peer_id);
+        err->message, self->config.peer_id);
   return NULL;
 }
 
@@ -370,7 +370,7 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     o->error_code = GST_STREAM_ERROR_DECRYPT;
   else
     o->error_text = gst_mikey_describe_refusal (err, data, len,
-        self->secrets.mode, self->secrets.description, peer,
+        self->config.mode, self->config.description, peer,
         mikey_replay_cache_get_skew (self->replay), &o->error_code);
   o->error_debug = g_strdup (err ? err->message : NULL);
 }
@@ -509,7 +509,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
 
     temp_cache = mikey_replay_cache_new ((gint64) 10 * 365 * 24 * 3600 *
         G_USEC_PER_SEC, 4);
-    gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);
+    gst_mikey_config_to_responder_config (&self->config, &cfg);
     cfg.replay = temp_cache;
     temp = mikey_responder_new (&cfg, &err);
     if (temp == NULL) {
@@ -534,7 +534,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
     o->error_text = g_strdup_printf ("MIKEY message from key-mgmt refused: "
         "it offers a choice of methods or suites and uses another one than "
         "the best common one (this mikeydec has %s); key-mgmt-response holds "
-        "our counter-proposal for the offerer", self->secrets.description);
+        "our counter-proposal for the offerer", self->config.description);
     o->error_code = GST_STREAM_ERROR_DECRYPT;
   } else {
     refusal (self, err, data, len, "key-mgmt", o);
@@ -550,7 +550,7 @@ process_key_mgmt (GstMikeyDec * self, Outcome * o)
   }
   if (reply != NULL)
     g_bytes_unref (reply);
-  gst_mikey_secure_free (data, len);
+  mikey_secure_free (data, len);
   if (temp != NULL)
     mikey_responder_free (temp);
   if (temp_cache != NULL)
@@ -812,12 +812,12 @@ gst_mikey_dec_start (GstMikeyBase * base)
   gboolean ok = TRUE;
 
   GST_MIKEY_BASE_LOCK (self);
-  if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->secrets, &err)) {
+  if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->config, &err)) {
     GST_MIKEY_BASE_UNLOCK (self);
     gst_mikey_base_post_settings_error (base, err);
     return FALSE;
   }
-  gst_mikey_secrets_to_responder_config (&self->secrets, &cfg);
+  gst_mikey_config_to_responder_config (&self->config, &cfg);
   cfg.replay = self->replay;
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
@@ -878,7 +878,7 @@ gst_mikey_dec_stop (GstMikeyBase * base)
   gst_mikey_base_forget_keys (base);
   self->keys_gen = self->caps_gen = 0;
   self->have_refused_csb_id = FALSE;
-  gst_mikey_secrets_clear (&self->secrets);
+  gst_mikey_config_clear (&self->config);
   self->started = FALSE;
 }
 
@@ -926,7 +926,7 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
       self->port = g_value_get_uint (value);
       break;
     case PROP_KEY_MGMT:
-      gst_mikey_secure_free_string (self->key_mgmt);
+      mikey_secure_free_string (self->key_mgmt);
       self->key_mgmt = g_value_dup_string (value);
       if (self->started && self->key_mgmt != NULL && self->key_mgmt[0] != '\0') {
         /* a new message while running: re-key */
@@ -998,7 +998,7 @@ gst_mikey_dec_finalize (GObject * object)
   gst_mikey_base_stop (GST_MIKEY_BASE (self));
   gst_clear_caps (&self->upstream_caps);
   mikey_replay_cache_free (self->replay);
-  gst_mikey_secure_free_string (self->key_mgmt);
+  mikey_secure_free_string (self->key_mgmt);
   g_free (self->key_mgmt_response);
   g_free (self->address);
   OPENSSL_cleanse (self->key_mgmt_digest, sizeof (self->key_mgmt_digest));

@@ -143,7 +143,7 @@ struct _GstMikeyEnc
 
   /* from NULL to READY on (or when build-key-mgmt is emitted) */
   gboolean resolved;
-  GstMikeySecrets secrets;
+  GstMikeyConfig config;
   gboolean udp;
   GSocketAddress *peer;
   gchar *peer_str;
@@ -370,9 +370,9 @@ reset_exchange (GstMikeyEnc * self)
 static gboolean
 check_combination (GstMikeyEnc * self, GError ** error)
 {
-  const GstMikeySecrets *sec = &self->secrets;
-  gboolean dh = gst_mikey_secrets_has_mode (sec, MIKEY_MODE_DH) ||
-      gst_mikey_secrets_has_mode (sec, MIKEY_MODE_DHHMAC);
+  const GstMikeyConfig *sec = &self->config;
+  gboolean dh = gst_mikey_config_has_mode (sec, MIKEY_MODE_DH) ||
+      gst_mikey_config_has_mode (sec, MIKEY_MODE_DHHMAC);
 
   if (!self->udp && (sec->n_modes > 1 || sec->n_suites > 1)) {
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
@@ -384,7 +384,7 @@ check_combination (GstMikeyEnc * self, GError ** error)
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
         "mode %s needs the receiver's answer: set peer-address (in SDP / "
         "key-mgmt use mode psk, pke or null)",
-        gst_mikey_secrets_has_mode (sec, MIKEY_MODE_DH) ? "dh" : "dhhmac");
+        gst_mikey_config_has_mode (sec, MIKEY_MODE_DH) ? "dh" : "dhhmac");
     return FALSE;
   }
   if (self->key_data == GST_MIKEY_KEY_DATA_TEK && (dh || sec->n_suites > 1)) {
@@ -401,13 +401,13 @@ ensure_resolved (GstMikeyEnc * self, GError ** error)
 {
   if (self->resolved)
     return TRUE;
-  if (!gst_mikey_settings_resolve (&self->base.settings, FALSE, &self->secrets,
+  if (!gst_mikey_settings_resolve (&self->base.settings, FALSE, &self->config,
           error))
     return FALSE;
   self->udp = self->peer_address != NULL && self->peer_address[0] != '\0'
       && self->peer_port != 0;
   if (!check_combination (self, error)) {
-    gst_mikey_secrets_clear (&self->secrets);
+    gst_mikey_config_clear (&self->config);
     return FALSE;
   }
   self->resolved = TRUE;
@@ -417,7 +417,7 @@ ensure_resolved (GstMikeyEnc * self, GError ** error)
 static void
 unresolve (GstMikeyEnc * self)
 {
-  gst_mikey_secrets_clear (&self->secrets);
+  gst_mikey_config_clear (&self->config);
   self->resolved = FALSE;
 }
 
@@ -560,7 +560,7 @@ ensure_placeholder_key (GstMikeyEnc * self, GstElement * srtpenc)
   }
 
   GST_MIKEY_BASE_LOCK (self);
-  suite = self->resolved ? self->secrets.suite : NULL;
+  suite = self->resolved ? self->config.suite : NULL;
   if (suite == NULL)
     suite = mikey_suite_lookup (self->base.settings.suite);
   GST_MIKEY_BASE_UNLOCK (self);
@@ -858,7 +858,7 @@ on_timer (gpointer data)
         self->peer_str, err ? err->message : "unknown error");
   }
   debug = g_strdup_printf ("%u transmissions, mode %s", self->n_sent,
-      mikey_mode_name (self->secrets.mode));
+      mikey_mode_name (self->config.mode));
   g_clear_error (&err);
   GST_MIKEY_BASE_UNLOCK (self);
   post_failure (self, session, GST_RESOURCE_ERROR_OPEN_READ_WRITE, text, debug);
@@ -1059,7 +1059,7 @@ build_initiator (GstMikeyEnc * self, GError ** error)
   guint8 tek[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
   const MikeySuiteInfo *suite;
 
-  gst_mikey_secrets_to_initiator_config (&self->secrets, &cfg);
+  gst_mikey_config_to_initiator_config (&self->config, &cfg);
   /* in SDP mode nothing can carry a verification message back */
   cfg.no_verify = !self->udp;
   cfg.retransmit_initial_us = (gint64) self->retransmit_ms * 1000;
@@ -1072,7 +1072,7 @@ build_initiator (GstMikeyEnc * self, GError ** error)
     cfg.n_cs = 1;
   }
 
-  suite = self->secrets.suite ? self->secrets.suite :
+  suite = self->config.suite ? self->config.suite :
       mikey_suite_lookup (GST_MIKEY_DEFAULT_SUITE);
   if (self->key_data == GST_MIKEY_KEY_DATA_TEK) {
     cfg.tek_len = suite->key_len + suite->salt_len;

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Properties shared by mikeyenc and mikeydec. */
+/* Properties shared by mikeyenc and mikeydec: their enum types, their
+ * installation and the GstMikeySettings they are stored in. Turning the
+ * settings into keys, certificates and core configurations is
+ * gstmikeyconfig.c. */
 #include "gstmikeyprops.h"
-#include "mikey-negotiate.h"
 
 #include <string.h>
-#include <time.h>
 #include <openssl/crypto.h>
 
 GType
@@ -67,19 +68,6 @@ gst_mikey_sign_get_type (void)
   return gst_mikey_enum_register (&type, "GstMikeySign", values);
 }
 
-static guint8
-core_dh_group (GstMikeyDhGroup group)
-{
-  switch (group) {
-    case GST_MIKEY_DH_GROUP_1:
-      return MIKEY_DH_GROUP_OAKLEY1;
-    case GST_MIKEY_DH_GROUP_2:
-      return MIKEY_DH_GROUP_OAKLEY2;
-    default:
-      return MIKEY_DH_GROUP_OAKLEY5;
-  }
-}
-
 guint
 gst_mikey_dh_group_number (guint8 group)
 {
@@ -93,23 +81,6 @@ gst_mikey_dh_group_number (guint8 group)
     default:
       return 0;
   }
-}
-
-void
-gst_mikey_secure_free (gpointer data, gsize len)
-{
-  if (data == NULL)
-    return;
-  OPENSSL_cleanse (data, len);
-  g_free (data);
-}
-
-void
-gst_mikey_secure_free_string (gchar * str)
-{
-  if (str == NULL)
-    return;
-  gst_mikey_secure_free (str, strlen (str));
 }
 
 /* The string settings by property (0: not a string) */
@@ -144,7 +115,7 @@ clear_string (GstMikeySettings * settings, guint id)
   gchar **field = G_STRUCT_MEMBER_P (settings, string_offsets[id]);
 
   if (is_secret (id))
-    gst_mikey_secure_free_string (*field);
+    mikey_secure_free_string (*field);
   else
     g_free (*field);
   *field = NULL;
@@ -172,9 +143,8 @@ gst_mikey_settings_clear (GstMikeySettings * settings)
   }
 }
 
-/* The suites srtpenc/srtpdec can run, comma-separated */
-static gchar *
-supported_suite_names (void)
+gchar *
+gst_mikey_supported_suite_names (void)
 {
   GString *str = g_string_new (NULL);
   gint i;
@@ -233,7 +203,7 @@ gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
       "SRTP crypto suite (SDES name) the sender must propose, or \"any\" "
       "to accept every suite srtpdec can run. One of: any, %s" :
       "SRTP crypto suite (SDES name) to propose. One of: %s",
-      (names = supported_suite_names ()));
+      (names = gst_mikey_supported_suite_names ()));
   g_free (names);
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_SUITE,
       g_param_spec_string ("suite", "Crypto suite", g_intern_string
@@ -440,90 +410,6 @@ gst_mikey_settings_get_property (GstMikeySettings * settings, guint first_id,
   return TRUE;
 }
 
-guint8 *
-gst_mikey_hex_decode (const gchar * hex, gsize * out_len)
-{
-  gsize n = 0, max = strlen (hex) / 2 + 1;
-  guint8 *out = g_malloc0 (max);
-  gint hi = -1;
-  const gchar *p;
-
-  for (p = hex; *p != '\0'; p++) {
-    gint v;
-
-    if (g_ascii_isspace (*p) || *p == ':')
-      continue;
-    v = g_ascii_xdigit_value (*p);
-    if (v < 0)
-      goto bad;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out[n++] = (guint8) ((hi << 4) | v);
-      hi = -1;
-    }
-  }
-  if (hi >= 0 || n == 0)
-    goto bad;
-  *out_len = n;
-  return out;
-
-bad:
-  gst_mikey_secure_free (out, max);
-  *out_len = 0;
-  return NULL;
-}
-
-static gboolean
-load_psk (const GstMikeySettings * settings, MikeyMode mode,
-    GstMikeySecrets * out, GError ** error)
-{
-  gchar *contents = NULL;
-  gsize len = 0;
-  GError *err = NULL;
-
-  if (settings->psk != NULL && settings->psk[0] != '\0') {
-    out->psk = gst_mikey_hex_decode (settings->psk, &out->psk_len);
-    if (out->psk == NULL) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "The psk property is not valid hex (expected an even number of "
-          "hex digits 0-9, a-f)");
-      return FALSE;
-    }
-    return TRUE;
-  }
-
-  if (settings->psk_file != NULL && settings->psk_file[0] != '\0') {
-    if (!g_file_get_contents (settings->psk_file, &contents, &len, &err)) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "Could not read psk-file \"%s\": %s", settings->psk_file,
-          err->message);
-      g_clear_error (&err);
-      return FALSE;
-    }
-    out->psk = gst_mikey_hex_decode (contents, &out->psk_len);
-    gst_mikey_secure_free (contents, len);
-    if (out->psk == NULL) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "psk-file \"%s\" does not hold a hex key (expected an even number "
-          "of hex digits on one line)", settings->psk_file);
-      return FALSE;
-    }
-    return TRUE;
-  }
-
-  g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-      "mode=%s needs a pre-shared key: set psk=<hex> or psk-file=<path> "
-      "(the same key on the sender and the receiver)", mikey_mode_name (mode));
-  return FALSE;
-}
-
-static gboolean
-is_set (const gchar * str)
-{
-  return str != NULL && str[0] != '\0';
-}
-
 gchar *
 gst_mikey_modes_to_string (const MikeyMode * modes, guint n)
 {
@@ -545,418 +431,6 @@ gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites, guint n)
   for (i = 0; i < n; i++)
     g_string_append_printf (str, "%s%s", i ? ", " : "", suites[i]->name);
   return g_string_free (str, FALSE);
-}
-
-/* modes="pke,dh,psk": an empty list leaves mode alone */
-static gboolean
-parse_modes (const gchar * text, GstMikeySecrets * out, GError ** error)
-{
-  gchar *bad = NULL;
-  MikeyListResult res;
-
-  res = mikey_mode_list_parse (text, out->modes, &out->n_modes, &bad);
-  if (res == MIKEY_LIST_UNKNOWN)
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "Unknown mode \"%s\" in modes=\"%s\"; valid modes: null, psk, pke, "
-        "dh, dhhmac (comma-separated, best first)", bad, text);
-  else if (res == MIKEY_LIST_DUPLICATE)
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "Mode %s is listed twice in modes=\"%s\"", bad, text);
-  g_free (bad);
-  return res == MIKEY_LIST_OK || res == MIKEY_LIST_EMPTY;
-}
-
-static gboolean
-parse_suites (const gchar * text, GstMikeySecrets * out, GError ** error)
-{
-  gchar *bad = NULL;
-  gboolean ok = FALSE;
-  guint i;
-
-  switch (mikey_suite_list_parse (text, out->suites, &out->n_suites, &bad)) {
-    case MIKEY_LIST_UNKNOWN:
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "Unknown crypto suite \"%s\" in suites=\"%s\"; valid suites: %s "
-          "(comma-separated, best first; F8_128_HMAC_SHA1_80, also written "
-          "AES_F8_128_HMAC_SHA1_80, may be listed but is never chosen)",
-          bad, text, mikey_suite_names ());
-      break;
-    case MIKEY_LIST_DUPLICATE:
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "Crypto suite %s is listed twice in suites=\"%s\"",
-          mikey_suite_lookup (bad)->name, text);
-      break;
-    case MIKEY_LIST_TOO_MANY:
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "suites=\"%s\" lists more than %d suites", text, MIKEY_MAX_CHOICES);
-      break;
-    default:
-      ok = TRUE;
-  }
-  g_free (bad);
-  for (i = 0; ok && i < out->n_suites && out->suite == NULL; i++) {
-    if (out->suites[i]->engine_supported)
-      out->suite = out->suites[i];
-  }
-  if (ok && out->suite == NULL) {
-    gchar *names = supported_suite_names ();
-
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "suites=\"%s\" lists no crypto suite that srtpenc/srtpdec (libsrtp2) "
-        "can run; add one of: %s", text, names);
-    g_free (names);
-    ok = FALSE;
-  }
-  return ok;
-}
-
-static gboolean
-resolve_single_suite (const GstMikeySettings * settings, gboolean allow_any,
-    GstMikeySecrets * out, GError ** error)
-{
-  gchar *names;
-
-  if (allow_any && settings->suite != NULL &&
-      g_ascii_strcasecmp (settings->suite, "any") == 0) {
-    out->suite = NULL;
-    return TRUE;
-  }
-  out->suite = mikey_suite_lookup (settings->suite);
-  if (out->suite == NULL) {
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "Unknown crypto suite \"%s\"; use one of: %s%s",
-        settings->suite ? settings->suite : "(null)",
-        allow_any ? "any, " : "", (names = supported_suite_names ()));
-    g_free (names);
-    return FALSE;
-  }
-  if (!out->suite->engine_supported) {
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "Crypto suite %s is valid MIKEY but srtpenc/srtpdec (libsrtp2) "
-        "cannot run it; choose another suite", out->suite->name);
-    out->suite = NULL;
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* Loads cert, key, peer-cert, ca-file and crl-file, whichever are set */
-static gboolean
-load_pki (const GstMikeySettings * settings, GstMikeySecrets * out,
-    GError ** error)
-{
-  GError *err = NULL;
-
-  if (is_set (settings->cert)) {
-    out->certs = mikey_cert_load_pem_file (settings->cert, &err);
-    if (out->certs == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "Could not load cert \"%s\" (a PEM certificate chain): %s",
-          settings->cert, err->message);
-      goto fail;
-    }
-  }
-  if (is_set (settings->key)) {
-    out->key = mikey_key_load_pem_file (settings->key,
-        settings->key_passphrase, &err);
-    if (out->key == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "Could not load key \"%s\" (a PEM RSA private key): %s%s",
-          settings->key, err->message,
-          is_set (settings->key_passphrase) ? "" :
-          " (set key-passphrase if the key is encrypted)");
-      goto fail;
-    }
-    if (!mikey_key_is_private (out->key)) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "key \"%s\" holds no private key", settings->key);
-      return FALSE;
-    }
-  }
-  if (is_set (settings->peer_cert)) {
-    GPtrArray *all = mikey_cert_load_pem_file (settings->peer_cert, &err);
-    guint i;
-
-    if (all == NULL) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "Could not load peer-cert \"%s\" (a PEM certificate): %s",
-          settings->peer_cert, err->message);
-      goto fail;
-    }
-    out->peer_cert = mikey_cert_ref (g_ptr_array_index (all, 0));
-    out->peer_chain =
-        g_ptr_array_new_with_free_func ((GDestroyNotify) mikey_cert_unref);
-    for (i = 1; i < all->len; i++)
-      g_ptr_array_add (out->peer_chain,
-          mikey_cert_ref (g_ptr_array_index (all, i)));
-    g_ptr_array_unref (all);
-  }
-  if (is_set (settings->ca_file)) {
-    out->trust = mikey_trust_new ();
-    if (!mikey_trust_load_path (out->trust, settings->ca_file, &err)) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "Could not load ca-file \"%s\" (PEM CA certificates, a file or a "
-          "directory): %s", settings->ca_file, err->message);
-      goto fail;
-    }
-  }
-  if (is_set (settings->crl_file)) {
-    if (out->trust == NULL) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "crl-file \"%s\" needs ca-file: the CRLs are checked along the "
-          "chains to those CA certificates", settings->crl_file);
-      return FALSE;
-    }
-    if (!mikey_trust_load_crl_file (out->trust, settings->crl_file, &err)) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-          "Could not load crl-file \"%s\" (PEM CRLs): %s",
-          settings->crl_file, err->message);
-      goto fail;
-    }
-  }
-  return TRUE;
-
-fail:
-  g_clear_error (&err);
-  return FALSE;
-}
-
-/* What the modes need beyond a pre-shared key */
-static gboolean
-check_pki (const GstMikeySettings * settings, gboolean receiver,
-    GstMikeySecrets * out, GError ** error)
-{
-  const gchar *peer = receiver ? "sender" : "receiver";
-  GError *err = NULL;
-  guint i, n = out->n_modes ? out->n_modes : 1;
-
-  for (i = 0; i < n; i++) {
-    MikeyMode mode = out->n_modes ? out->modes[i] : out->mode;
-
-    if (mode != MIKEY_MODE_PKE && mode != MIKEY_MODE_DH)
-      continue;
-    if (out->certs == NULL || out->key == NULL) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "mode %s needs cert and key: this %s's certificate chain and its "
-          "private key, as PEM files (cert=<file> key=<file>)",
-          mikey_mode_name (mode), receiver ? "receiver" : "sender");
-      return FALSE;
-    }
-    if (!receiver && mode == MIKEY_MODE_PKE && out->peer_cert == NULL) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "mode pke needs peer-cert: the receiver's certificate (PEM file), "
-          "to encrypt the key to");
-      return FALSE;
-    }
-    if (out->trust == NULL && out->peer_cert == NULL) {
-      g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-          "mode %s needs ca-file (the CA certificates that the %s's "
-          "certificate must chain to) or peer-cert (the %s's certificate)",
-          mikey_mode_name (mode), peer, peer);
-      return FALSE;
-    }
-  }
-
-  if (out->certs != NULL && out->key != NULL &&
-      !mikey_key_matches_cert (out->key, g_ptr_array_index (out->certs, 0),
-          &err)) {
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "key \"%s\" is not the private key of cert \"%s\" (its first "
-        "certificate must be ours): %s", settings->key, settings->cert,
-        err->message);
-    g_clear_error (&err);
-    return FALSE;
-  }
-
-  if (out->peer_cert != NULL && out->trust != NULL &&
-      !mikey_cert_verify (out->peer_cert, out->peer_chain, out->trust,
-          time (NULL), &err)) {
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "peer-cert \"%s\" is refused: %s (checked against ca-file \"%s\")",
-        settings->peer_cert, err->message, settings->ca_file);
-    g_clear_error (&err);
-    return FALSE;
-  }
-  if (out->peer_cert != NULL && out->peer_id != NULL &&
-      !mikey_cert_matches_identity (out->peer_cert, out->peer_id, &err)) {
-    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
-        "peer-cert \"%s\" does not belong to peer-id \"%s\": %s",
-        settings->peer_cert, out->peer_id, err->message);
-    g_clear_error (&err);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gchar *
-describe (const GstMikeySecrets * out)
-{
-  GString *str = g_string_new (NULL);
-  guint i;
-
-  if (out->n_modes > 0) {
-    g_string_append (str, "modes=");
-    for (i = 0; i < out->n_modes; i++)
-      g_string_append_printf (str, "%s%s", i ? "," : "",
-          mikey_mode_name (out->modes[i]));
-  } else {
-    g_string_append_printf (str, "mode=%s", mikey_mode_name (out->mode));
-  }
-  if (out->n_suites > 0) {
-    g_string_append (str, " suites=");
-    for (i = 0; i < out->n_suites; i++)
-      g_string_append_printf (str, "%s%s", i ? "," : "", out->suites[i]->name);
-  } else {
-    g_string_append_printf (str, " suite=%s",
-        out->suite ? out->suite->name : "any");
-  }
-  return g_string_free (str, FALSE);
-}
-
-gboolean
-gst_mikey_settings_resolve (const GstMikeySettings * settings,
-    gboolean receiver, GstMikeySecrets * out, GError ** error)
-{
-  MikeyMode psk_mode = MIKEY_MODE_COUNT;
-
-  memset (out, 0, sizeof (*out));
-
-  out->sign_type = (guint8) settings->sign;
-  out->dh_group = core_dh_group (settings->dh_group);
-  if (is_set (settings->id))
-    out->id = g_strdup (settings->id);
-  if (is_set (settings->peer_id))
-    out->peer_id = g_strdup (settings->peer_id);
-
-  /* GstMikeyMode values are the core's MikeyMode values */
-  out->mode = (MikeyMode) settings->mode;
-  if (is_set (settings->modes)) {
-    if (!parse_modes (settings->modes, out, error))
-      goto fail;
-    if (out->n_modes > 0)
-      out->mode = out->modes[0];
-  }
-
-  if (is_set (settings->suites)) {
-    if (!parse_suites (settings->suites, out, error))
-      goto fail;
-  } else if (!resolve_single_suite (settings, receiver, out, error)) {
-    goto fail;
-  }
-
-  if (out->n_modes == 0) {
-    if (out->mode == MIKEY_MODE_PSK || out->mode == MIKEY_MODE_DHHMAC)
-      psk_mode = out->mode;
-  } else {
-    guint i;
-
-    for (i = 0; i < out->n_modes && psk_mode == MIKEY_MODE_COUNT; i++) {
-      if (out->modes[i] == MIKEY_MODE_PSK || out->modes[i] == MIKEY_MODE_DHHMAC)
-        psk_mode = out->modes[i];
-    }
-  }
-  if (psk_mode != MIKEY_MODE_COUNT && !load_psk (settings, psk_mode, out,
-          error))
-    goto fail;
-
-  if (!load_pki (settings, out, error) ||
-      !check_pki (settings, receiver, out, error))
-    goto fail;
-
-  out->description = describe (out);
-  return TRUE;
-
-fail:
-  gst_mikey_secrets_clear (out);
-  return FALSE;
-}
-
-void
-gst_mikey_secrets_clear (GstMikeySecrets * secrets)
-{
-  gst_mikey_secure_free (secrets->psk, secrets->psk_len);
-  secrets->psk = NULL;
-  secrets->psk_len = 0;
-  g_clear_pointer (&secrets->key, mikey_key_unref);
-  g_clear_pointer (&secrets->certs, g_ptr_array_unref);
-  g_clear_pointer (&secrets->peer_cert, mikey_cert_unref);
-  g_clear_pointer (&secrets->peer_chain, g_ptr_array_unref);
-  g_clear_pointer (&secrets->trust, mikey_trust_free);
-  g_clear_pointer (&secrets->id, g_free);
-  g_clear_pointer (&secrets->peer_id, g_free);
-  g_clear_pointer (&secrets->description, g_free);
-}
-
-gboolean
-gst_mikey_secrets_has_mode (const GstMikeySecrets * secrets, MikeyMode mode)
-{
-  guint i;
-
-  if (secrets->n_modes == 0)
-    return secrets->mode == mode;
-  for (i = 0; i < secrets->n_modes; i++) {
-    if (secrets->modes[i] == mode)
-      return TRUE;
-  }
-  return FALSE;
-}
-
-void
-gst_mikey_secrets_to_initiator_config (const GstMikeySecrets * secrets,
-    MikeyInitiatorConfig * cfg)
-{
-  memset (cfg, 0, sizeof (*cfg));
-  cfg->mode = secrets->mode;
-  cfg->psk = secrets->psk;
-  cfg->psk_len = secrets->psk_len;
-  cfg->suite = secrets->suite;
-  cfg->key = secrets->key;
-  cfg->certs = secrets->certs;
-  cfg->peer_cert = secrets->peer_cert;
-  cfg->trust = secrets->trust;
-  cfg->sign_type = secrets->sign_type;
-  cfg->dh_group = secrets->dh_group;
-  cfg->id_i = secrets->id;
-  cfg->id_r = secrets->peer_id;
-  if (secrets->n_modes > 0) {
-    cfg->modes = secrets->modes;
-    cfg->n_modes = secrets->n_modes;
-  }
-  if (secrets->n_suites > 0) {
-    cfg->suites = secrets->suites;
-    cfg->n_suites = secrets->n_suites;
-  }
-}
-
-void
-gst_mikey_secrets_to_responder_config (const GstMikeySecrets * secrets,
-    MikeyResponderConfig * cfg)
-{
-  memset (cfg, 0, sizeof (*cfg));
-  cfg->mode = secrets->mode;
-  cfg->psk = secrets->psk;
-  cfg->psk_len = secrets->psk_len;
-  cfg->id_r = secrets->id;
-  cfg->key = secrets->key;
-  cfg->certs = secrets->certs;
-  cfg->trust = secrets->trust;
-  cfg->peer_cert = secrets->peer_cert;
-  cfg->sign_type = secrets->sign_type;
-  /* dh-group is the one group mikeydec takes (1 only when set to 1) */
-  cfg->dh_groups = MIKEY_DH_GROUP_BIT (secrets->dh_group);
-  cfg->peer_id = secrets->peer_id;
-  if (secrets->n_modes > 0) {
-    cfg->modes = secrets->modes;
-    cfg->n_modes = secrets->n_modes;
-  }
-  if (secrets->n_suites > 0) {
-    cfg->suites = secrets->suites;
-    cfg->n_suites = secrets->n_suites;
-  } else if (secrets->suite != NULL) {
-    /* the core refuses other suites, answering with an error message */
-    cfg->suites = &secrets->suite;
-    cfg->n_suites = 1;
-  }
 }
 
 void

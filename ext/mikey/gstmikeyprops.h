@@ -5,9 +5,8 @@
  * dh-group, sign, id, peer-id, and the negotiation lists modes / suites.
  *
  * The elements keep a GstMikeySettings under their lock and turn it into
- * GstMikeySecrets (the pre-shared key as bytes, the loaded certificates and
- * keys, the suites, the core modes) when they start. Secrets are wiped with
- * OPENSSL_cleanse and never logged.
+ * a GstMikeyConfig (gstmikeyconfig.h) when they start. The psk and
+ * key-passphrase strings are wiped when replaced and never logged.
  */
 #pragma once
 
@@ -15,6 +14,7 @@
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
 #include "mikey-pk.h"
+#include "mikey-credentials.h"
 
 G_BEGIN_DECLS
 
@@ -147,53 +147,8 @@ gboolean gst_mikey_settings_set_property (GstMikeySettings * settings,
 gboolean gst_mikey_settings_get_property (GstMikeySettings * settings,
     guint first_id, guint prop_id, GValue * value);
 
-typedef struct
-{
-  /* the mode alone (modes empty), or the best of the modes list */
-  MikeyMode mode;
-  /* the modes list; 0 when not negotiating (mode alone) */
-  MikeyMode modes[MIKEY_MAX_CHOICES];
-  guint n_modes;
-  guint8 *psk;                  /* NULL unless a mode needs it */
-  gsize psk_len;
-  /* the suite alone, or the best runnable one of the suites list; NULL:
-   * any (mikeydec suite=any, no suites list) */
-  const MikeySuiteInfo *suite;
-  /* the suites list; 0 when not given */
-  const MikeySuiteInfo *suites[MIKEY_MAX_CHOICES];
-  guint n_suites;
-  MikeyKey *key;                /* ours, NULL unless cert/key given */
-  GPtrArray *certs;             /* of MikeyCert, ours, leaf first */
-  MikeyCert *peer_cert;         /* the peer's (peer-cert), or NULL */
-  GPtrArray *peer_chain;        /* further certificates of peer-cert */
-  MikeyTrust *trust;            /* from ca-file, or NULL */
-  guint8 sign_type;             /* MikeySignType */
-  guint8 dh_group;              /* MikeyDhGroup */
-  gchar *id;
-  gchar *peer_id;
-  /* "mode=psk suite=..." or "modes=... suites=...", for error texts */
-  gchar *description;
-} GstMikeySecrets;
-
-/* Checks the settings and loads the pre-shared key (from psk or psk-file),
- * the certificates, the private key and the CA certificates the modes need.
- * Errors are sentences for GST_ELEMENT_ERROR (GST_RESOURCE_ERROR or
- * GST_LIBRARY_ERROR_SETTINGS codes); they never contain a secret.
- * @receiver: mikeydec's rules (suite=any allowed, the peer is the sender). */
-gboolean gst_mikey_settings_resolve (const GstMikeySettings * settings,
-    gboolean receiver, GstMikeySecrets * out, GError ** error);
-void gst_mikey_secrets_clear (GstMikeySecrets * secrets);
-
-/* TRUE when @mode is the mode or in the modes list */
-gboolean gst_mikey_secrets_has_mode (const GstMikeySecrets * secrets,
-    MikeyMode mode);
-/* The settings as the core wants them; the pointers stay owned by
- * @secrets, which must outlive the initiator / responder (the trust store
- * is not copied). */
-void gst_mikey_secrets_to_initiator_config (const GstMikeySecrets * secrets,
-    MikeyInitiatorConfig * cfg);
-void gst_mikey_secrets_to_responder_config (const GstMikeySecrets * secrets,
-    MikeyResponderConfig * cfg);
+/* The suites srtpenc/srtpdec can run, comma-separated (g_free) */
+gchar *gst_mikey_supported_suite_names (void);
 
 /* "pke, dh, psk" / "AES_CM_128_HMAC_SHA1_80, ..." (g_free) */
 gchar *gst_mikey_modes_to_string (const MikeyMode * modes, guint n);
@@ -201,15 +156,6 @@ gchar *gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites,
     guint n);
 /* The OAKLEY number of a core MikeyDhGroup (1, 2 or 5) */
 guint gst_mikey_dh_group_number (guint8 group);
-
-/* Parses hex, ignoring white space and ':' separators. Returns NULL on bad
- * input. Free with gst_mikey_secure_free (ret, *out_len). */
-guint8 *gst_mikey_hex_decode (const gchar * hex, gsize * out_len);
-
-/* OPENSSL_cleanse then g_free; NULL-safe */
-void gst_mikey_secure_free (gpointer data, gsize len);
-/* Wipes and frees a NUL-terminated string */
-void gst_mikey_secure_free_string (gchar * str);
 
 /* Overwrites the memory of every GstBuffer of @bufs with zeros (when it can
  * be mapped for writing) and drops the references. Used for the key buffers

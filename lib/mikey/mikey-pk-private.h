@@ -36,6 +36,12 @@ struct _MikeyTrust
 MikeyKey *mikey_key_new_take (EVP_PKEY * pkey, gboolean is_private,
     GError ** error);
 
+/* mikey_key_load_pem() that also tells whether the PEM was encrypted
+ * (OpenSSL asked for a passphrase), so that callers can say where the
+ * passphrase comes from without looking at the message. */
+MikeyKey *mikey_key_load_pem_encrypted (const gchar * pem, gsize len,
+    const gchar * passphrase, gboolean * encrypted, GError ** error);
+
 /* Reads a whole file for a *_file function, with a MIKEY_ERROR_INVALID
  * message naming @what ("certificate", "private key"). */
 gboolean mikey_pk_read_file (const gchar * path, const gchar * what,

@@ -102,12 +102,21 @@ MikeyKey *
 mikey_key_load_pem (const gchar * pem, gsize len, const gchar * passphrase,
     GError ** error)
 {
+  return mikey_key_load_pem_encrypted (pem, len, passphrase, NULL, error);
+}
+
+MikeyKey *
+mikey_key_load_pem_encrypted (const gchar * pem, gsize len,
+    const gchar * passphrase, gboolean * encrypted, GError ** error)
+{
   PassData pd = { passphrase, FALSE };
   BIO *bio;
   EVP_PKEY *pkey;
 
   g_return_val_if_fail (pem != NULL || len == 0, NULL);
 
+  if (encrypted != NULL)
+    *encrypted = FALSE;
   if (len > INT_MAX) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "private key PEM too large");
@@ -120,6 +129,8 @@ mikey_key_load_pem (const gchar * pem, gsize len, const gchar * passphrase,
   }
   pkey = PEM_read_bio_PrivateKey_ex (bio, NULL, pass_cb, &pd, NULL, NULL);
   BIO_free (bio);
+  if (encrypted != NULL)
+    *encrypted = pd.asked;
   if (pkey == NULL) {
     ERR_clear_error ();
     if (pd.asked && passphrase == NULL)

@@ -19,3 +19,4 @@
 #include "mikey-negotiate.h"
 #include "mikey-exchange.h"
 #include "mikey-verify.h"
+#include "mikey-credentials.h"

@@ -897,6 +897,9 @@ GST_START_TEST (test_dec_bad_settings)
     {"modes=pke,dhmac", "Unknown mode \"dhmac\""},
     {PSK " suites=AES_CM_128_HMAC_SHA1_32,XYZ", "Unknown crypto suite \"XYZ\""},
     {"mode=dhhmac", "mode=dhhmac needs a pre-shared key"},
+    {"mode=dhhmac psk-file=PKI/alice.pem", "Could not read psk-file \""},
+    {"mode=dhhmac psk-file=PKI/alice.pem", "alice.pem does not hold a hex key "
+          "(expected an even number of hex digits on one line): not hex"},
     {RX_PK " mode=dh peer-cert=PKI/dave.pem", "expired"},
     {RX_PK " mode=dh crl-file=PKI/alice.pem", "alice.pem holds no CRL"},
     {"mode=dh cert=PKI/bob-chain.pem key=PKI/bob-key.pem "

@@ -677,6 +677,8 @@ GST_START_TEST (test_bad_settings)
   } cases[] = {
     {"peer-address=127.0.0.1", "mode=psk needs a pre-shared key"},
     {"psk=12345", "not valid hex"},
+    /* a separator inside a byte is a mistyped key, not a key */
+    {"psk=001:122", "separator at position 4 splits a byte"},
     {"psk-file=/nonexistent/psk.hex", "Could not read psk-file"},
     {"psk=" TEST_PSK " suite=any", "Unknown crypto suite"},
   };
