@@ -4,6 +4,7 @@
  * at a given time, identity matching and certificate hashes.
  */
 #include "mikey-pk-private.h"
+#include "mikey-file-private.h"
 #include "mikey-message.h"
 
 #include <limits.h>
@@ -392,7 +393,7 @@ mikey_trust_load_dir (MikeyTrust * trust, const gchar * dir, GError ** error)
     GPtrArray *certs;
 
     if (g_file_test (path, G_FILE_TEST_IS_REGULAR)
-        && g_file_get_contents (path, &pem, &len, NULL)) {
+        && mikey_file_read (path, MIKEY_FILE_MAX_SIZE, &pem, &len, NULL)) {
       /* not every file in a CA directory is a certificate */
       certs = mikey_cert_load_pem (pem, len, NULL);
       if (certs != NULL) {

@@ -9,6 +9,7 @@
 #include "mikey-credentials.h"
 #include "mikey-message.h"
 #include "mikey-pk-private.h"
+#include "mikey-file-private.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -100,7 +101,7 @@ mikey_credentials_load_psk_file (const gchar * path, gsize * out_len,
   g_return_val_if_fail (path != NULL && out_len != NULL, NULL);
 
   *out_len = 0;
-  if (!g_file_get_contents (path, &contents, &len, &err)) {
+  if (!mikey_file_read (path, MIKEY_FILE_MAX_SIZE, &contents, &len, &err)) {
     /* GLib's message names the file */
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "cannot read PSK file: %s", err->message);

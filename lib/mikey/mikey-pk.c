@@ -14,6 +14,7 @@
  * long as the hash.
  */
 #include "mikey-pk-private.h"
+#include "mikey-file-private.h"
 
 #include <limits.h>
 #include <string.h>
@@ -42,7 +43,7 @@ mikey_pk_read_file (const gchar * path, const gchar * what,
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (!g_file_get_contents (path, contents, len, &ferr)) {
+  if (!mikey_file_read (path, MIKEY_FILE_MAX_SIZE, contents, len, &ferr)) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "cannot read %s file: %s", what, ferr->message);
     g_error_free (ferr);

@@ -557,6 +557,60 @@ GST_START_TEST (test_crls)
 
 GST_END_TEST;
 
+/* ---- files without end -------------------------------------------------- */
+
+/* /dev/zero, or a file far larger than any credential, is refused with a
+ * clear error after at most MIKEY_FILE_MAX_SIZE bytes instead of being read
+ * until memory runs out */
+GST_START_TEST (test_files_without_end)
+{
+  const gchar *zero = "/dev/zero";
+  gchar *dir = g_dir_make_tmp ("mikey-cred-XXXXXX", NULL);
+  gchar *big_path = g_build_filename (dir, "big.pem", NULL);
+  gchar *big = g_malloc (2 * 1024 * 1024 + 1);
+  const gchar *paths[2] = { zero, big_path };
+  GError *err = NULL;
+  MikeyTrust *trust;
+  gchar *root;
+  gsize len = 0;
+  guint i;
+
+  memset (big, 'A', 2 * 1024 * 1024);
+  big[2 * 1024 * 1024] = '\0';
+  fail_unless (g_file_set_contents (big_path, big, -1, NULL));
+  g_free (big);
+
+  for (i = 0; i < G_N_ELEMENTS (paths); i++) {
+    if (i == 0 && !g_file_test (zero, G_FILE_TEST_EXISTS))
+      continue;
+    fail_unless (mikey_credentials_load_psk_file (paths[i], &len,
+            &err) == NULL);
+    expect_settings_error (&err, "larger than", NULL);
+    fail_unless (mikey_credentials_load_chain (paths[i], &err) == NULL);
+    expect_settings_error (&err, "larger than", NULL);
+    fail_unless (mikey_credentials_load_peer_cert (paths[i], NULL,
+            &err) == NULL);
+    expect_settings_error (&err, "larger than", NULL);
+    fail_unless (mikey_credentials_load_key (paths[i], NULL, NULL,
+            &err) == NULL);
+    expect_settings_error (&err, "larger than", NULL);
+    fail_unless (mikey_credentials_load_trust (paths[i], &err) == NULL);
+    expect_settings_error (&err, "larger than", NULL);
+    root = pki_path ("root-ca.pem");
+    trust = mikey_credentials_load_trust (root, &err);
+    g_assert_no_error (err);
+    g_free (root);
+    fail_if (mikey_credentials_load_crls (trust, paths[i], &err));
+    expect_settings_error (&err, "larger than", NULL);
+    mikey_trust_free (trust);
+  }
+  g_free (big_path);
+  remove_dir (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 credentials_suite (void)
 {
@@ -573,6 +627,7 @@ credentials_suite (void)
   tcase_add_test (tc, test_key);
   tcase_add_test (tc, test_trust);
   tcase_add_test (tc, test_crls);
+  tcase_add_test (tc, test_files_without_end);
   return s;
 }
 
