@@ -68,6 +68,20 @@ load_psk (const GstMikeySettings * settings, MikeyMode mode,
   return FALSE;
 }
 
+/* Unset or blank: the list is not used. Separators alone (",,,") are a
+ * mistake worth saying, not a way to unset it. */
+static gboolean
+list_is_unset (const gchar * text)
+{
+  const gchar *c;
+
+  for (c = text ? text : ""; *c != '\0'; c++) {
+    if (!g_ascii_isspace (*c))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* modes="pke,dh,psk": an empty list leaves mode alone */
 static gboolean
 parse_modes (const gchar * text, GstMikeyConfig * out, GError ** error)
@@ -83,6 +97,12 @@ parse_modes (const gchar * text, GstMikeyConfig * out, GError ** error)
   else if (res == MIKEY_LIST_DUPLICATE)
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
         "Mode %s is listed twice in modes=\"%s\"", bad, text);
+  else if (res == MIKEY_LIST_EMPTY && !list_is_unset (text)) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "modes=\"%s\" names no mode; list modes (e.g. modes=\"dh,psk\") "
+        "or leave modes unset to use mode", text);
+    res = MIKEY_LIST_UNKNOWN;
+  }
   g_free (bad);
   return res == MIKEY_LIST_OK || res == MIKEY_LIST_EMPTY;
 }
@@ -110,6 +130,15 @@ parse_suites (const gchar * text, GstMikeyConfig * out, GError ** error)
     case MIKEY_LIST_TOO_MANY:
       g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
           "suites=\"%s\" lists more than %d suites", text, MIKEY_MAX_CHOICES);
+      break;
+    case MIKEY_LIST_EMPTY:
+      if (!list_is_unset (text)) {
+        g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+            "suites=\"%s\" names no crypto suite; list suites or leave "
+            "suites unset to use suite", text);
+        break;
+      }
+      ok = TRUE;
       break;
     default:
       ok = TRUE;

@@ -821,6 +821,8 @@ static const struct
   {"modes=psk,rot13 " PSK, "Unknown mode \"rot13\" in modes=\"psk,rot13\"; "
         "valid modes: null, psk, pke, dh, dhhmac"},
   {"modes=psk,psk " PSK, "listed twice"},
+  {"modes=,,, " PSK, "modes=\",,,\" names no mode"},
+  {PSK " suites=\" , \"", "names no crypto suite"},
   {"modes=psk,pke " PSK, "mode pke needs cert and key"},
   {"modes=dhhmac,pke", "mode=dhhmac needs a pre-shared key"},
   {PSK " suites=AES_CM_128_HMAC_SHA1_80,ROT13", "Unknown crypto suite "
