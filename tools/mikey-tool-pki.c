@@ -62,10 +62,11 @@ mikey_tool_load_key (const gchar * opt, const gchar * path, GError ** error)
   key = mikey_key_load_pem_file (path, passphrase, &err);
   if (key != NULL)
     return key;
-  if (passphrase == NULL && strstr (err->message, "no passphrase") != NULL)
+  /* as the elements do: without a passphrase, say where one goes */
+  if (passphrase == NULL)
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s: %s: set the environment variable %s to its passphrase", opt,
-        err->message, MIKEY_TOOL_PASSPHRASE_ENV);
+        "%s: %s (if the key is encrypted, set the environment variable %s "
+        "to its passphrase)", opt, err->message, MIKEY_TOOL_PASSPHRASE_ENV);
   else
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "%s: %s", opt,
         err->message);

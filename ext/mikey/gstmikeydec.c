@@ -45,6 +45,7 @@
 
 #include "gstmikeydec.h"
 #include "gstmikeycaps.h"
+#include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 
 #include <string.h>
@@ -245,6 +246,7 @@ typedef struct
   GstCaps *caps;
   gchar *error_text;
   gchar *error_debug;
+  GQuark error_domain;          /* 0: GST_STREAM_ERROR */
   gint error_code;
   gboolean error_fatal;
 } Outcome;
@@ -261,8 +263,8 @@ outcome_publish (GstMikeyDec * self, Outcome * o)
   if (o->error_text != NULL) {
     gst_element_message_full (GST_ELEMENT (self),
         o->error_fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
-        GST_STREAM_ERROR, o->error_code, o->error_text, o->error_debug,
-        __FILE__, GST_FUNCTION, __LINE__);
+        o->error_domain ? o->error_domain : GST_STREAM_ERROR, o->error_code,
+        o->error_text, o->error_debug, __FILE__, GST_FUNCTION, __LINE__);
   } else {
     g_free (o->error_debug);
   }
@@ -337,8 +339,9 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     gsize len, const gchar * peer, Outcome * o)
 {
   o->error_text = gst_mikey_describe_refusal (err, data, len,
-      self->secrets.mode, self->secrets.description, peer,
-      mikey_replay_cache_get_skew (self->replay), &o->error_code);
+      self->secrets.description, peer,
+      mikey_replay_cache_get_skew (self->replay), &o->error_domain,
+      &o->error_code);
   o->error_debug = g_strdup (err ? err->message : NULL);
 }
 
@@ -357,7 +360,7 @@ message_leaf_cert (const MikeyMessage * msg)
 
 /* Receiver policy the protocol core does not apply: the DH group
  * (dh-group) and the sender's identity (peer-id). Lock held. FALSE when
- * refused, with @error (MIKEY_ERROR_POLICY) and *@reply (an error message
+ * refused, with @error (MIKEY_ERROR_DH_GROUP or _IDENTITY) and *@reply (an error message
  * for the sender). The core still authenticates what passes. */
 static gboolean
 check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
@@ -380,9 +383,9 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
           gst_mikey_secrets_has_mode (&self->secrets, MIKEY_MODE_DHHMAC))) {
     p = mikey_message_find (msg, MIKEY_PT_DH, NULL);
     if (p != NULL && p->u.dh.group != self->secrets.dh_group) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_DH_GROUP,
           "the sender uses Diffie-Hellman group %u, but this receiver has "
-          "dh-group=%u (set the same dh-group on both sides)",
+          "dh-group=%u",
           gst_mikey_dh_group_number (p->u.dh.group),
           gst_mikey_dh_group_number (self->secrets.dh_group));
       err_no = MIKEY_ERR_INVALID_DH;
@@ -398,7 +401,7 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
      * checked against peer-id at start */
     if (cert != NULL && !mikey_cert_matches_identity (cert,
             self->secrets.peer_id, &err)) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
           "the sender's certificate is not for peer-id \"%s\": %s",
           self->secrets.peer_id, err->message);
       g_clear_error (&err);
@@ -417,7 +420,7 @@ check_policy (GstMikeyDec * self, const guint8 * data, gsize len,
       gchar *got = p ? g_strndup ((const gchar *) p->u.id.data.data,
           p->u.id.data.len) : NULL;
 
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
           "mismatched identity: the sender %s%s%s, but this receiver has "
           "peer-id=\"%s\" (set id on the sender)", got ? "is \"" :
           "sent no identity (ID payload)", got ? got : "", got ? "\"" : "",
@@ -887,8 +890,9 @@ gst_mikey_dec_start (GstMikeyBase * base)
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
     GST_MIKEY_BASE_UNLOCK (self);
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Could not set up the MIKEY responder: %s", err->message), (NULL));
+    gst_mikey_error_post (GST_ELEMENT (self), err,
+        g_strdup_printf ("Could not set up the MIKEY responder: %s",
+            err->message), NULL);
     g_clear_error (&err);
     return FALSE;
   }

@@ -240,6 +240,26 @@ authenticate_init (MikeyResponder * resp, MikeyMode mode,
   return mikey_check_signature (msg, data, len, key, error);
 }
 
+/* The initiator's certificate was refused (rather than its signature or
+ * MAC): the answer says Invalid CERT */
+static gboolean
+is_certificate_error (const GError * error)
+{
+  if (error == NULL || error->domain != MIKEY_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case MIKEY_ERROR_CERT_UNTRUSTED:
+    case MIKEY_ERROR_CERT_EXPIRED:
+    case MIKEY_ERROR_CERT_REVOKED:
+    case MIKEY_ERROR_CERT_USAGE:
+    case MIKEY_ERROR_IDENTITY:
+    case MIKEY_ERROR_SETTINGS:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 gboolean
 mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
@@ -257,8 +277,8 @@ mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     return FALSE;
   }
   if (!authenticate_init (resp, mode, msg, data, len, now_us, &keys, error)) {
-    out->err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_POLICY) ?
-        MIKEY_ERR_INVALID_CERT : MIKEY_ERR_AUTH_FAILURE;
+    out->err_no = is_certificate_error (*error) ? MIKEY_ERR_INVALID_CERT :
+        MIKEY_ERR_AUTH_FAILURE;
     goto done;
   }
   if (!check_replay (resp, msg, data, len, &out->err_no, error))
