@@ -140,7 +140,9 @@ MikeyStep mikey_initiator_step (MikeyInitiator * init, const guint8 * data,
 
 /* Processes a verification or error message. TRUE when the exchange
  * completed; FALSE with @error otherwise (MIKEY_ERROR_PEER for an ERR
- * message, MIKEY_ERROR_AUTH for a bad MAC, ...). A message that does not
+ * message, MIKEY_ERROR_NO_COMMON when that ERR says nothing is in common,
+ * MIKEY_ERROR_AUTH for a bad MAC, MIKEY_ERROR_CERT_* or _IDENTITY for a
+ * refused certificate, ...). A message that does not
  * belong to this exchange (other CSB ID) is refused with MIKEY_ERROR_INVALID
  * and leaves the state unchanged so a later genuine answer still counts. */
 MIKEY_API
@@ -239,8 +241,9 @@ MikeyMode mikey_responder_get_mode (const MikeyResponder * resp);
 
 /* Decrypts and verifies the KEMAC of a PSK/NULL initiation message @msg
  * (wire bytes @data/@len). With @psk NULL only an unprotected (NULL/NULL)
- * KEMAC can be opened; a protected one gives MIKEY_ERROR_POLICY ("needs
- * the pre-shared key"). Returns the key data list (MikeyPayload*). */
+ * KEMAC can be opened; a protected one gives MIKEY_ERROR_SETTINGS (no
+ * pre-shared key), and an encrypted one without MAC
+ * MIKEY_ERROR_UNAUTHENTICATED. Returns the key data list (MikeyPayload*). */
 MIKEY_API
 GPtrArray *mikey_psk_open_kemac (const MikeyMessage * msg,
     const guint8 * data, gsize len, const guint8 * psk, gsize psk_len,
