@@ -385,7 +385,7 @@ check_pinned_is_carried (const MikeyMessage * msg, MikeyCert * pinned,
   }
   theirs = mikey_cert_get_subject (carried);
   ours = mikey_cert_get_subject (pinned);
-  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_UNTRUSTED,
       "the message carries the certificate \"%s\", not the one given with "
       "--peer-cert (\"%s\")", theirs, ours);
   g_free (theirs);
@@ -436,7 +436,7 @@ signer_cert (MikeyToolDecoded * dec, const DecodeKeys * k,
     return NULL;
   if (k->peer_cert == NULL &&
       mikey_message_find (dec->msg, MIKEY_PT_CERT, NULL) == NULL) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "the message carries no certificate (CERT payload) to check "
         "against --ca-file: give the signer's certificate with --peer-cert "
         "FILE");
@@ -597,13 +597,14 @@ open_pke_kemac (MikeyToolDecoded * dec, const MikeyPayload * kemac,
   }
   /* mikey_kemac_open() would take a NULL MAC as a good one */
   if (kemac->u.kemac.mac_alg == MIKEY_MAC_NULL) {
-    g_set_error (kemac_err, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (kemac_err, MIKEY_ERROR, MIKEY_ERROR_UNAUTHENTICATED,
         "KEMAC is encrypted but carries no MAC: refusing an "
         "unauthenticated key");
     kemac_failed (dec, kemac_err);
     return;
   }
   if (!open_envelope (dec->msg, k->key, &keys, kemac_err)) {
+    dec->envelope_failed = TRUE;
     kemac_failed (dec, kemac_err);
     return;
   }
@@ -708,15 +709,25 @@ report_signature_failure (const MikeyToolDecoded * dec)
 {
   if (dec->sign_status != MIKEY_TOOL_SIGN_FAILED)
     return MIKEY_TOOL_EXIT_OK;
-  if (g_error_matches (dec->sign_error, MIKEY_ERROR, MIKEY_ERROR_AUTH) &&
-      strstr (dec->sign_error->message, "signature mismatch") != NULL)
-    return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "%s: altered message, "
-        "or not signed with this certificate's key", dec->sign_error->message);
-  /* a CERT payload we cannot read is a broken message, not a bad one */
-  if (g_error_matches (dec->sign_error, MIKEY_ERROR, MIKEY_ERROR_INVALID) &&
-      mikey_message_find (dec->msg, MIKEY_PT_CERT, NULL) != NULL)
-    return mikey_tool_fail (MIKEY_TOOL_EXIT_MALFORMED, "%s",
-        dec->sign_error->message);
+  if (dec->sign_error->domain == MIKEY_ERROR) {
+    switch (dec->sign_error->code) {
+      case MIKEY_ERROR_AUTH:
+        /* the SIGN payload itself (a certificate's own signature that
+         * fails makes it MIKEY_ERROR_CERT_UNTRUSTED) */
+        return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "%s: altered "
+            "message, or not signed with this certificate's key",
+            dec->sign_error->message);
+      case MIKEY_ERROR_INVALID:
+        /* a CERT payload we cannot read is a broken message, not a bad
+         * one */
+        if (mikey_message_find (dec->msg, MIKEY_PT_CERT, NULL) != NULL)
+          return mikey_tool_fail (MIKEY_TOOL_EXIT_MALFORMED, "%s",
+              dec->sign_error->message);
+        break;
+      default:
+        break;
+    }
+  }
   return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "%s",
       dec->sign_error->message);
 }
@@ -728,21 +739,33 @@ report_kemac_failure (const MikeyToolDecoded * dec)
 
   if (dec->kemac_status != MIKEY_TOOL_KEMAC_FAILED)
     return MIKEY_TOOL_EXIT_OK;
-  if (g_error_matches (e, MIKEY_ERROR, MIKEY_ERROR_AUTH)) {
-    const gchar *who = dec->msg->hdr.data_type == MIKEY_DT_PK_INIT ?
-        "wrong --key" : "wrong pre-shared key";
+  if (e->domain != MIKEY_ERROR)
+    return mikey_tool_fail (MIKEY_TOOL_EXIT_MALFORMED, "%s", e->message);
+  switch (e->code) {
+    case MIKEY_ERROR_AUTH:{
+      const MikeyPayload *kemac = mikey_message_find (dec->msg,
+          MIKEY_PT_KEMAC, NULL);
+      const gchar *who = dec->msg->hdr.data_type == MIKEY_DT_PK_INIT ?
+          "wrong --key" : "wrong pre-shared key";
 
-    if (g_str_has_prefix (e->message, "MAC mismatch"))
-      return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY,
-          "MAC mismatch: %s or altered message", who);
-    if (strstr (e->message, "envelope key") != NULL)
+      /* our own sentence, which says it all */
+      if (dec->envelope_failed)
+        return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "%s", e->message);
+      /* the MAC is checked first, so only an AES key wrap (whose
+       * integrity check is another authentication) can fail later */
+      if (kemac == NULL || kemac->u.kemac.enc_alg != MIKEY_ENC_AES_KW_128)
+        return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY,
+            "MAC mismatch: %s or altered message", who);
+      return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "verification failed: "
+          "%s: %s or altered message", e->message, who);
+    }
+    case MIKEY_ERROR_UNAUTHENTICATED:
+    case MIKEY_ERROR_SETTINGS:
+    case MIKEY_ERROR_POLICY:
       return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "%s", e->message);
-    return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "verification failed: "
-        "%s: %s or altered message", e->message, who);
+    default:
+      return mikey_tool_fail (MIKEY_TOOL_EXIT_MALFORMED, "%s", e->message);
   }
-  if (g_error_matches (e, MIKEY_ERROR, MIKEY_ERROR_POLICY))
-    return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "%s", e->message);
-  return mikey_tool_fail (MIKEY_TOOL_EXIT_MALFORMED, "%s", e->message);
 }
 
 /* Values no receiver accepts though the codec reads them: a DH value a

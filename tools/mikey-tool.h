@@ -60,6 +60,8 @@ typedef struct
   MikeyToolKemacStatus kemac_status;
   /* Why the KEMAC (or the SRTP parameters) could not be had, or NULL */
   const GError *kemac_error;
+  /* the KEMAC failed at the PKE envelope (--key), before its MAC */
+  gboolean envelope_failed;
   GPtrArray *key_data;          /* opened key data (MikeyPayload*), or NULL */
   GArray *srtp;                 /* MikeySrtpParams per CS, or NULL */
   const GError *srtp_error;

@@ -9,6 +9,7 @@
 #endif
 
 #include "gstmikeybase.h"
+#include "gstmikeyerrors.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mikey_base_debug);
 #define GST_CAT_DEFAULT gst_mikey_base_debug
@@ -180,9 +181,8 @@ gst_mikey_base_init (GstMikeyBase * base, GstMikeyBaseClass * klass)
 void
 gst_mikey_base_post_settings_error (GstMikeyBase * base, GError * err)
 {
-  gst_element_message_full (GST_ELEMENT (base), GST_MESSAGE_ERROR,
-      err->domain, err->code, g_strdup (err->message), NULL, __FILE__,
-      GST_FUNCTION, __LINE__);
+  /* GST_*_ERROR from the settings as they are, MIKEY_ERROR by the table */
+  gst_mikey_error_post (GST_ELEMENT (base), err, NULL, NULL);
   g_error_free (err);
 }
 

@@ -45,6 +45,7 @@
 
 #include "gstmikeydec.h"
 #include "gstmikeycaps.h"
+#include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 
 #include <string.h>
@@ -245,6 +246,7 @@ typedef struct
   GstCaps *caps;
   gchar *error_text;
   gchar *error_debug;
+  GQuark error_domain;          /* 0: GST_STREAM_ERROR */
   gint error_code;
   gboolean error_fatal;
 } Outcome;
@@ -261,8 +263,8 @@ outcome_publish (GstMikeyDec * self, Outcome * o)
   if (o->error_text != NULL) {
     gst_element_message_full (GST_ELEMENT (self),
         o->error_fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING,
-        GST_STREAM_ERROR, o->error_code, o->error_text, o->error_debug,
-        __FILE__, GST_FUNCTION, __LINE__);
+        o->error_domain ? o->error_domain : GST_STREAM_ERROR, o->error_code,
+        o->error_text, o->error_debug, __FILE__, GST_FUNCTION, __LINE__);
   } else {
     g_free (o->error_debug);
   }
@@ -366,12 +368,15 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
     gsize len, const gchar * peer, Outcome * o)
 {
   o->error_text = describe_setting_refusal (self, err, data, len, peer);
-  if (o->error_text != NULL)
+  if (o->error_text != NULL) {
+    o->error_domain = GST_STREAM_ERROR;
     o->error_code = GST_STREAM_ERROR_DECRYPT;
-  else
+  } else {
     o->error_text = gst_mikey_describe_refusal (err, data, len,
-        self->config.mode, self->config.description, peer,
-        mikey_replay_cache_get_skew (self->replay), &o->error_code);
+        self->config.description, peer,
+        mikey_replay_cache_get_skew (self->replay), &o->error_domain,
+        &o->error_code);
+  }
   o->error_debug = g_strdup (err ? err->message : NULL);
 }
 
@@ -822,8 +827,9 @@ gst_mikey_dec_start (GstMikeyBase * base)
   self->responder = mikey_responder_new (&cfg, &err);
   if (self->responder == NULL) {
     GST_MIKEY_BASE_UNLOCK (self);
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("Could not set up the MIKEY responder: %s", err->message), (NULL));
+    gst_mikey_error_post (GST_ELEMENT (self), err,
+        g_strdup_printf ("Could not set up the MIKEY responder: %s",
+            err->message), NULL);
     g_clear_error (&err);
     return FALSE;
   }

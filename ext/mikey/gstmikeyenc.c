@@ -58,6 +58,7 @@
 
 #include "gstmikeyenc.h"
 #include "gstmikeycaps.h"
+#include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 
 #include <string.h>
@@ -648,8 +649,8 @@ configure_srtpencs (GstMikeyEnc * self, GArray * params)
  * ---------------------------------------------------------------------- */
 
 static void
-post_failure (GstMikeyEnc * self, guint session, gint code, gchar * text,
-    gchar * debug)
+post_failure (GstMikeyEnc * self, guint session, GQuark domain, gint code,
+    gchar * text, gchar * debug)
 {
   gboolean current;
 
@@ -668,7 +669,7 @@ post_failure (GstMikeyEnc * self, guint session, gint code, gchar * text,
   /* our error first: the streaming thread, once it sees the failure,
    * stops with a generic flow error that must not come before it */
   gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
-      GST_RESOURCE_ERROR, code, text, debug, __FILE__, GST_FUNCTION, __LINE__);
+      domain, code, text, debug, __FILE__, GST_FUNCTION, __LINE__);
 
   GST_MIKEY_BASE_LOCK (self);
   if (session == self->base.session) {
@@ -699,7 +700,7 @@ on_keyed (GstMikeyEnc * self, guint session)
   params = mikey_initiator_get_srtp_params (self->initiator);
   if (params == NULL || params->len == 0) {
     GST_MIKEY_BASE_UNLOCK (self);
-    post_failure (self, session, GST_RESOURCE_ERROR_FAILED,
+    post_failure (self, session, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
         g_strdup ("MIKEY exchange completed without SRTP parameters"), NULL);
     return;
   }
@@ -861,7 +862,8 @@ on_timer (gpointer data)
       mikey_mode_name (self->config.mode));
   g_clear_error (&err);
   GST_MIKEY_BASE_UNLOCK (self);
-  post_failure (self, session, GST_RESOURCE_ERROR_OPEN_READ_WRITE, text, debug);
+  post_failure (self, session, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ_WRITE, text, debug);
   return G_SOURCE_REMOVE;
 }
 
@@ -904,6 +906,7 @@ describe_failure (GstMikeyEnc * self, const GError * err)
   MikeyMode mode = mikey_initiator_get_mode (self->initiator);
   gboolean signed_mode = (mode == MIKEY_MODE_PKE || mode == MIKEY_MODE_DH);
   const gchar *why = err ? err->message : "unknown error";
+  const gchar *code_hint = gst_mikey_error_hint (err, GST_MIKEY_SIDE_SENDER);
   const gchar *hint;
 
   switch (mode) {
@@ -931,11 +934,11 @@ describe_failure (GstMikeyEnc * self, const GError * err)
 
   switch (err->code) {
     case MIKEY_ERROR_PEER:
-      if (strstr (why, "in common") != NULL)
-        return g_strdup_printf ("MIKEY negotiation with %s failed: %s",
-            self->peer_str, why);
       return g_strdup_printf ("The MIKEY receiver at %s refused the key "
           "exchange: %s (%s)", self->peer_str, why, hint);
+    case MIKEY_ERROR_NO_COMMON:
+      return g_strdup_printf ("MIKEY negotiation with %s failed: %s (%s)",
+          self->peer_str, why, code_hint);
     case MIKEY_ERROR_AUTH:
       if (signed_mode)
         return g_strdup_printf ("MIKEY verification failed: %s in the answer "
@@ -943,13 +946,18 @@ describe_failure (GstMikeyEnc * self, const GError * err)
             self->peer_str);
       return g_strdup_printf ("MIKEY verification failed: MAC mismatch "
           "(wrong pre-shared key?) in the answer from %s", self->peer_str);
-    case MIKEY_ERROR_POLICY:
-      return g_strdup_printf ("MIKEY answer from %s refused: %s (check "
-          "ca-file, crl-file, peer-cert and peer-id)", self->peer_str, why);
-    default:
-      return g_strdup_printf ("MIKEY answer from %s refused: %s",
+    case MIKEY_ERROR_TRUNCATED:
+    case MIKEY_ERROR_INVALID:
+      return g_strdup_printf ("Malformed MIKEY answer from %s: %s",
           self->peer_str, why);
+    default:
+      break;
   }
+  if (code_hint != NULL)
+    return g_strdup_printf ("MIKEY answer from %s refused: %s (%s)",
+        self->peer_str, why, code_hint);
+  return g_strdup_printf ("MIKEY answer from %s refused: %s",
+      self->peer_str, why);
 }
 
 /* transport thread */
@@ -1041,9 +1049,12 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
 
   {
     gchar *text = describe_failure (self, err);
+    gint code = GST_RESOURCE_ERROR_FAILED;
+    GQuark domain = err ? gst_mikey_error_to_gst (err, &code) :
+        GST_RESOURCE_ERROR;
 
     GST_MIKEY_BASE_UNLOCK (self);
-    post_failure (self, session, GST_RESOURCE_ERROR_FAILED, text,
+    post_failure (self, session, domain, code, text,
         g_strdup (err ? err->message : NULL));
     g_clear_error (&err);
   }
@@ -1115,10 +1126,12 @@ maybe_start (GstMikeyEnc * self)
   if (self->initiator == NULL && !build_initiator (self, &err)) {
     gchar *text = g_strdup_printf ("Could not build the MIKEY message: %s",
         err->message);
+    gint code;
+    GQuark domain = gst_mikey_error_to_gst (err, &code);
 
     g_clear_error (&err);
     GST_MIKEY_BASE_UNLOCK (self);
-    post_failure (self, session, GST_RESOURCE_ERROR_SETTINGS, text, NULL);
+    post_failure (self, session, domain, code, text, NULL);
     GST_MIKEY_BASE_LOCK (self);
     return FALSE;
   }

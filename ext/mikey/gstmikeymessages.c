@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bus messages and error sentences, see gstmikeymessages.h */
 #include "gstmikeymessages.h"
+#include "gstmikeyerrors.h"
 #include "gstmikeyprops.h"
 
 #include <string.h>
@@ -146,16 +147,19 @@ is_signed_message (const guint8 * data, gsize len)
 
 gchar *
 gst_mikey_describe_refusal (const GError * error, const guint8 * data,
-    gsize len, MikeyMode our_mode, const gchar * our_config,
-    const gchar * peer, gint64 skew_us, gint * code)
+    gsize len, const gchar * our_config, const gchar * peer, gint64 skew_us,
+    GQuark * domain, gint * code)
 {
   const gchar *from = (peer != NULL && peer[0] != '\0') ? peer : "the peer";
+  const gchar *hint = gst_mikey_error_hint (error, GST_MIKEY_SIDE_RECEIVER);
 
-  *code = GST_STREAM_ERROR_DECRYPT;
-
-  if (error == NULL || error->domain != MIKEY_ERROR)
+  if (error == NULL || error->domain != MIKEY_ERROR) {
+    *domain = GST_STREAM_ERROR;
+    *code = GST_STREAM_ERROR_DECRYPT;
     return g_strdup_printf ("MIKEY message from %s refused: %s", from,
         error ? error->message : "unknown reason");
+  }
+  *domain = gst_mikey_error_to_gst (error, code);
 
   switch (error->code) {
     case MIKEY_ERROR_AUTH:
@@ -172,42 +176,37 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
     case MIKEY_ERROR_STALE:
       return g_strdup_printf ("MIKEY message from %s refused: stale "
           "(timestamp outside the accepted window of %" G_GINT64_FORMAT
-          " s, or counter not increasing; are both clocks right?)", from,
-          skew_us / G_USEC_PER_SEC);
-    case MIKEY_ERROR_POLICY:
-      if (our_mode != MIKEY_MODE_NULL && is_null_message (data, len))
+          " s, or counter not increasing; %s)", from,
+          skew_us / G_USEC_PER_SEC, hint);
+    case MIKEY_ERROR_UNAUTHENTICATED:
+      /* (an encrypted key without a MAC is no case for mode=null) */
+      if (is_null_message (data, len))
         return g_strdup_printf ("MIKEY message from %s refused: it carries "
-            "an unauthenticated key (MIKEY-NULL); set mode=null only if the "
-            "message came over a secure channel (RTSPS, SIP over TLS)", from);
-      if (strstr (error->message, "in common") != NULL)
-        return g_strdup_printf ("MIKEY negotiation with %s failed: %s",
-            from, error->message);
-      if (strstr (error->message, "dh-group") != NULL)
-        return g_strdup_printf ("MIKEY message from %s refused: %s", from,
-            error->message);
-      if (strstr (error->message, "certificate") != NULL ||
-          strstr (error->message, "identity") != NULL)
-        return g_strdup_printf ("MIKEY message from %s refused: %s (check "
-            "the sender's cert against this receiver's ca-file, crl-file, "
-            "peer-cert and peer-id)", from, error->message);
+            "an unauthenticated key (MIKEY-NULL); %s", from, hint);
+      break;
+    case MIKEY_ERROR_NO_COMMON:
+      return g_strdup_printf ("MIKEY negotiation with %s failed: %s (%s)",
+          from, error->message, hint);
+    case MIKEY_ERROR_MODE_REFUSED:
+    case MIKEY_ERROR_POLICY:
       return g_strdup_printf ("MIKEY message from %s refused: %s "
-          "(this mikeydec has %s; set them to what the sender uses)", from,
-          error->message, our_config);
+          "(this mikeydec has %s; %s)", from, error->message, our_config, hint);
     case MIKEY_ERROR_TRUNCATED:
     case MIKEY_ERROR_INVALID:
-      *code = GST_STREAM_ERROR_FORMAT;
       return g_strdup_printf ("Malformed MIKEY message from %s: %s", from,
           error->message);
     case MIKEY_ERROR_UNSUPPORTED:
-      *code = GST_STREAM_ERROR_CODEC_NOT_FOUND;
       return g_strdup_printf ("Unsupported MIKEY message from %s: %s", from,
           error->message);
     case MIKEY_ERROR_CRYPTO:
-      *code = GST_STREAM_ERROR_FAILED;
       return g_strdup_printf ("MIKEY crypto failure handling the message "
           "from %s: %s", from, error->message);
     default:
-      return g_strdup_printf ("MIKEY message from %s refused: %s", from,
-          error->message);
+      break;
   }
+  if (hint != NULL)
+    return g_strdup_printf ("MIKEY message from %s refused: %s (%s)", from,
+        error->message, hint);
+  return g_strdup_printf ("MIKEY message from %s refused: %s", from,
+      error->message);
 }

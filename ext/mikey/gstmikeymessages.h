@@ -36,12 +36,11 @@ gboolean gst_mikey_message_get_caps (const guint8 * data, gsize len,
     MikeyCaps * caps, guint8 * data_type, guint32 * csb_id);
 
 /* A sentence for an initiation message (@data/@len) the responder refused
- * with @error, and the GST_STREAM_ERROR code to report it with. @our_config
- * describes the receiver's settings ("mode=psk suite=...").
- * @our_config_is_single: the receiver takes one mode and suite (the hint
- * then says to set them to the sender's). */
+ * with @error, and the GStreamer error domain and code to report it with
+ * (from the table in gstmikeyerrors.c). @our_config describes the
+ * receiver's settings ("mode=psk suite=..."). */
 gchar *gst_mikey_describe_refusal (const GError * error, const guint8 * data,
-    gsize len, MikeyMode our_mode, const gchar * our_config,
-    const gchar * peer, gint64 skew_us, gint * code);
+    gsize len, const gchar * our_config, const gchar * peer, gint64 skew_us,
+    GQuark * domain, gint * code);
 
 G_END_DECLS

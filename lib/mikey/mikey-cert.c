@@ -133,7 +133,7 @@ mikey_cert_load_pem (const gchar * pem, gsize len, GError ** error)
   g_return_val_if_fail (pem != NULL || len == 0, NULL);
 
   if (len > INT_MAX || (bio = BIO_new_mem_buf (pem, (int) len)) == NULL) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "certificate PEM too large");
     return NULL;
   }
@@ -155,7 +155,7 @@ mikey_cert_load_pem (const gchar * pem, gsize len, GError ** error)
     ERR_clear_error ();
     BIO_free (bio);
     g_ptr_array_unref (certs);
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "damaged PEM certificate");
     return NULL;
   }
@@ -163,7 +163,7 @@ mikey_cert_load_pem (const gchar * pem, gsize len, GError ** error)
   BIO_free (bio);
   if (certs->len == 0) {
     g_ptr_array_unref (certs);
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "no PEM certificate found");
     return NULL;
   }
@@ -380,7 +380,7 @@ mikey_trust_load_dir (MikeyTrust * trust, const gchar * dir, GError ** error)
 
   d = g_dir_open (dir, 0, &ferr);
   if (d == NULL) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "cannot read CA directory: %s", ferr->message);
     g_error_free (ferr);
     return FALSE;
@@ -406,7 +406,7 @@ mikey_trust_load_dir (MikeyTrust * trust, const gchar * dir, GError ** error)
   }
   g_dir_close (d);
   if (ok && trust->n_certs == before) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "no PEM certificate in CA directory %s", dir);
     ok = FALSE;
   }
@@ -486,12 +486,12 @@ set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
   switch (code) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
       when = time_to_string (X509_get0_notAfter (bad));
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_EXPIRED,
           "certificate \"%s\"%s expired on %s", subject, where, when);
       break;
     case X509_V_ERR_CERT_NOT_YET_VALID:
       when = time_to_string (X509_get0_notBefore (bad));
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_EXPIRED,
           "certificate \"%s\"%s is not valid before %s", subject, where, when);
       break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -505,9 +505,10 @@ set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
       const gchar *tail, *lead = issuer_problem (code, &tail);
 
       issuer = name_to_string (X509_get_issuer_name (bad));
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
-          "certificate \"%s\"%s %s\"%s\"%s", subject, where, lead, issuer,
-          tail);
+      g_set_error (error, MIKEY_ERROR, code == X509_V_ERR_CERT_REVOKED ||
+          code == X509_V_ERR_UNABLE_TO_GET_CRL ? MIKEY_ERROR_CERT_REVOKED :
+          MIKEY_ERROR_CERT_UNTRUSTED, "certificate \"%s\"%s %s\"%s\"%s",
+          subject, where, lead, issuer, tail);
       g_free (issuer);
       break;
     }
@@ -526,7 +527,7 @@ set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
       when = t ? time_to_string (t) : g_strdup ("an unknown date");
       sk_X509_CRL_pop_free (crls, X509_CRL_free);
       issuer = name_to_string (X509_get_issuer_name (bad));
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_REVOKED,
           "certificate \"%s\"%s cannot be checked for revocation: the CRL "
           "of \"%s\" %s %s; load a current one", subject, where, issuer,
           code == X509_V_ERR_CRL_HAS_EXPIRED ? "was due for an update on" :
@@ -536,12 +537,13 @@ set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
     }
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_AUTH,
+      /* a forged or damaged chain: nothing vouches for the certificate */
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_UNTRUSTED,
           "certificate \"%s\"%s has a signature that does not verify",
           subject, where);
       break;
     default:
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_UNTRUSTED,
           "certificate \"%s\"%s failed verification: %s", subject, where,
           X509_verify_cert_error_string (code));
       break;
@@ -638,7 +640,7 @@ mikey_cert_check_usage (const MikeyCert * cert, MikeyCertUsage usage,
     g_string_append (allowed, bits[i].name);
   }
   subject = name_to_string (X509_get_subject_name (cert->x509));
-  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_USAGE,
       "certificate \"%s\" may not be used %s: its key usage allows only %s",
       subject, usage == MIKEY_CERT_USAGE_SIGN ? "for signatures (no "
       "digitalSignature)" : "to encrypt a key (no keyEncipherment)",
@@ -738,7 +740,7 @@ mikey_cert_matches_identity (const MikeyCert * cert, const gchar * identity,
   g_return_val_if_fail (cert != NULL, FALSE);
 
   if (identity == NULL || identity[0] == '\0') {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "empty identity");
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS, "empty identity");
     return FALSE;
   }
   addr = identity_address (identity);
@@ -796,7 +798,7 @@ mikey_cert_matches_identity (const MikeyCert * cert, const gchar * identity,
     gchar *shown = g_strescape (names->len ? names->str : "no name", NULL);
     gchar *want = g_strescape (identity, NULL);
 
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
         "mismatched identity: certificate \"%s\" is for %s, not %s",
         subject, shown, want);
     g_free (subject);

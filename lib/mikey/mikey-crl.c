@@ -30,7 +30,7 @@ mikey_trust_load_crl_file (MikeyTrust * trust, const gchar * path,
   if (!mikey_pk_read_file (path, "CRL", &pem, &len, error))
     return FALSE;
   if (len > G_MAXINT) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "%s: CRL file too large", path);
     goto out;
   }
@@ -38,7 +38,7 @@ mikey_trust_load_crl_file (MikeyTrust * trust, const gchar * path,
   if (bio != NULL)
     infos = PEM_X509_INFO_read_bio (bio, NULL, NULL, NULL);
   if (infos == NULL) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "%s: not a readable PEM file of CRLs", path);
     goto out;
   }
@@ -56,7 +56,7 @@ mikey_trust_load_crl_file (MikeyTrust * trust, const gchar * path,
     n++;
   }
   if (n == 0) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "%s holds no CRL (no \"-----BEGIN X509 CRL-----\" block)", path);
     goto out;
   }

@@ -133,15 +133,15 @@ mikey_psk_open_kemac_keys (const MikeyMessage * msg, const guint8 * data,
   }
 
   if (kemac->u.kemac.mac_alg == MIKEY_MAC_NULL) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_UNAUTHENTICATED,
         "KEMAC is encrypted but carries no MAC: refusing an "
         "unauthenticated key");
     return NULL;
   }
   if (psk == NULL || psk_len == 0) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
-        "message is protected with a pre-shared key, which is needed to "
-        "open it");
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "message is protected with a pre-shared key, but no pre-shared key "
+        "is configured to open it");
     return NULL;
   }
   /* the MAC covers what precedes it: nothing may follow unprotected */

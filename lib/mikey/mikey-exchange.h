@@ -316,8 +316,9 @@ MikeyMode mikey_responder_get_mode (const MikeyResponder * resp);
 
 /* Decrypts and verifies the KEMAC of a PSK/NULL initiation message @msg
  * (wire bytes @data/@len). With @psk NULL only an unprotected (NULL/NULL)
- * KEMAC can be opened; a protected one gives MIKEY_ERROR_POLICY ("needs
- * the pre-shared key"). Returns the key data list (MikeyPayload*). */
+ * KEMAC can be opened; a protected one gives MIKEY_ERROR_SETTINGS (no
+ * pre-shared key), and an encrypted one without MAC
+ * MIKEY_ERROR_UNAUTHENTICATED. Returns the key data list (MikeyPayload*). */
 MIKEY_API
 GPtrArray *mikey_psk_open_kemac (const MikeyMessage * msg,
     const guint8 * data, gsize len, const guint8 * psk, gsize psk_len,

@@ -21,17 +21,17 @@ mode_unusable (const MikeyInitiatorConfig * cfg, MikeyMode mode)
       return NULL;
     case MIKEY_MODE_PSK:
     case MIKEY_MODE_DHHMAC:
-      return has_psk ? NULL : "a pre-shared key (psk)";
+      return has_psk ? NULL : "a pre-shared key";
     case MIKEY_MODE_PKE:
       if (!has_signer)
-        return "our certificate and private key (cert, key)";
-      return cfg->peer_cert ? NULL : "the responder's certificate (peer-cert)";
+        return "our certificate and private key";
+      return cfg->peer_cert ? NULL : "the responder's certificate";
     case MIKEY_MODE_DH:
       if (!has_signer)
-        return "our certificate and private key (cert, key)";
+        return "our certificate and private key";
       return (cfg->trust || cfg->peer_cert) ? NULL :
-          "CA certificates (ca-file) or the responder's certificate "
-          "(peer-cert) to check the answer";
+          "trusted CA certificates or the responder's certificate to check "
+          "the answer";
     default:
       return "a mode this version knows";
   }
@@ -70,7 +70,7 @@ check_config (const MikeyInitiatorConfig * cfg, GError ** error)
     problem = "unknown DH group";
 
   if (problem != NULL) {
-    g_set_error_literal (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, problem);
+    g_set_error_literal (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS, problem);
     return FALSE;
   }
   return TRUE;
@@ -94,7 +94,7 @@ copy_choices (MikeyInitiator * init, const MikeyInitiatorConfig * cfg,
     const gchar *missing = mode_unusable (cfg, init->modes[i]);
 
     if (missing != NULL) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
           "mode %s needs %s", mikey_mode_name (init->modes[i]), missing);
       return FALSE;
     }
@@ -110,8 +110,9 @@ copy_choices (MikeyInitiator * init, const MikeyInitiatorConfig * cfg,
       break;
   }
   if (i == init->n_suites) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "none of the crypto suites can be run by srtpenc/srtpdec");
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "none of the crypto suites can be run by the SRTP engine "
+        "(libsrtp2)");
     return FALSE;
   }
   init->negotiating = init->n_modes > 1 || init->n_suites > 1;
@@ -192,7 +193,7 @@ mikey_initiator_new (const MikeyInitiatorConfig * cfg, GError ** error)
   pick_untried (init);
   if (init->tek.len > 0 &&
       init->tek.len != init->suite->key_len + init->suite->salt_len) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "TEK must be the %u-byte master key followed by the %u-byte salt "
         "for %s (%u bytes), not %" G_GSIZE_FORMAT " bytes",
         init->suite->key_len, init->suite->salt_len, init->suite->name,
@@ -529,7 +530,7 @@ take_counter_proposal (MikeyInitiator * init, const MikeyCaps * caps,
   if (caps->chosen_mode == MIKEY_CAPS_NONE) {
     g_autofree gchar *mine = mikey_caps_describe (&ours);
 
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_PEER,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON,
         "no key management method and crypto suite in common: we offer "
         "%s, the responder accepts %s", mine, theirs);
     return fail (init);
@@ -575,6 +576,12 @@ handle_error_message (MikeyInitiator * init, const MikeyMessage * msg,
       init->tried_modes &= ~(1u << init->mode);
     if (pick_untried (init))
       return restart (init, now_us, next, error);
+    /* every pair we offered was refused: the peer said as much */
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON,
+        "no key management method and crypto suite in common: the "
+        "responder refused each one we offer (last: %s)",
+        mikey_err_type_name (code));
+    return fail (init);
   }
   g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_PEER,
       "the responder refused the key: %s%s", mikey_err_type_name (code),

@@ -264,6 +264,26 @@ authenticate_init (MikeyResponder * resp, MikeyMode mode,
   return TRUE;
 }
 
+/* The initiator's certificate was refused (rather than its signature or
+ * MAC): the answer says Invalid CERT */
+static gboolean
+is_certificate_error (const GError * error)
+{
+  if (error == NULL || error->domain != MIKEY_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case MIKEY_ERROR_CERT_UNTRUSTED:
+    case MIKEY_ERROR_CERT_EXPIRED:
+    case MIKEY_ERROR_CERT_REVOKED:
+    case MIKEY_ERROR_CERT_USAGE:
+    case MIKEY_ERROR_IDENTITY:
+    case MIKEY_ERROR_SETTINGS:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
 gboolean
 mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
@@ -288,8 +308,8 @@ mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
   }
   if (!authenticate_init (resp, mode, msg, data, len, now_us, &keys, &cert,
           error)) {
-    out->err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_POLICY) ?
-        MIKEY_ERR_INVALID_CERT : MIKEY_ERR_AUTH_FAILURE;
+    out->err_no = is_certificate_error (*error) ? MIKEY_ERR_INVALID_CERT :
+        MIKEY_ERR_AUTH_FAILURE;
     goto done;
   }
   /* only an authenticated identity is worth comparing (or printing) */

@@ -89,7 +89,7 @@ check_chash (MikeyResponder * resp, const MikeyMessage * msg, GError ** error)
     return FALSE;
   if (len != chash->u.chash.hash.len ||
       CRYPTO_memcmp (ours, chash->u.chash.hash.data, len) != 0) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_AUTH,
         "the envelope key was encrypted for another certificate than ours "
         "(CHASH mismatch)");
     return FALSE;

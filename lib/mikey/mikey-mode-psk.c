@@ -181,15 +181,16 @@ check_mode (MikeyMode mode, const MikeyPayload * kemac, GError ** error)
   gboolean is_null = mikey_kemac_is_null (kemac);
 
   if (mode == MIKEY_MODE_PSK && is_null) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_UNAUTHENTICATED,
         "refusing an unauthenticated key (MIKEY-NULL): the key was sent in "
-        "the clear; use mode=null only if the signalling channel is secure");
+        "the clear; accept MIKEY-NULL only if the signalling channel is "
+        "secure");
     return FALSE;
   }
   if (mode == MIKEY_MODE_NULL && !is_null) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_MODE_REFUSED,
         "message is protected with a pre-shared key but this side expects "
-        "MIKEY-NULL: set mode=psk and the psk");
+        "MIKEY-NULL and has no pre-shared key");
     return FALSE;
   }
   return TRUE;

@@ -42,7 +42,7 @@ MikeyKey *mikey_key_new_take (EVP_PKEY * pkey, gboolean is_private,
 MikeyKey *mikey_key_load_pem_encrypted (const gchar * pem, gsize len,
     const gchar * passphrase, gboolean * encrypted, GError ** error);
 
-/* Reads a whole file for a *_file function, with a MIKEY_ERROR_INVALID
+/* Reads a whole file for a *_file function, with a MIKEY_ERROR_SETTINGS
  * message naming @what ("certificate", "private key"). */
 gboolean mikey_pk_read_file (const gchar * path, const gchar * what,
     gchar ** contents, gsize * len, GError ** error);

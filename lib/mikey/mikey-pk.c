@@ -44,7 +44,7 @@ mikey_pk_read_file (const gchar * path, const gchar * what,
   g_return_val_if_fail (path != NULL, FALSE);
 
   if (!mikey_file_read (path, MIKEY_FILE_MAX_SIZE, contents, len, &ferr)) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "cannot read %s file: %s", what, ferr->message);
     g_error_free (ferr);
     return FALSE;
@@ -113,13 +113,15 @@ mikey_key_load_pem_encrypted (const gchar * pem, gsize len,
   PassData pd = { passphrase, FALSE };
   BIO *bio;
   EVP_PKEY *pkey;
+  MikeyKey *key;
+  GError *err = NULL;
 
   g_return_val_if_fail (pem != NULL || len == 0, NULL);
 
   if (encrypted != NULL)
     *encrypted = FALSE;
   if (len > INT_MAX) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "private key PEM too large");
     return NULL;
   }
@@ -135,17 +137,23 @@ mikey_key_load_pem_encrypted (const gchar * pem, gsize len,
   if (pkey == NULL) {
     ERR_clear_error ();
     if (pd.asked && passphrase == NULL)
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
           "the private key is encrypted and no passphrase was given");
     else if (pd.asked)
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
           "cannot decrypt the private key (wrong passphrase?)");
     else
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
           "no PEM private key found");
     return NULL;
   }
-  return mikey_key_new_take (pkey, TRUE, error);
+  key = mikey_key_new_take (pkey, TRUE, &err);
+  /* a key the caller chose, not one a peer sent: the settings are wrong */
+  if (err != NULL)
+    err->code = MIKEY_ERROR_SETTINGS;
+  if (key == NULL)
+    g_propagate_error (error, err);
+  return key;
 }
 
 MikeyKey *
@@ -208,7 +216,7 @@ mikey_key_matches_cert (const MikeyKey * key, const MikeyCert * cert,
   if (X509_check_private_key (cert->x509, key->pkey) == 1)
     return TRUE;
   ERR_clear_error ();
-  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
       "the private key does not match the certificate's public key");
   return FALSE;
 }
@@ -218,7 +226,7 @@ need_private (const MikeyKey * key, const gchar * what, GError ** error)
 {
   if (key->is_private)
     return TRUE;
-  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
       "%s needs a private key, but only a public key was given", what);
   return FALSE;
 }

@@ -43,7 +43,8 @@ typedef struct _MikeyTrust MikeyTrust;
 
 /* Every certificate in PEM text, in file order (leaf first by convention),
  * as a GPtrArray of MikeyCert that owns its elements. At least one is
- * required (MIKEY_ERROR_INVALID otherwise). */
+ * required (MIKEY_ERROR_SETTINGS otherwise: PEM is what a caller
+ * configures, never what a peer sends). */
 MIKEY_API
 GPtrArray *mikey_cert_load_pem (const gchar * pem, gsize len,
     GError ** error);
@@ -79,10 +80,12 @@ MikeyKey *mikey_cert_get_public_key (const MikeyCert * cert);
 /* Verifies @cert's chain up to a CA of @trust as of @now (Unix time:
  * callers pass time (NULL) or the T payload's time; tests pin it).
  * @untrusted holds intermediate certificates (MikeyCert, e.g. from further
- * CERT payloads) and may be NULL. MIKEY_ERROR_POLICY for an untrusted
- * issuer, an expired or not yet valid certificate (the message names the
- * certificate and the date), MIKEY_ERROR_AUTH for a certificate whose
- * signature does not verify. */
+ * CERT payloads) and may be NULL. The message names the certificate (and
+ * the date); the code says what is wrong: MIKEY_ERROR_CERT_EXPIRED
+ * (expired or not yet valid), MIKEY_ERROR_CERT_REVOKED (revoked, or no
+ * current CRL to check it against), MIKEY_ERROR_CERT_UNTRUSTED (an
+ * untrusted issuer, a signature that does not verify, any other fault of
+ * the chain). */
 MIKEY_API
 gboolean mikey_cert_verify (const MikeyCert * cert,
     const GPtrArray * untrusted, const MikeyTrust * trust, time_t now,
@@ -97,8 +100,8 @@ typedef enum
 
 /* Whether @cert's keyUsage extension allows @usage (digitalSignature,
  * resp. keyEncipherment); a certificate without the extension allows any
- * (RFC 5280 4.2.1.3). MIKEY_ERROR_POLICY naming the certificate and what
- * it is restricted to otherwise. */
+ * (RFC 5280 4.2.1.3). MIKEY_ERROR_CERT_USAGE naming the certificate and
+ * what it is restricted to otherwise. */
 MIKEY_API
 gboolean mikey_cert_check_usage (const MikeyCert * cert, MikeyCertUsage usage,
     GError ** error);
@@ -111,7 +114,8 @@ gboolean mikey_cert_check_usage (const MikeyCert * cert, MikeyCertUsage usage,
  * certificate does not vouch for its users); the subject's CN is used only
  * when the certificate has none of those SANs (RFC 6125 6.4.4). Schemes
  * and host parts compare case-insensitively, user parts exactly.
- * MIKEY_ERROR_POLICY "mismatched identity: ..." otherwise. */
+ * MIKEY_ERROR_IDENTITY "mismatched identity: ..." otherwise
+ * (MIKEY_ERROR_SETTINGS for an empty @identity). */
 MIKEY_API
 gboolean mikey_cert_matches_identity (const MikeyCert * cert,
     const gchar * identity, GError ** error);
@@ -155,7 +159,7 @@ guint mikey_trust_get_n_certs (const MikeyTrust * trust);
  * revocation checking on: from then on mikey_cert_verify refuses a
  * revoked certificate, and also a chain with a CA whose CRL is missing or
  * out of date (X509_V_FLAG_CRL_CHECK_ALL: every certificate of the chain
- * below the trust anchor). MIKEY_ERROR_INVALID if the file cannot be read
+ * below the trust anchor). MIKEY_ERROR_SETTINGS if the file cannot be read
  * or holds no CRL. Pinned certificates (not checked against a trust
  * store) are not affected. */
 MIKEY_API
@@ -166,7 +170,8 @@ gboolean mikey_trust_load_crl_file (MikeyTrust * trust, const gchar * path,
 
 /* A private key from PEM (PKCS#8 or traditional RSA). @passphrase may be
  * NULL; an encrypted key then fails with a message saying so (never a
- * terminal prompt). Non-RSA keys are refused (MIKEY_ERROR_UNSUPPORTED). */
+ * terminal prompt). Every failure, a non-RSA key included, is
+ * MIKEY_ERROR_SETTINGS. */
 MIKEY_API
 MikeyKey *mikey_key_load_pem (const gchar * pem, gsize len,
     const gchar * passphrase, GError ** error);
@@ -185,7 +190,7 @@ gboolean mikey_key_is_private (const MikeyKey * key);
 MIKEY_API
 gsize mikey_key_get_size (const MikeyKey * key);
 /* Whether @key is the private half of @cert's public key
- * (MIKEY_ERROR_INVALID "... does not match ..." otherwise). */
+ * (MIKEY_ERROR_SETTINGS "... does not match ..." otherwise). */
 MIKEY_API
 gboolean mikey_key_matches_cert (const MikeyKey * key,
     const MikeyCert * cert, GError ** error);

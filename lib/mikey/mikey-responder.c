@@ -19,13 +19,13 @@ mode_unusable (const MikeyResponderConfig * cfg, MikeyMode mode)
       return NULL;
     case MIKEY_MODE_PSK:
     case MIKEY_MODE_DHHMAC:
-      return has_psk ? NULL : "a pre-shared key (psk)";
+      return has_psk ? NULL : "a pre-shared key";
     case MIKEY_MODE_PKE:
     case MIKEY_MODE_DH:
       if (!has_key)
-        return "our certificate and private key (cert, key)";
-      return can_check ? NULL : "CA certificates (ca-file) or the "
-          "initiator's certificate (peer-cert) to check its signature";
+        return "our certificate and private key";
+      return can_check ? NULL : "trusted CA certificates or the "
+          "initiator's certificate to check its signature";
     default:
       return "a mode this version knows";
   }
@@ -45,7 +45,7 @@ mikey_responder_new (const MikeyResponderConfig * cfg, GError ** error)
   guint i;
 
   if (cfg->n_modes > MIKEY_MAX_CHOICES || cfg->n_suites > MIKEY_MAX_CHOICES) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
         "at most 8 modes and 8 suites can be accepted");
     return NULL;
   }
@@ -71,7 +71,7 @@ mikey_responder_new (const MikeyResponderConfig * cfg, GError ** error)
     const gchar *missing = mode_unusable (cfg, resp->modes[i]);
 
     if (missing != NULL) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
           "mode %s needs %s", mikey_mode_name (resp->modes[i]), missing);
       mikey_responder_free (resp);
       return NULL;
@@ -346,7 +346,7 @@ apply_policy (MikeyResponder * resp, const MikeyMessage * msg,
       g_autofree gchar *a = mikey_caps_describe (&theirs);
       g_autofree gchar *b = mikey_caps_describe (&ours);
 
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON,
           "no key management method and crypto suite in common: the "
           "initiator offers %s, we accept %s", a, b);
       ours.has_choice = TRUE;
@@ -368,7 +368,8 @@ apply_policy (MikeyResponder * resp, const MikeyMessage * msg,
   if (!mikey_caps_has_mode (&ours, mode)) {
     g_autofree gchar *b = mikey_caps_describe (&ours);
 
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, mode == MIKEY_MODE_NULL ?
+        MIKEY_ERROR_UNAUTHENTICATED : MIKEY_ERROR_MODE_REFUSED,
         "%s%s is not accepted here (%s)", mode == MIKEY_MODE_NULL ?
         "refusing an unauthenticated key (MIKEY-NULL): " : "mode ",
         mikey_mode_name (mode), b);
@@ -377,7 +378,7 @@ apply_policy (MikeyResponder * resp, const MikeyMessage * msg,
     return MIKEY_RESPONSE_REFUSED;
   }
   if (!mikey_caps_has_suite (&ours, suite->id)) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_MODE_REFUSED,
         "crypto suite %s is not accepted here", suite->name);
     *reply = mikey_build_error_message (msg, MIKEY_ERR_INVALID_SP, &ours,
         resp->cur_now);

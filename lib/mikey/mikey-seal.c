@@ -324,18 +324,18 @@ mikey_peer_cert (const MikeyMessage * msg, MikeyCert * pinned,
   }
   if (cert == NULL) {
     if (pinned == NULL) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_UNTRUSTED,
           "the peer sent no certificate and none is configured for it");
       return NULL;
     }
     cert = mikey_cert_ref (pinned);
   } else if (pinned != NULL && !same_cert (cert, pinned)) {
-    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_UNTRUSTED,
         "the peer's certificate is not the one configured for it");
     ok = FALSE;
   } else if (pinned == NULL) {
     if (trust == NULL) {
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
           "no CA certificates configured to check the peer's certificate");
       ok = FALSE;
     } else {

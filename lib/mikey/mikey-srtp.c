@@ -161,7 +161,7 @@ fill_session (MikeySrtpParams * out, const MikeyMessage * msg,
     return FALSE;
   if (!out->suite->engine_supported) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_UNSUPPORTED,
-        "crypto suite %s is not supported by srtpenc/srtpdec (libsrtp2)",
+        "crypto suite %s is not supported by the SRTP engine (libsrtp2)",
         out->suite->name);
     return FALSE;
   }

@@ -280,12 +280,63 @@ GST_START_TEST (test_untrusted_expired_mismatched)
     MikeyInitiatorConfig icfg = initiator_config (modes[i], &mallory);
     MikeyResponderConfig rcfg = responder_config (modes[i]);
 
-    check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY, "not trusted");
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_CERT_UNTRUSTED, "not trusted");
     icfg = initiator_config (modes[i], &dave);
-    check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY, "expired");
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_CERT_EXPIRED, "expired");
     icfg = initiator_config (modes[i], &alice);
     icfg.id_i = "sip:eve@example.org";
-    check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY, "mismatched identity");
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_IDENTITY, "mismatched identity");
+    /* pinned to another certificate than the one that signed */
+    icfg = initiator_config (modes[i], &alice);
+    rcfg.peer_cert = g_ptr_array_index (dave.certs, 0);
+    check_refused (&icfg, &rcfg, MIKEY_ERROR_CERT_UNTRUSTED,
+        "not the one configured");
+  }
+}
+
+GST_END_TEST;
+
+/* The initiator classifies a refused answer the same way */
+GST_START_TEST (test_answer_refusal_codes)
+{
+  static const struct
+  {
+    Party *responder;
+    MikeyErrorCode code;
+    const gchar *expect;
+  } cases[] = {
+    {&mallory, MIKEY_ERROR_CERT_UNTRUSTED, "not trusted"},
+    {&dave, MIKEY_ERROR_CERT_EXPIRED, "expired"},
+    {&alice, MIKEY_ERROR_IDENTITY, "mismatched identity"},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DH, &alice);
+    MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
+    MikeyInitiator *init;
+    MikeyResponder *resp;
+    MikeyStep step;
+    GError *err = NULL;
+
+    /* checked against the CAs, and against bob's identity */
+    icfg.peer_cert = NULL;
+    icfg.id_r = "sip:bob@example.org";
+    rcfg.key = cases[i].responder->key;
+    rcfg.certs = cases[i].responder->certs;
+    init = mikey_initiator_new (&icfg, NULL);
+    resp = mikey_responder_new (&rcfg, NULL);
+    fail_unless (init != NULL && resp != NULL);
+    fail_unless_equals_int (run (init, resp, &step, NULL, &err),
+        MIKEY_RESPONSE_ACCEPTED);
+    fail_unless (step == MIKEY_STEP_FAILED, "%u: step %d", i, step);
+    fail_unless (g_error_matches (err, MIKEY_ERROR, cases[i].code), "%u: %s",
+        i, err ? err->message : "no error");
+    fail_unless (strstr (err->message, cases[i].expect) != NULL, "%s",
+        err->message);
+    g_clear_error (&err);
+    mikey_initiator_free (init);
+    mikey_responder_free (resp);
   }
 }
 
@@ -350,7 +401,7 @@ GST_START_TEST (test_key_usage_refused)
           "alice (key transport only)", "keyEncipherment"));
   icfg.certs = enc_only;
   rcfg.peer_cert = g_ptr_array_index (enc_only, 0);
-  check_refused (&icfg, &rcfg, MIKEY_ERROR_POLICY,
+  check_refused (&icfg, &rcfg, MIKEY_ERROR_CERT_USAGE,
       "may not be used for signatures (no digitalSignature)");
 
   /* PKE: the responder's certificate does not allow key transport, so the
@@ -362,7 +413,7 @@ GST_START_TEST (test_key_usage_refused)
   init = mikey_initiator_new (&icfg, NULL);
   fail_unless (init != NULL);
   fail_if (mikey_initiator_start (init, NOW, &err) != NULL);
-  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_POLICY));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_CERT_USAGE));
   fail_unless (strstr (err->message, "may not be used to encrypt a key") !=
       NULL, "%s", err->message);
   g_clear_error (&err);
@@ -621,11 +672,16 @@ GST_START_TEST (test_negotiation_nothing_common)
   fail_unless_equals_int (mikey_responder_handle_init (resp,
           g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
           &reply, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON),
+      "%s", err->message);
   fail_unless (strstr (err->message, "in common") != NULL, "%s", err->message);
   g_clear_error (&err);
   step = mikey_initiator_step (init, g_bytes_get_data (reply, NULL),
       g_bytes_get_size (reply), NOW, &next, &err);
   fail_unless_equals_int (step, MIKEY_STEP_FAILED);
+  /* the peer said so: nothing in common, not merely "the peer refused" */
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON),
+      "%s", err->message);
   fail_unless (strstr (err->message, "no key management method and crypto "
           "suite in common") != NULL, "%s", err->message);
   fail_unless (strstr (err->message, "pke") != NULL, "%s", err->message);
@@ -688,6 +744,42 @@ GST_START_TEST (test_fallback_to_plain_peer)
   g_bytes_unref (reply);
   mikey_initiator_free (init);
   mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
+/* A plain peer that refuses every method we offer: nothing in common,
+ * though it never said which it takes */
+GST_START_TEST (test_fallback_exhausted)
+{
+  MikeyMode alice_modes[] = { MIKEY_MODE_DH, MIKEY_MODE_PSK };
+  MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_PSK, &alice);
+  MikeyInitiator *init;
+  GBytes *msg, *refusal, *next = NULL, *last = NULL;
+  GError *err = NULL;
+
+  icfg.modes = alice_modes;
+  icfg.n_modes = 2;
+  init = mikey_initiator_new (&icfg, NULL);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  refusal = plain_peer_refusal (msg);
+  fail_unless_equals_int (mikey_initiator_step (init,
+          g_bytes_get_data (refusal, NULL), g_bytes_get_size (refusal), NOW,
+          &next, &err), MIKEY_STEP_SEND);
+  g_bytes_unref (refusal);
+  refusal = plain_peer_refusal (next);
+  fail_unless_equals_int (mikey_initiator_step (init,
+          g_bytes_get_data (refusal, NULL), g_bytes_get_size (refusal), NOW,
+          &last, &err), MIKEY_STEP_FAILED);
+  fail_unless (last == NULL);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON),
+      "%s", err ? err->message : "no error");
+  fail_unless (strstr (err->message, "in common") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  g_bytes_unref (msg);
+  g_bytes_unref (next);
+  g_bytes_unref (refusal);
+  mikey_initiator_free (init);
 }
 
 GST_END_TEST;
@@ -945,8 +1037,8 @@ GST_START_TEST (test_peer_id_certificate)
 
     /* an untrusted certificate is refused as such, whatever it names */
     icfg = initiator_config (modes[i], &mallory);
-    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_POLICY, "not trusted",
-        MIKEY_ERR_INVALID_CERT);
+    check_policy_refusal (&icfg, &rcfg, MIKEY_ERROR_CERT_UNTRUSTED,
+        "not trusted", MIKEY_ERR_INVALID_CERT);
   }
 }
 
@@ -1129,6 +1221,7 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_dhhmac);
   tcase_add_test (tc, test_only_responder_identity);
   tcase_add_test (tc, test_untrusted_expired_mismatched);
+  tcase_add_test (tc, test_answer_refusal_codes);
   tcase_add_test (tc, test_initiator_checks_responder);
   tcase_add_test (tc, test_key_usage_refused);
   tcase_add_test (tc, test_dhhmac_wrong_psk);
@@ -1139,6 +1232,7 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_priority_list_parsing);
   tcase_add_test (tc, test_negotiation_nothing_common);
   tcase_add_test (tc, test_fallback_to_plain_peer);
+  tcase_add_test (tc, test_fallback_exhausted);
   tcase_add_test (tc, test_plain_initiator_to_negotiating_responder);
   tcase_add_test (tc, test_forged_counter_proposal_cannot_downgrade);
   tcase_add_test (tc, test_missing_material);

@@ -410,7 +410,7 @@ GST_START_TEST (test_null_exchange_and_policy)
   fail_unless_equals_int (mikey_responder_handle_init (psk_resp,
           g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
           &reply, &err), MIKEY_RESPONSE_REFUSED);
-  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_POLICY));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_UNAUTHENTICATED));
   fail_unless (strstr (err->message, "MIKEY-NULL") != NULL);
   g_clear_error (&err);
   g_clear_pointer (&reply, g_bytes_unref);
@@ -433,7 +433,7 @@ GST_START_TEST (test_null_exchange_and_policy)
   fail_unless_equals_int (mikey_responder_handle_init (null_resp,
           g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
           NULL, &err), MIKEY_RESPONSE_REFUSED);
-  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_POLICY));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_MODE_REFUSED));
   g_clear_error (&err);
   g_bytes_unref (msg);
   mikey_initiator_free (init);
@@ -492,7 +492,7 @@ GST_START_TEST (test_open_kemac_needs_psk)
 
   fail_unless (m != NULL);
   fail_unless (mikey_psk_open_kemac (m, data, len, NULL, 0, &err) == NULL);
-  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_POLICY));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_SETTINGS));
   g_clear_error (&err);
   fail_unless (mikey_psk_open_kemac (m, data, len, bad_psk,
           sizeof (bad_psk) - 1, &err) == NULL);
@@ -504,6 +504,95 @@ GST_START_TEST (test_open_kemac_needs_psk)
   mikey_message_free (m);
   g_bytes_unref (msg);
   mikey_initiator_free (init);
+}
+
+GST_END_TEST;
+
+/* Each class of refusal has its own code, so that no caller reads the
+ * message text: settings, mode and suite refused */
+GST_START_TEST (test_refusal_codes)
+{
+  MikeyInitiatorConfig icfg = { 0 };
+  MikeyResponderConfig rcfg = { 0 };
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  GBytes *msg, *reply = NULL;
+  GError *err = NULL;
+
+  /* no pre-shared key configured, on either side */
+  icfg.mode = MIKEY_MODE_PSK;
+  fail_unless (mikey_initiator_new (&icfg, &err) == NULL);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_SETTINGS), "%s",
+      err->message);
+  /* the core names no element property */
+  fail_unless (strstr (err->message, "(psk)") == NULL, "%s", err->message);
+  g_clear_error (&err);
+  rcfg.mode = MIKEY_MODE_DHHMAC;
+  fail_unless (mikey_responder_new (&rcfg, &err) == NULL);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_SETTINGS), "%s",
+      err->message);
+  g_clear_error (&err);
+  /* a TEK that does not fit the suite */
+  icfg.mode = MIKEY_MODE_NULL;
+  icfg.tek = psk;
+  icfg.tek_len = 3;
+  fail_unless (mikey_initiator_new (&icfg, &err) == NULL);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_SETTINGS), "%s",
+      err->message);
+  g_clear_error (&err);
+
+  /* a suite the responder does not take */
+  init = make_initiator (MIKEY_MODE_PSK, "AES_CM_128_HMAC_SHA1_32", NULL, 0,
+      NULL, 0);
+  resp = make_responder (MIKEY_MODE_PSK, psk, sizeof (psk) - 1, NULL);
+  rcfg.mode = MIKEY_MODE_PSK;
+  msg = mikey_initiator_start (init, NOW, NULL);
+  {
+    const MikeySuiteInfo *only[] = {
+      mikey_suite_lookup ("AES_CM_128_HMAC_SHA1_80")
+    };
+    MikeyResponder *strict;
+
+    rcfg.psk = psk;
+    rcfg.psk_len = sizeof (psk) - 1;
+    rcfg.suites = only;
+    rcfg.n_suites = 1;
+    strict = mikey_responder_new (&rcfg, NULL);
+    fail_unless (strict != NULL);
+    fail_unless_equals_int (mikey_responder_handle_init (strict,
+            g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
+            &reply, &err), MIKEY_RESPONSE_REFUSED);
+    fail_unless (g_error_matches (err, MIKEY_ERROR,
+            MIKEY_ERROR_MODE_REFUSED), "%s", err->message);
+    g_clear_error (&err);
+    g_clear_pointer (&reply, g_bytes_unref);
+    mikey_responder_free (strict);
+  }
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+
+  /* a mode the responder does not take (not MIKEY-NULL) */
+  init = make_initiator (MIKEY_MODE_PSK, NULL, NULL, 0, NULL, 0);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  rcfg.n_suites = 0;
+  rcfg.suites = NULL;
+  rcfg.mode = MIKEY_MODE_DHHMAC;
+  {
+    MikeyResponder *dhhmac = mikey_responder_new (&rcfg, NULL);
+
+    fail_unless (dhhmac != NULL);
+    fail_unless_equals_int (mikey_responder_handle_init (dhhmac,
+            g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
+            &reply, &err), MIKEY_RESPONSE_REFUSED);
+    fail_unless (g_error_matches (err, MIKEY_ERROR,
+            MIKEY_ERROR_MODE_REFUSED), "%s", err->message);
+    g_clear_error (&err);
+    g_clear_pointer (&reply, g_bytes_unref);
+    mikey_responder_free (dhhmac);
+  }
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
 }
 
 GST_END_TEST;
@@ -560,6 +649,7 @@ exchange_suite (void)
   tcase_add_test (tc, test_null_exchange_and_policy);
   tcase_add_test (tc, test_psk_kemac_algorithms);
   tcase_add_test (tc, test_open_kemac_needs_psk);
+  tcase_add_test (tc, test_refusal_codes);
   tcase_add_test (tc, test_key_mgmt_text);
   return s;
 }

@@ -141,7 +141,7 @@ GST_START_TEST (test_load_chain_and_keys)
   g_assert_no_error (err);
   fail_if (mikey_key_matches_cert (alice_key, g_ptr_array_index (chain, 0),
           &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "does not match");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "does not match");
 
   pub = mikey_cert_get_public_key (g_ptr_array_index (chain, 0));
   fail_unless (pub != NULL);
@@ -166,24 +166,24 @@ GST_START_TEST (test_load_errors)
       "-----END CERTIFICATE-----\n";
 
   fail_if (mikey_cert_load_pem_file ("/nonexistent/cert.pem", &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "cannot read certificate file");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "cannot read certificate file");
   path = pki_path ("make-pki.sh");
   fail_if (mikey_cert_load_pem_file (path, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "no PEM certificate");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "no PEM certificate");
   fail_if (mikey_key_load_pem_file (path, NULL, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "no PEM private key");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "no PEM private key");
   g_free (path);
   fail_if (mikey_cert_load_pem (garbage, strlen (garbage), &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "PEM");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "PEM");
   fail_if (mikey_cert_load_pem ("", 0, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "no PEM certificate");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "no PEM certificate");
 
   /* an encrypted key: no passphrase, a wrong one, the right one */
   path = pki_path ("alice-key-enc.pem");
   fail_if (mikey_key_load_pem_file (path, NULL, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "encrypted and no passphrase");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "encrypted and no passphrase");
   fail_if (mikey_key_load_pem_file (path, "wrong", &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "wrong passphrase");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "wrong passphrase");
   key = mikey_key_load_pem_file (path, "mikey-test", &err);
   g_assert_no_error (err);
   alice = load_cert ("alice.pem");
@@ -194,7 +194,7 @@ GST_START_TEST (test_load_errors)
   /* a certificate file is not a key file */
   path = pki_path ("alice.pem");
   fail_if (mikey_key_load_pem_file (path, NULL, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, path);
+  expect_error (&err, MIKEY_ERROR_SETTINGS, path);
   g_free (path);
 
   mikey_key_unref (key);
@@ -337,31 +337,32 @@ GST_START_TEST (test_verify_refused)
 
   /* the intermediate is missing */
   fail_if (mikey_cert_verify (bob, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=bob.example.org, "
+  expect_error (&err, MIKEY_ERROR_CERT_UNTRUSTED,
+      "certificate \"CN=bob.example.org, "
       "O=MIKEY Test\" is not trusted: its issuer \"CN=MIKEY Test "
       "Intermediate CA, O=MIKEY Test\" is not among the trusted CA");
 
   /* a certificate from a CA we do not trust, with or without its root */
   fail_if (mikey_cert_verify (mallory, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "\"CN=Evil CA, O=Not MIKEY Test\" "
-      "is not among the trusted CA");
+  expect_error (&err, MIKEY_ERROR_CERT_UNTRUSTED,
+      "\"CN=Evil CA, O=Not MIKEY Test\" " "is not among the trusted CA");
   evil_chain = g_ptr_array_new ();
   g_ptr_array_add (evil_chain, evil);
   fail_if (mikey_cert_verify (mallory, evil_chain, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "not trusted");
+  expect_error (&err, MIKEY_ERROR_CERT_UNTRUSTED, "not trusted");
   g_ptr_array_unref (evil_chain);
   fail_if (mikey_cert_verify (alice, NULL, empty, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "not trusted");
+  expect_error (&err, MIKEY_ERROR_CERT_UNTRUSTED, "not trusted");
 
   /* expired, and not yet valid */
   fail_if (mikey_cert_verify (dave, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=dave, "
+  expect_error (&err, MIKEY_ERROR_CERT_EXPIRED, "certificate \"CN=dave, "
       "O=MIKEY Test\" expired on 2021-01-01 00:00:00 UTC");
   fail_if (mikey_cert_verify (alice, NULL, trust, (time_t) 1748736000, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "is not valid before "
+  expect_error (&err, MIKEY_ERROR_CERT_EXPIRED, "is not valid before "
       "2026-01-01 00:00:00 UTC");
   fail_if (mikey_cert_verify (alice, NULL, trust, (time_t) 2524608000, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "expired on 2046-01-01");
+  expect_error (&err, MIKEY_ERROR_CERT_EXPIRED, "expired on 2046-01-01");
 
   /* a flipped bit in the signature: parses, but does not verify */
   der = mikey_cert_get_der (alice, &len);
@@ -370,7 +371,8 @@ GST_START_TEST (test_verify_refused)
   tampered = mikey_cert_new_from_der (bad, len, &err);
   g_assert_no_error (err);
   fail_if (mikey_cert_verify (tampered, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_AUTH, "has a signature that does not verify");
+  expect_error (&err, MIKEY_ERROR_CERT_UNTRUSTED,
+      "has a signature that does not verify");
   mikey_cert_unref (tampered);
   g_free (bad);
 
@@ -410,19 +412,22 @@ GST_START_TEST (test_key_usage)
   g_assert_no_error (err);
 
   fail_if (mikey_cert_check_usage (enc_only, MIKEY_CERT_USAGE_SIGN, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=enc\" may not be "
+  expect_error (&err, MIKEY_ERROR_CERT_USAGE,
+      "certificate \"CN=enc\" may not be "
       "used for signatures (no digitalSignature): its key usage allows only "
       "keyEncipherment");
   fail_if (mikey_cert_check_usage (sign_only, MIKEY_CERT_USAGE_ENCRYPT_KEY,
           &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "may not be used to encrypt a key "
+  expect_error (&err, MIKEY_ERROR_CERT_USAGE,
+      "may not be used to encrypt a key "
       "(no keyEncipherment): its key usage allows only digitalSignature, "
       "nonRepudiation");
   fail_if (mikey_cert_check_usage (agree, MIKEY_CERT_USAGE_SIGN, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "allows only keyAgreement");
+  expect_error (&err, MIKEY_ERROR_CERT_USAGE, "allows only keyAgreement");
   /* a CA certificate signs certificates, not MIKEY messages */
   fail_if (mikey_cert_check_usage (root, MIKEY_CERT_USAGE_SIGN, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "allows only keyCertSign, cRLSign");
+  expect_error (&err, MIKEY_ERROR_CERT_USAGE,
+      "allows only keyCertSign, cRLSign");
 
   mikey_cert_unref (alice);
   mikey_cert_unref (root);
@@ -501,14 +506,16 @@ GST_START_TEST (test_crl)
   fail_unless (mikey_cert_verify (good, NULL, trust, NOW, &err));
   g_assert_no_error (err);
   fail_if (mikey_cert_verify (revoked, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=revoked\" has "
+  expect_error (&err, MIKEY_ERROR_CERT_REVOKED,
+      "certificate \"CN=revoked\" has "
       "been revoked (listed in the CRL of \"CN=CRL Test CA\")");
   mikey_trust_free (trust);
 
   /* a CRL past its next update says nothing about today */
   trust = trust_with_crl (mikey_test_ca_cert_path (ca), stale);
   fail_if (mikey_cert_verify (good, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=good\" cannot "
+  expect_error (&err, MIKEY_ERROR_CERT_REVOKED,
+      "certificate \"CN=good\" cannot "
       "be checked for revocation: the CRL of \"CN=CRL Test CA\" was due "
       "for an update on 2027-01-01 00:00:00 UTC");
   mikey_trust_free (trust);
@@ -523,19 +530,20 @@ GST_START_TEST (test_crl)
   trust = trust_with_crl (both, crl);
   fail_unless (mikey_cert_verify (good, NULL, trust, NOW, &err));
   fail_if (mikey_cert_verify (alice, NULL, trust, NOW, &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "certificate \"CN=alice, O=MIKEY "
+  expect_error (&err, MIKEY_ERROR_CERT_REVOKED,
+      "certificate \"CN=alice, O=MIKEY "
       "Test\" cannot be checked for revocation: no CRL of its issuer "
       "\"CN=MIKEY Test Root CA, O=MIKEY Test\" was loaded");
 
   /* files that are not CRLs */
   fail_if (mikey_trust_load_crl_file (trust, alice_path, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "holds no CRL");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "holds no CRL");
   fail_if (mikey_trust_load_crl_file (trust, "/nonexistent/crl.pem", &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "cannot read CRL file");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "cannot read CRL file");
   fail_unless (g_file_set_contents (both, "-----BEGIN X509 CRL-----\nAAAA\n"
           "-----END X509 CRL-----\n", -1, NULL));
   fail_if (mikey_trust_load_crl_file (trust, both, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "not a readable PEM file of CRLs");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "not a readable PEM file of CRLs");
   mikey_trust_free (trust);
 
   {
@@ -587,9 +595,9 @@ GST_START_TEST (test_trust_dir)
   /* nothing usable yet */
   trust = mikey_trust_new ();
   fail_if (mikey_trust_load_path (trust, dir, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "no PEM certificate in CA dir");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "no PEM certificate in CA dir");
   fail_if (mikey_trust_load_dir (trust, "/nonexistent-dir", &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "cannot read CA directory");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "cannot read CA directory");
 
   fail_unless (g_file_set_contents (copy, pem, len, NULL));
   fail_unless (g_file_set_contents (junk, "not a certificate\n", -1, NULL));
@@ -632,7 +640,7 @@ expect_identity (MikeyCert * cert, const gchar * identity, gboolean match)
   if (match)
     g_assert_no_error (err);
   else
-    expect_error (&err, MIKEY_ERROR_POLICY, "mismatched identity");
+    expect_error (&err, MIKEY_ERROR_IDENTITY, "mismatched identity");
 }
 
 GST_START_TEST (test_identity)
@@ -671,11 +679,11 @@ GST_START_TEST (test_identity)
   expect_identity (mallory, "sip:bob@example.org", TRUE);
 
   fail_if (mikey_cert_matches_identity (bob, "sip:eve@example.org", &err));
-  expect_error (&err, MIKEY_ERROR_POLICY, "mismatched identity: certificate "
+  expect_error (&err, MIKEY_ERROR_IDENTITY, "mismatched identity: certificate "
       "\"CN=bob.example.org, O=MIKEY Test\" is for sip:bob@example.org, "
       "bob@example.org, bob.example.org, not sip:eve@example.org");
   fail_if (mikey_cert_matches_identity (bob, "", &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "empty identity");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "empty identity");
 
   mikey_cert_unref (bob);
   mikey_cert_unref (alice);
@@ -728,7 +736,7 @@ GST_START_TEST (test_encrypt_decrypt)
   expect_error (&err, MIKEY_ERROR_AUTH, "cannot decrypt the envelope key");
   /* a public key cannot decrypt */
   fail_if (mikey_pk_decrypt (bob_pub, ct2, ct2_len, &pt, &pt_len, &err));
-  expect_error (&err, MIKEY_ERROR_INVALID, "needs a private key");
+  expect_error (&err, MIKEY_ERROR_SETTINGS, "needs a private key");
 
   /* 2048-bit RSA with PKCS#1 v1.5 carries at most 245 bytes */
   memset (big, 0x5A, sizeof (big));
@@ -821,7 +829,7 @@ GST_START_TEST (test_sign_verify)
     expect_error (&err, MIKEY_ERROR_UNSUPPORTED, "signature type 2");
     fail_if (mikey_sign (alice_pub, MIKEY_SIGN_RSA_PSS, msg, msg_len, NULL, 0,
             &sig, &sig_len, &err));
-    expect_error (&err, MIKEY_ERROR_INVALID, "needs a private key");
+    expect_error (&err, MIKEY_ERROR_SETTINGS, "needs a private key");
     fail_unless (sig == NULL && sig_len == 0);
   }
 

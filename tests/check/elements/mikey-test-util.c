@@ -218,6 +218,25 @@ mikey_test_message_text (GstMessage * msg)
   return ret;
 }
 
+void
+mikey_test_assert_error_code (GstMessage * msg, GQuark domain, gint code)
+{
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &err, &debug);
+  else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+    gst_message_parse_warning (msg, &err, &debug);
+  fail_unless (err != NULL, "not an error or warning: %s",
+      GST_MESSAGE_TYPE_NAME (msg));
+  fail_unless (g_error_matches (err, domain, code), "%s %d instead of %s %d: "
+      "%s", g_quark_to_string (err->domain), err->code,
+      g_quark_to_string (domain), code, err->message);
+  g_clear_error (&err);
+  g_free (debug);
+}
+
 /* ------------------------------------------------------------------------
  * Pipelines
  * ---------------------------------------------------------------------- */
@@ -578,6 +597,9 @@ expect_error_text (GstElement * pipeline, const gchar * who, const gchar * want)
   if (want != NULL)
     fail_unless (strstr (text, want) != NULL, "%s: \"%s\" not in \"%s\"",
         who, want, text);
+  /* a refused exchange is the same class of error on both sides */
+  mikey_test_assert_error_code (msg, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT);
   gst_message_unref (msg);
   return text;
 }

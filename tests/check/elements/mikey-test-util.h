@@ -83,6 +83,9 @@ gboolean mikey_test_wait_bytes (MikeyTestCapture * c, gsize size,
     GstElement * other, guint timeout_ms);
 /* The text of an error/warning message (g_free) */
 gchar *mikey_test_message_text (GstMessage * msg);
+/* Asserts that error/warning @msg is of @domain and @code */
+void mikey_test_assert_error_code (GstMessage * msg, GQuark domain,
+    gint code);
 
 /* Asserts that @s holds no key material: no buffer values, no field
  * named like a key. */
@@ -129,9 +132,9 @@ void mikey_test_pair_teardown (MikeyTestPair * t);
  * byte for byte. */
 void mikey_test_pair_run_and_compare (MikeyTestPair * t, guint n);
 /* Starts both; waits for an error on the receiver (containing @rx_text,
- * unless NULL) and on the sender (containing @tx_text, unless NULL), then
- * checks that no audio arrived and no keys were established. Returns
- * nothing; fails the test otherwise. */
+ * unless NULL) and on the sender (containing @tx_text, unless NULL), both
+ * GST_STREAM_ERROR_DECRYPT, then checks that no audio arrived and no keys
+ * were established. Returns nothing; fails the test otherwise. */
 void mikey_test_pair_expect_refusal (MikeyTestPair * t, const gchar * rx_text,
     const gchar * tx_text);
 /* Checks the mikey-key-established message of @pipeline: @mode, @suite,

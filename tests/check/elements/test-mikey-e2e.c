@@ -126,6 +126,8 @@ GST_START_TEST (test_wrong_psk)
   GST_INFO ("receiver: %s", text);
   fail_unless (strstr (text, "MIKEY verification failed: MAC mismatch "
           "(wrong pre-shared key?)") != NULL, "got: %s", text);
+  mikey_test_assert_error_code (msg, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT);
   g_free (text);
   gst_message_unref (msg);
 
@@ -137,6 +139,10 @@ GST_START_TEST (test_wrong_psk)
   GST_INFO ("sender: %s", text);
   fail_unless (strstr (text, "refused") != NULL || strstr (text,
           "No MIKEY answer") != NULL, "got: %s", text);
+  /* the receiver's refusal is an authentication failure here too */
+  if (strstr (text, "refused") != NULL)
+    mikey_test_assert_error_code (msg, GST_STREAM_ERROR,
+        GST_STREAM_ERROR_DECRYPT);
   g_free (text);
   gst_message_unref (msg);
 

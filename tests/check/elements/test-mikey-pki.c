@@ -281,6 +281,8 @@ GST_START_TEST (test_answer_refused)
   fail_unless (strstr (text,
           "check ca-file, crl-file, peer-cert and peer-id") != NULL, "got %s",
       text);
+  mikey_test_assert_error_code (msg, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT);
   g_free (text);
   gst_message_unref (msg);
   fail_if (mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
@@ -567,6 +569,108 @@ GST_START_TEST (test_fallback_to_plain_peer)
   fail_unless_equals_string (gst_structure_get_string (s, "mode"), "psk");
   fail_if (gst_structure_has_field (s, "peer-modes"));
   gst_message_unref (msg);
+
+  g_atomic_int_set (&p.stop, 1);
+  g_thread_join (p.thread);
+  g_clear_object (&p.sender);
+  g_object_unref (p.outer);
+  g_object_unref (p.inner);
+  mikey_test_pair_teardown (&t);
+}
+
+GST_END_TEST;
+
+/* Between sender and receiver: passes the initiation messages on and
+ * flips the last byte (in the MAC or signature) of every answer. */
+static gpointer
+tamper_run (gpointer data)
+{
+  PlainPeer *p = data;
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *target = g_inet_socket_address_new (lo, p->target);
+  guint8 buf[8192];
+
+  while (!g_atomic_int_get (&p->stop)) {
+    GSocketAddress *from = NULL;
+    gssize n;
+
+    if (g_socket_condition_timed_wait (p->outer, G_IO_IN, 10000, NULL, NULL)) {
+      n = g_socket_receive_from (p->outer, &from, (gchar *) buf, sizeof (buf),
+          NULL, NULL);
+      if (n > 0 && p->sender == NULL)
+        p->sender = g_object_ref (from);
+      if (n > 0)
+        plain_peer_send (p->inner, target, buf, n);
+      g_clear_object (&from);
+    }
+    if (g_socket_condition_timed_wait (p->inner, G_IO_IN, 10000, NULL, NULL)) {
+      n = g_socket_receive (p->inner, (gchar *) buf, sizeof (buf), NULL, NULL);
+      if (n > 0 && p->sender != NULL) {
+        buf[n - 1] ^= 0x01;
+        /* counted first: the sender may fail before this thread goes on */
+        g_atomic_int_inc (&p->refused);
+        plain_peer_send (p->outer, p->sender, buf, n);
+      }
+    }
+  }
+  g_object_unref (target);
+  g_object_unref (lo);
+  return NULL;
+}
+
+/* The sender's own verification of the answer fails: an authentication
+ * failure, GST_STREAM_ERROR_DECRYPT as on the receiver's side */
+static const struct
+{
+  const gchar *dec;
+  const gchar *enc;
+  const gchar *tx_error;
+} tampered_answers[] = {
+  {PSK " mode=psk", PSK " mode=psk", "MIKEY verification failed: MAC "
+        "mismatch (wrong pre-shared key?) in the answer"},
+  {PSK " mode=dhhmac", PSK " mode=dhhmac", "MIKEY verification failed: MAC "
+        "mismatch (wrong pre-shared key?) in the answer"},
+  {RX_PK " mode=dh", TX_DH " mode=dh", "signature mismatch"},
+};
+
+GST_START_TEST (test_answer_tampered)
+{
+  MikeyTestPair t;
+  PlainPeer p = { 0, };
+  GSocketAddress *local;
+  GstElement *enc;
+  GstMessage *msg;
+  gchar *text;
+
+  pair_setup (&t, tampered_answers[__i__].dec, tampered_answers[__i__].enc, N);
+  p.outer = mikey_test_udp_socket ();
+  p.inner = mikey_test_udp_socket ();
+  local = g_socket_get_local_address (p.outer, NULL);
+  p.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_object_unref (local);
+  p.target = t.mikey_port;
+  enc = gst_bin_get_by_name (GST_BIN (t.tx->pipeline), "enc");
+  g_object_set (enc, "peer-port", p.port, NULL);
+  gst_object_unref (enc);
+  p.thread = g_thread_new ("tamper", tamper_run, &p);
+
+  fail_if (gst_element_set_state (t.rx->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (t.tx->pipeline, GST_STATE_PLAYING);
+  msg = mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ERROR, NULL,
+      10000);
+  fail_unless (msg != NULL);
+  text = mikey_test_message_text (msg);
+  GST_INFO ("sender: %s", text);
+  fail_unless (strstr (text, tampered_answers[__i__].tx_error) != NULL,
+      "got %s", text);
+  mikey_test_assert_error_code (msg, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT);
+  g_free (text);
+  gst_message_unref (msg);
+  fail_unless (g_atomic_int_get (&p.refused) > 0);
+  fail_if (mikey_test_find_message (t.tx->pipeline, GST_MESSAGE_ELEMENT,
+          "mikey-key-established", 0) != NULL);
 
   g_atomic_int_set (&p.stop, 1);
   g_thread_join (p.thread);
@@ -995,6 +1099,8 @@ mikey_pki_suite (void)
   tcase_add_test (tc, test_single_mode_sender_negotiating_receiver);
   tcase_add_test (tc, test_negotiation_suites_only);
   tcase_add_test (tc, test_fallback_to_plain_peer);
+  tcase_add_loop_test (tc, test_answer_tampered, 0,
+      G_N_ELEMENTS (tampered_answers));
   tcase_add_test (tc, test_pke_key_mgmt);
   tcase_add_test (tc, test_dh_tampered_and_replayed);
   tcase_add_loop_test (tc, test_enc_bad_settings, 0, G_N_ELEMENTS (enc_bad));
