@@ -17,7 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "mikey-tool.h"
-#include "gstmikeycaps.h"
+#include "gstmikeysrtpparams.h"
 
 void
 mikey_tool_print_caps (GArray * srtp)

@@ -16,6 +16,7 @@
 #include "mikey-tool.h"
 #include "mikey-exchange.h"
 #include "mikey-suite.h"
+#include "mikey-dh.h"
 #include "mikey-negotiate.h"
 
 #define MODE_BIT(m) (1u << (m))
@@ -423,23 +424,21 @@ parse_sign (const gchar * text, guint8 * out, GError ** error)
   return TRUE;
 }
 
-/* OAKLEY group numbers as RFC 2409 and everyone else call them; the wire
- * value differs (group 5 is 0 in MIKEY, RFC 3830 6.4). */
+/* OAKLEY group numbers as RFC 2409 and everyone else call them */
 static gboolean
 parse_dh_group (const gchar * text, guint8 * out, GError ** error)
 {
-  if (text == NULL || g_strcmp0 (text, "5") == 0) {
-    *out = MIKEY_DH_GROUP_OAKLEY5;
-  } else if (g_strcmp0 (text, "1") == 0) {
-    *out = MIKEY_DH_GROUP_OAKLEY1;
-  } else if (g_strcmp0 (text, "2") == 0) {
-    *out = MIKEY_DH_GROUP_OAKLEY2;
-  } else {
+  guint64 n = 5;
+  MikeyDhGroup group;
+
+  if ((text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, 255, &n,
+              NULL)) || !mikey_dh_group_from_oakley ((guint) n, &group)) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--dh-group: '%s' "
         "is not an OAKLEY group MIKEY defines (1 = 768 bit, 2 = 1024 bit, "
         "5 = 1536 bit)", text);
     return FALSE;
   }
+  *out = group;
   return TRUE;
 }
 

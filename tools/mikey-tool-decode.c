@@ -774,7 +774,7 @@ report_kemac_failure (const MikeyToolDecoded * dec)
 static int
 report_content (const MikeyToolDecoded * dec)
 {
-  MikeyCaps caps;
+  MikeyOffer caps;
   GError *err = NULL;
   guint i, n_dh = 0;
   int ret;
@@ -793,7 +793,7 @@ report_content (const MikeyToolDecoded * dec)
       return ret;
     }
   }
-  if (!mikey_caps_find (dec->msg, &caps, &err) && err != NULL) {
+  if (!mikey_offer_find (dec->msg, &caps, &err) && err != NULL) {
     ret = mikey_tool_fail (MIKEY_TOOL_EXIT_MALFORMED, "%s", err->message);
     g_error_free (err);
     return ret;

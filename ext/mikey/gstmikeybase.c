@@ -347,7 +347,7 @@ gst_mikey_base_default_sink_event (GstMikeyBase * base, GstEvent * event)
 void
 gst_mikey_base_stop (GstMikeyBase * base)
 {
-  GstMikeyTransport *transport;
+  MikeyUdpThread *transport;
 
   g_mutex_lock (&base->lock);
   transport = base->transport;
@@ -355,7 +355,7 @@ gst_mikey_base_stop (GstMikeyBase * base)
   g_mutex_unlock (&base->lock);
 
   /* joins the network thread, which may be waiting for our lock */
-  gst_mikey_transport_free (transport);
+  mikey_udp_thread_free (transport);
 
   g_mutex_lock (&base->lock);
   GST_MIKEY_BASE_GET_CLASS (base)->stop (base);

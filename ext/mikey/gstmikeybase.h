@@ -17,7 +17,7 @@
 #include <gst/gst.h>
 #include "gstmikeyheld.h"
 #include "gstmikeyconfig.h"
-#include "gstmikeytransport.h"
+#include "mikey-udp-thread.h"
 
 G_BEGIN_DECLS
 
@@ -67,7 +67,7 @@ struct _GstMikeyBase
   guint max_held;
 
   /* from NULL to READY on; closed (without the lock) before stop */
-  GstMikeyTransport *transport;
+  MikeyUdpThread *transport;
 
   /* keys */
   guint session;                /* bumped when the keys are forgotten */

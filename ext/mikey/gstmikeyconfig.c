@@ -149,12 +149,9 @@ parse_suites (const gchar * text, GstMikeyConfig * out, GError ** error)
       out->suite = out->suites[i];
   }
   if (ok && out->suite == NULL) {
-    gchar *names = gst_mikey_supported_suite_names ();
-
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
         "suites=\"%s\" lists no crypto suite that srtpenc/srtpdec (libsrtp2) "
-        "can run; add one of: %s", text, names);
-    g_free (names);
+        "can run; add one of: %s", text, mikey_suite_names_supported ());
     ok = FALSE;
   }
   return ok;
@@ -164,8 +161,6 @@ static gboolean
 resolve_single_suite (const GstMikeySettings * settings, gboolean allow_any,
     GstMikeyConfig * out, GError ** error)
 {
-  gchar *names;
-
   if (allow_any && settings->suite != NULL &&
       g_ascii_strcasecmp (settings->suite, "any") == 0) {
     out->suite = NULL;
@@ -176,8 +171,7 @@ resolve_single_suite (const GstMikeySettings * settings, gboolean allow_any,
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
         "Unknown crypto suite \"%s\"; use one of: %s%s",
         settings->suite ? settings->suite : "(null)",
-        allow_any ? "any, " : "", (names = gst_mikey_supported_suite_names ()));
-    g_free (names);
+        allow_any ? "any, " : "", mikey_suite_names_supported ());
     return FALSE;
   }
   if (!out->suite->engine_supported) {
@@ -331,20 +325,19 @@ static gchar *
 describe (const GstMikeyConfig * out)
 {
   GString *str = g_string_new (NULL);
-  guint i;
+  gchar *list;
 
   if (out->n_modes > 0) {
-    g_string_append (str, "modes=");
-    for (i = 0; i < out->n_modes; i++)
-      g_string_append_printf (str, "%s%s", i ? "," : "",
-          mikey_mode_name (out->modes[i]));
+    list = mikey_mode_list_to_string (out->modes, out->n_modes, ",");
+    g_string_append_printf (str, "modes=%s", list);
+    g_free (list);
   } else {
     g_string_append_printf (str, "mode=%s", mikey_mode_name (out->mode));
   }
   if (out->n_suites > 0) {
-    g_string_append (str, " suites=");
-    for (i = 0; i < out->n_suites; i++)
-      g_string_append_printf (str, "%s%s", i ? "," : "", out->suites[i]->name);
+    list = mikey_suite_list_to_string (out->suites, out->n_suites, ",");
+    g_string_append_printf (str, " suites=%s", list);
+    g_free (list);
   } else {
     g_string_append_printf (str, " suite=%s",
         out->suite ? out->suite->name : "any");

@@ -44,7 +44,8 @@
 #endif
 
 #include "gstmikeydec.h"
-#include "gstmikeycaps.h"
+#include "mikey-dh.h"
+#include "gstmikeysrtpparams.h"
 #include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 
@@ -349,7 +350,7 @@ describe_setting_refusal (GstMikeyDec * self, const GError * err,
   if (err->code == MIKEY_ERROR_DH_GROUP)
     return g_strdup_printf ("MIKEY message from %s refused: %s (this "
         "receiver has dh-group=%u; set the same dh-group on both sides)",
-        from, err->message, gst_mikey_dh_group_number (self->config.dh_group));
+        from, err->message, mikey_dh_group_oakley (self->config.dh_group));
   if (err->code == MIKEY_ERROR_IDENTITY && self->config.peer_id != NULL &&
       signed_msg)
     return g_strdup_printf ("MIKEY message from %s refused: the sender's "
@@ -382,7 +383,7 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
 
 /* transport thread */
 static void
-on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
+on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
     GSocketAddress * from, gpointer user_data)
 {
   GstMikeyDec *self = user_data;
@@ -420,7 +421,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
       /* the sender offered several modes/suites and used another pair than
        * the best common one: tell it our choice and wait for its new
        * message */
-      MikeyCaps ours, theirs;
+      MikeyOffer ours, theirs;
       gboolean have_theirs;
 
       have_theirs = gst_mikey_message_get_caps (data, len, &theirs, NULL, NULL);
@@ -452,7 +453,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
     gsize rlen;
     const guint8 *rdata = g_bytes_get_data (reply, &rlen);
 
-    if (!gst_mikey_transport_send (t, from, rdata, rlen, &err)) {
+    if (!mikey_udp_thread_send (t, from, rdata, rlen, &err)) {
       GST_WARNING_OBJECT (self, "could not answer %s: %s", peer,
           err ? err->message : "short write");
       g_clear_error (&err);
@@ -813,7 +814,7 @@ gst_mikey_dec_start (GstMikeyBase * base)
   Outcome o = { 0, };
   gchar *address = NULL;
   guint port = 0;
-  GstMikeyTransport *transport;
+  MikeyUdpThread *transport;
   gboolean ok = TRUE;
 
   GST_MIKEY_BASE_LOCK (self);
@@ -855,7 +856,7 @@ gst_mikey_dec_start (GstMikeyBase * base)
   if (port == 0)
     return TRUE;
 
-  transport = gst_mikey_transport_new ("mikeydec", address, port,
+  transport = mikey_udp_thread_new ("mikeydec", address, port,
       G_SOCKET_FAMILY_IPV4, on_datagram, self, &err);
   if (transport == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,

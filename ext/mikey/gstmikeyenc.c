@@ -57,7 +57,7 @@
 #endif
 
 #include "gstmikeyenc.h"
-#include "gstmikeycaps.h"
+#include "gstmikeysrtpparams.h"
 #include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 
@@ -766,7 +766,7 @@ send_init (GstMikeyEnc * self, GBytes * msg)
   const guint8 *data = g_bytes_get_data (msg, &len);
 
   self->n_sent++;
-  if (!gst_mikey_transport_send (self->base.transport, self->peer, data, len,
+  if (!mikey_udp_thread_send (self->base.transport, self->peer, data, len,
           &err)) {
     GST_WARNING_OBJECT (self, "could not send the MIKEY message to %s: %s",
         self->peer_str, err ? err->message : "short write");
@@ -793,7 +793,7 @@ schedule_timer (GstMikeyEnc * self)
     return;
   wait_us = MAX (deadline - initiator_now (self), 0);
   /* rounded up: a wake-up before the deadline would find nothing due */
-  self->timer = gst_mikey_transport_add_timeout (self->base.transport,
+  self->timer = mikey_udp_thread_add_timeout (self->base.transport,
       (guint) MIN ((wait_us + 999) / 1000, G_MAXUINT), on_timer, self, NULL);
 }
 
@@ -885,7 +885,7 @@ static gboolean
 is_repeated_counter_proposal (GstMikeyEnc * self, const guint8 * data,
     gsize len)
 {
-  MikeyCaps caps;
+  MikeyOffer caps;
   guint8 type = 0;
   guint32 csb_id = 0;
   const MikeySuiteInfo *suite = mikey_initiator_get_suite (self->initiator);
@@ -962,7 +962,7 @@ describe_failure (GstMikeyEnc * self, const GError * err)
 
 /* transport thread */
 static void
-on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
+on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
     GSocketAddress * from, gpointer user_data)
 {
   GstMikeyEnc *self = user_data;
@@ -970,7 +970,7 @@ on_datagram (GstMikeyTransport * t, const guint8 * data, gsize len,
   GBytes *next = NULL;
   guint session;
   MikeyStep step;
-  MikeyCaps caps;
+  MikeyOffer caps;
   gboolean have_caps;
   GstMessage *negotiation = NULL;
 
@@ -1142,8 +1142,7 @@ maybe_start (GstMikeyEnc * self)
 
     self->state = ENC_EXCHANGING;
     self->n_sent = 0;
-    gst_mikey_transport_invoke (self->base.transport, on_first_send, self,
-        NULL);
+    mikey_udp_thread_invoke (self->base.transport, on_first_send, self, NULL);
     if (!answer) {
       /* MIKEY-NULL: nothing to wait for */
       gchar *peer = g_strdup (self->peer_str);
@@ -1332,7 +1331,7 @@ gst_mikey_enc_start (GstMikeyBase * base)
   gchar *host = NULL;
   guint port;
   GSocketAddress *peer;
-  GstMikeyTransport *transport;
+  MikeyUdpThread *transport;
 
   GST_MIKEY_BASE_LOCK (self);
   /* settings may have changed since build-key-mgmt was emitted in NULL */
@@ -1365,7 +1364,7 @@ gst_mikey_enc_start (GstMikeyBase * base)
   }
   g_free (host);
 
-  transport = gst_mikey_transport_new ("mikeyenc", NULL, 0,
+  transport = mikey_udp_thread_new ("mikeyenc", NULL, 0,
       g_socket_address_get_family (peer), on_datagram, self, &err);
   if (transport == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
@@ -1380,7 +1379,7 @@ gst_mikey_enc_start (GstMikeyBase * base)
   self->peer_str = gst_mikey_socket_address_to_string (peer);
   self->base.transport = transport;
   GST_INFO_OBJECT (self, "MIKEY exchange with %s from local port %u",
-      self->peer_str, gst_mikey_transport_get_port (transport));
+      self->peer_str, mikey_udp_thread_get_port (transport));
   GST_MIKEY_BASE_UNLOCK (self);
   return TRUE;
 }

@@ -44,37 +44,10 @@ gst_mikey_bus_key_established_new (GstElement * src, MikeyMode mode,
   return gst_message_new_element (GST_OBJECT_CAST (src), s);
 }
 
-static gchar *
-caps_modes (const MikeyCaps * caps)
-{
-  GString *str = g_string_new (NULL);
-  guint i;
-
-  for (i = 0; i < caps->n_modes; i++)
-    g_string_append_printf (str, "%s%s", i ? "," : "",
-        mikey_mode_name (caps->modes[i]));
-  return g_string_free (str, FALSE);
-}
-
-static gchar *
-caps_suites (const MikeyCaps * caps)
-{
-  GString *str = g_string_new (NULL);
-  guint i;
-
-  for (i = 0; i < caps->n_suites; i++) {
-    const MikeySuiteInfo *info = mikey_suite_get (caps->suites[i]);
-
-    if (info != NULL)
-      g_string_append_printf (str, "%s%s", str->len ? "," : "", info->name);
-  }
-  return g_string_free (str, FALSE);
-}
-
 GstMessage *
 gst_mikey_bus_negotiation_new (GstElement * src, const gchar * event,
     MikeyMode mode, const MikeySuiteInfo * suite, const gchar * peer,
-    const MikeyCaps * peer_caps)
+    const MikeyOffer * peer_offer)
 {
   GstStructure *s;
 
@@ -85,8 +58,10 @@ gst_mikey_bus_negotiation_new (GstElement * src, const gchar * event,
     gst_structure_set (s, "suite", G_TYPE_STRING, suite->name, NULL);
   if (peer != NULL && peer[0] != '\0')
     gst_structure_set (s, "peer", G_TYPE_STRING, peer, NULL);
-  if (peer_caps != NULL) {
-    gchar *m = caps_modes (peer_caps), *su = caps_suites (peer_caps);
+  if (peer_offer != NULL) {
+    gchar *m = mikey_mode_list_to_string (peer_offer->modes,
+        peer_offer->n_modes, ","), *su =
+        mikey_offer_suites_to_string (peer_offer, ",");
 
     gst_structure_set (s, "peer-modes", G_TYPE_STRING, m,
         "peer-suites", G_TYPE_STRING, su, NULL);
@@ -97,7 +72,7 @@ gst_mikey_bus_negotiation_new (GstElement * src, const gchar * event,
 }
 
 gboolean
-gst_mikey_message_get_caps (const guint8 * data, gsize len, MikeyCaps * caps,
+gst_mikey_message_get_caps (const guint8 * data, gsize len, MikeyOffer * caps,
     guint8 * data_type, guint32 * csb_id)
 {
   MikeyMessage *msg;
@@ -111,7 +86,7 @@ gst_mikey_message_get_caps (const guint8 * data, gsize len, MikeyCaps * caps,
     *data_type = msg->hdr.data_type;
   if (csb_id != NULL)
     *csb_id = msg->hdr.csb_id;
-  ret = mikey_caps_find (msg, caps, NULL);
+  ret = mikey_offer_find (msg, caps, NULL);
   mikey_message_free (msg);
   return ret;
 }

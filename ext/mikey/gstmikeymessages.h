@@ -28,12 +28,12 @@ GstMessage *gst_mikey_bus_key_established_new (GstElement * src,
  * Informational: no error. */
 GstMessage *gst_mikey_bus_negotiation_new (GstElement * src,
     const gchar * event, MikeyMode mode, const MikeySuiteInfo * suite,
-    const gchar * peer, const MikeyCaps * peer_caps);
+    const gchar * peer, const MikeyOffer * peer_offer);
 
 /* The capabilities (negotiation lists) of a MIKEY message, if it has
  * them; FALSE for a message that does not parse or has none. */
 gboolean gst_mikey_message_get_caps (const guint8 * data, gsize len,
-    MikeyCaps * caps, guint8 * data_type, guint32 * csb_id);
+    MikeyOffer * caps, guint8 * data_type, guint32 * csb_id);
 
 /* A sentence for an initiation message (@data/@len) the responder refused
  * with @error, and the GStreamer error domain and code to report it with

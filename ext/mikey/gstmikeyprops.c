@@ -68,21 +68,6 @@ gst_mikey_sign_get_type (void)
   return gst_mikey_enum_register (&type, "GstMikeySign", values);
 }
 
-guint
-gst_mikey_dh_group_number (guint8 group)
-{
-  switch (group) {
-    case MIKEY_DH_GROUP_OAKLEY1:
-      return 1;
-    case MIKEY_DH_GROUP_OAKLEY2:
-      return 2;
-    case MIKEY_DH_GROUP_OAKLEY5:
-      return 5;
-    default:
-      return 0;
-  }
-}
-
 /* The string settings by property (0: not a string) */
 static const gsize string_offsets[GST_MIKEY_N_PROPS] = {
   [GST_MIKEY_PROP_PSK] = G_STRUCT_OFFSET (GstMikeySettings, psk),
@@ -143,29 +128,11 @@ gst_mikey_settings_clear (GstMikeySettings * settings)
   }
 }
 
-gchar *
-gst_mikey_supported_suite_names (void)
-{
-  GString *str = g_string_new (NULL);
-  gint i;
-
-  for (i = 0; i < MIKEY_SUITE_COUNT; i++) {
-    const MikeySuiteInfo *info = mikey_suite_get ((MikeySuite) i);
-
-    if (info == NULL || !info->engine_supported)
-      continue;
-    if (str->len > 0)
-      g_string_append (str, ", ");
-    g_string_append (str, info->name);
-  }
-  return g_string_free (str, FALSE);
-}
-
 void
 gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
     GstMikeyMode default_mode, gboolean receiver)
 {
-  gchar *suite_blurb, *names;
+  gchar *suite_blurb;
 
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
@@ -203,8 +170,7 @@ gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
       "SRTP crypto suite (SDES name) the sender must propose, or \"any\" "
       "to accept every suite srtpdec can run. One of: any, %s" :
       "SRTP crypto suite (SDES name) to propose. One of: %s",
-      (names = gst_mikey_supported_suite_names ()));
-  g_free (names);
+      mikey_suite_names_supported ());
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_SUITE,
       g_param_spec_string ("suite", "Crypto suite", g_intern_string
           (suite_blurb), GST_MIKEY_DEFAULT_SUITE,
@@ -408,29 +374,6 @@ gst_mikey_settings_get_property (GstMikeySettings * settings, guint first_id,
       break;
   }
   return TRUE;
-}
-
-gchar *
-gst_mikey_modes_to_string (const MikeyMode * modes, guint n)
-{
-  GString *str = g_string_new (NULL);
-  guint i;
-
-  for (i = 0; i < n; i++)
-    g_string_append_printf (str, "%s%s", i ? ", " : "",
-        mikey_mode_name (modes[i]));
-  return g_string_free (str, FALSE);
-}
-
-gchar *
-gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites, guint n)
-{
-  GString *str = g_string_new (NULL);
-  guint i;
-
-  for (i = 0; i < n; i++)
-    g_string_append_printf (str, "%s%s", i ? ", " : "", suites[i]->name);
-  return g_string_free (str, FALSE);
 }
 
 void

@@ -147,15 +147,6 @@ gboolean gst_mikey_settings_set_property (GstMikeySettings * settings,
 gboolean gst_mikey_settings_get_property (GstMikeySettings * settings,
     guint first_id, guint prop_id, GValue * value);
 
-/* The suites srtpenc/srtpdec can run, comma-separated (g_free) */
-gchar *gst_mikey_supported_suite_names (void);
-
-/* "pke, dh, psk" / "AES_CM_128_HMAC_SHA1_80, ..." (g_free) */
-gchar *gst_mikey_modes_to_string (const MikeyMode * modes, guint n);
-gchar *gst_mikey_suites_to_string (const MikeySuiteInfo * const *suites,
-    guint n);
-/* The OAKLEY number of a core MikeyDhGroup (1, 2 or 5) */
-guint gst_mikey_dh_group_number (guint8 group);
 
 /* Overwrites the memory of every GstBuffer of @bufs with zeros (when it can
  * be mapped for writing) and drops the references. Used for the key buffers

@@ -40,6 +40,8 @@
 typedef struct
 {
   const gchar *name;
+  /* what RFC 2409 and everyone else call it; the wire value differs */
+  guint oakley;
   guint bits;
   /* the prime, as printed in the RFC */
   const gchar *p_hex;
@@ -51,7 +53,7 @@ typedef struct
  * rebuilds each from the RFC's formula 2^n - 2^(n-64) - 1 + 2^64 *
  * (floor(2^k pi) + c) and checks these digits. */
 static const GroupInfo groups[] = {
-  [MIKEY_DH_GROUP_OAKLEY5] = {"OAKLEY 5", 1536,
+  [MIKEY_DH_GROUP_OAKLEY5] = {"OAKLEY 5", 5, 1536,
       "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
@@ -60,12 +62,12 @@ static const GroupInfo groups[] = {
         "C2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
         "83655D23DCA3AD961C62F356208552BB9ED529077096966D"
         "670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF"},
-  [MIKEY_DH_GROUP_OAKLEY1] = {"OAKLEY 1", 768,
+  [MIKEY_DH_GROUP_OAKLEY1] = {"OAKLEY 1", 1, 768,
       "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
         "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF"},
-  [MIKEY_DH_GROUP_OAKLEY2] = {"OAKLEY 2", 1024,
+  [MIKEY_DH_GROUP_OAKLEY2] = {"OAKLEY 2", 2, 1024,
       "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
         "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
         "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
@@ -95,6 +97,28 @@ mikey_dh_group_bits (MikeyDhGroup group)
   const GroupInfo *gi = group_info (group);
 
   return gi ? gi->bits : 0;
+}
+
+guint
+mikey_dh_group_oakley (MikeyDhGroup group)
+{
+  const GroupInfo *gi = group_info (group);
+
+  return gi ? gi->oakley : 0;
+}
+
+gboolean
+mikey_dh_group_from_oakley (guint oakley, MikeyDhGroup * group)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (groups); i++) {
+    if (groups[i].name != NULL && groups[i].oakley == oakley) {
+      *group = (MikeyDhGroup) i;
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 const gchar *

@@ -28,6 +28,13 @@ MIKEY_API
 guint mikey_dh_group_bits (MikeyDhGroup group);
 MIKEY_API
 gsize mikey_dh_group_len (MikeyDhGroup group);
+/* The group's OAKLEY number (RFC 2409 / 3526: 1, 2 or 5; the wire value
+ * of RFC 3830 6.4 differs), 0 for a group we do not know */
+MIKEY_API
+guint mikey_dh_group_oakley (MikeyDhGroup group);
+/* The group whose OAKLEY number is @oakley; FALSE when MIKEY has none */
+MIKEY_API
+gboolean mikey_dh_group_from_oakley (guint oakley, MikeyDhGroup * group);
 /* The group's prime p in hex, as the RFC prints it (g is 2); NULL for an
  * unknown group */
 MIKEY_API

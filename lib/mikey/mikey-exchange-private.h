@@ -165,8 +165,6 @@ gboolean mikey_initiator_check_idr (const MikeyInitiator * init,
 
 /* --- the responder's policy (mikey-responder.c) ------------------------ */
 
-/* OAKLEY number (RFC 2409: 1, 2, 5) of a MikeyDhGroup, 0 if unknown */
-guint mikey_dh_group_oakley (guint group);
 
 /* The DH group of the initiator's DHi is one we accept (DH_GROUP error
  * otherwise). */

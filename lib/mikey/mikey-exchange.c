@@ -286,7 +286,7 @@ mikey_key_mgmt_encode (const guint8 * data, gsize len)
  * stop an exchange, not weaken it. */
 GBytes *
 mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
-    const MikeyCaps * caps, gint64 now_us)
+    const MikeyOffer * offer, gint64 now_us)
 {
   g_autoptr (MikeyMessage) msg = mikey_response_new (init, MIKEY_DT_ERROR);
   MikeyPayload *p;
@@ -294,8 +294,8 @@ mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
   mikey_add_timestamp (msg, MIKEY_TS_NTP_UTC, 0, now_us);
   p = mikey_message_add (msg, mikey_payload_new (MIKEY_PT_ERR));
   p->u.err.err_no = err_no;
-  if (caps != NULL)
-    mikey_caps_add (msg, caps);
+  if (offer != NULL)
+    mikey_offer_add (msg, offer);
   return mikey_message_serialize (msg, NULL);
 }
 

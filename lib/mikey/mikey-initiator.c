@@ -256,14 +256,14 @@ init_data_type (MikeyMode mode)
 static void
 add_capabilities (MikeyInitiator * init, MikeyMessage * msg)
 {
-  MikeyCaps caps = { 0 };
+  MikeyOffer offer = { 0 };
   guint i;
 
   for (i = 0; i < init->n_modes; i++)
-    caps.modes[caps.n_modes++] = init->modes[i];
+    offer.modes[offer.n_modes++] = init->modes[i];
   for (i = 0; i < init->n_suites; i++)
-    caps.suites[caps.n_suites++] = init->suites[i];
-  mikey_caps_add (msg, &caps);
+    offer.suites[offer.n_suites++] = init->suites[i];
+  mikey_offer_add (msg, &offer);
 }
 
 /* HDR, T, RAND, [IDi], [CERTi], [IDr], SP, [capabilities]: what every mode
@@ -515,11 +515,11 @@ restart (MikeyInitiator * init, gint64 now_us, GBytes ** next, GError ** error)
 
 /* The responder named the pair to use: take it once, if we offered it. */
 static MikeyStep
-take_counter_proposal (MikeyInitiator * init, const MikeyCaps * caps,
+take_counter_proposal (MikeyInitiator * init, const MikeyOffer * offer,
     gint64 now_us, GBytes ** next, GError ** error)
 {
-  MikeyCaps ours = { 0 };
-  g_autofree gchar *theirs = mikey_caps_describe (caps);
+  MikeyOffer ours = { 0 };
+  g_autofree gchar *theirs = mikey_offer_describe (offer);
   guint i;
 
   for (i = 0; i < init->n_modes; i++)
@@ -527,8 +527,8 @@ take_counter_proposal (MikeyInitiator * init, const MikeyCaps * caps,
   for (i = 0; i < init->n_suites; i++)
     ours.suites[ours.n_suites++] = init->suites[i];
 
-  if (caps->chosen_mode == MIKEY_CAPS_NONE) {
-    g_autofree gchar *mine = mikey_caps_describe (&ours);
+  if (offer->chosen_mode == MIKEY_CAPS_NONE) {
+    g_autofree gchar *mine = mikey_offer_describe (&ours);
 
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON,
         "no key management method and crypto suite in common: we offer "
@@ -536,17 +536,17 @@ take_counter_proposal (MikeyInitiator * init, const MikeyCaps * caps,
     return fail (init);
   }
   if (init->took_counter_proposal ||
-      !mikey_caps_has_mode (&ours, caps->chosen_mode) ||
-      !mikey_caps_has_suite (&ours, caps->chosen_suite) ||
-      !mikey_suite_get (caps->chosen_suite)->engine_supported) {
+      !mikey_offer_has_mode (&ours, offer->chosen_mode) ||
+      !mikey_offer_has_suite (&ours, offer->chosen_suite) ||
+      !mikey_suite_get (offer->chosen_suite)->engine_supported) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_PEER,
         "the responder proposed a method or suite we did not offer "
         "(it accepts %s)", theirs);
     return fail (init);
   }
   init->took_counter_proposal = TRUE;
-  init->mode = caps->chosen_mode;
-  init->suite = mikey_suite_get (caps->chosen_suite);
+  init->mode = offer->chosen_mode;
+  init->suite = mikey_suite_get (offer->chosen_suite);
   return restart (init, now_us, next, error);
 }
 
@@ -558,12 +558,12 @@ handle_error_message (MikeyInitiator * init, const MikeyMessage * msg,
 {
   const MikeyPayload *err = mikey_message_find (msg, MIKEY_PT_ERR, NULL);
   guint8 code = err ? err->u.err.err_no : MIKEY_ERR_UNSPECIFIED;
-  MikeyCaps caps;
+  MikeyOffer offer;
   gboolean fallback;
 
-  if (init->negotiating && mikey_caps_find (msg, &caps, NULL) &&
-      caps.has_choice)
-    return take_counter_proposal (init, &caps, now_us, next, error);
+  if (init->negotiating && mikey_offer_find (msg, &offer, NULL) &&
+      offer.has_choice)
+    return take_counter_proposal (init, &offer, now_us, next, error);
 
   fallback = init->negotiating && !init->took_counter_proposal &&
       (code == MIKEY_ERR_INVALID_DT || code == MIKEY_ERR_INVALID_SP ||

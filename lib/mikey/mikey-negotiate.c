@@ -5,7 +5,7 @@
 #include <string.h>
 
 void
-mikey_caps_add (MikeyMessage * msg, const MikeyCaps * caps)
+mikey_offer_add (MikeyMessage * msg, const MikeyOffer * offer)
 {
   MikeyPayload *p = mikey_message_add (msg, mikey_payload_new
       (MIKEY_PT_GEN_EXT));
@@ -16,30 +16,30 @@ mikey_caps_add (MikeyMessage * msg, const MikeyCaps * caps)
   p->u.gen_ext.ext_type = MIKEY_EXT_CAPABILITIES;
   v = MIKEY_CAPS_VERSION;
   g_byte_array_append (b, &v, 1);
-  v = caps->has_choice ? MIKEY_CAPS_CHOICE : 0;
+  v = offer->has_choice ? MIKEY_CAPS_CHOICE : 0;
   g_byte_array_append (b, &v, 1);
-  v = caps->n_modes;
+  v = offer->n_modes;
   g_byte_array_append (b, &v, 1);
-  for (i = 0; i < caps->n_modes; i++) {
-    v = caps->modes[i];
+  for (i = 0; i < offer->n_modes; i++) {
+    v = offer->modes[i];
     g_byte_array_append (b, &v, 1);
   }
-  v = caps->n_suites;
+  v = offer->n_suites;
   g_byte_array_append (b, &v, 1);
-  for (i = 0; i < caps->n_suites; i++) {
-    v = caps->suites[i];
+  for (i = 0; i < offer->n_suites; i++) {
+    v = offer->suites[i];
     g_byte_array_append (b, &v, 1);
   }
-  if (caps->has_choice) {
-    g_byte_array_append (b, &caps->chosen_mode, 1);
-    g_byte_array_append (b, &caps->chosen_suite, 1);
+  if (offer->has_choice) {
+    g_byte_array_append (b, &offer->chosen_mode, 1);
+    g_byte_array_append (b, &offer->chosen_suite, 1);
   }
   mikey_blob_set (&p->u.gen_ext.data, b->data, b->len);
   g_byte_array_unref (b);
 }
 
 static gboolean
-bad_caps (GError ** error, const gchar * why)
+bad_offer (GError ** error, const gchar * why)
 {
   g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
       "capabilities extension: %s", why);
@@ -55,10 +55,10 @@ read_list (const guint8 * d, gsize len, gsize * pos, guint limit,
   guint n, i;
 
   if (*pos >= len)
-    return bad_caps (error, "truncated list");
+    return bad_offer (error, "truncated list");
   n = d[(*pos)++];
   if (n > len - *pos)
-    return bad_caps (error, "list longer than the payload");
+    return bad_offer (error, "list longer than the payload");
   *n_out = 0;
   for (i = 0; i < n; i++) {
     guint8 v = d[(*pos)++];
@@ -70,14 +70,14 @@ read_list (const guint8 * d, gsize len, gsize * pos, guint limit,
 }
 
 gboolean
-mikey_caps_find (const MikeyMessage * msg, MikeyCaps * caps, GError ** error)
+mikey_offer_find (const MikeyMessage * msg, MikeyOffer * offer, GError ** error)
 {
   guint idx = 0, modes[MIKEY_MAX_CHOICES], suites[MIKEY_MAX_CHOICES], i;
   const MikeyPayload *p;
   const guint8 *d;
   gsize len, pos = 2;
 
-  memset (caps, 0, sizeof (*caps));
+  memset (offer, 0, sizeof (*offer));
   for (;; idx++) {
     p = mikey_message_find (msg, MIKEY_PT_GEN_EXT, &idx);
     if (p == NULL)
@@ -88,24 +88,24 @@ mikey_caps_find (const MikeyMessage * msg, MikeyCaps * caps, GError ** error)
   d = p->u.gen_ext.data.data;
   len = p->u.gen_ext.data.len;
   if (len < 2 || d[0] != MIKEY_CAPS_VERSION)
-    return bad_caps (error, "unknown version");
-  if (!read_list (d, len, &pos, MIKEY_MODE_COUNT, modes, &caps->n_modes,
+    return bad_offer (error, "unknown version");
+  if (!read_list (d, len, &pos, MIKEY_MODE_COUNT, modes, &offer->n_modes,
           error) ||
-      !read_list (d, len, &pos, MIKEY_SUITE_COUNT, suites, &caps->n_suites,
+      !read_list (d, len, &pos, MIKEY_SUITE_COUNT, suites, &offer->n_suites,
           error))
     return FALSE;
-  for (i = 0; i < caps->n_modes; i++)
-    caps->modes[i] = modes[i];
-  for (i = 0; i < caps->n_suites; i++)
-    caps->suites[i] = suites[i];
+  for (i = 0; i < offer->n_modes; i++)
+    offer->modes[i] = modes[i];
+  for (i = 0; i < offer->n_suites; i++)
+    offer->suites[i] = suites[i];
   if (d[1] & MIKEY_CAPS_CHOICE) {
     if (len - pos != 2)
-      return bad_caps (error, "choice must be two bytes");
-    caps->has_choice = TRUE;
-    caps->chosen_mode = d[pos];
-    caps->chosen_suite = d[pos + 1];
+      return bad_offer (error, "choice must be two bytes");
+    offer->has_choice = TRUE;
+    offer->chosen_mode = d[pos];
+    offer->chosen_suite = d[pos + 1];
   } else if (pos != len) {
-    return bad_caps (error, "trailing bytes");
+    return bad_offer (error, "trailing bytes");
   }
   return TRUE;
 }
@@ -152,7 +152,7 @@ suite_usable (guint suite)
 }
 
 gboolean
-mikey_caps_choose (const MikeyCaps * ini, const MikeyCaps * resp,
+mikey_offer_choose (const MikeyOffer * ini, const MikeyOffer * resp,
     MikeyMode * mode, MikeySuite * suite)
 {
   guint a[MIKEY_MAX_CHOICES], b[MIKEY_MAX_CHOICES], i;
@@ -178,43 +178,79 @@ mikey_caps_choose (const MikeyCaps * ini, const MikeyCaps * resp,
 }
 
 gboolean
-mikey_caps_has_mode (const MikeyCaps * caps, MikeyMode mode)
+mikey_offer_has_mode (const MikeyOffer * offer, MikeyMode mode)
 {
   guint i;
 
-  for (i = 0; i < caps->n_modes; i++) {
-    if (caps->modes[i] == mode)
+  for (i = 0; i < offer->n_modes; i++) {
+    if (offer->modes[i] == mode)
       return TRUE;
   }
   return FALSE;
 }
 
 gboolean
-mikey_caps_has_suite (const MikeyCaps * caps, MikeySuite suite)
+mikey_offer_has_suite (const MikeyOffer * offer, MikeySuite suite)
 {
   guint i;
 
-  for (i = 0; i < caps->n_suites; i++) {
-    if (caps->suites[i] == suite)
+  for (i = 0; i < offer->n_suites; i++) {
+    if (offer->suites[i] == suite)
       return TRUE;
   }
   return FALSE;
 }
 
 gchar *
-mikey_caps_describe (const MikeyCaps * caps)
+mikey_mode_list_to_string (const MikeyMode * modes, guint n, const gchar * sep)
 {
-  GString *s = g_string_new ("methods ");
+  GString *s = g_string_new (NULL);
   guint i;
 
-  for (i = 0; i < caps->n_modes; i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "",
-        mikey_mode_name (caps->modes[i]));
-  g_string_append (s, "; suites ");
-  for (i = 0; i < caps->n_suites; i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "",
-        mikey_suite_get (caps->suites[i])->name);
+  for (i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? sep : "",
+        mikey_mode_name (modes[i]));
   return g_string_free (s, FALSE);
+}
+
+gchar *
+mikey_suite_list_to_string (const MikeySuiteInfo * const *suites, guint n,
+    const gchar * sep)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? sep : "", suites[i]->name);
+  return g_string_free (s, FALSE);
+}
+
+gchar *
+mikey_offer_suites_to_string (const MikeyOffer * offer, const gchar * sep)
+{
+  const MikeySuiteInfo *infos[MIKEY_MAX_CHOICES];
+  guint i, n = 0;
+
+  for (i = 0; i < offer->n_suites && n < MIKEY_MAX_CHOICES; i++) {
+    const MikeySuiteInfo *info = mikey_suite_get (offer->suites[i]);
+
+    if (info != NULL)
+      infos[n++] = info;
+  }
+  return mikey_suite_list_to_string (infos, n, sep);
+}
+
+gchar *
+mikey_offer_describe (const MikeyOffer * offer)
+{
+  gchar *modes = mikey_mode_list_to_string (offer->modes, offer->n_modes,
+      ", ");
+  gchar *suites = mikey_offer_suites_to_string (offer, ", ");
+  gchar *text = g_strdup_printf ("methods %s; suites %s", modes, suites);
+
+  g_free (modes);
+  g_free (suites);
+  return text;
 }
 
 /* Shared walk over a comma-separated list; @lookup maps a name to a value

@@ -32,16 +32,16 @@ typedef struct
   /* MIKEY_CAPS_NONE in both when nothing is common */
   guint8 chosen_mode;
   guint8 chosen_suite;
-} MikeyCaps;
+} MikeyOffer;
 
 /* Appends the capabilities payload to @msg. */
 MIKEY_API
-void mikey_caps_add (MikeyMessage * msg, const MikeyCaps * caps);
+void mikey_offer_add (MikeyMessage * msg, const MikeyOffer * offer);
 
 /* Reads the capabilities payload of @msg; FALSE when there is none (a
  * peer that does not negotiate) or it is malformed (error set). */
 MIKEY_API
-gboolean mikey_caps_find (const MikeyMessage * msg, MikeyCaps * caps,
+gboolean mikey_offer_find (const MikeyMessage * msg, MikeyOffer * offer,
     GError ** error);
 
 /* The best common pair: the common mode with the lowest sum of ranks in
@@ -49,24 +49,38 @@ gboolean mikey_caps_find (const MikeyMessage * msg, MikeyCaps * caps,
  * order. Suites the SRTP engine cannot run are never chosen. FALSE when
  * no mode or no suite is common. */
 MIKEY_API
-gboolean mikey_caps_choose (const MikeyCaps * ini, const MikeyCaps * resp,
+gboolean mikey_offer_choose (const MikeyOffer * ini, const MikeyOffer * resp,
     MikeyMode * mode, MikeySuite * suite);
 
 MIKEY_API
-gboolean mikey_caps_has_mode (const MikeyCaps * caps, MikeyMode mode);
+gboolean mikey_offer_has_mode (const MikeyOffer * offer, MikeyMode mode);
 MIKEY_API
-gboolean mikey_caps_has_suite (const MikeyCaps * caps, MikeySuite suite);
+gboolean mikey_offer_has_suite (const MikeyOffer * offer, MikeySuite suite);
 
 /* An RFC 3830 error message (HDR, T, ERR with @err_no, a MikeyErrType)
- * answering @init, with our capabilities when @caps is not NULL. For the
+ * answering @init, with our capabilities when @offer is not NULL. For the
  * responder's refusals and for those an application decides itself. */
 MIKEY_API
 GBytes *mikey_build_error_message (const MikeyMessage * init, guint8 err_no,
-    const MikeyCaps * caps, gint64 now_us);
+    const MikeyOffer * offer, gint64 now_us);
 
-/* "psk, pke" / "AES_CM_128_HMAC_SHA1_80, ..." for error messages */
+/* "methods psk, pke; suites AES_CM_128_HMAC_SHA1_80, ..." for error
+ * messages */
 MIKEY_API
-gchar *mikey_caps_describe (const MikeyCaps * caps);
+gchar *mikey_offer_describe (const MikeyOffer * offer);
+/* The suite names of @offer joined with @sep; g_free */
+MIKEY_API
+gchar *mikey_offer_suites_to_string (const MikeyOffer * offer,
+    const gchar * sep);
+
+/* Names joined with @sep ("dh,psk", "AES_CM_128_HMAC_SHA1_80, ..."), for
+ * messages and bus fields; g_free */
+MIKEY_API
+gchar *mikey_mode_list_to_string (const MikeyMode * modes, guint n,
+    const gchar * sep);
+MIKEY_API
+gchar *mikey_suite_list_to_string (const MikeySuiteInfo * const *suites,
+    guint n, const gchar * sep);
 
 /* Priority lists as users write them: "pke, dh,psk" (names as
  * mikey_mode_from_name / mikey_suite_lookup take them; blanks around

@@ -121,21 +121,6 @@ mikey_responder_free (MikeyResponder * resp)
   g_free (resp);
 }
 
-guint
-mikey_dh_group_oakley (guint group)
-{
-  switch (group) {
-    case MIKEY_DH_GROUP_OAKLEY5:
-      return 5;
-    case MIKEY_DH_GROUP_OAKLEY1:
-      return 1;
-    case MIKEY_DH_GROUP_OAKLEY2:
-      return 2;
-    default:
-      return 0;
-  }
-}
-
 gboolean
 mikey_responder_check_group (const MikeyResponder * resp,
     const MikeyPayload * dhi, GError ** error)
@@ -237,21 +222,21 @@ mikey_responder_check_cert_id (const MikeyResponder * resp,
 }
 
 static void
-our_caps (MikeyResponder * resp, MikeyCaps * caps)
+our_offer (MikeyResponder * resp, MikeyOffer * offer)
 {
   guint i;
 
-  memset (caps, 0, sizeof (*caps));
+  memset (offer, 0, sizeof (*offer));
   for (i = 0; i < resp->n_modes; i++)
-    caps->modes[caps->n_modes++] = resp->modes[i];
+    offer->modes[offer->n_modes++] = resp->modes[i];
   if (resp->n_suites == 0) {
     for (i = 0; i < MIKEY_SUITE_COUNT; i++) {
       if (mikey_suite_get (i)->engine_supported)
-        caps->suites[caps->n_suites++] = i;
+        offer->suites[offer->n_suites++] = i;
     }
   }
   for (i = 0; i < resp->n_suites; i++)
-    caps->suites[caps->n_suites++] = resp->suites[i];
+    offer->suites[offer->n_suites++] = resp->suites[i];
 }
 
 /* The mode an initiation message is written in */
@@ -334,17 +319,17 @@ apply_policy (MikeyResponder * resp, const MikeyMessage * msg,
     MikeyMode mode, const MikeySuiteInfo * suite, GBytes ** reply,
     GError ** error)
 {
-  MikeyCaps ours, theirs;
+  MikeyOffer ours, theirs;
   MikeyMode best_mode;
   MikeySuite best_suite;
   gboolean negotiates;
 
-  our_caps (resp, &ours);
-  negotiates = mikey_caps_find (msg, &theirs, NULL);
+  our_offer (resp, &ours);
+  negotiates = mikey_offer_find (msg, &theirs, NULL);
   if (negotiates) {
-    if (!mikey_caps_choose (&theirs, &ours, &best_mode, &best_suite)) {
-      g_autofree gchar *a = mikey_caps_describe (&theirs);
-      g_autofree gchar *b = mikey_caps_describe (&ours);
+    if (!mikey_offer_choose (&theirs, &ours, &best_mode, &best_suite)) {
+      g_autofree gchar *a = mikey_offer_describe (&theirs);
+      g_autofree gchar *b = mikey_offer_describe (&ours);
 
       g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_NO_COMMON,
           "no key management method and crypto suite in common: the "
@@ -365,8 +350,8 @@ apply_policy (MikeyResponder * resp, const MikeyMessage * msg,
     return MIKEY_RESPONSE_COUNTER_PROPOSAL;
   }
 
-  if (!mikey_caps_has_mode (&ours, mode)) {
-    g_autofree gchar *b = mikey_caps_describe (&ours);
+  if (!mikey_offer_has_mode (&ours, mode)) {
+    g_autofree gchar *b = mikey_offer_describe (&ours);
 
     g_set_error (error, MIKEY_ERROR, mode == MIKEY_MODE_NULL ?
         MIKEY_ERROR_UNAUTHENTICATED : MIKEY_ERROR_MODE_REFUSED,
@@ -377,7 +362,7 @@ apply_policy (MikeyResponder * resp, const MikeyMessage * msg,
         MIKEY_ERR_INVALID_MAC : MIKEY_ERR_INVALID_DT, &ours, resp->cur_now);
     return MIKEY_RESPONSE_REFUSED;
   }
-  if (!mikey_caps_has_suite (&ours, suite->id)) {
+  if (!mikey_offer_has_suite (&ours, suite->id)) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_MODE_REFUSED,
         "crypto suite %s is not accepted here", suite->name);
     *reply = mikey_build_error_message (msg, MIKEY_ERR_INVALID_SP, &ours,

@@ -3,7 +3,7 @@
  *
  * One MikeySrtpParams per crypto session: exactly what srtpenc's properties
  * and srtpdec's "request-key" caps need. Turning it into GstCaps is done by
- * the GStreamer side (gstmikeycaps.c); this stays GLib-only.
+ * the GStreamer side (gstmikeysrtpparams.c); this stays GLib-only.
  */
 #pragma once
 

@@ -52,12 +52,42 @@ mikey_suite_lookup (const gchar * name)
   return NULL;
 }
 
+/* "AES_CM_128_HMAC_SHA1_80, ..." in table order, built once from the table
+ * so that a new suite cannot be missing from the lists users are shown */
+static const gchar *
+names_once (gboolean supported_only)
+{
+  static gsize once[2];
+  static const gchar *names[2];
+  guint which = supported_only ? 1 : 0;
+
+  if (g_once_init_enter (&once[which])) {
+    GString *str = g_string_new (NULL);
+    guint i;
+
+    for (i = 0; i < MIKEY_SUITE_COUNT; i++) {
+      if (supported_only && !suites[i].engine_supported)
+        continue;
+      g_string_append_printf (str, "%s%s", str->len ? ", " : "",
+          suites[i].name);
+    }
+    /* kept for the life of the process, like the table */
+    names[which] = g_string_free (str, FALSE);
+    g_once_init_leave (&once[which], 1);
+  }
+  return names[which];
+}
+
 const gchar *
 mikey_suite_names (void)
 {
-  return "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, "
-      "F8_128_HMAC_SHA1_80, AES_256_CM_HMAC_SHA1_80, AEAD_AES_128_GCM, "
-      "AEAD_AES_256_GCM";
+  return names_once (FALSE);
+}
+
+const gchar *
+mikey_suite_names_supported (void)
+{
+  return names_once (TRUE);
 }
 
 MikeyPayload *

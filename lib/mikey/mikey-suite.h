@@ -46,6 +46,9 @@ const MikeySuiteInfo *mikey_suite_get (MikeySuite id);
 /* Comma-separated list of all names, for help texts. */
 MIKEY_API
 const gchar *mikey_suite_names (void);
+/* The same, only the suites srtpenc/srtpdec (libsrtp2) can run */
+MIKEY_API
+const gchar *mikey_suite_names_supported (void);
 
 /* The SP payload (protocol SRTP) describing @suite: every parameter spelled
  * out so that a peer relying on RFC 3830 defaults and one that does not

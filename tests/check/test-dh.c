@@ -539,6 +539,27 @@ GST_START_TEST (test_bad_arguments)
 
 GST_END_TEST;
 
+/* One table gives the OAKLEY numbers people use and the MIKEY wire values */
+GST_START_TEST (test_oakley_numbers)
+{
+  static const guint numbers[] = { 1, 2, 5 };
+  MikeyDhGroup g;
+  guint i;
+
+  fail_unless_equals_int (mikey_dh_group_oakley (MIKEY_DH_GROUP_OAKLEY5), 5);
+  fail_unless_equals_int (mikey_dh_group_oakley (MIKEY_DH_GROUP_OAKLEY1), 1);
+  fail_unless_equals_int (mikey_dh_group_oakley (MIKEY_DH_GROUP_OAKLEY2), 2);
+  fail_unless_equals_int (mikey_dh_group_oakley ((MikeyDhGroup) 77), 0);
+  for (i = 0; i < G_N_ELEMENTS (numbers); i++) {
+    fail_unless (mikey_dh_group_from_oakley (numbers[i], &g));
+    fail_unless_equals_int (mikey_dh_group_oakley (g), numbers[i]);
+  }
+  fail_if (mikey_dh_group_from_oakley (0, &g));
+  fail_if (mikey_dh_group_from_oakley (14, &g));
+}
+
+GST_END_TEST;
+
 static Suite *
 dh_suite (void)
 {
@@ -553,6 +574,7 @@ dh_suite (void)
   tcase_add_test (tc, test_random_keys_agree);
   tcase_add_test (tc, test_oakley5_is_openssl_modp_1536);
   tcase_add_test (tc, test_bad_arguments);
+  tcase_add_test (tc, test_oakley_numbers);
   return s;
 }
 

@@ -586,7 +586,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_negotiation_choose_rules)
 {
-  MikeyCaps a = { 0 }, b = { 0 };
+  MikeyOffer a = { 0 }, b = { 0 };
   MikeyMode m;
   MikeySuite s;
 
@@ -599,7 +599,7 @@ GST_START_TEST (test_negotiation_choose_rules)
   b.modes[1] = MIKEY_MODE_DH;
   a.n_suites = b.n_suites = 1;
   a.suites[0] = b.suites[0] = MIKEY_SUITE_AEAD_AES_128_GCM;
-  fail_unless (mikey_caps_choose (&a, &b, &m, &s));
+  fail_unless (mikey_offer_choose (&a, &b, &m, &s));
   fail_unless_equals_int (m, MIKEY_MODE_DH);
   fail_unless_equals_int (s, MIKEY_SUITE_AEAD_AES_128_GCM);
 
@@ -607,13 +607,13 @@ GST_START_TEST (test_negotiation_choose_rules)
   a.n_suites = b.n_suites = 2;
   a.suites[0] = b.suites[0] = MIKEY_SUITE_F8_128_HMAC_SHA1_80;
   a.suites[1] = b.suites[1] = MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80;
-  fail_unless (mikey_caps_choose (&a, &b, &m, &s));
+  fail_unless (mikey_offer_choose (&a, &b, &m, &s));
   fail_unless_equals_int (s, MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80);
 
   /* nothing in common */
   b.n_modes = 1;
   b.modes[0] = MIKEY_MODE_PKE;
-  fail_if (mikey_caps_choose (&a, &b, &m, &s));
+  fail_if (mikey_offer_choose (&a, &b, &m, &s));
 }
 
 GST_END_TEST;
@@ -817,7 +817,7 @@ GST_START_TEST (test_forged_counter_proposal_cannot_downgrade)
   MikeyInitiator *init;
   MikeyResponder *resp;
   MikeyMessage *parsed;
-  MikeyCaps forged = { 0 };
+  MikeyOffer forged = { 0 };
   GBytes *msg, *fake, *next = NULL, *reply = NULL;
   GError *err = NULL;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mikey-suite.h"
+#include "mikey-negotiate.h"
 #include "mikey-srtp.h"
 #include "mikey-crypto.h"
 
@@ -266,6 +267,38 @@ GST_START_TEST (test_params_mki_and_switches)
 
 GST_END_TEST;
 
+/* Names shown to users come from the table, and lists join one way */
+GST_START_TEST (test_suite_and_list_names)
+{
+  const MikeySuiteInfo *two[2];
+  MikeyMode modes[] = { MIKEY_MODE_DH, MIKEY_MODE_PSK };
+  gchar *text;
+  guint i;
+
+  for (i = 0; i < MIKEY_SUITE_COUNT; i++) {
+    const MikeySuiteInfo *info = mikey_suite_get ((MikeySuite) i);
+
+    fail_unless (strstr (mikey_suite_names (), info->name) != NULL);
+    fail_unless ((strstr (mikey_suite_names_supported (), info->name) !=
+            NULL) == info->engine_supported, "%s", info->name);
+  }
+  fail_unless (g_str_has_prefix (mikey_suite_names (),
+          "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, "));
+  text = mikey_mode_list_to_string (modes, 2, ",");
+  fail_unless_equals_string (text, "dh,psk");
+  g_free (text);
+  two[0] = mikey_suite_get (MIKEY_SUITE_AEAD_AES_128_GCM);
+  two[1] = mikey_suite_get (MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80);
+  text = mikey_suite_list_to_string (two, 2, ", ");
+  fail_unless_equals_string (text, "AEAD_AES_128_GCM, AES_CM_128_HMAC_SHA1_80");
+  g_free (text);
+  text = mikey_mode_list_to_string (modes, 0, ",");
+  fail_unless_equals_string (text, "");
+  g_free (text);
+}
+
+GST_END_TEST;
+
 static Suite *
 suite_suite (void)
 {
@@ -280,6 +313,7 @@ suite_suite (void)
   tcase_add_test (tc, test_params_tek_forms);
   tcase_add_test (tc, test_params_tgk_derivation);
   tcase_add_test (tc, test_params_mki_and_switches);
+  tcase_add_test (tc, test_suite_and_list_names);
   return s;
 }
 

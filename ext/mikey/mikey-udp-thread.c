@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* UDP socket + thread + GMainContext for the MIKEY elements. */
-#include "gstmikeytransport.h"
+#include "mikey-udp-thread.h"
 
 #define MAX_DATAGRAM 65535
 
@@ -11,7 +11,7 @@ struct _GstMikeyTransport
   GMainLoop *loop;
   GThread *thread;
   GSource *socket_source;
-  GstMikeyTransportRecvFunc recv_func;
+  MikeyUdpThreadRecvFunc recv_func;
   gpointer user_data;
   guint port;
   guint8 *buf;
@@ -20,7 +20,7 @@ struct _GstMikeyTransport
 static gboolean
 on_socket_readable (GSocket * socket, GIOCondition cond, gpointer user_data)
 {
-  GstMikeyTransport *t = user_data;
+  MikeyUdpThread *t = user_data;
 
   for (;;) {
     GSocketAddress *from = NULL;
@@ -46,7 +46,7 @@ on_socket_readable (GSocket * socket, GIOCondition cond, gpointer user_data)
 static gpointer
 transport_thread (gpointer data)
 {
-  GstMikeyTransport *t = data;
+  MikeyUdpThread *t = data;
 
   g_main_context_push_thread_default (t->context);
   g_main_loop_run (t->loop);
@@ -54,12 +54,12 @@ transport_thread (gpointer data)
   return NULL;
 }
 
-GstMikeyTransport *
-gst_mikey_transport_new (const gchar * name, const gchar * host, guint port,
-    GSocketFamily family, GstMikeyTransportRecvFunc recv_func,
+MikeyUdpThread *
+mikey_udp_thread_new (const gchar * name, const gchar * host, guint port,
+    GSocketFamily family, MikeyUdpThreadRecvFunc recv_func,
     gpointer user_data, GError ** error)
 {
-  GstMikeyTransport *t;
+  MikeyUdpThread *t;
   GInetAddress *iaddr;
   GSocketAddress *addr, *local;
 
@@ -75,7 +75,7 @@ gst_mikey_transport_new (const gchar * name, const gchar * host, guint port,
     iaddr = g_inet_address_new_any (family);
   }
 
-  t = g_new0 (GstMikeyTransport, 1);
+  t = g_new0 (MikeyUdpThread, 1);
   t->recv_func = recv_func;
   t->user_data = user_data;
 
@@ -126,14 +126,14 @@ quit_loop (gpointer data)
 }
 
 void
-gst_mikey_transport_free (GstMikeyTransport * t)
+mikey_udp_thread_free (MikeyUdpThread * t)
 {
   if (t == NULL)
     return;
 
   g_return_if_fail (g_thread_self () != t->thread);
 
-  gst_mikey_transport_invoke (t, quit_loop, t->loop, NULL);
+  mikey_udp_thread_invoke (t, quit_loop, t->loop, NULL);
   g_thread_join (t->thread);
 
   g_source_destroy (t->socket_source);
@@ -149,13 +149,13 @@ gst_mikey_transport_free (GstMikeyTransport * t)
 }
 
 guint
-gst_mikey_transport_get_port (GstMikeyTransport * t)
+mikey_udp_thread_get_port (MikeyUdpThread * t)
 {
   return t->port;
 }
 
 gboolean
-gst_mikey_transport_send (GstMikeyTransport * t, GSocketAddress * to,
+mikey_udp_thread_send (MikeyUdpThread * t, GSocketAddress * to,
     const guint8 * data, gsize len, GError ** error)
 {
   gssize n;
@@ -165,7 +165,7 @@ gst_mikey_transport_send (GstMikeyTransport * t, GSocketAddress * to,
 }
 
 void
-gst_mikey_transport_invoke (GstMikeyTransport * t, GSourceFunc func,
+mikey_udp_thread_invoke (MikeyUdpThread * t, GSourceFunc func,
     gpointer data, GDestroyNotify notify)
 {
   GSource *source = g_idle_source_new ();
@@ -177,7 +177,7 @@ gst_mikey_transport_invoke (GstMikeyTransport * t, GSourceFunc func,
 }
 
 GSource *
-gst_mikey_transport_add_timeout (GstMikeyTransport * t, guint ms,
+mikey_udp_thread_add_timeout (MikeyUdpThread * t, guint ms,
     GSourceFunc func, gpointer data, GDestroyNotify notify)
 {
   GSource *source = g_timeout_source_new (ms);

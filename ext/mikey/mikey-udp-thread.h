@@ -3,7 +3,7 @@
  * exchanges of mikeyenc and mikeydec.
  *
  * The callbacks (received datagrams, timers, invoked functions) run in the
- * transport's thread, one at a time. gst_mikey_transport_free() stops the
+ * transport's thread, one at a time. mikey_udp_thread_free() stops the
  * thread and closes the socket; it must not be called from that thread nor
  * while holding a lock the callbacks take.
  */
@@ -13,36 +13,36 @@
 
 G_BEGIN_DECLS
 
-typedef struct _GstMikeyTransport GstMikeyTransport;
+typedef struct _GstMikeyTransport MikeyUdpThread;
 
-typedef void (*GstMikeyTransportRecvFunc) (GstMikeyTransport * transport,
+typedef void (*MikeyUdpThreadRecvFunc) (MikeyUdpThread * transport,
     const guint8 * data, gsize len, GSocketAddress * from,
     gpointer user_data);
 
 /* Binds a UDP socket to @host (an IP address literal; NULL or "" means the
  * any address of @family) and @port (0: ephemeral) and starts the thread.
  * @name names the thread (shown by debuggers). */
-GstMikeyTransport *gst_mikey_transport_new (const gchar * name,
+MikeyUdpThread *mikey_udp_thread_new (const gchar * name,
     const gchar * host, guint port, GSocketFamily family,
-    GstMikeyTransportRecvFunc recv_func, gpointer user_data, GError ** error);
+    MikeyUdpThreadRecvFunc recv_func, gpointer user_data, GError ** error);
 
-void gst_mikey_transport_free (GstMikeyTransport * transport);
+void mikey_udp_thread_free (MikeyUdpThread * transport);
 
 /* The local port actually bound */
-guint gst_mikey_transport_get_port (GstMikeyTransport * transport);
+guint mikey_udp_thread_get_port (MikeyUdpThread * transport);
 
 /* Sends one datagram; callable from any thread. */
-gboolean gst_mikey_transport_send (GstMikeyTransport * transport,
+gboolean mikey_udp_thread_send (MikeyUdpThread * transport,
     GSocketAddress * to, const guint8 * data, gsize len, GError ** error);
 
 /* Runs @func in the transport thread as soon as possible (once). */
-void gst_mikey_transport_invoke (GstMikeyTransport * transport,
+void mikey_udp_thread_invoke (MikeyUdpThread * transport,
     GSourceFunc func, gpointer data, GDestroyNotify notify);
 
 /* Runs @func in the transport thread after @ms milliseconds (repeating
  * while it returns G_SOURCE_CONTINUE). Returns the source (a new reference)
  * so that it can be cancelled with g_source_destroy(). */
-GSource *gst_mikey_transport_add_timeout (GstMikeyTransport * transport,
+GSource *mikey_udp_thread_add_timeout (MikeyUdpThread * transport,
     guint ms, GSourceFunc func, gpointer data, GDestroyNotify notify);
 
 /* "192.0.2.1:2269" / "[2001:db8::1]:2269" */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* MIKEY SRTP parameters as srtpenc properties and srtpdec caps. */
-#include "gstmikeycaps.h"
+#include "gstmikeysrtpparams.h"
 
 #include <openssl/crypto.h>
 
