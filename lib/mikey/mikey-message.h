@@ -20,11 +20,19 @@
 G_BEGIN_DECLS
 
 /* A byte string owned by the struct that holds it. Cleared with
- * OPENSSL_cleanse before it is freed, since many of them hold secrets. */
+ * OPENSSL_cleanse before it is freed, since many of them hold secrets.
+ *
+ * A parsed message keeps one copy of the bytes it was parsed from, and its
+ * blobs point into that copy instead of holding an allocation each:
+ * @borrowed is then TRUE. The copy belongs to the message and is wiped as a
+ * whole when the message is freed. Use mikey_blob_set / mikey_blob_clear
+ * (or mikey_blob_set_zero) to replace or drop a blob's contents: they
+ * handle both kinds. Never g_free a blob's data directly. */
 typedef struct
 {
   guint8 *data;
   gsize len;
+  gboolean borrowed;
 } MikeyBlob;
 
 /* Copies @len bytes of @data (zeros if @data is NULL), wiping the old
@@ -79,6 +87,9 @@ typedef struct
 typedef struct
 {
   guint8 type;                  /* MikeyPayloadType; selects the union arm */
+  /* private: TRUE when the payload lives inside the parsed message that
+   * holds it (mikey_payload_free then clears it without freeing it) */
+  guint8 borrowed;
   union
   {
     struct

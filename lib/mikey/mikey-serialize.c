@@ -21,8 +21,10 @@ typedef struct
   gsize pos;
   /* start of the MAC / signature field of the last KEMAC, V or SIGN */
   gssize auth_pos;
-  /* payload being written, for errors */
+  /* payload being written, for errors; @what NULL means the name of
+   * payload type @type, looked up only when there is an error */
   const gchar *what;
+  guint8 type;
   guint index;
   gsize start;
 } Writer;
@@ -37,6 +39,7 @@ static gboolean writer_fail (const Writer * w, GError ** error,
 static gboolean
 writer_fail (const Writer * w, GError ** error, const gchar * fmt, ...)
 {
+  const gchar *what = w->what ? w->what : mikey_payload_type_name (w->type);
   va_list args;
   gchar *detail;
 
@@ -46,10 +49,10 @@ writer_fail (const Writer * w, GError ** error, const gchar * fmt, ...)
 
   if (w->index == G_MAXUINT)
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s at offset %" G_GSIZE_FORMAT ": %s", w->what, w->start, detail);
+        "%s at offset %" G_GSIZE_FORMAT ": %s", what, w->start, detail);
   else
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s payload #%u at offset %" G_GSIZE_FORMAT ": %s", w->what,
+        "%s payload #%u at offset %" G_GSIZE_FORMAT ": %s", what,
         w->index, w->start, detail);
   g_free (detail);
   return FALSE;
@@ -63,7 +66,9 @@ writer_begin (Writer * w, const gchar * what, guint index)
   w->start = w->pos;
 }
 
-static void
+/* The puts run once per field per pass on every message sent: they stay
+ * small enough to inline, and single bytes do not go through memcpy. */
+static inline void
 put_bytes (Writer * w, const guint8 * data, gsize len)
 {
   if (w->buf && len > 0)
@@ -71,37 +76,48 @@ put_bytes (Writer * w, const guint8 * data, gsize len)
   w->pos += len;
 }
 
-static void
+static inline void
 put_u8 (Writer * w, guint8 v)
 {
-  put_bytes (w, &v, 1);
+  if (w->buf)
+    w->buf[w->pos] = v;
+  w->pos += 1;
 }
 
-static void
+static inline void
 put_u16 (Writer * w, guint16 v)
 {
-  guint8 b[2] = { v >> 8, v & 0xff };
-
-  put_bytes (w, b, 2);
+  if (w->buf) {
+    w->buf[w->pos] = v >> 8;
+    w->buf[w->pos + 1] = v & 0xff;
+  }
+  w->pos += 2;
 }
 
-static void
+static inline void
 put_u32 (Writer * w, guint32 v)
 {
-  guint8 b[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
+  if (w->buf) {
+    guint8 *b = w->buf + w->pos;
 
-  put_bytes (w, b, 4);
+    b[0] = v >> 24;
+    b[1] = (v >> 16) & 0xff;
+    b[2] = (v >> 8) & 0xff;
+    b[3] = v & 0xff;
+  }
+  w->pos += 4;
 }
 
-static void
+static inline void
 put_be (Writer * w, guint64 v, gsize n)
 {
-  guint8 b[8];
-  gsize i;
+  if (w->buf) {
+    gsize i;
 
-  for (i = 0; i < n; i++)
-    b[n - 1 - i] = (v >> (8 * i)) & 0xff;
-  put_bytes (w, b, n);
+    for (i = 0; i < n; i++)
+      w->buf[w->pos + n - 1 - i] = (v >> (8 * i)) & 0xff;
+  }
+  w->pos += n;
 }
 
 /* Checks that @blob fits a length field holding at most @max. */
@@ -373,7 +389,11 @@ write_sp (Writer * w, const MikeyPayload * p, GError ** error)
 
     put_u8 (w, param->type);
     put_u8 (w, param->value.len);
-    put_bytes (w, param->value.data, param->value.len);
+    /* nearly every SRTP parameter is one byte */
+    if (param->value.len == 1)
+      put_u8 (w, param->value.data[0]);
+    else
+      put_bytes (w, param->value.data, param->value.len);
   }
   return TRUE;
 }
@@ -483,7 +503,8 @@ write_message (Writer * w, const MikeyMessage * msg, GError ** error)
     guint8 next = i + 1 < pl->len ?
         ((MikeyPayload *) g_ptr_array_index (pl, i + 1))->type : 0;
 
-    writer_begin (w, mikey_payload_type_name (p->type), i);
+    writer_begin (w, NULL, i);
+    w->type = p->type;
     if (!write)
       return writer_fail (w, error, "unknown payload type %u", p->type);
     if (p->type == MIKEY_PT_SIGN) {
