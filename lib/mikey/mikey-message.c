@@ -152,14 +152,10 @@ key_data_clear (MikeyKeyData * kd)
   blob_release (&kd->kv_to);
 }
 
-void
-mikey_payload_free (MikeyPayload * p)
+/* Frees what @p owns, not @p itself. */
+static void
+payload_release (MikeyPayload * p)
 {
-  gboolean borrowed;
-
-  if (!p)
-    return;
-
   switch (p->type) {
     case MIKEY_PT_KEMAC:
       blob_release (&p->u.kemac.enc_data);
@@ -206,6 +202,17 @@ mikey_payload_free (MikeyPayload * p)
       /* T, ERR and unknown types own no memory */
       break;
   }
+}
+
+void
+mikey_payload_free (MikeyPayload * p)
+{
+  gboolean borrowed;
+
+  if (!p)
+    return;
+
+  payload_release (p);
   borrowed = p->borrowed;
   OPENSSL_cleanse (p, sizeof (*p));
   /* a payload inside its message goes with the message's memory */
@@ -236,9 +243,8 @@ mikey_message_new_parsed (const guint8 * data, gsize len, guint n_cs,
 {
   MessageImpl *impl = g_malloc (offsetof (MessageImpl, copy) + len);
 
-  /* one glibc memset of all the inline payloads is cheaper than one
-   * (rep stos) per payload handed out */
-  memset (impl, 0, offsetof (MessageImpl, copy));
+  /* payloads are zeroed as they are handed out */
+  memset (impl, 0, offsetof (MessageImpl, inline_payloads));
   impl->inline_cap = INLINE_PAYLOADS;
   impl->copy_len = len;
   if (len > 0)
@@ -259,8 +265,13 @@ mikey_message_add_new (MikeyMessage * msg, guint8 type)
   MikeyPayload *p;
 
   if (impl->n_inline < impl->inline_cap) {
-    /* zeroed with the others in mikey_message_new_parsed */
+    static const MikeyPayload zero_payload;
+
+    /* A copy of a zero payload compiles to a few vector stores, where a
+     * memset of the same size becomes a rep stos that costs several times
+     * more, and zeroing all the room in advance would cost more still. */
     p = &impl->inline_payloads[impl->n_inline++];
+    *p = zero_payload;
     p->borrowed = TRUE;
   } else {
     p = g_new0 (MikeyPayload, 1);
@@ -275,11 +286,27 @@ mikey_message_free (MikeyMessage * msg)
 {
   MessageImpl *impl = (MessageImpl *) msg;
 
+  guint i;
+
   if (!msg)
     return;
   g_array_unref (msg->hdr.cs);
-  /* clears the inline payloads too (mikey_payload_free wipes each) */
+  /* The inline payloads are wiped below in one go, not one by one. */
+  for (i = 0; i < msg->payloads->len; i++) {
+    MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
+
+    if (p->borrowed)
+      payload_release (p);
+    else
+      mikey_payload_free (p);
+  }
+  g_ptr_array_set_free_func (msg->payloads, NULL);
   g_ptr_array_unref (msg->payloads);
+  /* The payload structs hold lengths, algorithm numbers and pointers;
+   * the key material they point to is in the copy. Both are wiped. */
+  if (impl->n_inline > 0)
+    OPENSSL_cleanse (impl->inline_payloads,
+        impl->n_inline * sizeof (MikeyPayload));
   if (impl->copy_len > 0)
     OPENSSL_cleanse (impl->copy, impl->copy_len);
   g_free (impl);

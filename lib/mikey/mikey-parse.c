@@ -426,6 +426,7 @@ parse_sp (Reader * r, MikeyPayload * p, GError ** error)
   guint16 plen;
   gsize end, pos;
   guint n_params = 0, base, i;
+  MikeySpParam *param;
 
   if (!read_u8 (r, &p->u.sp.policy_no, "policy number", error) ||
       !read_u8 (r, &p->u.sp.proto, "protocol type", error) ||
@@ -463,16 +464,21 @@ parse_sp (Reader * r, MikeyPayload * p, GError ** error)
   }
   base = p->u.sp.params->len;
   g_array_set_size (p->u.sp.params, base + n_params);
-  for (i = 0; i < n_params; i++) {
-    MikeySpParam *param =
-        &g_array_index (p->u.sp.params, MikeySpParam, base + i);
-    guint8 len = r->data[r->pos + 1];
+  /* locals: the compiler cannot tell the blob stores from the reader's
+   * fields and would reload them after each one */
+  param = &g_array_index (p->u.sp.params, MikeySpParam, base);
+  pos = r->pos;
+  for (i = 0; i < n_params; i++, param++) {
+    guint8 len = r->data[pos + 1];
 
-    param->type = r->data[r->pos];
-    r->pos += 2;
-    take_blob (r, &param->value, len);
-    r->pos += len;
+    param->type = r->data[pos];
+    if (r->borrow)
+      mikey_blob_borrow (&param->value, r->data + pos + 2, len);
+    else
+      mikey_blob_set (&param->value, r->data + pos + 2, len);
+    pos += 2 + len;
   }
+  r->pos = pos;
   return TRUE;
 }
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* MIKEY protocol core: wire serializer (RFC 3830 section 6).
  *
- * Serialization runs twice over the same code: once with no buffer, to
- * validate the message and measure it, then into a buffer of exactly that
- * size. Growing a buffer would leave stale copies of key material behind
- * in freed memory; measuring first avoids that, and it also gives
- * mikey_message_auth_offset() for free.
+ * The writer only stores what fits in its buffer and counts the rest, so
+ * the same code validates and measures (no buffer), writes (a buffer of
+ * exactly that size), or does both at once into a buffer on the stack,
+ * which is what mikey_message_serialize() tries first: one pass, then one
+ * allocation of the exact size and a copy, the stack wiped after. Only a
+ * message larger than that buffer takes a measuring pass and a writing
+ * pass. A growing heap buffer would leave stale copies of key material in
+ * freed memory; none of these do.
  *
  * "Next payload" fields are not stored in the model: each one is the type
  * of the following payload in the array (0 after the last one).
@@ -13,11 +16,14 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "mikey-message.h"
 
 typedef struct
 {
   guint8 *buf;                  /* NULL while measuring */
+  gsize cap;                    /* bytes of buf; what goes past is counted */
   gsize pos;
   /* start of the MAC / signature field of the last KEMAC, V or SIGN */
   gssize auth_pos;
@@ -71,7 +77,7 @@ writer_begin (Writer * w, const gchar * what, guint index)
 static inline void
 put_bytes (Writer * w, const guint8 * data, gsize len)
 {
-  if (w->buf && len > 0)
+  if (len > 0 && w->pos + len <= w->cap)
     memcpy (w->buf + w->pos, data, len);
   w->pos += len;
 }
@@ -79,7 +85,7 @@ put_bytes (Writer * w, const guint8 * data, gsize len)
 static inline void
 put_u8 (Writer * w, guint8 v)
 {
-  if (w->buf)
+  if (w->pos < w->cap)
     w->buf[w->pos] = v;
   w->pos += 1;
 }
@@ -87,7 +93,7 @@ put_u8 (Writer * w, guint8 v)
 static inline void
 put_u16 (Writer * w, guint16 v)
 {
-  if (w->buf) {
+  if (w->pos + 2 <= w->cap) {
     w->buf[w->pos] = v >> 8;
     w->buf[w->pos + 1] = v & 0xff;
   }
@@ -97,7 +103,7 @@ put_u16 (Writer * w, guint16 v)
 static inline void
 put_u32 (Writer * w, guint32 v)
 {
-  if (w->buf) {
+  if (w->pos + 4 <= w->cap) {
     guint8 *b = w->buf + w->pos;
 
     b[0] = v >> 24;
@@ -111,7 +117,7 @@ put_u32 (Writer * w, guint32 v)
 static inline void
 put_be (Writer * w, guint64 v, gsize n)
 {
-  if (w->buf) {
+  if (w->pos + n <= w->cap) {
     gsize i;
 
     for (i = 0; i < n; i++)
@@ -383,18 +389,27 @@ write_sp (Writer * w, const MikeyPayload * p, GError ** error)
   put_u8 (w, p->u.sp.policy_no);
   put_u8 (w, p->u.sp.proto);
   put_u16 (w, total);
-  for (i = 0; i < p->u.sp.params->len; i++) {
-    const MikeySpParam *param =
-        &g_array_index (p->u.sp.params, MikeySpParam, i);
+  if (w->pos + total <= w->cap) {
+    /* a local cursor: through w, every byte stored would make the
+     * compiler reload w->pos and w->buf (a guint8 store may alias them) */
+    guint8 *out = w->buf + w->pos;
 
-    put_u8 (w, param->type);
-    put_u8 (w, param->value.len);
-    /* nearly every SRTP parameter is one byte */
-    if (param->value.len == 1)
-      put_u8 (w, param->value.data[0]);
-    else
-      put_bytes (w, param->value.data, param->value.len);
+    for (i = 0; i < p->u.sp.params->len; i++) {
+      const MikeySpParam *param =
+          &g_array_index (p->u.sp.params, MikeySpParam, i);
+
+      *out++ = param->type;
+      *out++ = param->value.len;
+      /* nearly every SRTP parameter is one byte */
+      if (param->value.len == 1)
+        *out++ = param->value.data[0];
+      else if (param->value.len > 0) {
+        memcpy (out, param->value.data, param->value.len);
+        out += param->value.len;
+      }
+    }
   }
+  w->pos += total;
   return TRUE;
 }
 
@@ -531,28 +546,45 @@ secure_bytes_free (gpointer mem)
   mikey_secure_free (mem, sizeof (gsize) + head[0]);
 }
 
+/* Room for the messages sent most (NULL, PSK, DH without certificates;
+ * about 100 to 500 bytes) in one pass. */
+#define STACK_BUF_SIZE 2048
+
 GBytes *
 mikey_message_serialize (const MikeyMessage * msg, GError ** error)
 {
-  Writer w = { 0, };
+  guint8 stack_buf[STACK_BUF_SIZE];
+  Writer w = { stack_buf, sizeof (stack_buf), 0, };
   gsize *mem;
+  gsize len;
 
   g_return_val_if_fail (msg != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!write_message (&w, msg, error))
-    return NULL;
-
-  mem = g_malloc (sizeof (gsize) + w.pos);
-  mem[0] = w.pos;
-  w.buf = (guint8 *) (mem + 1);
-  w.pos = 0;
   if (!write_message (&w, msg, error)) {
-    /* cannot happen: the measuring pass checked the same things */
-    secure_bytes_free (mem);
+    OPENSSL_cleanse (stack_buf, MIN (w.pos, sizeof (stack_buf)));
     return NULL;
   }
-  return g_bytes_new_with_free_func (w.buf, w.pos, secure_bytes_free, mem);
+
+  len = w.pos;
+  mem = g_malloc (sizeof (gsize) + len);
+  mem[0] = len;
+  if (len <= sizeof (stack_buf)) {
+    memcpy (mem + 1, stack_buf, len);
+    OPENSSL_cleanse (stack_buf, len);
+  } else {
+    /* the stack holds a prefix of the message: wipe it, write it all */
+    OPENSSL_cleanse (stack_buf, sizeof (stack_buf));
+    w.buf = (guint8 *) (mem + 1);
+    w.cap = len;
+    w.pos = 0;
+    if (!write_message (&w, msg, error)) {
+      /* cannot happen: the first pass checked the same things */
+      secure_bytes_free (mem);
+      return NULL;
+    }
+  }
+  return g_bytes_new_with_free_func (mem + 1, len, secure_bytes_free, mem);
 }
 
 /* The RFC 3830 MAC (KEMAC, V) and signature (SIGN) cover the message up to
@@ -608,6 +640,7 @@ mikey_key_data_serialize_list (GPtrArray * key_data, gsize * out_len,
       alloc = MAX (w.pos, 1);
       buf = g_malloc (alloc);
       w.buf = buf;
+      w.cap = w.pos;
       w.pos = 0;
     }
   }
