@@ -241,7 +241,7 @@ GST_END_TEST;
  * written into a buffer of the exact size; the same bytes either way. */
 GST_START_TEST (test_large_message)
 {
-  MikeyMessage *m = mikey_message_new (), *parsed;
+  MikeyMessage *m, *parsed;
   MikeyPayload *p;
   GBytes *bytes;
   gsize len, sizes[] = { 2000, 2030, 2048, 5000, 60000 };
