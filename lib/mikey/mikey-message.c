@@ -11,7 +11,6 @@
  * and a copy of the wire bytes its blobs point into. That copy is wiped in
  * one go when the message is freed, instead of one wipe and free per blob.
  */
-#include <stddef.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -23,15 +22,20 @@
  * a camera's message under glibc's 1032-byte per-thread cache limit. */
 #define INLINE_PAYLOADS 6
 
+/* The room for payloads and the copy follow the struct in the same
+ * allocation (pointers rather than array members, so that a message built
+ * by hand, which has neither, is a whole MessageImpl all the same). */
 typedef struct
 {
   MikeyMessage msg;             /* first: a MikeyMessage* points here */
   guint n_inline;               /* inline payloads handed out */
   guint inline_cap;             /* 0 for messages built by hand */
+  MikeyPayload *inline_payloads;        /* inline_cap of them */
+  guint8 *copy;                 /* the parsed bytes */
   gsize copy_len;
-  MikeyPayload inline_payloads[INLINE_PAYLOADS];
-  guint8 copy[];                /* the parsed bytes */
 } MessageImpl;
+
+G_STATIC_ASSERT (sizeof (MessageImpl) % G_ALIGNOF (MikeyPayload) == 0);
 
 /* --- blobs ------------------------------------------------------------- */
 
@@ -225,7 +229,7 @@ mikey_payload_free (MikeyPayload * p)
 MikeyMessage *
 mikey_message_new (void)
 {
-  MessageImpl *impl = g_malloc0 (offsetof (MessageImpl, inline_payloads));
+  MessageImpl *impl = g_new0 (MessageImpl, 1);
   MikeyMessage *msg = &impl->msg;
 
   msg->hdr.version = MIKEY_VERSION;
@@ -241,11 +245,14 @@ MikeyMessage *
 mikey_message_new_parsed (const guint8 * data, gsize len, guint n_cs,
     const guint8 ** copy)
 {
-  MessageImpl *impl = g_malloc (offsetof (MessageImpl, copy) + len);
+  gsize room = INLINE_PAYLOADS * sizeof (MikeyPayload);
+  MessageImpl *impl = g_malloc (sizeof (MessageImpl) + room + len);
 
   /* payloads are zeroed as they are handed out */
-  memset (impl, 0, offsetof (MessageImpl, inline_payloads));
+  memset (impl, 0, sizeof (MessageImpl));
   impl->inline_cap = INLINE_PAYLOADS;
+  impl->inline_payloads = (MikeyPayload *) (impl + 1);
+  impl->copy = (guint8 *) (impl + 1) + room;
   impl->copy_len = len;
   if (len > 0)
     memcpy (impl->copy, data, len);

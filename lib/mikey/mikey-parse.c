@@ -462,6 +462,8 @@ parse_sp (Reader * r, MikeyPayload * p, GError ** error)
         n_params);
     g_array_set_clear_func (p->u.sp.params, mikey_sp_param_clear);
   }
+  if (n_params == 0)
+    return TRUE;
   base = p->u.sp.params->len;
   g_array_set_size (p->u.sp.params, base + n_params);
   /* locals: the compiler cannot tell the blob stores from the reader's
