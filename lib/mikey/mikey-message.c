@@ -18,9 +18,13 @@
 #include "mikey-message-private.h"
 
 /* Payloads a parsed message holds without allocating: a camera's MIKEY-NULL
- * message has 4, a PSK initiation 5 or 6. More go on the heap. Six keep
- * a camera's message under glibc's 1032-byte per-thread cache limit. */
-#define INLINE_PAYLOADS 6
+ * message has 4, a PSK initiation 4 to 7. More go on the heap. Between
+ * MIN and MAX, as many as keep the whole allocation within SMALL_ALLOC:
+ * glibc serves blocks up to about 1 KiB from a per-thread cache, several
+ * times faster than bigger ones. */
+#define INLINE_PAYLOADS_MIN 4
+#define INLINE_PAYLOADS_MAX 8
+#define SMALL_ALLOC 1024
 
 /* The room for payloads and the copy follow the struct in the same
  * allocation (pointers rather than array members, so that a message built
@@ -245,12 +249,18 @@ MikeyMessage *
 mikey_message_new_parsed (const guint8 * data, gsize len, guint n_cs,
     const guint8 ** copy)
 {
-  gsize room = INLINE_PAYLOADS * sizeof (MikeyPayload);
-  MessageImpl *impl = g_malloc (sizeof (MessageImpl) + room + len);
+  guint cap = INLINE_PAYLOADS_MAX;
+  gsize room;
+  MessageImpl *impl;
 
+  while (cap > INLINE_PAYLOADS_MIN && sizeof (MessageImpl) +
+      cap * sizeof (MikeyPayload) + len > SMALL_ALLOC)
+    cap--;
+  room = cap * sizeof (MikeyPayload);
+  impl = g_malloc (sizeof (MessageImpl) + room + len);
   /* payloads are zeroed as they are handed out */
   memset (impl, 0, sizeof (MessageImpl));
-  impl->inline_cap = INLINE_PAYLOADS;
+  impl->inline_cap = cap;
   impl->inline_payloads = (MikeyPayload *) (impl + 1);
   impl->copy = (guint8 *) (impl + 1) + room;
   impl->copy_len = len;
@@ -260,7 +270,7 @@ mikey_message_new_parsed (const guint8 * data, gsize len, guint n_cs,
 
   impl->msg.hdr.cs = g_array_sized_new (FALSE, TRUE, sizeof (MikeySrtpCs),
       n_cs);
-  impl->msg.payloads = g_ptr_array_new_full (INLINE_PAYLOADS,
+  impl->msg.payloads = g_ptr_array_new_full (cap,
       (GDestroyNotify) mikey_payload_free);
   return &impl->msg;
 }
@@ -298,7 +308,8 @@ mikey_message_free (MikeyMessage * msg)
   if (!msg)
     return;
   g_array_unref (msg->hdr.cs);
-  /* The inline payloads are wiped below in one go, not one by one. */
+  /* The inline payloads go with the allocation; heap ones (past the room
+   * inside, or added by hand) are wiped and freed one by one. */
   for (i = 0; i < msg->payloads->len; i++) {
     MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
 
@@ -309,11 +320,8 @@ mikey_message_free (MikeyMessage * msg)
   }
   g_ptr_array_set_free_func (msg->payloads, NULL);
   g_ptr_array_unref (msg->payloads);
-  /* The payload structs hold lengths, algorithm numbers and pointers;
-   * the key material they point to is in the copy. Both are wiped. */
-  if (impl->n_inline > 0)
-    OPENSSL_cleanse (impl->inline_payloads,
-        impl->n_inline * sizeof (MikeyPayload));
+  /* The inline payload structs hold lengths, algorithm numbers and
+   * pointers, no key material: that is all in the copy, wiped here. */
   if (impl->copy_len > 0)
     OPENSSL_cleanse (impl->copy, impl->copy_len);
   g_free (impl);

@@ -126,6 +126,35 @@ put_be (Writer * w, guint64 v, gsize n)
   w->pos += n;
 }
 
+/* Counts @n bytes and returns where to write them, or NULL when they do
+ * not fit (or while measuring). Fields written through the returned
+ * pointer go into registers: through put_u8() and friends, each byte
+ * stored may alias w->pos and w->buf, which the compiler then reloads. */
+static inline guint8 *
+reserve (Writer * w, gsize n)
+{
+  gsize pos = w->pos;
+
+  w->pos = pos + n;
+  return pos + n <= w->cap ? w->buf + pos : NULL;
+}
+
+static inline void
+store_u16 (guint8 * o, guint16 v)
+{
+  o[0] = v >> 8;
+  o[1] = v & 0xff;
+}
+
+static inline void
+store_u32 (guint8 * o, guint32 v)
+{
+  o[0] = v >> 24;
+  o[1] = (v >> 16) & 0xff;
+  o[2] = (v >> 8) & 0xff;
+  o[3] = v & 0xff;
+}
+
 /* Checks that @blob fits a length field holding at most @max. */
 static gboolean
 check_len (const Writer * w, const MikeyBlob * blob, gsize max,
@@ -156,10 +185,16 @@ static gboolean
 put_blob8 (Writer * w, const MikeyBlob * blob, const gchar * field,
     GError ** error)
 {
+  guint8 *o;
+
   if (!check_len (w, blob, G_MAXUINT8, field, error))
     return FALSE;
-  put_u8 (w, blob->len);
-  put_bytes (w, blob->data, blob->len);
+  o = reserve (w, 1 + blob->len);
+  if (o) {
+    o[0] = blob->len;
+    if (blob->len > 0)
+      memcpy (o + 1, blob->data, blob->len);
+  }
   return TRUE;
 }
 
@@ -167,10 +202,16 @@ static gboolean
 put_blob16 (Writer * w, const MikeyBlob * blob, const gchar * field,
     GError ** error)
 {
+  guint8 *o;
+
   if (!check_len (w, blob, G_MAXUINT16, field, error))
     return FALSE;
-  put_u16 (w, blob->len);
-  put_bytes (w, blob->data, blob->len);
+  o = reserve (w, 2 + blob->len);
+  if (o) {
+    store_u16 (o, blob->len);
+    if (blob->len > 0)
+      memcpy (o + 2, blob->data, blob->len);
+  }
   return TRUE;
 }
 
@@ -179,6 +220,7 @@ put_blob16 (Writer * w, const MikeyBlob * blob, const gchar * field,
 static gboolean
 write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
 {
+  guint8 *o;
   guint i;
 
   writer_begin (w, "HDR", G_MAXUINT);
@@ -186,11 +228,15 @@ write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
     return writer_fail (w, error, "PRF function %u does not fit in 7 bits",
         hdr->prf);
 
-  put_u8 (w, hdr->version);
-  put_u8 (w, hdr->data_type);
-  put_u8 (w, next);
-  put_u8 (w, (hdr->v ? 0x80 : 0) | hdr->prf);
-  put_u32 (w, hdr->csb_id);
+  /* the map type and #CS are written below */
+  o = reserve (w, 8);
+  if (o) {
+    o[0] = hdr->version;
+    o[1] = hdr->data_type;
+    o[2] = next;
+    o[3] = (hdr->v ? 0x80 : 0) | hdr->prf;
+    store_u32 (o + 4, hdr->csb_id);
+  }
 
   switch (hdr->map_type) {
     case MIKEY_MAP_SRTP_ID:
@@ -199,12 +245,13 @@ write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
             "most 255", hdr->cs->len);
       put_u8 (w, hdr->cs->len);
       put_u8 (w, hdr->map_type);
-      for (i = 0; i < hdr->cs->len; i++) {
+      o = reserve (w, 9 * hdr->cs->len);
+      for (i = 0; o && i < hdr->cs->len; i++, o += 9) {
         const MikeySrtpCs *cs = &g_array_index (hdr->cs, MikeySrtpCs, i);
 
-        put_u8 (w, cs->policy_no);
-        put_u32 (w, cs->ssrc);
-        put_u32 (w, cs->roc);
+        o[0] = cs->policy_no;
+        store_u32 (o + 1, cs->ssrc);
+        store_u32 (o + 5, cs->roc);
       }
       return TRUE;
     case MIKEY_MAP_EMPTY:
@@ -315,14 +362,23 @@ static gboolean
 write_t (Writer * w, const MikeyPayload * p, GError ** error)
 {
   gssize ts_len = mikey_ts_len (p->u.t.ts_type);
+  guint8 *o;
 
   if (ts_len < 0)
     return writer_fail (w, error, "unknown TS type %u", p->u.t.ts_type);
   if (ts_len < 8 && (p->u.t.value >> (8 * ts_len)) != 0)
     return writer_fail (w, error, "TS value %" G_GUINT64_FORMAT " does not "
         "fit in %" G_GSSIZE_FORMAT " bytes", p->u.t.value, ts_len);
-  put_u8 (w, p->u.t.ts_type);
-  put_be (w, p->u.t.value, ts_len);
+  o = reserve (w, 1 + ts_len);
+  if (o) {
+    o[0] = p->u.t.ts_type;
+    if (ts_len == 8) {
+      store_u32 (o + 1, p->u.t.value >> 32);
+      store_u32 (o + 5, p->u.t.value & 0xffffffff);
+    } else {
+      store_u32 (o + 1, p->u.t.value);
+    }
+  }
   return TRUE;
 }
 
@@ -368,12 +424,14 @@ write_v (Writer * w, const MikeyPayload * p, GError ** error)
 static gboolean
 write_sp (Writer * w, const MikeyPayload * p, GError ** error)
 {
+  const GArray *params = p->u.sp.params;
+  guint n_params = params->len;
   gsize total = 0;
+  guint8 *out;
   guint i;
 
-  for (i = 0; i < p->u.sp.params->len; i++) {
-    const MikeySpParam *param =
-        &g_array_index (p->u.sp.params, MikeySpParam, i);
+  for (i = 0; i < n_params; i++) {
+    const MikeySpParam *param = &g_array_index (params, MikeySpParam, i);
 
     if (param->value.len > G_MAXUINT8)
       return writer_fail (w, error, "policy parameter type %u is %"
@@ -386,18 +444,15 @@ write_sp (Writer * w, const MikeyPayload * p, GError ** error)
         " bytes, more than the policy parameter length can hold (65535)",
         total);
 
-  put_u8 (w, p->u.sp.policy_no);
-  put_u8 (w, p->u.sp.proto);
-  put_u16 (w, total);
-  if (w->pos + total <= w->cap) {
-    /* a local cursor: through w, every byte stored would make the
-     * compiler reload w->pos and w->buf (a guint8 store may alias them) */
-    guint8 *out = w->buf + w->pos;
+  out = reserve (w, 4 + total);
+  if (out) {
+    const MikeySpParam *param = (const MikeySpParam *) params->data;
 
-    for (i = 0; i < p->u.sp.params->len; i++) {
-      const MikeySpParam *param =
-          &g_array_index (p->u.sp.params, MikeySpParam, i);
-
+    *out++ = p->u.sp.policy_no;
+    *out++ = p->u.sp.proto;
+    store_u16 (out, total);
+    out += 2;
+    for (i = 0; i < n_params; i++, param++) {
       *out++ = param->type;
       *out++ = param->value.len;
       /* nearly every SRTP parameter is one byte */
@@ -409,7 +464,6 @@ write_sp (Writer * w, const MikeyPayload * p, GError ** error)
       }
     }
   }
-  w->pos += total;
   return TRUE;
 }
 
@@ -461,43 +515,44 @@ write_gen_ext (Writer * w, const MikeyPayload * p, GError ** error)
   return put_blob16 (w, &p->u.gen_ext.data, "extension data", error);
 }
 
-typedef gboolean (*WriteFunc) (Writer * w, const MikeyPayload * p,
-    GError ** error);
-
-static WriteFunc
-payload_writer (guint8 type)
+/* A switch with direct calls rather than a table of function pointers:
+ * the small writers inline, and there is no indirect call per payload.
+ * Unknown types fail here, after their next payload byte was counted,
+ * which changes nothing since nothing is returned on failure. */
+static gboolean
+write_payload (Writer * w, const MikeyPayload * p, GError ** error)
 {
-  switch (type) {
+  switch (p->type) {
     case MIKEY_PT_KEMAC:
-      return write_kemac;
+      return write_kemac (w, p, error);
     case MIKEY_PT_PKE:
-      return write_pke;
+      return write_pke (w, p, error);
     case MIKEY_PT_DH:
-      return write_dh;
+      return write_dh (w, p, error);
     case MIKEY_PT_SIGN:
-      return write_sign;
+      return write_sign (w, p, error);
     case MIKEY_PT_T:
-      return write_t;
+      return write_t (w, p, error);
     case MIKEY_PT_ID:
-      return write_id;
+      return write_id (w, p, error);
     case MIKEY_PT_CERT:
-      return write_cert;
+      return write_cert (w, p, error);
     case MIKEY_PT_CHASH:
-      return write_chash;
+      return write_chash (w, p, error);
     case MIKEY_PT_V:
-      return write_v;
+      return write_v (w, p, error);
     case MIKEY_PT_SP:
-      return write_sp;
+      return write_sp (w, p, error);
     case MIKEY_PT_RAND:
-      return write_rand;
+      return write_rand (w, p, error);
     case MIKEY_PT_ERR:
-      return write_err;
+      return write_err (w, p, error);
     case MIKEY_PT_KEY_DATA:
-      return write_key_data_payload;
+      return write_key_data_payload (w, p, error);
     case MIKEY_PT_GEN_EXT:
-      return write_gen_ext;
+      return write_gen_ext (w, p, error);
     default:
-      return NULL;
+      return writer_fail (w, error, "unknown payload type %u", p->type);
   }
 }
 
@@ -514,14 +569,11 @@ write_message (Writer * w, const MikeyMessage * msg, GError ** error)
 
   for (i = 0; i < pl->len; i++) {
     const MikeyPayload *p = g_ptr_array_index (pl, i);
-    WriteFunc write = payload_writer (p->type);
     guint8 next = i + 1 < pl->len ?
         ((MikeyPayload *) g_ptr_array_index (pl, i + 1))->type : 0;
 
     writer_begin (w, NULL, i);
     w->type = p->type;
-    if (!write)
-      return writer_fail (w, error, "unknown payload type %u", p->type);
     if (p->type == MIKEY_PT_SIGN) {
       /* SIGN has no next payload field, so nothing can follow it */
       if (i + 1 < pl->len)
@@ -530,7 +582,7 @@ write_message (Writer * w, const MikeyMessage * msg, GError ** error)
     } else {
       put_u8 (w, next);
     }
-    if (!write (w, p, error))
+    if (!write_payload (w, p, error))
       return FALSE;
   }
   return TRUE;
