@@ -226,7 +226,9 @@ gssize mikey_ts_len (guint8 ts_type);
 /* Parses a complete message. Never reads outside [data, data+len); rejects
  * trailing bytes, inconsistent lengths and values whose length it cannot
  * know. Errors name the payload and byte offset. The KEMAC's key data is not
- * parsed here (it may be encrypted): see mikey_key_data_parse_list(). */
+ * parsed here (it may be encrypted): see mikey_key_data_parse_list().
+ * The message keeps its own copy of @data, which its blobs point into
+ * (MikeyBlob.borrowed); @data may be freed as soon as this returns. */
 MIKEY_API
 MikeyMessage *mikey_message_parse (const guint8 * data, gsize len,
     GError ** error);
