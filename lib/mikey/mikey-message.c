@@ -302,7 +302,6 @@ void
 mikey_message_free (MikeyMessage * msg)
 {
   MessageImpl *impl = (MessageImpl *) msg;
-
   guint i;
 
   if (!msg)

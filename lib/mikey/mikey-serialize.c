@@ -100,32 +100,6 @@ put_u16 (Writer * w, guint16 v)
   w->pos += 2;
 }
 
-static inline void
-put_u32 (Writer * w, guint32 v)
-{
-  if (w->pos + 4 <= w->cap) {
-    guint8 *b = w->buf + w->pos;
-
-    b[0] = v >> 24;
-    b[1] = (v >> 16) & 0xff;
-    b[2] = (v >> 8) & 0xff;
-    b[3] = v & 0xff;
-  }
-  w->pos += 4;
-}
-
-static inline void
-put_be (Writer * w, guint64 v, gsize n)
-{
-  if (w->pos + n <= w->cap) {
-    gsize i;
-
-    for (i = 0; i < n; i++)
-      w->buf[w->pos + n - 1 - i] = (v >> (8 * i)) & 0xff;
-  }
-  w->pos += n;
-}
-
 /* Counts @n bytes and returns where to write them, or NULL when they do
  * not fit (or while measuring). Fields written through the returned
  * pointer go into registers: through put_u8() and friends, each byte
