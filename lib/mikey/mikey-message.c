@@ -4,12 +4,42 @@
  * Every byte string a message holds may be key material (KEMAC plaintext,
  * salts, DH values), so all of them are wiped with OPENSSL_cleanse before
  * their memory goes back to the allocator.
+ *
+ * Parsing is on the path of every datagram a responder receives, and
+ * allocation used to be most of its cost, so a parsed message is one
+ * allocation (MessageImpl): the public struct, room for its first payloads
+ * and a copy of the wire bytes its blobs point into. That copy is wiped in
+ * one go when the message is freed, instead of one wipe and free per blob.
  */
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "mikey-message.h"
+#include "mikey-message-private.h"
+
+/* Payloads a parsed message holds without allocating: a camera's MIKEY-NULL
+ * message has 4, a PSK initiation 4 to 7. More go on the heap. Between
+ * MIN and MAX, as many as keep the whole allocation within SMALL_ALLOC:
+ * glibc serves blocks up to about 1 KiB from a per-thread cache, several
+ * times faster than bigger ones. */
+#define INLINE_PAYLOADS_MIN 4
+#define INLINE_PAYLOADS_MAX 8
+#define SMALL_ALLOC 1024
+
+/* The room for payloads and the copy follow the struct in the same
+ * allocation (pointers rather than array members, so that a message built
+ * by hand, which has neither, is a whole MessageImpl all the same). */
+typedef struct
+{
+  MikeyMessage msg;             /* first: a MikeyMessage* points here */
+  guint n_inline;               /* inline payloads handed out */
+  guint inline_cap;             /* 0 for messages built by hand */
+  MikeyPayload *inline_payloads;        /* inline_cap of them */
+  guint8 *copy;                 /* the parsed bytes */
+  gsize copy_len;
+} MessageImpl;
+
+G_STATIC_ASSERT (sizeof (MessageImpl) % G_ALIGNOF (MikeyPayload) == 0);
 
 /* --- blobs ------------------------------------------------------------- */
 
@@ -35,14 +65,29 @@ mikey_blob_set (MikeyBlob * blob, const guint8 * data, gsize len)
   blob->len = len;
 }
 
+/* A borrowed blob's bytes stay in the message's copy until the message is
+ * freed; they are wiped now all the same, as the caller asked to drop them. */
 void
 mikey_blob_clear (MikeyBlob * blob)
 {
   if (!blob)
     return;
-  mikey_secure_free (blob->data, blob->len);
+  if (blob->borrowed)
+    OPENSSL_cleanse (blob->data, blob->len);
+  else
+    mikey_secure_free (blob->data, blob->len);
   blob->data = NULL;
   blob->len = 0;
+  blob->borrowed = FALSE;
+}
+
+/* Freeing a payload or message: borrowed bytes are wiped with the whole
+ * copy when the message goes, so only owned ones need work here. */
+static inline void
+blob_release (MikeyBlob * blob)
+{
+  if (!blob->borrowed && blob->data)
+    mikey_secure_free (blob->data, blob->len);
 }
 
 /* Constant time in the contents (not the lengths), since blobs hold MACs
@@ -84,12 +129,12 @@ mikey_hex_encode (const guint8 * data, gsize len)
 
 /* --- payloads ---------------------------------------------------------- */
 
-static void
-sp_param_clear (gpointer data)
+void
+mikey_sp_param_clear (gpointer data)
 {
   MikeySpParam *param = data;
 
-  mikey_blob_clear (&param->value);
+  blob_release (&param->value);
 }
 
 MikeyPayload *
@@ -100,7 +145,7 @@ mikey_payload_new (MikeyPayloadType type)
   p->type = type;
   if (type == MIKEY_PT_SP) {
     p->u.sp.params = g_array_new (FALSE, TRUE, sizeof (MikeySpParam));
-    g_array_set_clear_func (p->u.sp.params, sp_param_clear);
+    g_array_set_clear_func (p->u.sp.params, mikey_sp_param_clear);
   }
   return p;
 }
@@ -108,67 +153,79 @@ mikey_payload_new (MikeyPayloadType type)
 static void
 key_data_clear (MikeyKeyData * kd)
 {
-  mikey_blob_clear (&kd->key);
-  mikey_blob_clear (&kd->salt);
-  mikey_blob_clear (&kd->kv_spi);
-  mikey_blob_clear (&kd->kv_from);
-  mikey_blob_clear (&kd->kv_to);
+  blob_release (&kd->key);
+  blob_release (&kd->salt);
+  blob_release (&kd->kv_spi);
+  blob_release (&kd->kv_from);
+  blob_release (&kd->kv_to);
 }
 
-void
-mikey_payload_free (MikeyPayload * p)
+/* Frees what @p owns, not @p itself. */
+static void
+payload_release (MikeyPayload * p)
 {
-  if (!p)
-    return;
-
   switch (p->type) {
     case MIKEY_PT_KEMAC:
-      mikey_blob_clear (&p->u.kemac.enc_data);
-      mikey_blob_clear (&p->u.kemac.mac);
+      blob_release (&p->u.kemac.enc_data);
+      blob_release (&p->u.kemac.mac);
       break;
     case MIKEY_PT_PKE:
-      mikey_blob_clear (&p->u.pke.data);
+      blob_release (&p->u.pke.data);
       break;
     case MIKEY_PT_DH:
-      mikey_blob_clear (&p->u.dh.value);
-      mikey_blob_clear (&p->u.dh.kv_spi);
-      mikey_blob_clear (&p->u.dh.kv_from);
-      mikey_blob_clear (&p->u.dh.kv_to);
+      blob_release (&p->u.dh.value);
+      blob_release (&p->u.dh.kv_spi);
+      blob_release (&p->u.dh.kv_from);
+      blob_release (&p->u.dh.kv_to);
       break;
     case MIKEY_PT_SIGN:
-      mikey_blob_clear (&p->u.sign.signature);
+      blob_release (&p->u.sign.signature);
       break;
     case MIKEY_PT_ID:
-      mikey_blob_clear (&p->u.id.data);
+      blob_release (&p->u.id.data);
       break;
     case MIKEY_PT_CERT:
-      mikey_blob_clear (&p->u.cert.data);
+      blob_release (&p->u.cert.data);
       break;
     case MIKEY_PT_CHASH:
-      mikey_blob_clear (&p->u.chash.hash);
+      blob_release (&p->u.chash.hash);
       break;
     case MIKEY_PT_V:
-      mikey_blob_clear (&p->u.v.mac);
+      blob_release (&p->u.v.mac);
       break;
     case MIKEY_PT_SP:
       if (p->u.sp.params)
         g_array_unref (p->u.sp.params);
       break;
     case MIKEY_PT_RAND:
-      mikey_blob_clear (&p->u.rand.rand);
+      blob_release (&p->u.rand.rand);
       break;
     case MIKEY_PT_KEY_DATA:
       key_data_clear (&p->u.key_data);
       break;
     case MIKEY_PT_GEN_EXT:
-      mikey_blob_clear (&p->u.gen_ext.data);
+      blob_release (&p->u.gen_ext.data);
       break;
     default:
       /* T, ERR and unknown types own no memory */
       break;
   }
+}
+
+void
+mikey_payload_free (MikeyPayload * p)
+{
+  gboolean borrowed;
+
+  if (!p)
+    return;
+
+  payload_release (p);
+  borrowed = p->borrowed;
   OPENSSL_cleanse (p, sizeof (*p));
-  g_free (p);
+  /* a payload inside its message goes with the message's memory */
+  if (!borrowed)
+    g_free (p);
 }
 
 /* --- messages ---------------------------------------------------------- */
@@ -176,7 +233,8 @@ mikey_payload_free (MikeyPayload * p)
 MikeyMessage *
 mikey_message_new (void)
 {
-  MikeyMessage *msg = g_new0 (MikeyMessage, 1);
+  MessageImpl *impl = g_new0 (MessageImpl, 1);
+  MikeyMessage *msg = &impl->msg;
 
   msg->hdr.version = MIKEY_VERSION;
   msg->hdr.prf = MIKEY_PRF_MIKEY_1;
@@ -187,14 +245,85 @@ mikey_message_new (void)
   return msg;
 }
 
+MikeyMessage *
+mikey_message_new_parsed (const guint8 * data, gsize len, guint n_cs,
+    const guint8 ** copy)
+{
+  guint cap = INLINE_PAYLOADS_MAX;
+  gsize room;
+  MessageImpl *impl;
+
+  while (cap > INLINE_PAYLOADS_MIN && sizeof (MessageImpl) +
+      cap * sizeof (MikeyPayload) + len > SMALL_ALLOC)
+    cap--;
+  room = cap * sizeof (MikeyPayload);
+  impl = g_malloc (sizeof (MessageImpl) + room + len);
+  /* payloads are zeroed as they are handed out */
+  memset (impl, 0, sizeof (MessageImpl));
+  impl->inline_cap = cap;
+  impl->inline_payloads = (MikeyPayload *) (impl + 1);
+  impl->copy = (guint8 *) (impl + 1) + room;
+  impl->copy_len = len;
+  if (len > 0)
+    memcpy (impl->copy, data, len);
+  *copy = impl->copy;
+
+  impl->msg.hdr.cs = g_array_sized_new (FALSE, TRUE, sizeof (MikeySrtpCs),
+      n_cs);
+  impl->msg.payloads = g_ptr_array_new_full (cap,
+      (GDestroyNotify) mikey_payload_free);
+  return &impl->msg;
+}
+
+MikeyPayload *
+mikey_message_add_new (MikeyMessage * msg, guint8 type)
+{
+  MessageImpl *impl = (MessageImpl *) msg;
+  MikeyPayload *p;
+
+  if (impl->n_inline < impl->inline_cap) {
+    static const MikeyPayload zero_payload;
+
+    /* A copy of a zero payload compiles to a few vector stores, where a
+     * memset of the same size becomes a rep stos that costs several times
+     * more, and zeroing all the room in advance would cost more still. */
+    p = &impl->inline_payloads[impl->n_inline++];
+    *p = zero_payload;
+    p->borrowed = TRUE;
+  } else {
+    p = g_new0 (MikeyPayload, 1);
+  }
+  p->type = type;
+  g_ptr_array_add (msg->payloads, p);
+  return p;
+}
+
 void
 mikey_message_free (MikeyMessage * msg)
 {
+  MessageImpl *impl = (MessageImpl *) msg;
+  guint i;
+
   if (!msg)
     return;
   g_array_unref (msg->hdr.cs);
+  /* The inline payloads go with the allocation; heap ones (past the room
+   * inside, or added by hand) are wiped and freed one by one. */
+  for (i = 0; i < msg->payloads->len; i++) {
+    MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
+
+    if (p->borrowed)
+      payload_release (p);
+    else
+      mikey_payload_free (p);
+  }
+  g_ptr_array_set_free_func (msg->payloads, NULL);
   g_ptr_array_unref (msg->payloads);
-  g_free (msg);
+  /* The inline payload structs hold lengths, algorithm numbers and
+   * pointers, no key material: that is all in the copy, wiped here. */
+  if (impl->copy_len > 0)
+    OPENSSL_cleanse (impl->copy, impl->copy_len);
+  g_free (impl);
 }
 
 MikeyPayload *

@@ -20,11 +20,19 @@
 G_BEGIN_DECLS
 
 /* A byte string owned by the struct that holds it. Cleared with
- * OPENSSL_cleanse before it is freed, since many of them hold secrets. */
+ * OPENSSL_cleanse before it is freed, since many of them hold secrets.
+ *
+ * A parsed message keeps one copy of the bytes it was parsed from, and its
+ * blobs point into that copy instead of holding an allocation each:
+ * @borrowed is then TRUE. The copy belongs to the message and is wiped as a
+ * whole when the message is freed. Use mikey_blob_set / mikey_blob_clear
+ * (or mikey_blob_set_zero) to replace or drop a blob's contents: they
+ * handle both kinds. Never g_free a blob's data directly. */
 typedef struct
 {
   guint8 *data;
   gsize len;
+  gboolean borrowed;
 } MikeyBlob;
 
 /* Copies @len bytes of @data (zeros if @data is NULL), wiping the old
@@ -79,6 +87,9 @@ typedef struct
 typedef struct
 {
   guint8 type;                  /* MikeyPayloadType; selects the union arm */
+  /* private: TRUE when the payload lives inside the parsed message that
+   * holds it (mikey_payload_free then clears it without freeing it) */
+  guint8 borrowed;
   union
   {
     struct
@@ -215,7 +226,9 @@ gssize mikey_ts_len (guint8 ts_type);
 /* Parses a complete message. Never reads outside [data, data+len); rejects
  * trailing bytes, inconsistent lengths and values whose length it cannot
  * know. Errors name the payload and byte offset. The KEMAC's key data is not
- * parsed here (it may be encrypted): see mikey_key_data_parse_list(). */
+ * parsed here (it may be encrypted): see mikey_key_data_parse_list().
+ * The message keeps its own copy of @data, which its blobs point into
+ * (MikeyBlob.borrowed); @data may be freed as soon as this returns. */
 MIKEY_API
 MikeyMessage *mikey_message_parse (const guint8 * data, gsize len,
     GError ** error);

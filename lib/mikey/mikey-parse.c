@@ -10,11 +10,17 @@
  * The parser keeps every field (reserved bits included) so that
  * mikey_message_serialize() gives back the very same bytes: MACs and
  * signatures are computed over those bytes.
+ *
+ * A message is parsed from its own copy of the input (see
+ * mikey-message-private.h), and its blobs are views into that copy, so a
+ * parse costs a handful of allocations whatever the number of fields. Key
+ * data lists parsed on their own have no message to live in and copy each
+ * blob.
  */
 #include <stdarg.h>
 #include <string.h>
 
-#include "mikey-message.h"
+#include "mikey-message-private.h"
 
 typedef struct
 {
@@ -24,6 +30,8 @@ typedef struct
   gsize base;                   /* offset of data[0] as the caller sees it */
   const gchar *what;            /* payload being read, for errors */
   gsize start;                  /* where that payload starts in data */
+  /* data is the message's own copy: blobs point into it */
+  gboolean borrow;
 } Reader;
 
 /* *INDENT-OFF* */
@@ -50,10 +58,19 @@ reader_fail (const Reader * r, GError ** error, MikeyErrorCode code,
   return FALSE;
 }
 
-static gsize
+static inline gsize
 reader_left (const Reader * r)
 {
   return r->len - r->pos;
+}
+
+static void
+take_blob (const Reader * r, MikeyBlob * blob, gsize n)
+{
+  if (r->borrow)
+    mikey_blob_borrow (blob, r->data + r->pos, n);
+  else
+    mikey_blob_set (blob, r->data + r->pos, n);
 }
 
 static void
@@ -63,18 +80,26 @@ reader_begin (Reader * r, const gchar * what)
   r->start = r->pos;
 }
 
-/* Checks that a fixed-size field of @n bytes is there. */
-static gboolean
-reader_need (const Reader * r, gsize n, const gchar * field, GError ** error)
+/* Reports a fixed-size field of @n bytes that is not all there. Kept out
+ * of line so that the reads, run for every field, inline. */
+G_GNUC_NO_INLINE static gboolean
+reader_short (const Reader * r, gsize n, const gchar * field, GError ** error)
 {
-  if (reader_left (r) >= n)
-    return TRUE;
   return reader_fail (r, error, MIKEY_ERROR_TRUNCATED,
       "truncated: %s needs %" G_GSIZE_FORMAT " byte%s, only %"
       G_GSIZE_FORMAT " left", field, n, n == 1 ? "" : "s", reader_left (r));
 }
 
-static gboolean
+/* Checks that a fixed-size field of @n bytes is there. */
+static inline gboolean
+reader_need (const Reader * r, gsize n, const gchar * field, GError ** error)
+{
+  if (G_LIKELY (reader_left (r) >= n))
+    return TRUE;
+  return reader_short (r, n, field, error);
+}
+
+static inline gboolean
 read_u8 (Reader * r, guint8 * v, const gchar * field, GError ** error)
 {
   if (!reader_need (r, 1, field, error))
@@ -84,7 +109,7 @@ read_u8 (Reader * r, guint8 * v, const gchar * field, GError ** error)
   return TRUE;
 }
 
-static gboolean
+static inline gboolean
 read_u16 (Reader * r, guint16 * v, const gchar * field, GError ** error)
 {
   if (!reader_need (r, 2, field, error))
@@ -94,7 +119,7 @@ read_u16 (Reader * r, guint16 * v, const gchar * field, GError ** error)
   return TRUE;
 }
 
-static gboolean
+static inline gboolean
 read_u32 (Reader * r, guint32 * v, const gchar * field, GError ** error)
 {
   const guint8 *p;
@@ -129,7 +154,7 @@ read_blob (Reader * r, MikeyBlob * blob, gsize n, const gchar * field,
     return reader_fail (r, error, MIKEY_ERROR_TRUNCATED,
         "%s length %" G_GSIZE_FORMAT " exceeds the %" G_GSIZE_FORMAT
         " bytes left", field, n, reader_left (r));
-  mikey_blob_set (blob, r->data + r->pos, n);
+  take_blob (r, blob, n);
   r->pos += n;
   return TRUE;
 }
@@ -141,9 +166,21 @@ read_fixed_blob (Reader * r, MikeyBlob * blob, gsize n, const gchar * field,
 {
   if (!reader_need (r, n, field, error))
     return FALSE;
-  mikey_blob_set (blob, r->data + r->pos, n);
+  take_blob (r, blob, n);
   r->pos += n;
   return TRUE;
+}
+
+/* The "<field> length" name is only built for the error message. */
+static gboolean
+length_missing (const Reader * r, gsize width, const gchar * field,
+    GError ** error)
+{
+  gchar *len_field = g_strconcat (field, " length", NULL);
+
+  reader_need (r, width, len_field, error);
+  g_free (len_field);
+  return FALSE;
 }
 
 /* One-byte length followed by that many bytes. */
@@ -151,22 +188,22 @@ static gboolean
 read_blob8 (Reader * r, MikeyBlob * blob, const gchar * field, GError ** error)
 {
   guint8 n;
-  gchar *len_field = g_strconcat (field, " length", NULL);
-  gboolean ok = read_u8 (r, &n, len_field, error);
 
-  g_free (len_field);
-  return ok && read_blob (r, blob, n, field, error);
+  if (reader_left (r) < 1)
+    return length_missing (r, 1, field, error);
+  read_u8 (r, &n, field, NULL);
+  return read_blob (r, blob, n, field, error);
 }
 
 static gboolean
 read_blob16 (Reader * r, MikeyBlob * blob, const gchar * field, GError ** error)
 {
   guint16 n;
-  gchar *len_field = g_strconcat (field, " length", NULL);
-  gboolean ok = read_u16 (r, &n, len_field, error);
 
-  g_free (len_field);
-  return ok && read_blob (r, blob, n, field, error);
+  if (reader_left (r) < 2)
+    return length_missing (r, 2, field, error);
+  read_u16 (r, &n, field, NULL);
+  return read_blob (r, blob, n, field, error);
 }
 
 /* --- common header (6.1) ----------------------------------------------- */
@@ -387,7 +424,9 @@ static gboolean
 parse_sp (Reader * r, MikeyPayload * p, GError ** error)
 {
   guint16 plen;
-  gsize end;
+  gsize end, pos;
+  guint n_params = 0, base, i;
+  MikeySpParam *param;
 
   if (!read_u8 (r, &p->u.sp.policy_no, "policy number", error) ||
       !read_u8 (r, &p->u.sp.proto, "protocol type", error) ||
@@ -399,27 +438,49 @@ parse_sp (Reader * r, MikeyPayload * p, GError ** error)
         " bytes left", plen, reader_left (r));
 
   /* Parameters are Type (8) | Length (8) | Value, and must fill the
-   * policy parameter length exactly. Unknown types are kept. */
+   * policy parameter length exactly. Unknown types are kept. They are
+   * checked and counted first, so the array is allocated once. */
   end = r->pos + plen;
-  while (r->pos < end) {
-    MikeySpParam param = { 0, };
+  for (pos = r->pos; pos < end; pos += 2 + r->data[pos + 1]) {
     guint8 type, len;
 
-    if (end - r->pos < 2)
+    if (end - pos < 2)
       return reader_fail (r, error, MIKEY_ERROR_INVALID,
           "policy parameter length %u leaves %" G_GSIZE_FORMAT
-          " byte that cannot hold a parameter header", plen, end - r->pos);
-    type = r->data[r->pos];
-    len = r->data[r->pos + 1];
-    if (end - r->pos - 2 < len)
+          " byte that cannot hold a parameter header", plen, end - pos);
+    type = r->data[pos];
+    len = r->data[pos + 1];
+    if (end - pos - 2 < len)
       return reader_fail (r, error, MIKEY_ERROR_INVALID,
           "policy parameter type %u of length %u runs past the policy "
           "parameter length %u", type, len, plen);
-    param.type = type;
-    mikey_blob_set (&param.value, r->data + r->pos + 2, len);
-    g_array_append_val (p->u.sp.params, param);
-    r->pos += 2 + len;
+    n_params++;
   }
+
+  if (p->u.sp.params == NULL) {
+    p->u.sp.params = g_array_sized_new (FALSE, TRUE, sizeof (MikeySpParam),
+        n_params);
+    g_array_set_clear_func (p->u.sp.params, mikey_sp_param_clear);
+  }
+  if (n_params == 0)
+    return TRUE;
+  base = p->u.sp.params->len;
+  g_array_set_size (p->u.sp.params, base + n_params);
+  /* locals: the compiler cannot tell the blob stores from the reader's
+   * fields and would reload them after each one */
+  param = &g_array_index (p->u.sp.params, MikeySpParam, base);
+  pos = r->pos;
+  for (i = 0; i < n_params; i++, param++) {
+    guint8 len = r->data[pos + 1];
+
+    param->type = r->data[pos];
+    if (r->borrow)
+      mikey_blob_borrow (&param->value, r->data + pos + 2, len);
+    else
+      mikey_blob_set (&param->value, r->data + pos + 2, len);
+    pos += 2 + len;
+  }
+  r->pos = pos;
   return TRUE;
 }
 
@@ -509,17 +570,26 @@ parse_key_data_payload (Reader * r, MikeyPayload * p, GError ** error)
   return parse_key_data (r, &p->u.key_data, error);
 }
 
+/* Where the common header keeps #CS and the CS ID map type */
+#define HDR_N_CS_OFFSET 8
+#define HDR_MAP_TYPE_OFFSET 9
+
 MikeyMessage *
 mikey_message_parse (const guint8 * data, gsize len, GError ** error)
 {
-  Reader r = { data, len, 0, 0, "HDR", 0 };
+  Reader r = { NULL, len, 0, 0, "HDR", 0, TRUE };
   MikeyMessage *msg;
-  guint8 next;
+  guint8 next = MIKEY_PT_LAST;
+  guint n_cs = 0;
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  msg = mikey_message_new ();
+  /* only sizes the crypto session array: parse_hdr checks everything */
+  if (len > HDR_MAP_TYPE_OFFSET && data[HDR_MAP_TYPE_OFFSET] ==
+      MIKEY_MAP_SRTP_ID)
+    n_cs = data[HDR_N_CS_OFFSET];
+  msg = mikey_message_new_parsed (data, len, n_cs, &r.data);
   if (!parse_hdr (&r, &msg->hdr, &next, error))
     goto fail;
 
@@ -540,7 +610,7 @@ mikey_message_parse (const guint8 * data, gsize len, GError ** error)
     }
 
     reader_begin (&r, mikey_payload_type_name (type));
-    p = mikey_message_add (msg, mikey_payload_new (type));
+    p = mikey_message_add_new (msg, type);
     /* SIGN alone has no next payload field: it always ends the message */
     if (type == MIKEY_PT_SIGN)
       next = MIKEY_PT_LAST;
@@ -567,7 +637,7 @@ GPtrArray *
 mikey_key_data_parse_list (const guint8 * data, gsize len,
     gsize base_offset, GError ** error)
 {
-  Reader r = { data, len, 0, base_offset, "key data", 0 };
+  Reader r = { data, len, 0, base_offset, "key data", 0, FALSE };
   GPtrArray *list;
   guint8 next = MIKEY_PT_KEY_DATA;
 

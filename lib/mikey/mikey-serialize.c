@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* MIKEY protocol core: wire serializer (RFC 3830 section 6).
  *
- * Serialization runs twice over the same code: once with no buffer, to
- * validate the message and measure it, then into a buffer of exactly that
- * size. Growing a buffer would leave stale copies of key material behind
- * in freed memory; measuring first avoids that, and it also gives
- * mikey_message_auth_offset() for free.
+ * The writer only stores what fits in its buffer and counts the rest, so
+ * the same code validates and measures (no buffer), writes (a buffer of
+ * exactly that size), or does both at once into a buffer on the stack,
+ * which is what mikey_message_serialize() tries first: one pass, then one
+ * allocation of the exact size and a copy, the stack wiped after. Only a
+ * message larger than that buffer takes a measuring pass and a writing
+ * pass. A growing heap buffer would leave stale copies of key material in
+ * freed memory; none of these do.
  *
  * "Next payload" fields are not stored in the model: each one is the type
  * of the following payload in the array (0 after the last one).
@@ -13,16 +16,21 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "mikey-message.h"
 
 typedef struct
 {
   guint8 *buf;                  /* NULL while measuring */
+  gsize cap;                    /* bytes of buf; what goes past is counted */
   gsize pos;
   /* start of the MAC / signature field of the last KEMAC, V or SIGN */
   gssize auth_pos;
-  /* payload being written, for errors */
+  /* payload being written, for errors; @what NULL means the name of
+   * payload type @type, looked up only when there is an error */
   const gchar *what;
+  guint8 type;
   guint index;
   gsize start;
 } Writer;
@@ -37,6 +45,7 @@ static gboolean writer_fail (const Writer * w, GError ** error,
 static gboolean
 writer_fail (const Writer * w, GError ** error, const gchar * fmt, ...)
 {
+  const gchar *what = w->what ? w->what : mikey_payload_type_name (w->type);
   va_list args;
   gchar *detail;
 
@@ -46,10 +55,10 @@ writer_fail (const Writer * w, GError ** error, const gchar * fmt, ...)
 
   if (w->index == G_MAXUINT)
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s at offset %" G_GSIZE_FORMAT ": %s", w->what, w->start, detail);
+        "%s at offset %" G_GSIZE_FORMAT ": %s", what, w->start, detail);
   else
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-        "%s payload #%u at offset %" G_GSIZE_FORMAT ": %s", w->what,
+        "%s payload #%u at offset %" G_GSIZE_FORMAT ": %s", what,
         w->index, w->start, detail);
   g_free (detail);
   return FALSE;
@@ -63,45 +72,61 @@ writer_begin (Writer * w, const gchar * what, guint index)
   w->start = w->pos;
 }
 
-static void
+/* The puts run once per field per pass on every message sent: they stay
+ * small enough to inline, and single bytes do not go through memcpy. */
+static inline void
 put_bytes (Writer * w, const guint8 * data, gsize len)
 {
-  if (w->buf && len > 0)
+  if (len > 0 && w->pos + len <= w->cap)
     memcpy (w->buf + w->pos, data, len);
   w->pos += len;
 }
 
-static void
+static inline void
 put_u8 (Writer * w, guint8 v)
 {
-  put_bytes (w, &v, 1);
+  if (w->pos < w->cap)
+    w->buf[w->pos] = v;
+  w->pos += 1;
 }
 
-static void
+static inline void
 put_u16 (Writer * w, guint16 v)
 {
-  guint8 b[2] = { v >> 8, v & 0xff };
-
-  put_bytes (w, b, 2);
+  if (w->pos + 2 <= w->cap) {
+    w->buf[w->pos] = v >> 8;
+    w->buf[w->pos + 1] = v & 0xff;
+  }
+  w->pos += 2;
 }
 
-static void
-put_u32 (Writer * w, guint32 v)
+/* Counts @n bytes and returns where to write them, or NULL when they do
+ * not fit (or while measuring). Fields written through the returned
+ * pointer go into registers: through put_u8() and friends, each byte
+ * stored may alias w->pos and w->buf, which the compiler then reloads. */
+static inline guint8 *
+reserve (Writer * w, gsize n)
 {
-  guint8 b[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff };
+  gsize pos = w->pos;
 
-  put_bytes (w, b, 4);
+  w->pos = pos + n;
+  return pos + n <= w->cap ? w->buf + pos : NULL;
 }
 
-static void
-put_be (Writer * w, guint64 v, gsize n)
+static inline void
+store_u16 (guint8 * o, guint16 v)
 {
-  guint8 b[8];
-  gsize i;
+  o[0] = v >> 8;
+  o[1] = v & 0xff;
+}
 
-  for (i = 0; i < n; i++)
-    b[n - 1 - i] = (v >> (8 * i)) & 0xff;
-  put_bytes (w, b, n);
+static inline void
+store_u32 (guint8 * o, guint32 v)
+{
+  o[0] = v >> 24;
+  o[1] = (v >> 16) & 0xff;
+  o[2] = (v >> 8) & 0xff;
+  o[3] = v & 0xff;
 }
 
 /* Checks that @blob fits a length field holding at most @max. */
@@ -134,10 +159,16 @@ static gboolean
 put_blob8 (Writer * w, const MikeyBlob * blob, const gchar * field,
     GError ** error)
 {
+  guint8 *o;
+
   if (!check_len (w, blob, G_MAXUINT8, field, error))
     return FALSE;
-  put_u8 (w, blob->len);
-  put_bytes (w, blob->data, blob->len);
+  o = reserve (w, 1 + blob->len);
+  if (o) {
+    o[0] = blob->len;
+    if (blob->len > 0)
+      memcpy (o + 1, blob->data, blob->len);
+  }
   return TRUE;
 }
 
@@ -145,10 +176,16 @@ static gboolean
 put_blob16 (Writer * w, const MikeyBlob * blob, const gchar * field,
     GError ** error)
 {
+  guint8 *o;
+
   if (!check_len (w, blob, G_MAXUINT16, field, error))
     return FALSE;
-  put_u16 (w, blob->len);
-  put_bytes (w, blob->data, blob->len);
+  o = reserve (w, 2 + blob->len);
+  if (o) {
+    store_u16 (o, blob->len);
+    if (blob->len > 0)
+      memcpy (o + 2, blob->data, blob->len);
+  }
   return TRUE;
 }
 
@@ -157,6 +194,7 @@ put_blob16 (Writer * w, const MikeyBlob * blob, const gchar * field,
 static gboolean
 write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
 {
+  guint8 *o;
   guint i;
 
   writer_begin (w, "HDR", G_MAXUINT);
@@ -164,11 +202,15 @@ write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
     return writer_fail (w, error, "PRF function %u does not fit in 7 bits",
         hdr->prf);
 
-  put_u8 (w, hdr->version);
-  put_u8 (w, hdr->data_type);
-  put_u8 (w, next);
-  put_u8 (w, (hdr->v ? 0x80 : 0) | hdr->prf);
-  put_u32 (w, hdr->csb_id);
+  /* the map type and #CS are written below */
+  o = reserve (w, 8);
+  if (o) {
+    o[0] = hdr->version;
+    o[1] = hdr->data_type;
+    o[2] = next;
+    o[3] = (hdr->v ? 0x80 : 0) | hdr->prf;
+    store_u32 (o + 4, hdr->csb_id);
+  }
 
   switch (hdr->map_type) {
     case MIKEY_MAP_SRTP_ID:
@@ -177,12 +219,13 @@ write_hdr (Writer * w, const MikeyHeader * hdr, guint8 next, GError ** error)
             "most 255", hdr->cs->len);
       put_u8 (w, hdr->cs->len);
       put_u8 (w, hdr->map_type);
-      for (i = 0; i < hdr->cs->len; i++) {
+      o = reserve (w, 9 * hdr->cs->len);
+      for (i = 0; o && i < hdr->cs->len; i++, o += 9) {
         const MikeySrtpCs *cs = &g_array_index (hdr->cs, MikeySrtpCs, i);
 
-        put_u8 (w, cs->policy_no);
-        put_u32 (w, cs->ssrc);
-        put_u32 (w, cs->roc);
+        o[0] = cs->policy_no;
+        store_u32 (o + 1, cs->ssrc);
+        store_u32 (o + 5, cs->roc);
       }
       return TRUE;
     case MIKEY_MAP_EMPTY:
@@ -293,14 +336,23 @@ static gboolean
 write_t (Writer * w, const MikeyPayload * p, GError ** error)
 {
   gssize ts_len = mikey_ts_len (p->u.t.ts_type);
+  guint8 *o;
 
   if (ts_len < 0)
     return writer_fail (w, error, "unknown TS type %u", p->u.t.ts_type);
   if (ts_len < 8 && (p->u.t.value >> (8 * ts_len)) != 0)
     return writer_fail (w, error, "TS value %" G_GUINT64_FORMAT " does not "
         "fit in %" G_GSSIZE_FORMAT " bytes", p->u.t.value, ts_len);
-  put_u8 (w, p->u.t.ts_type);
-  put_be (w, p->u.t.value, ts_len);
+  o = reserve (w, 1 + ts_len);
+  if (o) {
+    o[0] = p->u.t.ts_type;
+    if (ts_len == 8) {
+      store_u32 (o + 1, p->u.t.value >> 32);
+      store_u32 (o + 5, p->u.t.value & 0xffffffff);
+    } else {
+      store_u32 (o + 1, p->u.t.value);
+    }
+  }
   return TRUE;
 }
 
@@ -346,12 +398,14 @@ write_v (Writer * w, const MikeyPayload * p, GError ** error)
 static gboolean
 write_sp (Writer * w, const MikeyPayload * p, GError ** error)
 {
+  const GArray *params = p->u.sp.params;
+  guint n_params = params->len;
   gsize total = 0;
+  guint8 *out;
   guint i;
 
-  for (i = 0; i < p->u.sp.params->len; i++) {
-    const MikeySpParam *param =
-        &g_array_index (p->u.sp.params, MikeySpParam, i);
+  for (i = 0; i < n_params; i++) {
+    const MikeySpParam *param = &g_array_index (params, MikeySpParam, i);
 
     if (param->value.len > G_MAXUINT8)
       return writer_fail (w, error, "policy parameter type %u is %"
@@ -364,16 +418,25 @@ write_sp (Writer * w, const MikeyPayload * p, GError ** error)
         " bytes, more than the policy parameter length can hold (65535)",
         total);
 
-  put_u8 (w, p->u.sp.policy_no);
-  put_u8 (w, p->u.sp.proto);
-  put_u16 (w, total);
-  for (i = 0; i < p->u.sp.params->len; i++) {
-    const MikeySpParam *param =
-        &g_array_index (p->u.sp.params, MikeySpParam, i);
+  out = reserve (w, 4 + total);
+  if (out) {
+    const MikeySpParam *param = (const MikeySpParam *) params->data;
 
-    put_u8 (w, param->type);
-    put_u8 (w, param->value.len);
-    put_bytes (w, param->value.data, param->value.len);
+    *out++ = p->u.sp.policy_no;
+    *out++ = p->u.sp.proto;
+    store_u16 (out, total);
+    out += 2;
+    for (i = 0; i < n_params; i++, param++) {
+      *out++ = param->type;
+      *out++ = param->value.len;
+      /* nearly every SRTP parameter is one byte */
+      if (param->value.len == 1)
+        *out++ = param->value.data[0];
+      else if (param->value.len > 0) {
+        memcpy (out, param->value.data, param->value.len);
+        out += param->value.len;
+      }
+    }
   }
   return TRUE;
 }
@@ -426,43 +489,44 @@ write_gen_ext (Writer * w, const MikeyPayload * p, GError ** error)
   return put_blob16 (w, &p->u.gen_ext.data, "extension data", error);
 }
 
-typedef gboolean (*WriteFunc) (Writer * w, const MikeyPayload * p,
-    GError ** error);
-
-static WriteFunc
-payload_writer (guint8 type)
+/* A switch with direct calls rather than a table of function pointers:
+ * the small writers inline, and there is no indirect call per payload.
+ * Unknown types fail here, after their next payload byte was counted,
+ * which changes nothing since nothing is returned on failure. */
+static gboolean
+write_payload (Writer * w, const MikeyPayload * p, GError ** error)
 {
-  switch (type) {
+  switch (p->type) {
     case MIKEY_PT_KEMAC:
-      return write_kemac;
+      return write_kemac (w, p, error);
     case MIKEY_PT_PKE:
-      return write_pke;
+      return write_pke (w, p, error);
     case MIKEY_PT_DH:
-      return write_dh;
+      return write_dh (w, p, error);
     case MIKEY_PT_SIGN:
-      return write_sign;
+      return write_sign (w, p, error);
     case MIKEY_PT_T:
-      return write_t;
+      return write_t (w, p, error);
     case MIKEY_PT_ID:
-      return write_id;
+      return write_id (w, p, error);
     case MIKEY_PT_CERT:
-      return write_cert;
+      return write_cert (w, p, error);
     case MIKEY_PT_CHASH:
-      return write_chash;
+      return write_chash (w, p, error);
     case MIKEY_PT_V:
-      return write_v;
+      return write_v (w, p, error);
     case MIKEY_PT_SP:
-      return write_sp;
+      return write_sp (w, p, error);
     case MIKEY_PT_RAND:
-      return write_rand;
+      return write_rand (w, p, error);
     case MIKEY_PT_ERR:
-      return write_err;
+      return write_err (w, p, error);
     case MIKEY_PT_KEY_DATA:
-      return write_key_data_payload;
+      return write_key_data_payload (w, p, error);
     case MIKEY_PT_GEN_EXT:
-      return write_gen_ext;
+      return write_gen_ext (w, p, error);
     default:
-      return NULL;
+      return writer_fail (w, error, "unknown payload type %u", p->type);
   }
 }
 
@@ -479,13 +543,11 @@ write_message (Writer * w, const MikeyMessage * msg, GError ** error)
 
   for (i = 0; i < pl->len; i++) {
     const MikeyPayload *p = g_ptr_array_index (pl, i);
-    WriteFunc write = payload_writer (p->type);
     guint8 next = i + 1 < pl->len ?
         ((MikeyPayload *) g_ptr_array_index (pl, i + 1))->type : 0;
 
-    writer_begin (w, mikey_payload_type_name (p->type), i);
-    if (!write)
-      return writer_fail (w, error, "unknown payload type %u", p->type);
+    writer_begin (w, NULL, i);
+    w->type = p->type;
     if (p->type == MIKEY_PT_SIGN) {
       /* SIGN has no next payload field, so nothing can follow it */
       if (i + 1 < pl->len)
@@ -494,7 +556,7 @@ write_message (Writer * w, const MikeyMessage * msg, GError ** error)
     } else {
       put_u8 (w, next);
     }
-    if (!write (w, p, error))
+    if (!write_payload (w, p, error))
       return FALSE;
   }
   return TRUE;
@@ -510,28 +572,45 @@ secure_bytes_free (gpointer mem)
   mikey_secure_free (mem, sizeof (gsize) + head[0]);
 }
 
+/* Room for the messages sent most (NULL, PSK, DH without certificates;
+ * about 100 to 500 bytes) in one pass. */
+#define STACK_BUF_SIZE 2048
+
 GBytes *
 mikey_message_serialize (const MikeyMessage * msg, GError ** error)
 {
-  Writer w = { 0, };
+  guint8 stack_buf[STACK_BUF_SIZE];
+  Writer w = { stack_buf, sizeof (stack_buf), 0, };
   gsize *mem;
+  gsize len;
 
   g_return_val_if_fail (msg != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!write_message (&w, msg, error))
-    return NULL;
-
-  mem = g_malloc (sizeof (gsize) + w.pos);
-  mem[0] = w.pos;
-  w.buf = (guint8 *) (mem + 1);
-  w.pos = 0;
   if (!write_message (&w, msg, error)) {
-    /* cannot happen: the measuring pass checked the same things */
-    secure_bytes_free (mem);
+    OPENSSL_cleanse (stack_buf, MIN (w.pos, sizeof (stack_buf)));
     return NULL;
   }
-  return g_bytes_new_with_free_func (w.buf, w.pos, secure_bytes_free, mem);
+
+  len = w.pos;
+  mem = g_malloc (sizeof (gsize) + len);
+  mem[0] = len;
+  if (len <= sizeof (stack_buf)) {
+    memcpy (mem + 1, stack_buf, len);
+    OPENSSL_cleanse (stack_buf, len);
+  } else {
+    /* the stack holds a prefix of the message: wipe it, write it all */
+    OPENSSL_cleanse (stack_buf, sizeof (stack_buf));
+    w.buf = (guint8 *) (mem + 1);
+    w.cap = len;
+    w.pos = 0;
+    if (!write_message (&w, msg, error)) {
+      /* cannot happen: the first pass checked the same things */
+      secure_bytes_free (mem);
+      return NULL;
+    }
+  }
+  return g_bytes_new_with_free_func (mem + 1, len, secure_bytes_free, mem);
 }
 
 /* The RFC 3830 MAC (KEMAC, V) and signature (SIGN) cover the message up to
@@ -587,6 +666,7 @@ mikey_key_data_serialize_list (GPtrArray * key_data, gsize * out_len,
       alloc = MAX (w.pos, 1);
       buf = g_malloc (alloc);
       w.buf = buf;
+      w.cap = w.pos;
       w.pos = 0;
     }
   }
