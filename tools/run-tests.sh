@@ -10,3 +10,5 @@ ninja -C build
 meson test -C build --print-errorlogs --num-processes 2 "$@"
 # the installed library as a program outside this tree sees it
 bash tools/check-install.sh build
+# the scripts of pipelines/ as a user runs them, audio compared byte for byte
+bash tools/check-pipelines.sh
