@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-clock.h"
+
 #include <gst/gst.h>
 #include <gst/sdp/gstmikey.h>
 
@@ -91,15 +93,6 @@ die (const gchar * what, GError * err)
   exit (1);
 }
 
-static gdouble
-thread_cpu_seconds (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* not inlined, so that a profile tells the columns apart */
 G_GNUC_NO_INLINE static void
 run_ours (const Input * in, Op op)
@@ -157,7 +150,7 @@ run_slice (gboolean gst, const Input * in, Op op, gdouble secs)
 {
   gint64 start = g_get_monotonic_time (), now;
   gint64 until = start + (gint64) (secs * G_USEC_PER_SEC);
-  gdouble cpu_start = thread_cpu_seconds ();
+  gdouble cpu_start = bench_thread_cpu_seconds ();
   guint64 n = 0;
   guint i;
 
@@ -173,7 +166,7 @@ run_slice (gboolean gst, const Input * in, Op op, gdouble secs)
   } while (now < until);
   if (use_wall_clock)
     return (now - start) * 1e3 / n;
-  return (thread_cpu_seconds () - cpu_start) * 1e9 / n;
+  return (bench_thread_cpu_seconds () - cpu_start) * 1e9 / n;
 }
 
 static gint

@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "bench-clock.h"
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -713,15 +715,6 @@ run_raw_x509 (Raw * r)
 
 static gboolean use_wall_clock = FALSE;
 
-static gdouble
-thread_cpu_seconds (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Runs @col for @secs of wall time; returns operations per second of this
  * thread's CPU time (or of wall time with --wall). Everything here is
  * single-threaded, so CPU time is the cost of the work itself, while wall
@@ -732,7 +725,7 @@ run_slice (Column col, Exchange * x, Raw * raw, gdouble secs)
 {
   gint64 start = g_get_monotonic_time (), now;
   gint64 until = start + (gint64) (secs * G_USEC_PER_SEC);
-  gdouble cpu_start = thread_cpu_seconds ();
+  gdouble cpu_start = bench_thread_cpu_seconds ();
   guint64 n = 0;
 
   do {
@@ -747,7 +740,7 @@ run_slice (Column col, Exchange * x, Raw * raw, gdouble secs)
   } while (now < until);
   if (use_wall_clock)
     return n / ((now - start) / 1e6);
-  return n / (thread_cpu_seconds () - cpu_start);
+  return n / (bench_thread_cpu_seconds () - cpu_start);
 }
 
 static gint
