@@ -23,7 +23,7 @@ typedef struct _MikeyReplayCache MikeyReplayCache;
 /* @capacity (0: MIKEY_REPLAY_DEFAULT_CAPACITY) bounds each of the cache's
  * two tables: the digests of messages accepted within the window, and the
  * senders whose last COUNTER is remembered. Neither ever grows beyond it
- * (about 100 bytes an entry). */
+ * (under 200 bytes an entry). */
 MIKEY_API
 MikeyReplayCache *mikey_replay_cache_new (gint64 skew_us, guint capacity);
 MIKEY_API
