@@ -192,9 +192,10 @@ check_digest (MikeyReplayCache * cache, const guint8 md[DIGEST_LEN],
     g_bytes_unref (key);
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CACHE_FULL,
         "replay cache is full: %u authenticated messages were accepted "
-        "within the last %" G_GINT64_FORMAT " s; refusing this one rather "
-        "than forgetting one that could still be replayed (it is not a "
-        "replay)", cache->capacity, cache->skew_us / G_USEC_PER_SEC);
+        "within the window of +/-%" G_GINT64_FORMAT " s and none is "
+        "forgotten while it could still be replayed; this message is no "
+        "replay, it is refused for lack of room", cache->capacity,
+        cache->skew_us / G_USEC_PER_SEC);
     return FALSE;
   }
   g_hash_table_insert (cache->seen, key, g_memdup2 (&ts_us, sizeof (ts_us)));

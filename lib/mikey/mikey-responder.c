@@ -274,18 +274,22 @@ static GByteArray *
 sender_identity (const MikeyResponder * resp, const MikeyMessage * msg,
     const MikeyCert * cert)
 {
-  GByteArray *id = g_byte_array_new ();
-  const MikeyPayload *idi;
+  const MikeyPayload *idi = mikey_find_idi (msg);
+  GByteArray *id;
   const guint8 *der;
   gsize der_len;
   guint8 head[5];
 
   if (cert != NULL) {
     der = mikey_cert_get_der (cert, &der_len);
+    id = g_byte_array_sized_new (1 + der_len);
     g_byte_array_append (id, (const guint8 *) "C", 1);
     g_byte_array_append (id, der, der_len);
     return id;
   }
+  /* sized once: growing would leave copies of the key in freed memory */
+  id = g_byte_array_sized_new (sizeof (head) + resp->psk.len + 1 +
+      (idi ? idi->u.id.data.len : 0));
   head[0] = 'K';
   head[1] = resp->psk.len >> 24;
   head[2] = resp->psk.len >> 16;
@@ -293,7 +297,6 @@ sender_identity (const MikeyResponder * resp, const MikeyMessage * msg,
   head[4] = resp->psk.len;
   g_byte_array_append (id, head, sizeof (head));
   g_byte_array_append (id, resp->psk.data, resp->psk.len);
-  idi = mikey_find_idi (msg);
   if (idi != NULL) {
     head[0] = idi->u.id.id_type;
     g_byte_array_append (id, head, 1);
