@@ -231,11 +231,10 @@ feed (Target * t, const guint8 * data, gsize size)
           "a retransmission gets another answer");
       g_clear_pointer (&again, g_bytes_unref);
       /* forget the exchange, so that the next input meets a responder in
-       * the same state as this one did. (A refused message can leave state
-       * too: one that passed authentication and the replay check and
-       * failed later stays in the replay cache. Only MIKEY-NULL, which
-       * has no authentication, lets the fuzzer make such messages, and all
-       * it changes is that the same input later is refused as a replay.) */
+       * the same state as this one did. (A refused message could leave
+       * state too if it passed authentication and the replay check and
+       * failed later; the fuzzer cannot authenticate, and MIKEY-NULL
+       * messages are recorded in no replay table.) */
       build (t);
       break;
     case MIKEY_RESPONSE_RETRANSMISSION:

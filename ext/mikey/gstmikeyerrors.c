@@ -73,6 +73,11 @@ static const ErrorMapping mappings[] = {
   {MIKEY_ERROR_TIMEOUT, gst_resource_error_quark,
         GST_RESOURCE_ERROR_OPEN_READ_WRITE,
       "is the receiver running, with mikeydec listening on peer-port?", NULL},
+  /* only authenticated messages fill it: too many key exchanges at once */
+  {MIKEY_ERROR_CACHE_FULL, gst_stream_error_quark, GST_STREAM_ERROR_DECRYPT,
+        "retry later, or start fewer key exchanges per minute",
+      "the senders started more key exchanges than the replay window holds; "
+        "they are accepted again once older ones age out"},
 };
 
 static const ErrorMapping *

@@ -72,6 +72,11 @@ typedef enum
   MIKEY_ERROR_SETTINGS,
   /* the initiator got no (acceptable) answer before its overall timeout */
   MIKEY_ERROR_TIMEOUT,
+
+  /* -- added later (codes are kept in order) -- */
+  /* refused because a bounded table of replay protection is full (not a
+   * replay: the same message may be accepted once there is room) */
+  MIKEY_ERROR_CACHE_FULL,
 } MikeyErrorCode;
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "mikey-crypto.h"
 #include "mikey-dh.h"
 #include "mikey-negotiate.h"
+#include "mikey-replay-private.h"
 
 G_BEGIN_DECLS
 
@@ -84,9 +85,11 @@ struct _MikeyResponder
   guint dh_groups;              /* never 0: the default is filled in */
   gchar *peer_id;
 
-  /* the message being handled: who sent it and when (for replay checks) */
+  /* the message being handled: where it came from (for retransmissions
+   * only: an address proves nothing), when, and its mode */
   const gchar *cur_peer;
   gint64 cur_now;
+  MikeyMode cur_mode;
 
   /* the last accepted exchange */
   MikeyMode mode;
@@ -137,10 +140,12 @@ gboolean mikey_dh_handle_response (MikeyInitiator * init,
 
 /* Responder: authenticate and open an initiation message of the mode. The
  * replay check runs in between through @check_replay once the message is
- * authenticated. */
+ * authenticated; @cert is the initiator's verified certificate (PKE, DH),
+ * NULL where the pre-shared key authenticated it (PSK, DHHMAC) or nothing
+ * did (NULL). Replay state is kept per authenticated sender. */
 typedef gboolean (*MikeyReplayCheck) (MikeyResponder * resp,
     const MikeyMessage * msg, const guint8 * data, gsize len,
-    gint * err_no, GError ** error);
+    const MikeyCert * cert, gint * err_no, GError ** error);
 
 gboolean mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
     const MikeyMessage * msg, const guint8 * data, gsize len, gint64 now_us,
@@ -240,9 +245,11 @@ GPtrArray *mikey_psk_open_kemac_keys (const MikeyMessage * msg,
     MikeyTransportKeys * keys, GError ** error);
 
 /* Replay check, SRTP keys and (when asked for and @verify_type is not 0)
- * the verification message, for an opened PSK or PKE initiation message */
+ * the verification message, for an opened PSK or PKE initiation message
+ * (@cert: the PKE initiator's verified certificate, else NULL) */
 gboolean mikey_kemac_respond (MikeyResponder * resp, const MikeyMessage * msg,
-    const guint8 * data, gsize len, GPtrArray * key_data,
+    const guint8 * data, gsize len, const MikeyCert * cert,
+    GPtrArray * key_data,
     const MikeyTransportKeys * keys, guint8 verify_type, gint64 now_us,
     MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
     GError ** error);

@@ -318,7 +318,7 @@ mikey_dh_respond (MikeyResponder * resp, MikeyMode mode,
     out->err_no = MIKEY_ERR_INVALID_ID;
     goto done;
   }
-  if (!check_replay (resp, msg, data, len, &out->err_no, error))
+  if (!check_replay (resp, msg, data, len, cert, &out->err_no, error))
     goto done;
   dh = mikey_dh_new (dhi->u.dh.group, error);
   if (dh == NULL) {

@@ -170,7 +170,7 @@ mikey_pke_respond (MikeyResponder * resp, const MikeyMessage * msg,
   if (key_data == NULL)
     out->err_no = MIKEY_ERR_AUTH_FAILURE;
   else
-    ok = mikey_kemac_respond (resp, msg, data, len, key_data, &keys,
+    ok = mikey_kemac_respond (resp, msg, data, len, cert, key_data, &keys,
         MIKEY_DT_PK_VERIFY, now_us, check_replay, out, error);
 
   mikey_transport_keys_clear (&keys);

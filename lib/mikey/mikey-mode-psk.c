@@ -202,11 +202,12 @@ check_mode (MikeyMode mode, const MikeyPayload * kemac, GError ** error)
  * keyed like the KEMAC. */
 gboolean
 mikey_kemac_respond (MikeyResponder * resp, const MikeyMessage * msg,
-    const guint8 * data, gsize len, GPtrArray * key_data,
-    const MikeyTransportKeys * keys, guint8 verify_type, gint64 now_us,
-    MikeyReplayCheck check_replay, MikeyResponderOutcome * out, GError ** error)
+    const guint8 * data, gsize len, const MikeyCert * cert,
+    GPtrArray * key_data, const MikeyTransportKeys * keys, guint8 verify_type,
+    gint64 now_us, MikeyReplayCheck check_replay, MikeyResponderOutcome * out,
+    GError ** error)
 {
-  if (!check_replay (resp, msg, data, len, &out->err_no, error))
+  if (!check_replay (resp, msg, data, len, cert, &out->err_no, error))
     return FALSE;
   out->params = mikey_srtp_params_from_message (msg, key_data, NULL, 0, error);
   if (out->params == NULL) {
@@ -249,7 +250,7 @@ mikey_psk_respond (MikeyResponder * resp, MikeyMode mode,
   else if (!mikey_responder_check_id (resp, msg, error))
     out->err_no = MIKEY_ERR_INVALID_ID;
   else
-    ok = mikey_kemac_respond (resp, msg, data, len, key_data, &keys,
+    ok = mikey_kemac_respond (resp, msg, data, len, NULL, key_data, &keys,
         mode == MIKEY_MODE_NULL ? 0 : MIKEY_DT_PSK_VERIFY, now_us,
         check_replay, out, error);
   mikey_transport_keys_clear (&keys);

@@ -4,7 +4,8 @@
  * A message is accepted once: its timestamp must lie within the allowed
  * clock skew of "now", and a digest of the message must not be in the
  * bounded cache of messages accepted within that window. For COUNTER
- * timestamps, which need no clock, the counter must grow per peer.
+ * timestamps, which need no clock, the counter must grow per sender, the
+ * sender being what authenticated the message (never its address).
  */
 #pragma once
 
@@ -19,6 +20,10 @@ typedef struct _MikeyReplayCache MikeyReplayCache;
 #define MIKEY_REPLAY_DEFAULT_SKEW_US (G_USEC_PER_SEC * 60)
 #define MIKEY_REPLAY_DEFAULT_CAPACITY 1024
 
+/* @capacity (0: MIKEY_REPLAY_DEFAULT_CAPACITY) bounds each of the cache's
+ * two tables: the digests of messages accepted within the window, and the
+ * senders whose last COUNTER is remembered. Neither ever grows beyond it
+ * (under 200 bytes an entry). */
 MIKEY_API
 MikeyReplayCache *mikey_replay_cache_new (gint64 skew_us, guint capacity);
 MIKEY_API
@@ -29,13 +34,27 @@ MIKEY_API
 gint64 mikey_replay_cache_get_skew (const MikeyReplayCache * cache);
 
 /* Checks the T payload of @msg (whose wire form is @data/@len) against
- * @now_us; on success records it. Errors: MIKEY_ERROR_STALE (outside the
- * window, or a counter not above the last one from @peer),
- * MIKEY_ERROR_REPLAY (seen before), MIKEY_ERROR_INVALID (no T payload).
- * @peer identifies the sender for COUNTER ordering (e.g. its IDi, or "" ).
- * When the cache is full, entries whose timestamps have left the window are
- * evicted first; if none has, the message is refused rather than forgetting
- * a message that could still be replayed (MIKEY_ERROR_REPLAY). */
+ * @now_us; on success records it.
+ *
+ * @peer is the sender's authenticated identity: what the message's MAC or
+ * signature proved (the key it holds, its verified IDi or certificate),
+ * never a transport address, which anyone can spoof. A COUNTER must grow
+ * per @peer. NULL means the message is not authenticated (MIKEY-NULL):
+ * only the timestamp window is checked and nothing is recorded, since
+ * anyone could send a fresh message as well as replay an old one, and
+ * such messages must not fill the tables that protect authenticated ones.
+ *
+ * Errors: MIKEY_ERROR_STALE (outside the window), MIKEY_ERROR_REPLAY (the
+ * same message accepted before, or a counter not above the last one from
+ * @peer), MIKEY_ERROR_CACHE_FULL (a table is full: see below),
+ * MIKEY_ERROR_INVALID (no T payload).
+ *
+ * When the digest table is full, entries whose timestamps have left the
+ * window are evicted first; if none has, the message is refused
+ * (CACHE_FULL) rather than forgetting a message that could still be
+ * replayed. Counters are never evicted (a counter carries no time after
+ * which an old message stops being valid): a new sender when the table is
+ * full is refused (CACHE_FULL). */
 MIKEY_API
 gboolean mikey_replay_cache_check (MikeyReplayCache * cache,
     const MikeyMessage * msg, const guint8 * data, gsize len,

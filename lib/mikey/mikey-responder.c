@@ -265,16 +265,74 @@ message_mode (const MikeyMessage * msg, MikeyMode * mode)
   }
 }
 
+/* What authenticated @msg, as bytes for the replay cache: the verified
+ * certificate (PKE, DH), or the pre-shared key with the IDi that its MAC
+ * covers (PSK, DHHMAC; one counter per key when there is no IDi). Never
+ * the address it came from: anyone can send from any port. The caller
+ * wipes it (it holds the key). */
+static GByteArray *
+sender_identity (const MikeyResponder * resp, const MikeyMessage * msg,
+    const MikeyCert * cert)
+{
+  const MikeyPayload *idi = mikey_find_idi (msg);
+  GByteArray *id;
+  const guint8 *der;
+  gsize der_len;
+  guint8 head[5];
+
+  if (cert != NULL) {
+    der = mikey_cert_get_der (cert, &der_len);
+    id = g_byte_array_sized_new (1 + der_len);
+    g_byte_array_append (id, (const guint8 *) "C", 1);
+    g_byte_array_append (id, der, der_len);
+    return id;
+  }
+  /* sized once: growing would leave copies of the key in freed memory */
+  id = g_byte_array_sized_new (sizeof (head) + resp->psk.len + 1 +
+      (idi ? idi->u.id.data.len : 0));
+  head[0] = 'K';
+  head[1] = resp->psk.len >> 24;
+  head[2] = resp->psk.len >> 16;
+  head[3] = resp->psk.len >> 8;
+  head[4] = resp->psk.len;
+  g_byte_array_append (id, head, sizeof (head));
+  g_byte_array_append (id, resp->psk.data, resp->psk.len);
+  if (idi != NULL) {
+    head[0] = idi->u.id.id_type;
+    g_byte_array_append (id, head, 1);
+    g_byte_array_append (id, idi->u.id.data.data, idi->u.id.data.len);
+  }
+  return id;
+}
+
 static gboolean
 replay_check (MikeyResponder * resp, const MikeyMessage * msg,
-    const guint8 * data, gsize len, gint * err_no, GError ** error)
+    const guint8 * data, gsize len, const MikeyCert * cert, gint * err_no,
+    GError ** error)
 {
-  if (mikey_replay_cache_check (resp->replay, msg, data, len, resp->cur_peer,
-          resp->cur_now, error))
+  GByteArray *id = NULL;
+  gboolean ok;
+
+  /* MIKEY-NULL proves nothing: it is held to the window but takes no room
+   * in the tables that protect authenticated senders */
+  if (resp->cur_mode != MIKEY_MODE_NULL)
+    id = sender_identity (resp, msg, cert);
+  ok = mikey_replay_cache_check_id (resp->replay, msg, data, len,
+      id ? id->data : NULL, id ? id->len : 0, resp->cur_now, error);
+  if (id != NULL) {
+    OPENSSL_cleanse (id->data, id->len);
+    g_byte_array_unref (id);
+  }
+  if (ok)
     return TRUE;
-  /* tell a peer its clock is off; stay silent to replays */
-  *err_no = g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_STALE) ?
-      MIKEY_ERR_INVALID_TS : -1;
+  /* tell a peer its clock is off, or that we cannot take its (authentic)
+   * message now; stay silent to replays */
+  if (g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_STALE))
+    *err_no = MIKEY_ERR_INVALID_TS;
+  else if (g_error_matches (*error, MIKEY_ERROR, MIKEY_ERROR_CACHE_FULL))
+    *err_no = MIKEY_ERR_UNSPECIFIED;
+  else
+    *err_no = -1;
   return FALSE;
 }
 
@@ -395,6 +453,7 @@ dispatch (MikeyResponder * resp, MikeyMode mode, const MikeyMessage * msg,
     const guint8 * data, gsize len, MikeyResponderOutcome * out,
     GError ** error)
 {
+  resp->cur_mode = mode;
   switch (mode) {
     case MIKEY_MODE_NULL:
     case MIKEY_MODE_PSK:

@@ -527,6 +527,70 @@ GST_START_TEST (test_dh_replay)
 
 GST_END_TEST;
 
+/* With COUNTER timestamps, the counter belongs to the verified certificate
+ * (PKE, DH) or the pre-shared key (DHHMAC): the same message from another
+ * address is a replay, and addresses take no room in the cache */
+GST_START_TEST (test_counter_replay_per_sender)
+{
+  static const MikeyMode modes[] = { MIKEY_MODE_PKE, MIKEY_MODE_DH,
+    MIKEY_MODE_DHHMAC
+  };
+  guint m;
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    MikeyReplayCache *cache = mikey_replay_cache_new (0, 0);
+    MikeyInitiatorConfig icfg = initiator_config (modes[m], &alice);
+    MikeyResponderConfig rcfg = responder_config (modes[m]);
+    MikeyInitiator *init, *init2;
+    MikeyResponder *resp;
+    GBytes *msg, *msg2;
+    GError *err = NULL;
+    guint n_counters = 0, n_digests = 1;
+    gchar peer[32];
+    guint i;
+
+    icfg.ts_type = MIKEY_TS_COUNTER;
+    icfg.counter = 100;
+    rcfg.replay = cache;
+    init = mikey_initiator_new (&icfg, NULL);
+    resp = mikey_responder_new (&rcfg, NULL);
+    msg = mikey_initiator_start (init, NOW, NULL);
+    fail_unless (msg != NULL);
+    fail_unless_equals_int (mikey_responder_handle_init (resp,
+            g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "a:1", NOW,
+            NULL, NULL), MIKEY_RESPONSE_ACCEPTED);
+    for (i = 0; i < 50; i++) {
+      g_snprintf (peer, sizeof (peer), "a:%u", i + 2);
+      fail_unless_equals_int (mikey_responder_handle_init (resp,
+              g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), peer, NOW,
+              NULL, &err), MIKEY_RESPONSE_REFUSED);
+      fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_REPLAY),
+          "%s: %s", mikey_mode_name (modes[m]), err->message);
+      g_clear_error (&err);
+    }
+    mikey_replay_cache_get_sizes (cache, &n_digests, &n_counters);
+    fail_unless_equals_int (n_counters, 1);
+    fail_unless_equals_int (n_digests, 0);
+
+    /* the next counter of the same sender is accepted from anywhere */
+    icfg.counter = 101;
+    init2 = mikey_initiator_new (&icfg, NULL);
+    msg2 = mikey_initiator_start (init2, NOW, NULL);
+    fail_unless_equals_int (mikey_responder_handle_init (resp,
+            g_bytes_get_data (msg2, NULL), g_bytes_get_size (msg2), "b:9",
+            NOW, NULL, NULL), MIKEY_RESPONSE_ACCEPTED);
+
+    g_bytes_unref (msg);
+    g_bytes_unref (msg2);
+    mikey_initiator_free (init);
+    mikey_initiator_free (init2);
+    mikey_responder_free (resp);
+    mikey_replay_cache_free (cache);
+  }
+}
+
+GST_END_TEST;
+
 static const MikeySuiteInfo *
 suite (const gchar * name)
 {
@@ -1227,6 +1291,7 @@ exchange_pk_suite (void)
   tcase_add_test (tc, test_dhhmac_wrong_psk);
   tcase_add_test (tc, test_tampered_dh_values);
   tcase_add_test (tc, test_dh_replay);
+  tcase_add_test (tc, test_counter_replay_per_sender);
   tcase_add_test (tc, test_negotiation_seed_table);
   tcase_add_test (tc, test_negotiation_choose_rules);
   tcase_add_test (tc, test_priority_list_parsing);

@@ -387,6 +387,248 @@ GST_START_TEST (test_counter_timestamps)
 
 GST_END_TEST;
 
+static GBytes *
+counter_message (guint32 counter)
+{
+  MikeyInitiatorConfig cfg = { 0 };
+  MikeyInitiator *init;
+  GBytes *msg;
+
+  cfg.mode = MIKEY_MODE_PSK;
+  cfg.psk = psk;
+  cfg.psk_len = sizeof (psk) - 1;
+  cfg.ts_type = MIKEY_TS_COUNTER;
+  cfg.counter = counter;
+  init = mikey_initiator_new (&cfg, NULL);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  fail_unless (msg != NULL);
+  mikey_initiator_free (init);
+  return msg;
+}
+
+/* The counter belongs to who authenticated the message (here: the holder of
+ * the pre-shared key), not to the address it came from: the same message
+ * from another port is a replay, from the same one a retransmission, and
+ * a thousand ports take no room */
+GST_START_TEST (test_counter_replay_from_other_address)
+{
+  MikeyReplayCache *cache = mikey_replay_cache_new (0, 0);
+  MikeyResponder *resp = make_responder (MIKEY_MODE_PSK, psk,
+      sizeof (psk) - 1, cache);
+  GBytes *msg = counter_message (41), *next = counter_message (42);
+  GBytes *r1 = NULL, *r2 = NULL, *r3 = NULL;
+  GError *err = NULL;
+  gchar peer[32];
+  guint i, n_digests = 1, n_counters = 0;
+
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg),
+          "192.0.2.1:5000", NOW, &r1, NULL), MIKEY_RESPONSE_ACCEPTED);
+  fail_unless (r1 != NULL);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg),
+          "192.0.2.1:5000", NOW, &r2, NULL), MIKEY_RESPONSE_RETRANSMISSION);
+  fail_unless (g_bytes_equal (r1, r2));
+
+  for (i = 0; i < 1000; i++) {
+    g_snprintf (peer, sizeof (peer), "192.0.2.1:%u", 5001 + i);
+    fail_unless_equals_int (mikey_responder_handle_init (resp,
+            g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), peer, NOW,
+            &r3, &err), MIKEY_RESPONSE_REFUSED);
+    fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_REPLAY),
+        "%s", err->message);
+    fail_unless (strstr (err->message, "already accepted") != NULL, "%s",
+        err->message);
+    g_clear_error (&err);
+    /* silence to replays */
+    fail_unless (r3 == NULL);
+  }
+  mikey_replay_cache_get_sizes (cache, &n_digests, &n_counters);
+  fail_unless_equals_int (n_counters, 1);
+  fail_unless_equals_int (n_digests, 0);
+
+  /* the same sender's next message is fine from any port */
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (next, NULL), g_bytes_get_size (next),
+          "198.51.100.7:40000", NOW, NULL, NULL), MIKEY_RESPONSE_ACCEPTED);
+  /* and the old one is still refused after it */
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg),
+          "192.0.2.1:5000", NOW, NULL, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_REPLAY));
+  g_clear_error (&err);
+
+  /* another key is another sender: its own counter */
+  {
+    MikeyResponder *other = make_responder (MIKEY_MODE_PSK, bad_psk,
+        sizeof (bad_psk) - 1, cache);
+    MikeyInitiatorConfig cfg = { 0 };
+    MikeyInitiator *init;
+    GBytes *m;
+
+    cfg.mode = MIKEY_MODE_PSK;
+    cfg.psk = bad_psk;
+    cfg.psk_len = sizeof (bad_psk) - 1;
+    cfg.ts_type = MIKEY_TS_COUNTER;
+    cfg.counter = 1;
+    init = mikey_initiator_new (&cfg, NULL);
+    m = mikey_initiator_start (init, NOW, NULL);
+    fail_unless_equals_int (mikey_responder_handle_init (other,
+            g_bytes_get_data (m, NULL), g_bytes_get_size (m), "192.0.2.1:5000",
+            NOW, NULL, NULL), MIKEY_RESPONSE_ACCEPTED);
+    g_bytes_unref (m);
+    mikey_initiator_free (init);
+    mikey_responder_free (other);
+  }
+  mikey_replay_cache_get_sizes (cache, NULL, &n_counters);
+  fail_unless_equals_int (n_counters, 2);
+
+  g_bytes_unref (msg);
+  g_bytes_unref (next);
+  g_bytes_unref (r1);
+  g_bytes_unref (r2);
+  mikey_responder_free (resp);
+  mikey_replay_cache_free (cache);
+}
+
+GST_END_TEST;
+
+/* Sends @n MIKEY-NULL messages (each with its own RAND) to @resp: all are
+ * valid unauthenticated keys */
+static void
+null_flood (MikeyResponder * resp, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    MikeyInitiator *init = make_initiator (MIKEY_MODE_NULL, NULL, NULL, 0,
+        NULL, 0);
+    GBytes *msg = mikey_initiator_start (init, NOW, NULL);
+    GError *err = NULL;
+
+    MikeyResponseResult r = mikey_responder_handle_init (resp,
+        g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "mallory", NOW,
+        NULL, &err);
+
+    fail_unless (r == MIKEY_RESPONSE_ACCEPTED, "%u: %s", i,
+        err ? err->message : "");
+    g_bytes_unref (msg);
+    mikey_initiator_free (init);
+  }
+}
+
+static void
+assert_psk_accepted (MikeyResponder * resp)
+{
+  MikeyInitiator *init = make_initiator (MIKEY_MODE_PSK, NULL, NULL, 0, NULL,
+      0);
+  GBytes *msg = mikey_initiator_start (init, NOW, NULL);
+  GBytes *reply = NULL;
+  GError *err = NULL;
+
+  MikeyResponseResult r = mikey_responder_handle_init (resp,
+      g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "alice", NOW,
+      &reply, &err);
+
+  fail_unless (r == MIKEY_RESPONSE_ACCEPTED, "%s", err ? err->message : "");
+  fail_unless (mikey_initiator_handle_response (init,
+          g_bytes_get_data (reply, NULL), g_bytes_get_size (reply), NOW, NULL));
+  g_bytes_unref (reply);
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+}
+
+/* Unauthenticated messages (MIKEY-NULL differing only in RAND) cannot fill
+ * the replay cache that protects authenticated ones: a mode=null responder
+ * sharing the cache with a PSK one, and one responder taking both */
+GST_START_TEST (test_null_flood_keeps_cache_usable)
+{
+  MikeyReplayCache *cache = mikey_replay_cache_new (0, 0);
+  MikeyResponder *null_resp = make_responder (MIKEY_MODE_NULL, NULL, 0, cache);
+  MikeyResponder *psk_resp = make_responder (MIKEY_MODE_PSK, psk,
+      sizeof (psk) - 1, cache);
+  static const MikeyMode both[] = { MIKEY_MODE_PSK, MIKEY_MODE_NULL };
+  MikeyResponderConfig cfg = { 0 };
+  MikeyResponder *mixed;
+  guint n_digests = 1, n_counters = 1;
+
+  null_flood (null_resp, 2000);
+  mikey_replay_cache_get_sizes (cache, &n_digests, &n_counters);
+  fail_unless_equals_int (n_digests, 0);
+  fail_unless_equals_int (n_counters, 0);
+  assert_psk_accepted (psk_resp);
+
+  cfg.modes = both;
+  cfg.n_modes = G_N_ELEMENTS (both);
+  cfg.psk = psk;
+  cfg.psk_len = sizeof (psk) - 1;
+  mixed = mikey_responder_new (&cfg, NULL);
+  fail_unless (mixed != NULL);
+  null_flood (mixed, 2000);
+  assert_psk_accepted (mixed);
+
+  mikey_responder_free (mixed);
+  mikey_responder_free (null_resp);
+  mikey_responder_free (psk_resp);
+  mikey_replay_cache_free (cache);
+}
+
+GST_END_TEST;
+
+/* A full cache says so (and answers the authenticated sender) rather than
+ * calling the message a replay */
+GST_START_TEST (test_cache_full_reason)
+{
+  MikeyReplayCache *cache = mikey_replay_cache_new (0, 2);
+  MikeyResponder *resp = make_responder (MIKEY_MODE_PSK, psk,
+      sizeof (psk) - 1, cache);
+  MikeyInitiator *init;
+  GBytes *msg, *reply = NULL;
+  GError *err = NULL;
+  MikeyMessage *parsed;
+  const MikeyPayload *e;
+
+  assert_psk_accepted (resp);
+  assert_psk_accepted (resp);
+  init = make_initiator (MIKEY_MODE_PSK, NULL, NULL, 0, NULL, 0);
+  msg = mikey_initiator_start (init, NOW, NULL);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "alice", NOW,
+          &reply, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_CACHE_FULL),
+      "%s", err->message);
+  fail_unless (strstr (err->message, "cache is full") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, "replayed message") == NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  fail_unless (reply != NULL);
+  parsed = mikey_message_parse (g_bytes_get_data (reply, NULL),
+      g_bytes_get_size (reply), NULL);
+  fail_unless (parsed != NULL);
+  fail_unless_equals_int (parsed->hdr.data_type, MIKEY_DT_ERROR);
+  e = mikey_message_find (parsed, MIKEY_PT_ERR, NULL);
+  fail_unless (e != NULL);
+  fail_unless_equals_int (e->u.err.err_no, MIKEY_ERR_UNSPECIFIED);
+  mikey_message_free (parsed);
+  g_bytes_unref (reply);
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  /* once the others have aged out of the window there is room again */
+  init = make_initiator (MIKEY_MODE_PSK, NULL, NULL, 0, NULL, 0);
+  msg = mikey_initiator_start (init, NOW + 61 * G_USEC_PER_SEC, NULL);
+  fail_unless (mikey_responder_handle_init (resp, g_bytes_get_data (msg,
+              NULL), g_bytes_get_size (msg), "alice",
+          NOW + 61 * G_USEC_PER_SEC, NULL, &err) == MIKEY_RESPONSE_ACCEPTED,
+      "%s", err ? err->message : "");
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+  mikey_replay_cache_free (cache);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_null_exchange_and_policy)
 {
   static const guint8 mki[] = { 0xab, 0xcd };
@@ -646,6 +888,9 @@ exchange_suite (void)
   tcase_add_test (tc, test_replay_and_retransmission);
   tcase_add_test (tc, test_stale_timestamp);
   tcase_add_test (tc, test_counter_timestamps);
+  tcase_add_test (tc, test_counter_replay_from_other_address);
+  tcase_add_test (tc, test_null_flood_keeps_cache_usable);
+  tcase_add_test (tc, test_cache_full_reason);
   tcase_add_test (tc, test_null_exchange_and_policy);
   tcase_add_test (tc, test_psk_kemac_algorithms);
   tcase_add_test (tc, test_open_kemac_needs_psk);
