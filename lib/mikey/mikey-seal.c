@@ -344,6 +344,9 @@ mikey_peer_cert (const MikeyMessage * msg, MikeyCert * pinned,
     }
   }
 
+  /* a pinned certificate is trusted as configured, but only while valid */
+  if (ok && pinned != NULL)
+    ok = mikey_cert_check_validity (cert, now_us / G_USEC_PER_SEC, error);
   if (ok && identity != NULL)
     ok = mikey_cert_matches_identity (cert, identity, error);
   /* every peer certificate here vouches for a SIGN payload */
