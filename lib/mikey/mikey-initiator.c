@@ -550,17 +550,23 @@ take_counter_proposal (MikeyInitiator * init, const MikeyOffer * offer,
   return restart (init, now_us, next, error);
 }
 
-/* What an "Authentication failure" answer points at, by our mode */
+/* What an ERR answer points at, by its code and our mode: no certificate
+ * in the words of a mode that has none */
 static const gchar *
-auth_failure_hint (MikeyMode mode)
+refusal_hint (guint8 code, MikeyMode mode)
 {
-  switch (mode) {
-    case MIKEY_MODE_PSK:
-    case MIKEY_MODE_DHHMAC:
-      return " (wrong pre-shared key?)";
-    case MIKEY_MODE_PKE:
-    case MIKEY_MODE_DH:
-      return " (wrong certificate or key?)";
+  gboolean signed_mode = mode == MIKEY_MODE_PKE || mode == MIKEY_MODE_DH;
+
+  switch (code) {
+    case MIKEY_ERR_AUTH_FAILURE:
+      if (signed_mode)
+        return " (wrong certificate or key?)";
+      return mode == MIKEY_MODE_NULL ? "" : " (wrong pre-shared key?)";
+    case MIKEY_ERR_INVALID_ID:
+      return " (check our id against the receiver's peer-id)";
+    case MIKEY_ERR_INVALID_CERT:
+      return " (the receiver does not accept our certificate: check cert "
+          "here against its ca-file or peer-cert)";
     default:
       return "";
   }
@@ -581,8 +587,8 @@ refused_timestamp (MikeyInitiator * init, const MikeyMessage * msg,
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
         "the receiver refused our timestamp (Invalid timestamp): its clock "
         "is %" G_GINT64_FORMAT " s %s this machine's; check the clocks of "
-        "both machines", ABS (diff) / G_USEC_PER_SEC, diff >= 0 ?
-        "ahead of" : "behind");
+        "both machines", (ABS (diff) + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC,
+        diff >= 0 ? "ahead of" : "behind");
   } else {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
         "the receiver refused our timestamp (Invalid timestamp): its clock "
@@ -629,7 +635,7 @@ handle_error_message (MikeyInitiator * init, const MikeyMessage * msg,
     return refused_timestamp (init, msg, now_us, error);
   g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_PEER,
       "the responder refused the key: %s%s", mikey_err_type_name (code),
-      code == MIKEY_ERR_AUTH_FAILURE ? auth_failure_hint (init->mode) : "");
+      refusal_hint (code, init->mode));
   return fail (init);
 }
 

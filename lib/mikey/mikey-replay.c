@@ -86,8 +86,8 @@ check_window (MikeyReplayCache * cache, gint64 ts_us, gint64 now_us,
   if (diff > cache->skew_us || -diff > cache->skew_us) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
         "stale timestamp: the sender's clock is %" G_GINT64_FORMAT " s %s "
-        "this machine's, more than the allowed %" G_GINT64_FORMAT " s (a "
-        "clock set wrong on either side, or an old message)",
+        "this machine's, more than the %" G_GINT64_FORMAT " s allowed (check "
+        "the clocks of both machines, or this is an old message)",
         ABS (diff) / G_USEC_PER_SEC, diff > 0 ? "ahead of" : "behind",
         cache->skew_us / G_USEC_PER_SEC);
     return FALSE;

@@ -304,6 +304,10 @@ mikey_id_string (const MikeyPayload * p)
 {
   if (p == NULL)
     return NULL;
+  /* "bob\0.evil" must not be taken for "bob": with a NUL the escaped
+   * form is compared (and shown), which no certificate name can match */
+  if (memchr (p->u.id.data.data, '\0', p->u.id.data.len) != NULL)
+    return mikey_escape_peer_string (p->u.id.data.data, p->u.id.data.len, 0);
   return g_strndup ((const gchar *) p->u.id.data.data, p->u.id.data.len);
 }
 
