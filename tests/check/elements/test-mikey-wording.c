@@ -301,6 +301,44 @@ GST_START_TEST (test_enc_invalid_ts_names_clocks)
 
 GST_END_TEST;
 
+/* A PSK sender's refusal names the key, not certificates or ca-file */
+GST_START_TEST (test_enc_psk_hint_no_certificates)
+{
+  static const guint8 codes[] = { MIKEY_ERR_AUTH_FAILURE,
+    MIKEY_ERR_INVALID_SP, MIKEY_ERR_INVALID_ID
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (codes); i++) {
+    FakeReceiver f;
+    MikeyTestCapture *tx;
+    GstMessage *msg;
+    gchar *middle, *text;
+    guint port = fake_receiver_start (&f, codes[i], 0);
+
+    middle = g_strdup_printf ("mikeyenc peer-address=127.0.0.1 peer-port=%u "
+        "psk=" TEST_PSK " ! srtpenc", port);
+    tx = mikey_test_sender_new (mikey_test_free_port (), 100, NULL, middle);
+    fail_if (gst_element_set_state (tx->pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    msg = mikey_test_wait_eos_or_error (tx->pipeline, 10000);
+    fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    text = mikey_test_message_text (msg);
+    GST_INFO ("%s", text);
+    fail_unless (strstr (text, "pre-shared key") != NULL ||
+        strstr (text, "peer-id") != NULL, "%s", text);
+    fail_if (strstr (text, "certificate") != NULL, "%s", text);
+    fail_if (strstr (text, "ca-file") != NULL, "%s", text);
+    g_free (text);
+    gst_message_unref (msg);
+    mikey_test_capture_free (tx);
+    fake_receiver_stop (&f);
+    g_free (middle);
+  }
+}
+
+GST_END_TEST;
+
 /* mode=null over UDP: the key is live at once, but a refusal still ends
  * the sender with an error, not EOS */
 GST_START_TEST (test_enc_null_refused_is_error)
@@ -439,6 +477,7 @@ mikey_wording_suite (void)
   tcase_add_test (tc, test_dec_cert_subject_escaped);
   tcase_add_test (tc, test_dec_stale_offset_in_text);
   tcase_add_test (tc, test_enc_invalid_ts_names_clocks);
+  tcase_add_test (tc, test_enc_psk_hint_no_certificates);
   tcase_add_test (tc, test_enc_null_refused_is_error);
   tcase_add_test (tc, test_weak_psk_refused);
   tcase_add_test (tc, test_weak_psk_allowed);
