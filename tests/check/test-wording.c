@@ -672,6 +672,8 @@ encode (GBytes * msg)
 GST_START_TEST (test_tool_decode_id_escaped)
 {
   static const guint8 evil[] = "sip:eve\x1b[31m\r\n\0\xc2\x9b\xff\xfe\"\\";
+  static const guint8 bidi[] = "sip:eve\xc2\x9b" "31m\xe2\x80\xae"
+      "gro.elpmaxe@bob";
   MikeyInitiator *init = psk_initiator (MIKEY_MODE_NULL);
   GBytes *msg = mikey_initiator_start (init, NOW, NULL), *crafted;
   MikeyMessage *parsed = mikey_message_parse (g_bytes_get_data (msg, NULL),
@@ -696,9 +698,25 @@ GST_START_TEST (test_tool_decode_id_escaped)
   fail_unless (strstr (r.out, "7369703a6576651b5b33316d0d0a00c29bfffe225c")
       != NULL, "%s", r.out);
   tool_run_clear (&r);
-
   g_free (text);
   g_bytes_unref (crafted);
+
+  /* valid UTF-8, but a C1 CSI and a right-to-left override: escaped in
+   * the text form too */
+  mikey_blob_set (&id->u.id.data, bidi, sizeof (bidi) - 1);
+  crafted = mikey_message_serialize (parsed, NULL);
+  text = encode (crafted);
+  run_tool (&r, "decode", text, NULL);
+  fail_unless_equals_int (exit_code (&r), 0);
+  assert_clean_json (r.out);
+  fail_if (strstr (r.out, "\xe2\x80\xae") != NULL, "%s", r.out);
+  fail_unless (strstr (r.out,
+          "\"id\": \"sip:eve\\u009b31m\\u202egro.elpmaxe@bob\"")
+      != NULL, "%s", r.out);
+  tool_run_clear (&r);
+  g_free (text);
+  g_bytes_unref (crafted);
+
   mikey_message_free (parsed);
   g_bytes_unref (msg);
   mikey_initiator_free (init);
