@@ -975,10 +975,11 @@ describe_failure (GstMikeyEnc * self, const GError * err)
       self->peer_str, why);
 }
 
-/* mode=null over UDP is live as soon as sent, so the receiver's refusal
- * arrives after on_keyed: an ERR for our CSB ID from the peer means the
- * stream will not be decrypted there. Its sentence, NULL when @data is
- * no such refusal. Lock held. */
+/* mode=null over UDP is live as soon as sent (the initiator waits for
+ * nothing), so the receiver's refusal arrives after, or while, on_keyed:
+ * an ERR for our CSB ID from the peer means the stream will not be
+ * decrypted there. Its sentence, NULL when @data is no such refusal. Lock
+ * held. */
 static gchar *
 describe_null_refusal (GstMikeyEnc * self, const guint8 * data, gsize len)
 {
@@ -987,8 +988,10 @@ describe_null_refusal (GstMikeyEnc * self, const guint8 * data, gsize len)
   gchar *text = NULL;
   guint8 code;
 
-  if (self->state != ENC_KEYED || self->initiator == NULL || !self->udp ||
-      mikey_initiator_get_mode (self->initiator) != MIKEY_MODE_NULL)
+  if ((self->state != ENC_KEYED && self->state != ENC_EXCHANGING) ||
+      self->initiator == NULL || !self->udp ||
+      mikey_initiator_get_mode (self->initiator) != MIKEY_MODE_NULL ||
+      mikey_initiator_get_state (self->initiator) != MIKEY_STATE_COMPLETE)
     return NULL;
   msg = mikey_message_parse (data, len, NULL);
   if (msg == NULL)
