@@ -43,9 +43,9 @@ typedef struct
 } JsonWriter;
 
 /* Always valid JSON (RFC 8259) in valid UTF-8, whatever a peer sent:
- * controls (C0, DEL, C1) and invisible format characters (bidi overrides)
- * as \uXXXX, each byte of invalid UTF-8 as U+FFFD (the hex form of wire
- * text is printed next to it). */
+ * controls (C0, DEL, C1), invisible format characters (bidi overrides)
+ * and line or paragraph separators as \uXXXX, each byte of invalid UTF-8
+ * as U+FFFD (the hex form of wire text is printed next to it). */
 static void
 json_string_escaped (JsonWriter * w, const gchar * s, gsize len)
 {
@@ -103,7 +103,10 @@ json_string_escaped (JsonWriter * w, const gchar * s, gsize len)
       p++;
       continue;
     }
-    if (g_unichar_isprint (u))
+    /* U+2028, U+2029 end lines too in some viewers */
+    if (g_unichar_isprint (u) && g_unichar_type (u) !=
+        G_UNICODE_LINE_SEPARATOR && g_unichar_type (u) !=
+        G_UNICODE_PARAGRAPH_SEPARATOR)
       g_string_append_len (w->out, p, g_utf8_next_char (p) - p);
     else if (u < 0x10000)
       g_string_append_printf (w->out, "\\u%04x", u);
