@@ -266,3 +266,30 @@ mikey_test_is_clean_text (const gchar * text)
   }
   return TRUE;
 }
+
+MikeyCert *
+mikey_test_cert_with_validity (const gchar * key_path, const gchar * cn,
+    time_t not_before, time_t not_after, const gchar * pem_path)
+{
+  EVP_PKEY *key = read_key (key_path);
+  X509 *x = new_cert (key, cn, NULL, 9);
+  guint8 *der = NULL;
+  int der_len;
+  MikeyCert *cert;
+
+  fail_unless (X509_time_adj_ex (X509_getm_notBefore (x), 0, 0,
+          &not_before) != NULL
+      && X509_time_adj_ex (X509_getm_notAfter (x), 0, 0, &not_after) != NULL);
+  add_ext (x, x, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  fail_unless (X509_sign (x, key, EVP_sha256 ()) > 0);
+  if (pem_path != NULL)
+    write_cert (x, pem_path);
+  der_len = i2d_X509 (x, &der);
+  fail_unless (der_len > 0);
+  cert = mikey_cert_new_from_der (der, der_len, NULL);
+  fail_unless (cert != NULL);
+  OPENSSL_free (der);
+  X509_free (x);
+  EVP_PKEY_free (key);
+  return cert;
+}

@@ -465,6 +465,35 @@ GST_START_TEST (test_pke_expired_peer_cert)
 
 GST_END_TEST;
 
+/* A certificate "from the future" (or a clock two years behind): the
+ * sentence gives the distance and points at the clock */
+GST_START_TEST (test_future_peer_cert_names_clock)
+{
+  gchar *alice = pki ("alice.pem"), *alice_key = pki ("alice-key.pem");
+  gchar *dir = g_dir_make_tmp ("mikey-wording-XXXXXX", NULL);
+  gchar *future = g_build_filename (dir, "future.pem", NULL), *props;
+  time_t now = time (NULL);
+  MikeyCert *cert;
+
+  cert = mikey_test_cert_with_validity (alice_key, "future",
+      now + 730 * 86400 + 3600, now + 3650 * 86400, future);
+  mikey_cert_unref (cert);
+  props = g_strdup_printf ("port=0 mode=dh cert=%s key=%s peer-cert=%s",
+      alice, alice_key, future);
+  expect_start_error ("mikeydec", props, "(that is 730 days from now by "
+      "this machine's clock; check the clock if the certificate is new)");
+  g_free (props);
+
+  g_unlink (future);
+  g_rmdir (dir);
+  g_free (future);
+  g_free (dir);
+  g_free (alice);
+  g_free (alice_key);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_wording_suite (void)
 {
@@ -482,6 +511,7 @@ mikey_wording_suite (void)
   tcase_add_test (tc, test_weak_psk_refused);
   tcase_add_test (tc, test_weak_psk_allowed);
   tcase_add_test (tc, test_pke_expired_peer_cert);
+  tcase_add_test (tc, test_future_peer_cert_names_clock);
   return s;
 }
 
