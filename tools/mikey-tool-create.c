@@ -98,6 +98,7 @@ typedef struct
 {
   gchar *mode;
   gchar *psk;
+  gboolean allow_weak_psk;
   gchar *tgk;
   gchar *tek;
   gchar *mki;
@@ -448,6 +449,17 @@ parse_secrets (const CreateOptions * o, CreateArgs * a, GError ** error)
   if (o->psk != NULL && (a->psk = mikey_tool_parse_hex ("--psk", o->psk,
               &a->psk_len, error)) == NULL)
     return FALSE;
+  /* as mikeyenc's psk: a short key falls to an offline search */
+  if (a->psk != NULL && a->psk_len < MIKEY_TOOL_MIN_PSK_LEN &&
+      !o->allow_weak_psk) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "--psk is %" G_GSIZE_FORMAT " byte%s long, too short to be secure: "
+        "use at least %d random bytes (%d hex digits), or add "
+        "--allow-weak-psk to use it anyway (insecure)", a->psk_len,
+        a->psk_len == 1 ? "" : "s", MIKEY_TOOL_MIN_PSK_LEN,
+        2 * MIKEY_TOOL_MIN_PSK_LEN);
+    return FALSE;
+  }
   if (o->tek != NULL && (a->tek = mikey_tool_parse_hex ("--tek", o->tek,
               &a->tek_len, error)) == NULL)
     return FALSE;
@@ -642,9 +654,11 @@ mikey_tool_create (int argc, char **argv)
     {"mode", 'm', 0, G_OPTION_ARG_STRING, &opt.mode,
         "Key management mode", "null|psk|pke|dh|dhhmac"},
     {"psk", 'p', 0, G_OPTION_ARG_STRING, &opt.psk,
-          "Pre-shared key for psk and dhhmac (hex, any length; 16+ bytes "
-          "advised)",
+          "Pre-shared key for psk and dhhmac (hex, at least 16 bytes unless "
+          "--allow-weak-psk)",
         "HEX"},
+    {"allow-weak-psk", 0, 0, G_OPTION_ARG_NONE, &opt.allow_weak_psk,
+        "INSECURE: accept a --psk shorter than 16 bytes", NULL},
     {"tek", 0, 0, G_OPTION_ARG_STRING, &opt.tek,
         "SRTP master key followed by master salt (hex)", "HEX"},
     {"tgk", 0, 0, G_OPTION_ARG_STRING, &opt.tgk,

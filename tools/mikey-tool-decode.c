@@ -271,6 +271,12 @@ decode_keys_load (const DecodeOptions * o, DecodeKeys * k)
       (k->psk = mikey_tool_parse_hex ("--psk", o->psk_hex, &k->psk_len,
               &err)) == NULL)
     goto bad;
+  /* decoding is inspection, not keying: say it, but go on */
+  if (k->psk != NULL && k->psk_len < MIKEY_TOOL_MIN_PSK_LEN)
+    fprintf (stderr, "mikey-tool: warning: --psk is %" G_GSIZE_FORMAT
+        " byte%s long, too short to be secure (mikeyenc and mikeydec refuse "
+        "it unless allow-weak-psk=true)\n", k->psk_len,
+        k->psk_len == 1 ? "" : "s");
   if (o->key != NULL &&
       (k->key = mikey_tool_load_key ("--key", o->key, &err)) == NULL)
     goto bad;

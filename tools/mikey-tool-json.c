@@ -42,46 +42,78 @@ typedef struct
   gboolean first;               /* nothing written yet in this container */
 } JsonWriter;
 
+/* Always valid JSON (RFC 8259) in valid UTF-8, whatever a peer sent:
+ * controls (C0, DEL, C1), invisible format characters (bidi overrides)
+ * and line or paragraph separators as \uXXXX, each byte of invalid UTF-8
+ * as U+FFFD (the hex form of wire text is printed next to it). */
 static void
 json_string_escaped (JsonWriter * w, const gchar * s, gsize len)
 {
-  gsize i;
+  const gchar *p = s, *end = s + len;
 
   g_string_append_c (w->out, '"');
-  for (i = 0; i < len; i++) {
-    guchar c = (guchar) s[i];
+  while (p < end) {
+    guchar c = (guchar) * p;
+    gunichar u;
 
     switch (c) {
       case '"':
         g_string_append (w->out, "\\\"");
-        break;
+        p++;
+        continue;
       case '\\':
         g_string_append (w->out, "\\\\");
-        break;
+        p++;
+        continue;
       case '\b':
         g_string_append (w->out, "\\b");
-        break;
+        p++;
+        continue;
       case '\f':
         g_string_append (w->out, "\\f");
-        break;
+        p++;
+        continue;
       case '\n':
         g_string_append (w->out, "\\n");
-        break;
+        p++;
+        continue;
       case '\r':
         g_string_append (w->out, "\\r");
-        break;
+        p++;
+        continue;
       case '\t':
         g_string_append (w->out, "\\t");
-        break;
+        p++;
+        continue;
       default:
-        /* control characters must be escaped; DEL too, so that a terminal
-         * showing the output is not fooled by what a peer sent */
-        if (c < 0x20 || c == 0x7f)
-          g_string_append_printf (w->out, "\\u%04x", c);
-        else
-          g_string_append_c (w->out, (gchar) c);
         break;
     }
+    if (c < 0x80) {
+      /* DEL too, so that a terminal showing the output is not fooled */
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (w->out, "\\u%04x", c);
+      else
+        g_string_append_c (w->out, (gchar) c);
+      p++;
+      continue;
+    }
+    u = g_utf8_get_char_validated (p, end - p);
+    if (u == (gunichar) - 1 || u == (gunichar) - 2) {
+      g_string_append (w->out, "\\ufffd");
+      p++;
+      continue;
+    }
+    /* U+2028, U+2029 end lines too in some viewers */
+    if (g_unichar_isprint (u) && g_unichar_type (u) !=
+        G_UNICODE_LINE_SEPARATOR && g_unichar_type (u) !=
+        G_UNICODE_PARAGRAPH_SEPARATOR)
+      g_string_append_len (w->out, p, g_utf8_next_char (p) - p);
+    else if (u < 0x10000)
+      g_string_append_printf (w->out, "\\u%04x", u);
+    else
+      g_string_append_printf (w->out, "\\u%04x\\u%04x",
+          0xd800 + ((u - 0x10000) >> 10), 0xdc00 + ((u - 0x10000) & 0x3ff));
+    p = g_utf8_next_char (p);
   }
   g_string_append_c (w->out, '"');
 }

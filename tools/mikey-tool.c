@@ -45,25 +45,36 @@ const gchar mikey_tool_exit_codes_help[] =
  * Errors
  * ---------------------------------------------------------------------- */
 
-/* Messages from the core are single sentences, but a stray newline must
- * not split the line that scripts grep for. */
+/* Messages from the core are single sentences with peer strings escaped
+ * (mikey_escape_peer_string), but a stray newline must not split the line
+ * that scripts grep for, and no control character may reach the
+ * terminal, whatever path it took. */
 int
 mikey_tool_fail (int code, const gchar * format, ...)
 {
   va_list args;
   gchar *msg;
-  gchar *p;
+  GString *out;
+  const gchar *p;
 
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
 
+  out = g_string_sized_new (strlen (msg) + 16);
   for (p = msg; *p != '\0'; p++) {
-    if (*p == '\n' || *p == '\r')
-      *p = ' ';
+    guchar c = (guchar) * p;
+
+    if (c == '\n' || c == '\r')
+      g_string_append_c (out, ' ');
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf (out, "\\x%02x", c);
+    else
+      g_string_append_c (out, (gchar) c);
   }
   fflush (stdout);
-  fprintf (stderr, "mikey-tool: %s\n", msg);
+  fprintf (stderr, "mikey-tool: %s\n", out->str);
+  g_string_free (out, TRUE);
   g_free (msg);
   return code;
 }

@@ -18,6 +18,10 @@
 
 G_BEGIN_DECLS
 
+/* The shortest --psk create takes without --allow-weak-psk (as the
+ * elements' psk without allow-weak-psk=true) */
+#define MIKEY_TOOL_MIN_PSK_LEN 16
+
 /* Exit codes, documented in --help: scripts tell a broken message from a
  * wrong key by them. */
 typedef enum

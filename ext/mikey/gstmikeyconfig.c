@@ -31,6 +31,31 @@ is_set (const gchar * str)
   return str != NULL && str[0] != '\0';
 }
 
+/* A short key falls to an offline search from one captured message */
+static gboolean
+check_psk_strength (const GstMikeySettings * settings, GstMikeyConfig * out,
+    GError ** error)
+{
+  if (out->psk_len >= GST_MIKEY_MIN_PSK_LEN)
+    return TRUE;
+  if (settings->allow_weak_psk) {
+    GST_WARNING ("using a %" G_GSIZE_FORMAT "-byte pre-shared key "
+        "(allow-weak-psk=true): insecure", out->psk_len);
+    return TRUE;
+  }
+  g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+      "The pre-shared key (%s) is %" G_GSIZE_FORMAT " byte%s long, too short "
+      "to be secure: use at least %d random bytes (%d hex digits, e.g. from "
+      "\"openssl rand -hex 32\"), or set allow-weak-psk=true to use it "
+      "anyway (insecure)", is_set (settings->psk) ? "psk" : "psk-file",
+      out->psk_len, out->psk_len == 1 ? "" : "s", GST_MIKEY_MIN_PSK_LEN,
+      2 * GST_MIKEY_MIN_PSK_LEN);
+  mikey_secure_free (out->psk, out->psk_len);
+  out->psk = NULL;
+  out->psk_len = 0;
+  return FALSE;
+}
+
 static gboolean
 load_psk (const GstMikeySettings * settings, MikeyMode mode,
     GstMikeyConfig * out, GError ** error)
@@ -46,7 +71,7 @@ load_psk (const GstMikeySettings * settings, MikeyMode mode,
       g_error_free (err);
       return FALSE;
     }
-    return TRUE;
+    return check_psk_strength (settings, out, error);
   }
 
   if (is_set (settings->psk_file)) {
@@ -59,7 +84,7 @@ load_psk (const GstMikeySettings * settings, MikeyMode mode,
       g_error_free (err);
       return FALSE;
     }
-    return TRUE;
+    return check_psk_strength (settings, out, error);
   }
 
   g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
@@ -307,6 +332,14 @@ check_pki (const GstMikeySettings * settings, gboolean receiver,
     g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
         "peer-cert \"%s\" is refused: %s (checked against ca-file \"%s\")",
         settings->peer_cert, err->message, settings->ca_file);
+    g_clear_error (&err);
+    return FALSE;
+  }
+  /* pinned without ca-file: trusted as such, but only while valid */
+  if (out->peer_cert != NULL && out->trust == NULL &&
+      !mikey_cert_check_validity (out->peer_cert, time (NULL), &err)) {
+    g_set_error (error, GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_SETTINGS,
+        "peer-cert \"%s\" is refused: %s", settings->peer_cert, err->message);
     g_clear_error (&err);
     return FALSE;
   }

@@ -922,9 +922,14 @@ describe_failure (GstMikeyEnc * self, const GError * err)
       hint = "check that mode, suite, dh-group and the pre-shared key are "
           "the same on both sides";
       break;
-    default:
+    case MIKEY_MODE_PSK:
       hint = "check that mode, suite and the pre-shared key are the same on "
           "both sides";
+      break;
+    default:
+      /* MIKEY-NULL has no key or certificate that could be wrong */
+      hint = "check that mode and suite are the same on both sides, and "
+          "that the receiver accepts mode=null";
       break;
   }
 
@@ -936,6 +941,16 @@ describe_failure (GstMikeyEnc * self, const GError * err)
     case MIKEY_ERROR_PEER:
       return g_strdup_printf ("The MIKEY receiver at %s refused the key "
           "exchange: %s (%s)", self->peer_str, why, hint);
+    case MIKEY_ERROR_IDENTITY:
+      if (signed_mode)
+        break;
+      /* no certificate in these modes: only the ID payloads */
+      return g_strdup_printf ("MIKEY answer from %s refused: %s (check id "
+          "on the receiver and peer-id here)", self->peer_str, why);
+    case MIKEY_ERROR_STALE:
+      /* the core's sentence names the clocks and the skew */
+      return g_strdup_printf ("The MIKEY receiver at %s refused the key "
+          "exchange: %s", self->peer_str, why);
     case MIKEY_ERROR_NO_COMMON:
       return g_strdup_printf ("MIKEY negotiation with %s failed: %s (%s)",
           self->peer_str, why, code_hint);
@@ -960,6 +975,42 @@ describe_failure (GstMikeyEnc * self, const GError * err)
       self->peer_str, why);
 }
 
+/* mode=null over UDP is live as soon as sent (the initiator waits for
+ * nothing), so the receiver's refusal arrives after, or while, on_keyed:
+ * an ERR for our CSB ID from the peer means the stream will not be
+ * decrypted there. Its sentence, NULL when @data is no such refusal. Lock
+ * held. */
+static gchar *
+describe_null_refusal (GstMikeyEnc * self, const guint8 * data, gsize len)
+{
+  MikeyMessage *msg;
+  const MikeyPayload *err;
+  gchar *text = NULL;
+  guint8 code;
+
+  if ((self->state != ENC_KEYED && self->state != ENC_EXCHANGING) ||
+      self->initiator == NULL || !self->udp ||
+      mikey_initiator_get_mode (self->initiator) != MIKEY_MODE_NULL ||
+      mikey_initiator_get_state (self->initiator) != MIKEY_STATE_COMPLETE)
+    return NULL;
+  msg = mikey_message_parse (data, len, NULL);
+  if (msg == NULL)
+    return NULL;
+  if (msg->hdr.data_type == MIKEY_DT_ERROR &&
+      msg->hdr.csb_id == mikey_initiator_get_csb_id (self->initiator)) {
+    err = mikey_message_find (msg, MIKEY_PT_ERR, NULL);
+    code = err ? err->u.err.err_no : MIKEY_ERR_UNSPECIFIED;
+    text = g_strdup_printf ("The MIKEY receiver at %s refused the key sent "
+        "with mode=null: %s (%s)", self->peer_str, mikey_err_type_name (code),
+        code == MIKEY_ERR_INVALID_TS ? "its clock and this machine's "
+        "differ too much; check the clocks of both machines" : "the stream "
+        "cannot be decrypted there; check that the receiver accepts "
+        "mode=null with the same suite");
+  }
+  mikey_message_free (msg);
+  return text;
+}
+
 /* transport thread */
 static void
 on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
@@ -975,6 +1026,17 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
   GstMessage *negotiation = NULL;
 
   GST_MIKEY_BASE_LOCK (self);
+  if (same_host (from, self->peer)) {
+    gchar *refused = describe_null_refusal (self, data, len);
+
+    if (refused != NULL) {
+      session = self->base.session;
+      GST_MIKEY_BASE_UNLOCK (self);
+      post_failure (self, session, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECRYPT, refused, NULL);
+      return;
+    }
+  }
   if (self->state != ENC_EXCHANGING || self->initiator == NULL) {
     GST_DEBUG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes: no exchange "
         "running", len);

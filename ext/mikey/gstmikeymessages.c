@@ -149,10 +149,10 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
           "message was already accepted; only a retransmission from the "
           "original sender is answered)", from);
     case MIKEY_ERROR_STALE:
-      return g_strdup_printf ("MIKEY message from %s refused: stale "
-          "(timestamp outside the accepted window of %" G_GINT64_FORMAT
-          " s, or counter not increasing; %s)", from,
-          skew_us / G_USEC_PER_SEC, hint);
+      /* the core's sentence has the offset (the number that tells a
+       * wrong clock from an old message), the window and the clocks */
+      return g_strdup_printf ("MIKEY message from %s refused: %s", from,
+          error->message);
     case MIKEY_ERROR_UNAUTHENTICATED:
       /* (an encrypted key without a MAC is no case for mode=null) */
       if (is_null_message (data, len))

@@ -153,9 +153,10 @@ gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
 
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_PSK,
       g_param_spec_string ("psk", "Pre-shared key",
-          "Pre-shared key for modes psk and dhhmac, as hex (at least 16 bytes "
-          "recommended; white space and ':' ignored). Write-only; prefer "
-          "psk-file to keep it off command lines and process lists",
+          "Pre-shared key for modes psk and dhhmac, as hex (at least 16 bytes, "
+          "32 hex digits, unless allow-weak-psk=true; white space and ':' "
+          "ignored). Write-only; prefer psk-file to keep it off command "
+          "lines and process lists",
           NULL, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -302,6 +303,15 @@ gst_mikey_settings_install_properties (GObjectClass * klass, guint first_id,
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (klass,
+      first_id + GST_MIKEY_PROP_ALLOW_WEAK_PSK,
+      g_param_spec_boolean ("allow-weak-psk", "Allow a weak pre-shared key",
+          "INSECURE: accept a pre-shared key (psk, psk-file) shorter than 16 "
+          "bytes, which can be guessed offline from one captured message. "
+          "Only for interoperability tests with such a key",
+          FALSE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   g_object_class_install_property (klass, first_id + GST_MIKEY_PROP_SUITES,
       g_param_spec_string ("suites", "Crypto suites (priority order)",
           receiver ?
@@ -337,6 +347,9 @@ gst_mikey_settings_set_property (GstMikeySettings * settings, guint first_id,
     case GST_MIKEY_PROP_SIGN:
       settings->sign = g_value_get_enum (value);
       return TRUE;
+    case GST_MIKEY_PROP_ALLOW_WEAK_PSK:
+      settings->allow_weak_psk = g_value_get_boolean (value);
+      return TRUE;
     default:
       break;
   }
@@ -366,6 +379,9 @@ gst_mikey_settings_get_property (GstMikeySettings * settings, guint first_id,
       break;
     case GST_MIKEY_PROP_SIGN:
       g_value_set_enum (value, settings->sign);
+      break;
+    case GST_MIKEY_PROP_ALLOW_WEAK_PSK:
+      g_value_set_boolean (value, settings->allow_weak_psk);
       break;
     default:
       /* the secrets are write-only */

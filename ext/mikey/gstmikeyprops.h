@@ -2,7 +2,8 @@
 /* Properties shared by mikeyenc and mikeydec: mode, psk, psk-file, suite,
  * the public-key material (cert, key, key-passphrase, ca-file, crl-file,
  * peer-cert),
- * dh-group, sign, id, peer-id, and the negotiation lists modes / suites.
+ * dh-group, sign, id, peer-id, the negotiation lists modes / suites, and
+ * allow-weak-psk.
  *
  * The elements keep a GstMikeySettings under their lock and turn it into
  * a GstMikeyConfig (gstmikeyconfig.h) when they start. The psk and
@@ -21,6 +22,9 @@ G_BEGIN_DECLS
 #define GST_MIKEY_DEFAULT_PORT 2269
 #define GST_MIKEY_DEFAULT_SUITE "AES_CM_128_HMAC_SHA1_80"
 #define GST_MIKEY_DEFAULT_MAX_HELD 256
+/* RFC 3830 9.2 asks for keys as strong as the keys they protect: a psk
+ * shorter than this is refused unless allow-weak-psk=true */
+#define GST_MIKEY_MIN_PSK_LEN 16
 
 /**
  * GstMikeyMode:
@@ -110,6 +114,7 @@ typedef struct
   gchar *peer_id;
   gchar *modes;                 /* comma-separated, best first */
   gchar *suites;
+  gboolean allow_weak_psk;      /* a psk under 16 bytes: insecure */
 } GstMikeySettings;
 
 /* Property ids are first_id, first_id + 1, ... in this order */
@@ -131,6 +136,7 @@ enum
   GST_MIKEY_PROP_PEER_ID,
   GST_MIKEY_PROP_MODES,
   GST_MIKEY_PROP_SUITES,
+  GST_MIKEY_PROP_ALLOW_WEAK_PSK,
   GST_MIKEY_N_PROPS
 };
 

@@ -213,13 +213,18 @@ mikey_cert_get_der (const MikeyCert * cert, gsize * len)
   return cert->der;
 }
 
-/* "CN=x, O=y" with control characters escaped: names come from peers */
+#define NAME_MAX_SHOWN 256
+
+/* "CN=x, O=y", escaped by mikey_escape_peer_string: names come from
+ * peers (OpenSSL's own escaping of controls would leave C1 controls as
+ * UTF-8, and a UTF-8 name that is not valid UTF-8 makes it fail: "?") */
 static gchar *
 name_to_string (const X509_NAME * name)
 {
   BIO *bio = BIO_new (BIO_s_mem ());
   unsigned long flags = (XN_FLAG_ONELINE & ~XN_FLAG_SPC_EQ
-      & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT;
+      & ~ASN1_STRFLGS_ESC_MSB & ~ASN1_STRFLGS_ESC_CTRL) |
+      ASN1_STRFLGS_UTF8_CONVERT;
   char *data;
   long n;
   gchar *s;
@@ -232,7 +237,7 @@ name_to_string (const X509_NAME * name)
     return g_strdup ("?");
   }
   n = BIO_get_mem_data (bio, &data);
-  s = g_strndup (data, MAX (n, 0));
+  s = mikey_escape_peer_string (data, MAX (n, 0), NAME_MAX_SHOWN);
   BIO_free (bio);
   return s;
 }
@@ -444,6 +449,53 @@ time_to_string (const ASN1_TIME * t)
   return g_strdup (buf);
 }
 
+/* "12 days", "5 hours", "40 s": how far @t is from @now */
+static gchar *
+distance_to_string (const ASN1_TIME * t, time_t now)
+{
+  ASN1_TIME *at_now = ASN1_TIME_set (NULL, now);
+  int days = 0, secs = 0;
+  gint64 total;
+
+  if (at_now == NULL || t == NULL || !ASN1_TIME_diff (&days, &secs, at_now, t)) {
+    ASN1_TIME_free (at_now);
+    ERR_clear_error ();
+    return g_strdup ("an unknown time");
+  }
+  ASN1_TIME_free (at_now);
+  total = ABS ((gint64) days * 86400 + secs);
+  if (total >= 2 * 86400)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " days", total / 86400);
+  if (total >= 2 * 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " hours", total / 3600);
+  return g_strdup_printf ("%" G_GINT64_FORMAT " s", total);
+}
+
+/* Expired or not yet valid, with the distance: a wrong clock on this
+ * machine looks exactly like a certificate from the future or the past,
+ * so the sentence gives the number that tells them apart. */
+static void
+set_validity_error (X509 * x, const gchar * subject, const gchar * where,
+    gboolean expired, time_t now, GError ** error)
+{
+  const ASN1_TIME *t = expired ? X509_get0_notAfter (x) :
+      X509_get0_notBefore (x);
+  gchar *when = time_to_string (t), *dist = distance_to_string (t, now);
+
+  if (expired)
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_EXPIRED,
+        "certificate \"%s\"%s expired on %s (that is %s ago by this "
+        "machine's clock; renew it, or check the clock if it should still "
+        "be valid)", subject, where, when, dist);
+  else
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_EXPIRED,
+        "certificate \"%s\"%s is not valid before %s (that is %s from now "
+        "by this machine's clock; check the clock if the certificate is "
+        "new)", subject, where, when, dist);
+  g_free (when);
+  g_free (dist);
+}
+
 /* The words around the issuer's name for faults that come down to the
  * issuer: untrusted, revoked by it, or no CRL of it */
 static const gchar *
@@ -464,7 +516,8 @@ issuer_problem (int code, const gchar ** tail)
 }
 
 static void
-set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
+set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, time_t now,
+    GError ** error)
 {
   int code = X509_STORE_CTX_get_error (ctx);
   X509 *bad = X509_STORE_CTX_get_current_cert (ctx);
@@ -485,14 +538,9 @@ set_verify_error (X509_STORE_CTX * ctx, X509 * leaf, GError ** error)
 
   switch (code) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      when = time_to_string (X509_get0_notAfter (bad));
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_EXPIRED,
-          "certificate \"%s\"%s expired on %s", subject, where, when);
-      break;
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      when = time_to_string (X509_get0_notBefore (bad));
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CERT_EXPIRED,
-          "certificate \"%s\"%s is not valid before %s", subject, where, when);
+      set_validity_error (bad, subject, where,
+          code == X509_V_ERR_CERT_HAS_EXPIRED, now, error);
       break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -584,7 +632,7 @@ mikey_cert_verify (const MikeyCert * cert, const GPtrArray * untrusted,
   if (r == 1)
     ok = TRUE;
   else if (X509_STORE_CTX_get_error (ctx) != X509_V_OK)
-    set_verify_error (ctx, cert->x509, error);
+    set_verify_error (ctx, cert->x509, now, error);
   else
     goto crypto_fail;
   goto out;
@@ -597,6 +645,27 @@ out:
   X509_STORE_CTX_free (ctx);
   sk_X509_free (chain);
   return ok;
+}
+
+gboolean
+mikey_cert_check_validity (const MikeyCert * cert, time_t now, GError ** error)
+{
+  gboolean expired;
+  gchar *subject;
+
+  g_return_val_if_fail (cert != NULL, FALSE);
+
+  /* X509_cmp_time: -1 before, 1 after, 0 unreadable */
+  if (X509_cmp_time (X509_get0_notBefore (cert->x509), &now) == 1)
+    expired = FALSE;
+  else if (X509_cmp_time (X509_get0_notAfter (cert->x509), &now) == -1)
+    expired = TRUE;
+  else
+    return TRUE;
+  subject = name_to_string (X509_get_subject_name (cert->x509));
+  set_validity_error (cert->x509, subject, "", expired, now, error);
+  g_free (subject);
+  return FALSE;
 }
 
 /* ---- key usage ---------------------------------------------------------- */
@@ -795,8 +864,9 @@ mikey_cert_matches_identity (const MikeyCert * cert, const gchar * identity,
 
   if (!match) {
     gchar *subject = mikey_cert_get_subject (cert);
-    gchar *shown = g_strescape (names->len ? names->str : "no name", NULL);
-    gchar *want = g_strescape (identity, NULL);
+    gchar *shown = names->len ? mikey_escape_peer_string (names->str, -1,
+        NAME_MAX_SHOWN) : g_strdup ("no name");
+    gchar *want = mikey_escape_peer_string (identity, -1, NAME_MAX_SHOWN);
 
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
         "mismatched identity: certificate \"%s\" is for %s, not %s",

@@ -126,7 +126,7 @@ gboolean mikey_initiator_handle_response (MikeyInitiator * init,
 GBytes *mikey_psk_build_init (MikeyInitiator * init, MikeyMessage * msg,
     GError ** error);
 GBytes *mikey_pke_build_init (MikeyInitiator * init, MikeyMessage * msg,
-    GError ** error);
+    gint64 now_us, GError ** error);
 GBytes *mikey_dh_build_init (MikeyInitiator * init, MikeyMessage * msg,
     GError ** error);
 

@@ -323,7 +323,7 @@ build_init (MikeyInitiator * init, gint64 now_us, GError ** error)
     case MIKEY_MODE_PSK:
       return mikey_psk_build_init (init, init->init_msg, error);
     case MIKEY_MODE_PKE:
-      return mikey_pke_build_init (init, init->init_msg, error);
+      return mikey_pke_build_init (init, init->init_msg, now_us, error);
     case MIKEY_MODE_DH:
     case MIKEY_MODE_DHHMAC:
       return mikey_dh_build_init (init, init->init_msg, error);
@@ -550,6 +550,54 @@ take_counter_proposal (MikeyInitiator * init, const MikeyOffer * offer,
   return restart (init, now_us, next, error);
 }
 
+/* What an ERR answer points at, by its code and our mode: no certificate
+ * in the words of a mode that has none */
+static const gchar *
+refusal_hint (guint8 code, MikeyMode mode)
+{
+  gboolean signed_mode = mode == MIKEY_MODE_PKE || mode == MIKEY_MODE_DH;
+
+  switch (code) {
+    case MIKEY_ERR_AUTH_FAILURE:
+      if (signed_mode)
+        return " (wrong certificate or key?)";
+      return mode == MIKEY_MODE_NULL ? "" : " (wrong pre-shared key?)";
+    case MIKEY_ERR_INVALID_ID:
+      return " (check our id against the receiver's peer-id)";
+    case MIKEY_ERR_INVALID_CERT:
+      return " (the receiver does not accept our certificate: check cert "
+          "here against its ca-file or peer-cert)";
+    default:
+      return "";
+  }
+}
+
+/* "Invalid timestamp": the responder's clock and ours disagree. Its T
+ * payload (unauthenticated, but only shown) gives by how much. */
+static MikeyStep
+refused_timestamp (MikeyInitiator * init, const MikeyMessage * msg,
+    gint64 now_us, GError ** error)
+{
+  const MikeyPayload *t = mikey_message_find (msg, MIKEY_PT_T, NULL);
+
+  if (t != NULL && (t->u.t.ts_type == MIKEY_TS_NTP_UTC ||
+          t->u.t.ts_type == MIKEY_TS_NTP)) {
+    gint64 diff = mikey_ntp_to_unix_us (t->u.t.value) - now_us;
+
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
+        "the receiver refused our timestamp (Invalid timestamp): its clock "
+        "is %" G_GINT64_FORMAT " s %s this machine's; check the clocks of "
+        "both machines", (ABS (diff) + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC,
+        diff >= 0 ? "ahead of" : "behind");
+  } else {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
+        "the receiver refused our timestamp (Invalid timestamp): its clock "
+        "and this machine's differ by more than it allows; check the "
+        "clocks of both machines");
+  }
+  return fail (init);
+}
+
 /* An ERR answer: a counter-proposal, a reason to fall back to our next
  * choice (a peer that does not negotiate), or the end. */
 static MikeyStep
@@ -583,10 +631,11 @@ handle_error_message (MikeyInitiator * init, const MikeyMessage * msg,
         mikey_err_type_name (code));
     return fail (init);
   }
+  if (code == MIKEY_ERR_INVALID_TS)
+    return refused_timestamp (init, msg, now_us, error);
   g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_PEER,
       "the responder refused the key: %s%s", mikey_err_type_name (code),
-      code == MIKEY_ERR_AUTH_FAILURE ? " (wrong pre-shared key or "
-      "certificate?)" : "");
+      refusal_hint (code, init->mode));
   return fail (init);
 }
 

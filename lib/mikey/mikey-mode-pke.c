@@ -12,10 +12,14 @@
 
 /* The envelope key goes to whoever holds peer_cert's key. A configured
  * certificate is trusted as such (as a pinned one is in the DH modes); it
- * must still be the responder we name, and be meant for key transport. */
+ * must still be valid now, be the responder we name, and be meant for key
+ * transport. */
 static gboolean
-check_peer_cert (MikeyInitiator * init, GError ** error)
+check_peer_cert (MikeyInitiator * init, gint64 now_us, GError ** error)
 {
+  if (!mikey_cert_check_validity (init->peer_cert, now_us / G_USEC_PER_SEC,
+          error))
+    return FALSE;
   if (init->id_r != NULL &&
       !mikey_cert_matches_identity (init->peer_cert, init->id_r, error))
     return FALSE;
@@ -25,7 +29,7 @@ check_peer_cert (MikeyInitiator * init, GError ** error)
 
 GBytes *
 mikey_pke_build_init (MikeyInitiator * init, MikeyMessage * msg,
-    GError ** error)
+    gint64 now_us, GError ** error)
 {
   const MikeyPayload *rand = mikey_message_find (msg, MIKEY_PT_RAND, NULL);
   g_autoptr (MikeyKey) peer_key = NULL;
@@ -36,7 +40,7 @@ mikey_pke_build_init (MikeyInitiator * init, MikeyMessage * msg,
   gint kemac_idx;
   gboolean ok;
 
-  if (!check_peer_cert (init, error))
+  if (!check_peer_cert (init, now_us, error))
     return NULL;
   peer_key = mikey_cert_get_public_key (init->peer_cert);
   ok = mikey_random_bytes (env_key, sizeof (env_key), error) &&

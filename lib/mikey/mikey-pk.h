@@ -91,6 +91,14 @@ gboolean mikey_cert_verify (const MikeyCert * cert,
     const GPtrArray * untrusted, const MikeyTrust * trust, time_t now,
     GError ** error);
 
+/* Whether @cert is within its validity period at @now (Unix time), with
+ * no chain: for a pinned certificate (peer-cert without ca-file), which is
+ * trusted as such but must still be "valid now". MIKEY_ERROR_CERT_EXPIRED
+ * naming the certificate, the date and how far it is from @now. */
+MIKEY_API
+gboolean mikey_cert_check_validity (const MikeyCert * cert, time_t now,
+    GError ** error);
+
 /* What a MIKEY peer does with the key of a certificate */
 typedef enum
 {

@@ -161,10 +161,11 @@ check_window (MikeyReplayCache * cache, gint64 ts_us, gint64 now_us,
 
   if (diff > cache->skew_us || -diff > cache->skew_us) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
-        "timestamp is %" G_GINT64_FORMAT " s %s our clock, more than the "
-        "allowed %" G_GINT64_FORMAT " s (stale message or clocks out of "
-        "sync)", ABS (diff) / G_USEC_PER_SEC, diff > 0 ? "ahead of" :
-        "behind", cache->skew_us / G_USEC_PER_SEC);
+        "stale timestamp: the sender's clock is %" G_GINT64_FORMAT " s %s "
+        "this machine's, more than the %" G_GINT64_FORMAT " s allowed (check "
+        "the clocks of both machines, or this is an old message)",
+        ABS (diff) / G_USEC_PER_SEC, diff > 0 ? "ahead of" : "behind",
+        cache->skew_us / G_USEC_PER_SEC);
     return FALSE;
   }
   return TRUE;

@@ -160,18 +160,7 @@ mikey_responder_check_group (const MikeyResponder * resp,
 gchar *
 mikey_escape_peer_bytes (const guint8 * data, gsize len)
 {
-  GString *out = g_string_sized_new (MIN (len, 64) + 8);
-  gsize i;
-
-  for (i = 0; i < len && i < 64; i++) {
-    if (data[i] >= 0x20 && data[i] < 0x7f && data[i] != '"' && data[i] != '\\')
-      g_string_append_c (out, (gchar) data[i]);
-    else
-      g_string_append_printf (out, "\\x%02x", data[i]);
-  }
-  if (len > 64)
-    g_string_append (out, "...");
-  return g_string_free (out, FALSE);
+  return mikey_escape_peer_string (data, len, 64);
 }
 
 gboolean

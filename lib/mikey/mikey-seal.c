@@ -304,6 +304,10 @@ mikey_id_string (const MikeyPayload * p)
 {
   if (p == NULL)
     return NULL;
+  /* "bob\0.evil" must not be taken for "bob": with a NUL the escaped
+   * form is compared (and shown), which no certificate name can match */
+  if (memchr (p->u.id.data.data, '\0', p->u.id.data.len) != NULL)
+    return mikey_escape_peer_string (p->u.id.data.data, p->u.id.data.len, 0);
   return g_strndup ((const gchar *) p->u.id.data.data, p->u.id.data.len);
 }
 
@@ -344,6 +348,9 @@ mikey_peer_cert (const MikeyMessage * msg, MikeyCert * pinned,
     }
   }
 
+  /* a pinned certificate is trusted as configured, but only while valid */
+  if (ok && pinned != NULL)
+    ok = mikey_cert_check_validity (cert, now_us / G_USEC_PER_SEC, error);
   if (ok && identity != NULL)
     ok = mikey_cert_matches_identity (cert, identity, error);
   /* every peer certificate here vouches for a SIGN payload */

@@ -7,6 +7,8 @@
  */
 #include "mikey-types.h"
 
+#include <string.h>
+
 const gchar *
 mikey_payload_type_name (guint type)
 {
@@ -111,4 +113,27 @@ mikey_err_type_name (guint type)
     default:
       return "unknown";
   }
+}
+
+gchar *
+mikey_escape_peer_string (gconstpointer data, gssize len, gsize max)
+{
+  const guint8 *p = data;
+  gsize n, i;
+  GString *out;
+
+  if (p == NULL)
+    return g_strdup ("");
+  n = len < 0 ? strlen (data) : (gsize) len;
+  out = g_string_sized_new (MIN (n, 256) + 8);
+  for (i = 0; i < n && (max == 0 || i < max); i++) {
+    /* no terminal control (ESC, CR, LF, C1 as UTF-8), no fake quoting */
+    if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+      g_string_append_c (out, (gchar) p[i]);
+    else
+      g_string_append_printf (out, "\\x%02x", p[i]);
+  }
+  if (i < n)
+    g_string_append (out, "...");
+  return g_string_free (out, FALSE);
 }

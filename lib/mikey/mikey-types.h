@@ -226,4 +226,14 @@ const gchar *mikey_data_type_name (guint type);
 MIKEY_API
 const gchar *mikey_err_type_name (guint type);
 
+/* Peer-supplied bytes (an ID payload, a certificate name, an error
+ * payload...) made safe to print in a log line, an error message, a bus
+ * message or a terminal: printable ASCII stays, anything else (ESC, CR,
+ * LF, NUL, DEL, '"', '\\', every byte of non-ASCII or invalid UTF-8)
+ * becomes \xHH. @len -1: up to the NUL. At most @max bytes are shown,
+ * then "..." (0: no limit). Every peer string printed anywhere (core,
+ * elements, mikey-tool) goes through it. Free with g_free. */
+MIKEY_API
+gchar *mikey_escape_peer_string (gconstpointer data, gssize len, gsize max);
+
 G_END_DECLS

@@ -203,3 +203,93 @@ mikey_test_ca_crl (MikeyTestCa * ca, const gchar * name,
   X509_CRL_free (crl);
   return path;
 }
+
+MikeyCert *
+mikey_test_hostile_cert (const gchar * key_path, gboolean invalid_utf8,
+    const gchar * pem_path)
+{
+  /* a terminal escape, a forged log line, a NUL and a raw byte */
+  static const guint8 cn[] = "eve\x1b[31m\r\nmikey-key-established\x00x";
+  static const guint8 cn_bad[] = "eve\x1b]0;pwned\x07\xff\xfe\r\n";
+  static const guint8 org[] = "Org\x1b[2J\n\xff";
+  EVP_PKEY *key = read_key (key_path);
+  X509 *x = X509_new ();
+  X509_NAME *name = X509_NAME_new ();
+  guint8 *der = NULL;
+  int der_len;
+  MikeyCert *cert;
+  GError *err = NULL;
+
+  fail_unless (x != NULL && name != NULL);
+  /* typed strings go in as they are: no UTF-8 check, unlike MBSTRING_* */
+  fail_unless (X509_set_version (x, 2)
+      && ASN1_INTEGER_set (X509_get_serialNumber (x), 7)
+      && ASN1_TIME_set_string_X509 (X509_getm_notBefore (x), NOT_BEFORE)
+      && ASN1_TIME_set_string_X509 (X509_getm_notAfter (x), NOT_AFTER));
+  /* OpenSSL refuses to encode or parse a UTF8String that is not UTF-8:
+   * bytes that are not UTF-8 come in a T61String */
+  fail_unless (X509_NAME_add_entry_by_NID (name, NID_commonName,
+          invalid_utf8 ? V_ASN1_T61STRING : V_ASN1_UTF8STRING,
+          invalid_utf8 ? cn_bad : cn,
+          invalid_utf8 ? (int) sizeof (cn_bad) - 1 : (int) sizeof (cn) - 1,
+          -1, 0));
+  fail_unless (X509_NAME_add_entry_by_NID (name, NID_organizationName,
+          V_ASN1_T61STRING, org, sizeof (org) - 1, -1, 0));
+  fail_unless (X509_set_subject_name (x, name)
+      && X509_set_issuer_name (x, name)
+      && X509_set_pubkey (x, key));
+  add_ext (x, x, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  add_ext (x, x, NID_subject_alt_name, "URI:sip:eve@example.org");
+  fail_unless (X509_sign (x, key, EVP_sha256 ()) > 0);
+  if (pem_path != NULL)
+    write_cert (x, pem_path);
+  der_len = i2d_X509 (x, &der);
+  fail_unless (der_len > 0);
+  cert = mikey_cert_new_from_der (der, der_len, &err);
+  fail_unless (cert != NULL, "%s", err ? err->message : "");
+
+  OPENSSL_free (der);
+  X509_NAME_free (name);
+  X509_free (x);
+  EVP_PKEY_free (key);
+  return cert;
+}
+
+gboolean
+mikey_test_is_clean_text (const gchar * text)
+{
+  const guchar *p;
+
+  for (p = (const guchar *) text; *p != '\0'; p++) {
+    if (*p < 0x20 || *p >= 0x7f)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+MikeyCert *
+mikey_test_cert_with_validity (const gchar * key_path, const gchar * cn,
+    time_t not_before, time_t not_after, const gchar * pem_path)
+{
+  EVP_PKEY *key = read_key (key_path);
+  X509 *x = new_cert (key, cn, NULL, 9);
+  guint8 *der = NULL;
+  int der_len;
+  MikeyCert *cert;
+
+  fail_unless (X509_time_adj_ex (X509_getm_notBefore (x), 0, 0,
+          &not_before) != NULL
+      && X509_time_adj_ex (X509_getm_notAfter (x), 0, 0, &not_after) != NULL);
+  add_ext (x, x, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  fail_unless (X509_sign (x, key, EVP_sha256 ()) > 0);
+  if (pem_path != NULL)
+    write_cert (x, pem_path);
+  der_len = i2d_X509 (x, &der);
+  fail_unless (der_len > 0);
+  cert = mikey_cert_new_from_der (der, der_len, NULL);
+  fail_unless (cert != NULL);
+  OPENSSL_free (der);
+  X509_free (x);
+  EVP_PKEY_free (key);
+  return cert;
+}

@@ -36,4 +36,23 @@ gchar *mikey_test_ca_issue (MikeyTestCa * ca, const gchar * key_path,
 gchar *mikey_test_ca_crl (MikeyTestCa * ca, const gchar * name,
     const glong * serials, guint n, const gchar * next_update);
 
+/* A self-signed certificate for the key in @key_path whose subject a
+ * hostile peer chose: its CN (a UTF8String) holds ESC sequences, CR, LF
+ * and a NUL, or with @invalid_utf8 (a T61String: OpenSSL parses no
+ * UTF8String that is not UTF-8) an OSC sequence, BEL and bytes 0xff 0xfe
+ * that are not UTF-8; its O (a T61String) ESC, LF and 0xff. Written as PEM to @pem_path unless NULL. */
+MikeyCert *mikey_test_hostile_cert (const gchar * key_path,
+    gboolean invalid_utf8, const gchar * pem_path);
+
+/* A self-signed certificate (CN @cn) for the key in @key_path, valid from
+ * @not_before to @not_after (Unix times), written as PEM to @pem_path
+ * unless NULL */
+MikeyCert *mikey_test_cert_with_validity (const gchar * key_path,
+    const gchar * cn, time_t not_before, time_t not_after,
+    const gchar * pem_path);
+
+/* Whether @text is printable ASCII only: nothing a peer sent came out raw
+ * (no control character, no byte of UTF-8 or of invalid UTF-8) */
+gboolean mikey_test_is_clean_text (const gchar * text);
+
 G_END_DECLS
