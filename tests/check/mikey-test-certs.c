@@ -293,3 +293,12 @@ mikey_test_cert_with_validity (const gchar * key_path, const gchar * cn,
   EVP_PKEY_free (key);
   return cert;
 }
+
+gchar *
+mikey_test_pki (const gchar * name)
+{
+  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
+
+  fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set (run through meson)");
+  return g_build_filename (dir, "pki", name, NULL);
+}

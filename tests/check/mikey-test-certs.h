@@ -8,6 +8,10 @@
 
 G_BEGIN_DECLS
 
+/* Path of a file of the test PKI (tests/check/data/pki, found through
+ * MIKEY_TEST_DATA); g_free */
+gchar *mikey_test_pki (const gchar * name);
+
 /* A self-signed certificate (CN @cn) for the RSA key in the PEM file
  * @key_path; with a critical keyUsage extension of @key_usage (openssl's
  * syntax, "digitalSignature,keyEncipherment") or none when NULL. Fails

@@ -25,15 +25,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static gchar *
-pki_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
-
-  fail_unless (dir != NULL, "MIKEY_TEST_DATA not set (run via meson test)");
-  return g_build_filename (dir, "pki", name, NULL);
-}
-
 /* The error is MIKEY_ERROR_SETTINGS, holds @part and, when given, names
  * @file */
 static void
@@ -82,7 +73,7 @@ remove_dir (const gchar * dir)
 static MikeyCert *
 load_cert (const gchar * name)
 {
-  gchar *path = pki_path (name);
+  gchar *path = mikey_test_pki (name);
   GError *err = NULL;
   MikeyCert *cert = mikey_credentials_load_peer_cert (path, NULL, &err);
 
@@ -266,10 +257,10 @@ GST_END_TEST;
 
 GST_START_TEST (test_chain)
 {
-  gchar *chain_path = pki_path ("bob-chain.pem");
-  gchar *alice_path = pki_path ("alice.pem");
-  gchar *not_pem = pki_path ("make-pki.sh");
-  gchar *missing = pki_path ("nobody.pem");
+  gchar *chain_path = mikey_test_pki ("bob-chain.pem");
+  gchar *alice_path = mikey_test_pki ("alice.pem");
+  gchar *not_pem = mikey_test_pki ("make-pki.sh");
+  gchar *missing = mikey_test_pki ("nobody.pem");
   GPtrArray *certs, *chain = NULL;
   MikeyCert *cert;
   GError *err = NULL;
@@ -344,10 +335,10 @@ write_ec_key (const gchar * dir)
 
 GST_START_TEST (test_key)
 {
-  gchar *plain = pki_path ("alice-key.pem");
-  gchar *enc = pki_path ("alice-key-enc.pem");
-  gchar *cert_path = pki_path ("alice.pem");
-  gchar *missing = pki_path ("nobody-key.pem");
+  gchar *plain = mikey_test_pki ("alice-key.pem");
+  gchar *enc = mikey_test_pki ("alice-key-enc.pem");
+  gchar *cert_path = mikey_test_pki ("alice.pem");
+  gchar *missing = mikey_test_pki ("nobody-key.pem");
   gchar *dir = g_dir_make_tmp ("mikey-key-XXXXXX", NULL);
   gchar *ec;
   MikeyCert *alice = load_cert ("alice.pem");
@@ -419,7 +410,7 @@ GST_END_TEST;
 static gchar *
 copy_pki_file (const gchar * name, const gchar * dir)
 {
-  gchar *from = pki_path (name);
+  gchar *from = mikey_test_pki (name);
   gchar *contents;
   gsize len;
   gchar *to;
@@ -433,8 +424,8 @@ copy_pki_file (const gchar * name, const gchar * dir)
 
 GST_START_TEST (test_trust)
 {
-  gchar *root = pki_path ("root-ca.pem");
-  gchar *alice_key = pki_path ("alice-key.pem");
+  gchar *root = mikey_test_pki ("root-ca.pem");
+  gchar *alice_key = mikey_test_pki ("alice-key.pem");
   gchar *dir = g_dir_make_tmp ("mikey-ca-XXXXXX", NULL);
   gchar *empty = g_dir_make_tmp ("mikey-noca-XXXXXX", NULL);
   gchar *missing = g_build_filename (dir, "missing", NULL);
@@ -498,10 +489,10 @@ GST_START_TEST (test_crls)
 {
   static const glong revoked_serials[] = { 11 };
   gchar *dir = g_dir_make_tmp ("mikey-crls-XXXXXX", NULL);
-  gchar *ca_key = pki_path ("carol-key.pem");
-  gchar *alice_key = pki_path ("alice-key.pem");
-  gchar *bob_key = pki_path ("bob-key.pem");
-  gchar *alice_path = pki_path ("alice.pem");
+  gchar *ca_key = mikey_test_pki ("carol-key.pem");
+  gchar *alice_key = mikey_test_pki ("alice-key.pem");
+  gchar *bob_key = mikey_test_pki ("bob-key.pem");
+  gchar *alice_path = mikey_test_pki ("alice.pem");
   gchar *missing = g_build_filename (dir, "missing-crl.pem", NULL);
   MikeyTestCa *ca;
   gchar *good_path, *revoked_path, *crl;
@@ -596,7 +587,7 @@ GST_START_TEST (test_files_without_end)
     expect_settings_error (&err, "larger than", NULL);
     fail_unless (mikey_credentials_load_trust (paths[i], &err) == NULL);
     expect_settings_error (&err, "larger than", NULL);
-    root = pki_path ("root-ca.pem");
+    root = mikey_test_pki ("root-ca.pem");
     trust = mikey_credentials_load_trust (root, &err);
     g_assert_no_error (err);
     g_free (root);

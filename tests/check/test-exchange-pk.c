@@ -22,19 +22,13 @@ static MikeyTrust *trust;
 static Party alice, bob, mallory, dave;
 static MikeyCert *bob_cert;
 
-static gchar *
-pki (const gchar * name)
-{
-  return g_build_filename (g_getenv ("MIKEY_TEST_DATA"), "pki", name, NULL);
-}
-
 static void
 load_party (Party * p, const gchar * name)
 {
   g_autofree gchar *cert = g_strdup_printf ("%s.pem", name);
   g_autofree gchar *key = g_strdup_printf ("%s-key.pem", name);
-  g_autofree gchar *cert_path = pki (cert);
-  g_autofree gchar *key_path = pki (key);
+  g_autofree gchar *cert_path = mikey_test_pki (cert);
+  g_autofree gchar *key_path = mikey_test_pki (key);
   GError *err = NULL;
 
   p->certs = mikey_cert_load_pem_file (cert_path, &err);
@@ -46,8 +40,8 @@ load_party (Party * p, const gchar * name)
 static void
 setup (void)
 {
-  g_autofree gchar *root = pki ("root-ca.pem");
-  g_autofree gchar *chain = pki ("bob-chain.pem");
+  g_autofree gchar *root = mikey_test_pki ("root-ca.pem");
+  g_autofree gchar *chain = mikey_test_pki ("bob-chain.pem");
 
   trust = mikey_trust_new ();
   fail_unless (mikey_trust_load_file (trust, root, NULL));
@@ -384,8 +378,8 @@ GST_END_TEST;
 /* A certificate whose keyUsage excludes what the peer does with it */
 GST_START_TEST (test_key_usage_refused)
 {
-  g_autofree gchar *alice_key = pki ("alice-key.pem");
-  g_autofree gchar *bob_key = pki ("bob-key.pem");
+  g_autofree gchar *alice_key = mikey_test_pki ("alice-key.pem");
+  g_autofree gchar *bob_key = mikey_test_pki ("bob-key.pem");
   MikeyInitiatorConfig icfg = initiator_config (MIKEY_MODE_DH, &alice);
   MikeyResponderConfig rcfg = responder_config (MIKEY_MODE_DH);
   GPtrArray *enc_only = g_ptr_array_new_with_free_func ((GDestroyNotify)

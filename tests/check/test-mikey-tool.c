@@ -296,12 +296,9 @@ read_sample (const gchar * name)
 static const gchar *
 pki (const gchar * name)
 {
-  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
-  gchar *path;
+  gchar *path = mikey_test_pki (name);
   const gchar *interned;
 
-  fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set");
-  path = g_build_filename (dir, "pki", name, NULL);
   interned = g_intern_string (path);
   g_free (path);
   return interned;

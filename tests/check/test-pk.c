@@ -33,19 +33,10 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static gchar *
-pki_path (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
-
-  fail_unless (dir != NULL, "MIKEY_TEST_DATA not set (run via meson test)");
-  return g_build_filename (dir, "pki", name, NULL);
-}
-
 static GPtrArray *
 load_certs (const gchar * name)
 {
-  gchar *path = pki_path (name);
+  gchar *path = mikey_test_pki (name);
   GError *err = NULL;
   GPtrArray *certs = mikey_cert_load_pem_file (path, &err);
 
@@ -69,7 +60,7 @@ load_cert (const gchar * name)
 static MikeyKey *
 load_key (const gchar * name, const gchar * passphrase)
 {
-  gchar *path = pki_path (name);
+  gchar *path = mikey_test_pki (name);
   GError *err = NULL;
   MikeyKey *key = mikey_key_load_pem_file (path, passphrase, &err);
 
@@ -83,7 +74,7 @@ static MikeyTrust *
 root_trust (void)
 {
   MikeyTrust *trust = mikey_trust_new ();
-  gchar *path = pki_path ("root-ca.pem");
+  gchar *path = mikey_test_pki ("root-ca.pem");
   GError *err = NULL;
 
   fail_unless (mikey_trust_load_file (trust, path, &err));
@@ -167,7 +158,7 @@ GST_START_TEST (test_load_errors)
 
   fail_if (mikey_cert_load_pem_file ("/nonexistent/cert.pem", &err));
   expect_error (&err, MIKEY_ERROR_SETTINGS, "cannot read certificate file");
-  path = pki_path ("make-pki.sh");
+  path = mikey_test_pki ("make-pki.sh");
   fail_if (mikey_cert_load_pem_file (path, &err));
   expect_error (&err, MIKEY_ERROR_SETTINGS, "no PEM certificate");
   fail_if (mikey_key_load_pem_file (path, NULL, &err));
@@ -179,7 +170,7 @@ GST_START_TEST (test_load_errors)
   expect_error (&err, MIKEY_ERROR_SETTINGS, "no PEM certificate");
 
   /* an encrypted key: no passphrase, a wrong one, the right one */
-  path = pki_path ("alice-key-enc.pem");
+  path = mikey_test_pki ("alice-key-enc.pem");
   fail_if (mikey_key_load_pem_file (path, NULL, &err));
   expect_error (&err, MIKEY_ERROR_SETTINGS, "encrypted and no passphrase");
   fail_if (mikey_key_load_pem_file (path, "wrong", &err));
@@ -192,7 +183,7 @@ GST_START_TEST (test_load_errors)
   g_free (path);
 
   /* a certificate file is not a key file */
-  path = pki_path ("alice.pem");
+  path = mikey_test_pki ("alice.pem");
   fail_if (mikey_key_load_pem_file (path, NULL, &err));
   expect_error (&err, MIKEY_ERROR_SETTINGS, path);
   g_free (path);
@@ -392,7 +383,7 @@ GST_END_TEST;
 GST_START_TEST (test_key_usage)
 {
   MikeyCert *alice = load_cert ("alice.pem"), *root = load_cert ("root-ca.pem");
-  gchar *key = pki_path ("alice-key.pem");
+  gchar *key = mikey_test_pki ("alice-key.pem");
   MikeyCert *enc_only = mikey_test_self_signed (key, "enc", "keyEncipherment");
   MikeyCert *sign_only = mikey_test_self_signed (key, "sign",
       "digitalSignature,nonRepudiation");
@@ -471,11 +462,11 @@ GST_START_TEST (test_crl)
 {
   static const glong revoked_serials[] = { 11 };
   gchar *dir = g_dir_make_tmp ("mikey-crl-XXXXXX", NULL);
-  gchar *ca_key = pki_path ("carol-key.pem");
-  gchar *alice_key = pki_path ("alice-key.pem");
-  gchar *bob_key = pki_path ("bob-key.pem");
-  gchar *root = pki_path ("root-ca.pem");
-  gchar *alice_path = pki_path ("alice.pem");
+  gchar *ca_key = mikey_test_pki ("carol-key.pem");
+  gchar *alice_key = mikey_test_pki ("alice-key.pem");
+  gchar *bob_key = mikey_test_pki ("bob-key.pem");
+  gchar *root = mikey_test_pki ("root-ca.pem");
+  gchar *alice_path = mikey_test_pki ("alice.pem");
   MikeyTestCa *ca;
   gchar *good_path, *revoked_path, *crl, *stale, *both;
   MikeyCert *good, *revoked, *alice;
@@ -582,7 +573,7 @@ GST_START_TEST (test_trust_dir)
 {
   GError *err = NULL;
   gchar *dir = g_dir_make_tmp ("mikey-test-pk-XXXXXX", &err);
-  gchar *root = pki_path ("root-ca.pem"), *pem, *copy, *junk;
+  gchar *root = mikey_test_pki ("root-ca.pem"), *pem, *copy, *junk;
   MikeyTrust *trust;
   MikeyCert *alice = load_cert ("alice.pem");
   gsize len;
@@ -855,10 +846,10 @@ GST_START_TEST (test_verify_openssl_cli_signatures)
   guint8 *ours;
   GError *err = NULL;
 
-  path = pki_path ("alice-sig-pkcs1.bin");
+  path = mikey_test_pki ("alice-sig-pkcs1.bin");
   fail_unless (g_file_get_contents (path, &pkcs1, &pkcs1_len, NULL));
   g_free (path);
-  path = pki_path ("alice-sig-pss.bin");
+  path = mikey_test_pki ("alice-sig-pss.bin");
   fail_unless (g_file_get_contents (path, &pss, &pss_len, NULL));
   g_free (path);
 

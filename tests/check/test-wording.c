@@ -25,12 +25,6 @@ static const MikeySrtpCs cs[] = { {0, 0x01020304, 0} };
 /* an ID a hostile sender chose: a colour, a forged log line */
 #define EVIL_ID "sip:eve\x1b[31m\r\nmikey-key-established peer=bob\x7f"
 
-static gchar *
-pki (const gchar * name)
-{
-  return g_build_filename (g_getenv ("MIKEY_TEST_DATA"), "pki", name, NULL);
-}
-
 static void
 assert_clean (const gchar * text)
 {
@@ -42,7 +36,7 @@ assert_clean (const gchar * text)
 static MikeyCert *
 load_cert (const gchar * name)
 {
-  g_autofree gchar *path = pki (name);
+  g_autofree gchar *path = mikey_test_pki (name);
   GPtrArray *certs = mikey_cert_load_pem_file (path, NULL);
   MikeyCert *cert;
 
@@ -55,7 +49,7 @@ load_cert (const gchar * name)
 static MikeyKey *
 load_key (const gchar * name)
 {
-  g_autofree gchar *path = pki (name);
+  g_autofree gchar *path = mikey_test_pki (name);
   MikeyKey *key = mikey_key_load_pem_file (path, NULL, NULL);
 
   fail_unless (key != NULL, "%s", path);
@@ -186,7 +180,7 @@ static void
 check_hostile_cert (MikeyCert * evil)
 {
   MikeyTrust *trust = mikey_trust_new ();
-  g_autofree gchar *root = pki ("root-ca.pem");
+  g_autofree gchar *root = mikey_test_pki ("root-ca.pem");
   gchar *subject = mikey_cert_get_subject (evil);
   gchar *issuer = mikey_cert_get_issuer (evil);
   GError *err = NULL;
@@ -221,7 +215,7 @@ check_hostile_cert (MikeyCert * evil)
 
 GST_START_TEST (test_cert_subject_escaped)
 {
-  g_autofree gchar *key = pki ("alice-key.pem");
+  g_autofree gchar *key = mikey_test_pki ("alice-key.pem");
   MikeyCert *evil = mikey_test_hostile_cert (key, FALSE, NULL);
   gchar *subject = mikey_cert_get_subject (evil);
 
@@ -245,14 +239,14 @@ GST_END_TEST;
  * sentence (GError) holds nothing raw */
 GST_START_TEST (test_dh_hostile_cert_refused_escaped)
 {
-  g_autofree gchar *key_path = pki ("alice-key.pem");
-  g_autofree gchar *root = pki ("root-ca.pem");
+  g_autofree gchar *key_path = mikey_test_pki ("alice-key.pem");
+  g_autofree gchar *root = mikey_test_pki ("root-ca.pem");
   MikeyCert *evil = mikey_test_hostile_cert (key_path, FALSE, NULL);
   MikeyKey *alice_key = load_key ("alice-key.pem");
   MikeyKey *bob_key = load_key ("bob-key.pem");
   g_autoptr (GPtrArray) certs = g_ptr_array_new ();
   g_autoptr (GPtrArray) bob_certs = NULL;
-  g_autofree gchar *bob_path = pki ("bob-chain.pem");
+  g_autofree gchar *bob_path = mikey_test_pki ("bob-chain.pem");
   MikeyTrust *trust = mikey_trust_new ();
   MikeyInitiatorConfig icfg = { 0 };
   MikeyResponderConfig rcfg = { 0 };
@@ -457,7 +451,7 @@ GST_START_TEST (test_cert_validity_distance)
 {
   MikeyCert *alice = load_cert ("alice.pem"), *dave = load_cert ("dave.pem");
   MikeyTrust *trust = mikey_trust_new ();
-  g_autofree gchar *root = pki ("root-ca.pem");
+  g_autofree gchar *root = mikey_test_pki ("root-ca.pem");
   GError *err = NULL;
 
   fail_unless (mikey_trust_load_file (trust, root, NULL));
@@ -506,7 +500,7 @@ GST_START_TEST (test_pke_expired_peer_cert)
 {
   MikeyCert *dave = load_cert ("dave.pem");
   MikeyKey *alice_key = load_key ("alice-key.pem");
-  g_autofree gchar *alice_path = pki ("alice.pem");
+  g_autofree gchar *alice_path = mikey_test_pki ("alice.pem");
   g_autoptr (GPtrArray) certs = mikey_cert_load_pem_file (alice_path, NULL);
   MikeyInitiatorConfig icfg = { 0 };
   MikeyInitiator *init;
@@ -553,8 +547,8 @@ GST_START_TEST (test_dh_pinned_expired)
   MikeyCert *dave = load_cert ("dave.pem");
   MikeyKey *dave_key = load_key ("dave-key.pem");
   MikeyKey *bob_key = load_key ("bob-key.pem");
-  g_autofree gchar *dave_path = pki ("dave.pem");
-  g_autofree gchar *bob_path = pki ("bob-chain.pem");
+  g_autofree gchar *dave_path = mikey_test_pki ("dave.pem");
+  g_autofree gchar *bob_path = mikey_test_pki ("bob-chain.pem");
   g_autoptr (GPtrArray) certs = mikey_cert_load_pem_file (dave_path, NULL);
   g_autoptr (GPtrArray) bob_certs = mikey_cert_load_pem_file (bob_path, NULL);
   MikeyInitiatorConfig icfg = { 0 };
@@ -728,8 +722,8 @@ GST_END_TEST;
  * (stderr) and the JSON (certificate subject) hold nothing raw */
 GST_START_TEST (test_tool_decode_cert_escaped)
 {
-  g_autofree gchar *key_path = pki ("alice-key.pem");
-  g_autofree gchar *root = pki ("root-ca.pem");
+  g_autofree gchar *key_path = mikey_test_pki ("alice-key.pem");
+  g_autofree gchar *root = mikey_test_pki ("root-ca.pem");
   gchar *dir = g_dir_make_tmp ("mikey-wording-XXXXXX", NULL);
   gchar *pem = g_build_filename (dir, "eve.pem", NULL);
   MikeyCert *evil = mikey_test_hostile_cert (key_path, FALSE, pem);

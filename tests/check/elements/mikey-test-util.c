@@ -651,15 +651,6 @@ mikey_test_check_established (GstElement * pipeline, const gchar * mode,
   gst_message_unref (msg);
 }
 
-gchar *
-mikey_test_pki (const gchar * name)
-{
-  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
-
-  fail_unless (dir != NULL, "MIKEY_TEST_DATA is not set (run through meson)");
-  return g_build_filename (dir, "pki", name, NULL);
-}
-
 void
 mikey_test_expect_start_error (GstElement * pipeline, const gchar * props,
     const gchar * expect)

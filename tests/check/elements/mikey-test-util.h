@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <openssl/crypto.h>
 #include "mikey-exchange.h"
+#include "mikey-test-certs.h"
 
 /* GST_CHECK_MAIN, with OpenSSL's exit-time cleanup turned off before
  * anything touches OpenSSL: it races with pool threads still ending when
@@ -143,8 +144,6 @@ void mikey_test_pair_expect_refusal (MikeyTestPair * t, const gchar * rx_text,
 void mikey_test_check_established (GstElement * pipeline, const gchar * mode,
     const gchar * suite, guint * csb_id, guint * ssrc);
 
-/* Path of a file of the test PKI (tests/check/data/pki); g_free */
-gchar *mikey_test_pki (const gchar * name);
 
 /* @pipeline (its element set with @props) must fail to reach READY with
  * an element error containing @expect that echoes no secret (the test
