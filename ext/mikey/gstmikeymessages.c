@@ -276,7 +276,7 @@ gst_mikey_reply_bucket_init (GstMikeyReplyBucket * b, guint burst,
   memset (b, 0, sizeof (*b));
   b->burst = burst;
   b->per_second = per_second;
-  b->tokens = (gint64) burst * G_USEC_PER_SEC;
+  b->tokens = (gint64) burst *G_USEC_PER_SEC;
 }
 
 gboolean

@@ -181,6 +181,23 @@ mikey_test_has_message (GstElement * pipeline, GstMessageType types,
   return TRUE;
 }
 
+guint
+mikey_test_count_messages (GstElement * pipeline, GstMessageType types,
+    const gchar * name)
+{
+  BusRecord *r = g_object_get_data (G_OBJECT (pipeline), "mikey-test-bus");
+  guint i, n = 0;
+
+  g_assert_nonnull (r);
+  g_mutex_lock (&r->lock);
+  for (i = 0; i < r->msgs->len; i++) {
+    if (matches (g_ptr_array_index (r->msgs, i), types, name))
+      n++;
+  }
+  g_mutex_unlock (&r->lock);
+  return n;
+}
+
 void
 mikey_test_clear_messages (GstElement * pipeline)
 {

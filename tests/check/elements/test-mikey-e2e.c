@@ -154,8 +154,7 @@ GST_START_TEST (test_wrong_psk)
           "mikey-key-established", 0));
   fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ELEMENT,
           "mikey-key-established", 0));
-  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL,
-          0));
+  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
   e2e_teardown (&t);
 }
 
@@ -358,8 +357,7 @@ GST_START_TEST (test_null_mode_udp)
   gst_message_unref (msg);
   mikey_test_has_message (t.tx->pipeline, GST_MESSAGE_EOS, NULL, 10000);
   fail_unless_equals_int (mikey_test_capture_size (t.rx), 0);
-  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL,
-          0));
+  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
   e2e_teardown (&t);
 }
 
@@ -394,8 +392,7 @@ GST_START_TEST (test_suite_mismatch)
   g_free (text);
   gst_message_unref (msg);
   fail_unless_equals_int (mikey_test_capture_size (t.rx), 0);
-  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL,
-          0));
+  fail_if (mikey_test_has_message (t.rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
   e2e_teardown (&t);
 }
 

@@ -114,8 +114,7 @@ expect_error (GstElement * pipeline, GstMessageType type, const gchar * a,
 /* A refused datagram: a warning saying why (anyone can send one), no
  * error, and the pipeline keeps running */
 static gchar *
-expect_refusal_warning (GstElement * pipeline, const gchar * a,
-    const gchar * b)
+expect_refusal_warning (GstElement * pipeline, const gchar * a, const gchar * b)
 {
   gchar *text = expect_error (pipeline, GST_MESSAGE_WARNING, a, b);
 
