@@ -11,10 +11,11 @@
 #include "mikey-negotiate.h"
 
 G_BEGIN_DECLS
+
 /* "mikey-key-established": fields mode (string), suite (string), csb-id
  * (uint), ssrc (uint, when known), roc (uint), mki (hex string, when
  * present), peer (string, when known), n-crypto-sessions (uint). */
-    GstMessage * gst_mikey_bus_key_established_new (GstElement * src,
+GstMessage *gst_mikey_bus_key_established_new (GstElement * src,
     MikeyMode mode, const MikeySuiteInfo * suite, guint32 csb_id,
     GArray * params, gboolean have_ssrc, guint32 ssrc, const gchar * peer);
 

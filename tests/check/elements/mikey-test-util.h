@@ -22,13 +22,15 @@ int main (int argc, char **argv)                                \
 }
 
 G_BEGIN_DECLS
+
 #define TEST_PSK "00112233445566778899aabbccddeeff"
 #define TEST_WRONG_PSK "ff112233445566778899aabbccddee00"
 #define TEST_SRTP_CAPS "application/x-srtp,media=(string)audio," \
   "clock-rate=(int)8000,encoding-name=(string)L16,channels=(int)1," \
   "payload=(int)96"
+
 /* A UDP port on 127.0.0.1 that was free a moment ago */
-    guint mikey_test_free_port (void);
+guint mikey_test_free_port (void);
 
 typedef struct
 {
@@ -85,7 +87,8 @@ gboolean mikey_test_wait_bytes (MikeyTestCapture * c, gsize size,
 /* The text of an error/warning message (g_free) */
 gchar *mikey_test_message_text (GstMessage * msg);
 /* Asserts that error/warning @msg is of @domain and @code */
-void mikey_test_assert_error_code (GstMessage * msg, GQuark domain, gint code);
+void mikey_test_assert_error_code (GstMessage * msg, GQuark domain,
+    gint code);
 
 /* Asserts that @s holds no key material: no buffer values, no field
  * named like a key. */
