@@ -24,9 +24,21 @@
  * pke and dh need cert, key and ca-file (or peer-cert) to check senders'
  * certificates.
  *
- * Unauthenticated keys (MIKEY-NULL) are refused unless mode=null. Messages
- * that fail verification, are replayed or are stale are refused with an
- * element error that says which (a warning with error-on-refusal=false).
+ * Unauthenticated keys (MIKEY-NULL) are refused unless mode=null. A
+ * datagram refused (malformed, failed verification, replayed, stale, a
+ * mode or suite not accepted...) could come from anyone who can reach the
+ * port, so it never stops the pipeline by default: it is reported as a
+ * warning that says why, the first one at once and then at most one
+ * summary every 10 s ("N MIKEY messages refused in the last T s; the last
+ * one: ..."), with the details of each at GST_DEBUG level. Errors are kept
+ * for what the user must act on: the element's settings, a key-mgmt value
+ * refused (the application's own input), and an authenticated message
+ * whose keys srtpdec cannot use. error-on-refusal=true makes every refusal
+ * an error (same rate), for networks where only the own sender can reach
+ * the port. Answers to refused messages (MIKEY error messages) are sent
+ * only when they tell a genuine sender why (authentication, mode, suite,
+ * timestamp, certificate) and at most 10 at once then 2 per second;
+ * malformed, unsupported and replayed messages get no answer.
  * Packets that arrive before a key are held (at most max-held-buffers; the
  * oldest are dropped beyond that, with a warning) and sent once the caps
  * carry the key.
@@ -57,7 +69,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_PORT GST_MIKEY_DEFAULT_PORT
-#define DEFAULT_ERROR_ON_REFUSAL TRUE
+#define DEFAULT_ERROR_ON_REFUSAL FALSE
 #define MAX_KEYS 16             /* srtpdec reads srtp-key .. srtp-key15 */
 
 /* max-held-buffers and the shared properties (mode, psk, ...) are the
@@ -102,6 +114,13 @@ struct _GstMikeyDec
   guint caps_gen;               /* keys_gen the downstream caps carry */
   guint32 refused_csb_id;       /* accepted by the core, refused by us */
   gboolean have_refused_csb_id;
+
+  /* refusals of datagrams: reported at a bounded rate, answered through a
+   * token bucket (anyone can send them, from any source address) */
+  GstMikeyRefusalLog refusals;
+  GSource *refusal_flush;       /* pending summary, in the network thread */
+  GstMikeyReplyBucket replies;
+  gint64 last_negotiation_post;
 
   /* streaming (base.passthrough: keys in caps, none held) */
   GstCaps *upstream_caps;
@@ -186,10 +205,15 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_ERROR_ON_REFUSAL,
       g_param_spec_boolean ("error-on-refusal", "Error on refusal",
-          "A refused MIKEY message (failed verification, replayed, stale, "
-          "MIKEY-NULL not allowed...) posts an element error; when false, a "
-          "warning, and the element keeps listening (an attacker who can "
-          "send UDP to the port then cannot stop the pipeline)",
+          "false: a refused MIKEY datagram (malformed, failed verification, "
+          "replayed, stale, MIKEY-NULL or a mode or suite not accepted...) "
+          "is a warning and the element keeps listening, so that whoever can "
+          "send UDP to the port cannot stop the pipeline; the first refusal "
+          "is reported at once, then at most one summary every 10 s. true: "
+          "each such report is an element error instead (only where no one "
+          "but the own sender can reach the port). Settings, a refused "
+          "key-mgmt and an authenticated message whose keys cannot be used "
+          "are errors either way",
           DEFAULT_ERROR_ON_REFUSAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -234,6 +258,9 @@ gst_mikey_dec_init (GstMikeyDec * self)
   self->error_on_refusal = DEFAULT_ERROR_ON_REFUSAL;
   self->replay = mikey_replay_cache_new (MIKEY_REPLAY_DEFAULT_SKEW_US,
       MIKEY_REPLAY_DEFAULT_CAPACITY);
+  gst_mikey_refusal_log_init (&self->refusals, GST_MIKEY_REFUSAL_INTERVAL);
+  gst_mikey_reply_bucket_init (&self->replies, GST_MIKEY_REPLY_BURST,
+      GST_MIKEY_REPLY_PER_SECOND);
 }
 
 /* ------------------------------------------------------------------------
@@ -250,6 +277,9 @@ typedef struct
   GQuark error_domain;          /* 0: GST_STREAM_ERROR */
   gint error_code;
   gboolean error_fatal;
+  /* the refusal is of a message that passed authentication (not
+   * MIKEY-NULL): its sender is a peer we trust, the user must act */
+  gboolean authenticated;
 } Outcome;
 
 static void
@@ -285,6 +315,7 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   guint32 csb_id = mikey_responder_get_csb_id (resp);
   guint i;
 
+  o->authenticated = mode != MIKEY_MODE_NULL;
   if (params == NULL || params->len == 0) {
     o->error_text = g_strdup_printf ("MIKEY message from %s carries no SRTP "
         "keys", peer);
@@ -328,6 +359,13 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
       "%08x, %u crypto session(s)%s", peer, mikey_mode_name (mode),
       suite ? suite->name : "?", csb_id, params->len,
       p->has_ssrc ? "" : ", SSRC from the stream");
+
+  /* what was refused before these keys, and the first refusal after them
+   * at once: a replay against a keyed stream is news */
+  if (gst_mikey_refusal_log_flush (&self->refusals, g_get_monotonic_time (),
+          TRUE, &o->error_text, &o->error_domain, &o->error_code))
+    o->error_fatal = self->error_on_refusal;
+  self->refusals.last_report = 0;
 
   o->caps = gst_caps_ref (self->base.srtp_caps);
   o->established = gst_mikey_bus_key_established_new (GST_ELEMENT (self),
@@ -381,6 +419,58 @@ refusal (GstMikeyDec * self, const GError * err, const guint8 * data,
   o->error_debug = g_strdup (err ? err->message : NULL);
 }
 
+static gboolean flush_refusals (gpointer user_data);
+
+/* A refused datagram, lock held: counted, and reported now (o->error_text
+ * replaced by the report) or later by a timer in the network thread
+ * (o->error_text cleared). */
+static void
+note_refusal (GstMikeyDec * self, MikeyUdpThread * t, Outcome * o)
+{
+  gchar *report = NULL;
+  gint64 due;
+
+  GST_DEBUG_OBJECT (self, "refused: %s (%s)", o->error_text,
+      GST_STR_NULL (o->error_debug));
+  g_clear_pointer (&o->error_debug, g_free);
+  if (o->error_domain == 0)
+    o->error_domain = GST_STREAM_ERROR;
+  if (gst_mikey_refusal_log_add (&self->refusals, g_get_monotonic_time (),
+          o->error_text, o->error_domain, o->error_code, &report)) {
+    o->error_text = report;
+    return;
+  }
+  o->error_text = NULL;
+  if (self->refusal_flush != NULL || t == NULL)
+    return;
+  due = gst_mikey_refusal_log_due (&self->refusals) - g_get_monotonic_time ();
+  self->refusal_flush = mikey_udp_thread_add_timeout (t,
+      (guint) CLAMP ((due + 999) / 1000, 1, G_MAXINT), flush_refusals, self,
+      NULL);
+}
+
+/* network thread: the summary of the refusals counted since the last
+ * report */
+static gboolean
+flush_refusals (gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+  Outcome o = { 0, };
+
+  GST_MIKEY_BASE_LOCK (self);
+  if (self->refusal_flush != NULL) {
+    g_source_unref (self->refusal_flush);
+    self->refusal_flush = NULL;
+  }
+  if (gst_mikey_refusal_log_flush (&self->refusals, g_get_monotonic_time (),
+          TRUE, &o.error_text, &o.error_domain, &o.error_code))
+    o.error_fatal = self->error_on_refusal;
+  GST_MIKEY_BASE_UNLOCK (self);
+
+  outcome_publish (self, &o);
+  return G_SOURCE_REMOVE;
+}
+
 /* transport thread */
 static void
 on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
@@ -392,8 +482,9 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
   GError *err = NULL;
   gchar *peer;
   MikeyResponseResult res;
-  gboolean send = FALSE;
+  gboolean send = FALSE, answer_anyone = FALSE;
   GstMessage *negotiation = NULL;
+  gint64 now = g_get_monotonic_time ();
 
   peer = gst_mikey_socket_address_to_string (from);
 
@@ -408,12 +499,22 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
       g_get_real_time (), &reply, &err);
   switch (res) {
     case MIKEY_RESPONSE_ACCEPTED:
+      /* the verification message of an authenticated message (or nothing
+       * for MIKEY-NULL): the only answer not rate-limited */
       send = take_keys (self, self->responder, peer, &o);
+      if (!send && !o.authenticated) {
+        note_refusal (self, t, &o);
+        o.error_fatal = self->error_on_refusal;
+      } else if (!send) {
+        o.error_fatal = TRUE;
+      }
       break;
     case MIKEY_RESPONSE_RETRANSMISSION:
-      /* the answer was lost: answer again (unless we refused it) */
+      /* the answer was lost: answer again (unless we refused it). Anyone
+       * can send these bytes again with the sender's address as source. */
       send = !(self->have_refused_csb_id &&
           self->refused_csb_id == mikey_responder_get_csb_id (self->responder));
+      answer_anyone = TRUE;
       GST_DEBUG_OBJECT (self, "retransmission from %s%s", peer,
           send ? ", answering again" : ", refused before");
       break;
@@ -424,37 +525,59 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
       MikeyOffer ours, theirs;
       gboolean have_theirs;
 
+      if (reply == NULL)
+        break;
+      if (!gst_mikey_reply_bucket_take (&self->replies, now)) {
+        GST_DEBUG_OBJECT (self, "not answering the offer from %s: more than "
+            "%u answers at once or %u per second", peer,
+            GST_MIKEY_REPLY_BURST, GST_MIKEY_REPLY_PER_SECOND);
+        break;
+      }
+      send = TRUE;              /* its token is taken */
       have_theirs = gst_mikey_message_get_caps (data, len, &theirs, NULL, NULL);
-      if (reply != NULL && gst_mikey_message_get_caps (g_bytes_get_data
-              (reply, NULL), g_bytes_get_size (reply), &ours, NULL, NULL) &&
-          ours.has_choice) {
+      if (gst_mikey_message_get_caps (g_bytes_get_data (reply, NULL),
+              g_bytes_get_size (reply), &ours, NULL, NULL) && ours.has_choice) {
         GST_INFO_OBJECT (self, "counter-proposal to %s: mode %s, suite %s",
             peer, mikey_mode_name ((MikeyMode) ours.chosen_mode),
             mikey_suite_get (ours.chosen_suite) ?
             mikey_suite_get (ours.chosen_suite)->name : "?");
-        negotiation = gst_mikey_bus_negotiation_new (GST_ELEMENT (self),
-            "counter-proposal", (MikeyMode) ours.chosen_mode,
-            mikey_suite_get (ours.chosen_suite), peer,
-            have_theirs ? &theirs : NULL);
+        /* at most one per interval on the bus: offers are not
+         * authenticated */
+        if (self->last_negotiation_post == 0 ||
+            now - self->last_negotiation_post >= GST_MIKEY_REFUSAL_INTERVAL) {
+          self->last_negotiation_post = now;
+          negotiation = gst_mikey_bus_negotiation_new (GST_ELEMENT (self),
+              "counter-proposal", (MikeyMode) ours.chosen_mode,
+              mikey_suite_get (ours.chosen_suite), peer,
+              have_theirs ? &theirs : NULL);
+        }
       }
-      send = TRUE;
       break;
     }
     case MIKEY_RESPONSE_REFUSED:
     default:
       refusal (self, err, data, len, peer, &o);
-      send = TRUE;              /* the ERR message, if any */
+      /* an error message only when it helps a genuine sender */
+      send = answer_anyone = gst_mikey_refusal_is_answered (err);
+      note_refusal (self, t, &o);
+      o.error_fatal = self->error_on_refusal;
       break;
   }
-  o.error_fatal = self->error_on_refusal;
   g_clear_error (&err);
 
+  if (send && reply != NULL && answer_anyone &&
+      !gst_mikey_reply_bucket_take (&self->replies, now)) {
+    GST_DEBUG_OBJECT (self, "not answering %s: more than %u answers at once "
+        "or %u per second", peer, GST_MIKEY_REPLY_BURST,
+        GST_MIKEY_REPLY_PER_SECOND);
+    send = FALSE;
+  }
   if (send && reply != NULL) {
     gsize rlen;
     const guint8 *rdata = g_bytes_get_data (reply, &rlen);
 
     if (!mikey_udp_thread_send (t, from, rdata, rlen, &err)) {
-      GST_WARNING_OBJECT (self, "could not answer %s: %s", peer,
+      GST_DEBUG_OBJECT (self, "could not answer %s: %s", peer,
           err ? err->message : "short write");
       g_clear_error (&err);
     }
@@ -838,7 +961,8 @@ gst_mikey_dec_start (GstMikeyBase * base)
 
   if (self->key_mgmt != NULL && self->key_mgmt[0] != '\0') {
     ok = process_key_mgmt (self, &o);
-    o.error_fatal = TRUE;
+    if (!ok)
+      o.error_fatal = TRUE;
   } else if (self->port != 0) {
     address = g_strdup (self->address);
     port = self->port;
@@ -885,6 +1009,19 @@ gst_mikey_dec_stop (GstMikeyBase * base)
   gst_mikey_base_forget_keys (base);
   self->keys_gen = self->caps_gen = 0;
   self->have_refused_csb_id = FALSE;
+  /* the network thread is gone: its timer with it */
+  if (self->refusal_flush != NULL) {
+    g_source_destroy (self->refusal_flush);
+    g_clear_pointer (&self->refusal_flush, g_source_unref);
+  }
+  if (self->refusals.total > 0)
+    GST_INFO_OBJECT (self, "%" G_GUINT64_FORMAT " MIKEY messages refused, %"
+        G_GUINT64_FORMAT " answers not sent (rate limit)",
+        self->refusals.total, self->replies.denied);
+  gst_mikey_refusal_log_clear (&self->refusals);
+  gst_mikey_reply_bucket_init (&self->replies, GST_MIKEY_REPLY_BURST,
+      GST_MIKEY_REPLY_PER_SECOND);
+  self->last_negotiation_post = 0;
   gst_mikey_config_clear (&self->config);
   self->started = FALSE;
 }
@@ -936,9 +1073,10 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
       mikey_secure_free_string (self->key_mgmt);
       self->key_mgmt = g_value_dup_string (value);
       if (self->started && self->key_mgmt != NULL && self->key_mgmt[0] != '\0') {
-        /* a new message while running: re-key */
-        process_key_mgmt (self, &o);
-        o.error_fatal = self->error_on_refusal;
+        /* a new message while running: re-key. The application's own
+         * input, not a datagram from anyone: a refusal is an error */
+        if (!process_key_mgmt (self, &o))
+          o.error_fatal = TRUE;
         processed = TRUE;
       }
       break;
@@ -1005,6 +1143,7 @@ gst_mikey_dec_finalize (GObject * object)
   gst_mikey_base_stop (GST_MIKEY_BASE (self));
   gst_clear_caps (&self->upstream_caps);
   mikey_replay_cache_free (self->replay);
+  gst_mikey_refusal_log_clear (&self->refusals);
   mikey_secure_free_string (self->key_mgmt);
   g_free (self->key_mgmt_response);
   g_free (self->address);

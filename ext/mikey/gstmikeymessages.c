@@ -185,3 +185,141 @@ gst_mikey_describe_refusal (const GError * error, const guint8 * data,
   return g_strdup_printf ("MIKEY message from %s refused: %s", from,
       error->message);
 }
+
+/* ------------------------------------------------------------------------
+ * Refusals from the network
+ * ---------------------------------------------------------------------- */
+
+void
+gst_mikey_refusal_log_init (GstMikeyRefusalLog * log, gint64 interval)
+{
+  memset (log, 0, sizeof (*log));
+  log->interval = interval;
+}
+
+void
+gst_mikey_refusal_log_clear (GstMikeyRefusalLog * log)
+{
+  gint64 interval = log->interval;
+
+  g_free (log->last_text);
+  gst_mikey_refusal_log_init (log, interval);
+}
+
+static gchar *
+refusal_report (GstMikeyRefusalLog * log, gint64 now)
+{
+  gchar *ret;
+
+  if (log->pending == 1 || log->last_report == 0) {
+    ret = log->last_text;
+    log->last_text = NULL;
+  } else {
+    /* at least one second: the summary comes an interval after a report */
+    gint64 secs = MAX ((now - log->last_report + G_USEC_PER_SEC / 2) /
+        G_USEC_PER_SEC, 1);
+
+    ret = g_strdup_printf ("%" G_GUINT64_FORMAT " MIKEY messages refused in "
+        "the last %" G_GINT64_FORMAT " s (%" G_GUINT64_FORMAT " since the "
+        "start); the last one: %s", log->pending, secs, log->total,
+        log->last_text ? log->last_text : "?");
+  }
+  log->pending = 0;
+  log->last_report = now;
+  return ret;
+}
+
+gboolean
+gst_mikey_refusal_log_add (GstMikeyRefusalLog * log, gint64 now, gchar * text,
+    GQuark domain, gint code, gchar ** report)
+{
+  g_free (log->last_text);
+  log->last_text = text;
+  log->last_domain = domain;
+  log->last_code = code;
+  log->pending++;
+  log->total++;
+  *report = NULL;
+  if (log->last_report != 0 && now - log->last_report < log->interval)
+    return FALSE;
+  *report = refusal_report (log, now);
+  return TRUE;
+}
+
+gboolean
+gst_mikey_refusal_log_flush (GstMikeyRefusalLog * log, gint64 now,
+    gboolean force, gchar ** report, GQuark * domain, gint * code)
+{
+  *report = NULL;
+  if (log->pending == 0)
+    return FALSE;
+  if (!force && now - log->last_report < log->interval)
+    return FALSE;
+  *domain = log->last_domain;
+  *code = log->last_code;
+  *report = refusal_report (log, now);
+  return TRUE;
+}
+
+gint64
+gst_mikey_refusal_log_due (const GstMikeyRefusalLog * log)
+{
+  if (log->pending == 0)
+    return 0;
+  return log->last_report + log->interval;
+}
+
+void
+gst_mikey_reply_bucket_init (GstMikeyReplyBucket * b, guint burst,
+    guint per_second)
+{
+  memset (b, 0, sizeof (*b));
+  b->burst = burst;
+  b->per_second = per_second;
+  b->tokens = (gint64) burst *G_USEC_PER_SEC;
+}
+
+gboolean
+gst_mikey_reply_bucket_take (GstMikeyReplyBucket * b, gint64 now)
+{
+  gint64 full = (gint64) b->burst * G_USEC_PER_SEC;
+
+  if (b->last != 0 && now > b->last) {
+    /* per_second tokens of 10^6 units each per 10^6 us; capped so that the
+     * product cannot overflow after a long quiet time */
+    gint64 elapsed = MIN (now - b->last, (gint64) 3600 * G_USEC_PER_SEC);
+
+    b->tokens = MIN (full, b->tokens + elapsed * b->per_second);
+  }
+  b->last = now;
+  if (b->tokens < G_USEC_PER_SEC) {
+    b->denied++;
+    return FALSE;
+  }
+  b->tokens -= G_USEC_PER_SEC;
+  return TRUE;
+}
+
+gboolean
+gst_mikey_refusal_is_answered (const GError * error)
+{
+  if (error == NULL || error->domain != MIKEY_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case MIKEY_ERROR_AUTH:
+    case MIKEY_ERROR_STALE:
+    case MIKEY_ERROR_UNAUTHENTICATED:
+    case MIKEY_ERROR_MODE_REFUSED:
+    case MIKEY_ERROR_POLICY:
+    case MIKEY_ERROR_NO_COMMON:
+    case MIKEY_ERROR_DH_GROUP:
+    case MIKEY_ERROR_CERT_UNTRUSTED:
+    case MIKEY_ERROR_CERT_EXPIRED:
+    case MIKEY_ERROR_CERT_REVOKED:
+    case MIKEY_ERROR_IDENTITY:
+    case MIKEY_ERROR_CERT_USAGE:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}

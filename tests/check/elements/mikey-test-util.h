@@ -71,6 +71,9 @@ GstMessage *mikey_test_find_message (GstElement * pipeline,
 /* Whether such a message was (or, within @timeout_ms, is) recorded */
 gboolean mikey_test_has_message (GstElement * pipeline,
     GstMessageType types, const gchar * name, guint timeout_ms);
+/* How many such messages are recorded now */
+guint mikey_test_count_messages (GstElement * pipeline, GstMessageType types,
+    const gchar * name);
 /* Forgets the recorded messages */
 void mikey_test_clear_messages (GstElement * pipeline);
 
@@ -132,10 +135,12 @@ void mikey_test_pair_teardown (MikeyTestPair * t);
 /* Runs receiver then sender to EOS; the receiver must get all @n buffers,
  * byte for byte. */
 void mikey_test_pair_run_and_compare (MikeyTestPair * t, guint n);
-/* Starts both; waits for an error on the receiver (containing @rx_text,
- * unless NULL) and on the sender (containing @tx_text, unless NULL), both
- * GST_STREAM_ERROR_DECRYPT, then checks that no audio arrived and no keys
- * were established. Returns nothing; fails the test otherwise. */
+/* Starts both; waits for a warning on the receiver (containing @rx_text,
+ * unless NULL: a refused datagram never stops a receiver) and an error on
+ * the sender (containing @tx_text, unless NULL), both
+ * GST_STREAM_ERROR_DECRYPT, then checks that no audio arrived, no keys
+ * were established and the receiver posted no error. Returns nothing;
+ * fails the test otherwise. */
 void mikey_test_pair_expect_refusal (MikeyTestPair * t, const gchar * rx_text,
     const gchar * tx_text);
 /* Checks the mikey-key-established message of @pipeline: @mode, @suite,
