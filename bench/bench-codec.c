@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "bench-clock.h"
+#include "bench-stats.h"
 
 #include <gst/gst.h>
 #include <gst/sdp/gstmikey.h>
@@ -169,38 +170,6 @@ run_slice (gboolean gst, const Input * in, Op op, gdouble secs)
   return (bench_thread_cpu_seconds () - cpu_start) * 1e9 / n;
 }
 
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median (const gdouble * v, guint n)
-{
-  gdouble *s = g_memdup2 (v, n * sizeof (gdouble));
-  gdouble m;
-
-  qsort (s, n, sizeof (gdouble), cmp_double);
-  m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  g_free (s);
-  return m;
-}
-
-static void
-spread (const gdouble * v, guint n, gdouble * lo, gdouble * hi)
-{
-  guint i;
-
-  *lo = *hi = v[0];
-  for (i = 1; i < n; i++) {
-    *lo = MIN (*lo, v[i]);
-    *hi = MAX (*hi, v[i]);
-  }
-}
-
 /* Both libraries must read the message and write something back before
  * their times mean anything; ours must give back the very same bytes. */
 static void
@@ -290,11 +259,11 @@ bench_sample (const Sample * sample, gdouble secs, guint slices)
     gdouble lo, hi;
     gchar *range;
 
-    spread (ratio[o], slices, &lo, &hi);
+    bench_spread (ratio[o], slices, &lo, &hi);
     range = g_strdup_printf ("(%.2f..%.2f)", lo, hi);
     printf ("  %-16s %12.0f %12.0f %8.2fx %16s\n", op_names[o],
-        median (ns[0][o], slices), median (ns[1][o], slices),
-        median (ratio[o], slices), range);
+        bench_median (ns[0][o], slices), bench_median (ns[1][o], slices),
+        bench_median (ratio[o], slices), range);
     g_free (range);
     for (g = 0; g < 2; g++)
       g_free (ns[g][o]);

@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "bench-clock.h"
+#include "bench-stats.h"
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -743,38 +744,6 @@ run_slice (Column col, Exchange * x, Raw * raw, gdouble secs)
   return n / (bench_thread_cpu_seconds () - cpu_start);
 }
 
-static gint
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median (gdouble * v, guint n)
-{
-  gdouble *s = g_memdup2 (v, n * sizeof (gdouble));
-  gdouble m;
-
-  qsort (s, n, sizeof (gdouble), cmp_double);
-  m = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-  g_free (s);
-  return m;
-}
-
-static void
-spread (gdouble * v, guint n, gdouble * lo, gdouble * hi)
-{
-  guint i;
-
-  *lo = *hi = v[0];
-  for (i = 1; i < n; i++) {
-    *lo = MIN (*lo, v[i]);
-    *hi = MAX (*hi, v[i]);
-  }
-}
-
 static void
 bench_item (const Item * item, gdouble secs, guint slices)
 {
@@ -812,19 +781,19 @@ bench_item (const Item * item, gdouble secs, guint slices)
       ovh[c][s] = 100.0 * (rate[c][s] / rate[COL_EXCHANGE][s] - 1.0);
   }
   for (c = 0; c < n_cols; c++)
-    med[c] = median (rate[c], slices);
+    med[c] = bench_median (rate[c], slices);
 
   /* Overhead: the median of the per-slice figures rather than a ratio of
    * medians, as the slices of one round ran next to each other in time
    * and share its load */
   printf ("%-15s %10.1f %10.1f %8.1f%%", item->name, med[COL_EXCHANGE],
-      med[COL_RAW], median (ovh[COL_RAW], slices));
-  spread (ovh[COL_RAW], slices, &lo, &hi);
+      med[COL_RAW], bench_median (ovh[COL_RAW], slices));
+  bench_spread (ovh[COL_RAW], slices, &lo, &hi);
   printf (" %6.0f..%-4.0f", lo, hi);
   if (n_cols == 3) {
     printf (" %10.1f %8.1f%%", med[COL_RAW_X509],
-        median (ovh[COL_RAW_X509], slices));
-    spread (ovh[COL_RAW_X509], slices, &lo, &hi);
+        bench_median (ovh[COL_RAW_X509], slices));
+    bench_spread (ovh[COL_RAW_X509], slices, &lo, &hi);
     printf (" %6.0f..%-4.0f", lo, hi);
   }
   printf ("\n");

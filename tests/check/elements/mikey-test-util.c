@@ -305,6 +305,21 @@ capture_new (const gchar * desc)
 }
 
 MikeyTestCapture *
+mikey_test_listening_receiver (guint * port, const gchar * props)
+{
+  gchar *p;
+  MikeyTestCapture *rx;
+
+  *port = mikey_test_free_port ();
+  p = g_strdup_printf ("address=127.0.0.1 port=%u %s", *port, props);
+  rx = mikey_test_receiver_new (mikey_test_free_port (), p);
+  g_free (p);
+  fail_if (gst_element_set_state (rx->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  return rx;
+}
+
+MikeyTestCapture *
 mikey_test_receiver_new (guint rtp_port, const gchar * dec_props)
 {
   MikeyTestCapture *c;

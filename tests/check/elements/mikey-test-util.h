@@ -45,6 +45,10 @@ typedef struct
  * rtpL16depay ! appsink (collects). */
 MikeyTestCapture *mikey_test_receiver_new (guint rtp_port,
     const gchar * dec_props);
+/* A receiver (@props) listening for MIKEY on 127.0.0.1:*@port (a free
+ * port it picks), already PLAYING */
+MikeyTestCapture *mikey_test_listening_receiver (guint * port,
+    const gchar * props);
 /* Sender: audiotestsrc (white noise, live, 20 ms buffers) num-buffers=@n !
  * S16BE 8 kHz mono ! identity (collects) ! rtpL16pay @pay_props !
  * @middle ! udpsink 127.0.0.1:@rtp_port. @middle is e.g.

@@ -17,21 +17,6 @@
 
 static const MikeySrtpCs cs[] = { {0, 0x01020304, 0} };
 
-static MikeyTestCapture *
-listening_receiver (guint * port, const gchar * props)
-{
-  gchar *p;
-  MikeyTestCapture *rx;
-
-  *port = mikey_test_free_port ();
-  p = g_strdup_printf ("address=127.0.0.1 port=%u %s", *port, props);
-  rx = mikey_test_receiver_new (mikey_test_free_port (), p);
-  g_free (p);
-  fail_if (gst_element_set_state (rx->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  return rx;
-}
-
 /* The refusal on @pipeline's bus (an error, or a warning when refusals
  * are not fatal): its text and debug text, which must both be printable
  * ASCII; the text is returned (g_free) */
@@ -110,7 +95,7 @@ GST_START_TEST (test_dec_id_escaped)
   msg = mikey_initiator_start (init, g_get_real_time (), NULL);
   fail_unless (msg != NULL);
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK
       " peer-id=sip:alice@example.org");
   send_and_forget (port, msg);
   text = expect_clean_refusal (rx->pipeline);
@@ -159,7 +144,7 @@ GST_START_TEST (test_dec_cert_subject_escaped)
 
   props = g_strdup_printf ("mode=dh cert=%s key=%s ca-file=%s", bob, bob_key,
       root);
-  rx = listening_receiver (&port, props);
+  rx = mikey_test_listening_receiver (&port, props);
   send_and_forget (port, msg);
   text = expect_clean_refusal (rx->pipeline);
   fail_unless (strstr (text, "eve\\x1b[31m\\x0d\\x0amikey-key-established")
@@ -194,7 +179,7 @@ GST_START_TEST (test_dec_stale_offset_in_text)
   gchar *text;
   guint port;
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK);
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK);
   msg = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, 0x01020304,
       NULL, 0, NULL, 0, FALSE, g_get_real_time () - 10800 * SEC, NULL);
   send_and_forget (port, msg);

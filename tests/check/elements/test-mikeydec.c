@@ -341,21 +341,6 @@ GST_END_TEST;
  * Crafted UDP datagrams
  * ---------------------------------------------------------------------- */
 
-static MikeyTestCapture *
-listening_receiver (guint * port, const gchar * props)
-{
-  gchar *p;
-  MikeyTestCapture *rx;
-
-  *port = mikey_test_free_port ();
-  p = g_strdup_printf ("address=127.0.0.1 port=%u %s", *port, props);
-  rx = mikey_test_receiver_new (mikey_test_free_port (), p);
-  g_free (p);
-  fail_if (gst_element_set_state (rx->pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
-  return rx;
-}
-
 static guint8
 data_type (GBytes * msg)
 {
@@ -375,7 +360,7 @@ GST_START_TEST (test_udp_tampered)
   gsize len;
   gchar *text;
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK);
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK);
   good = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC,
       NULL, 0, NULL, 0, FALSE, 0, NULL);
   g_bytes_get_data (good, &len);
@@ -399,7 +384,8 @@ GST_START_TEST (test_udp_tampered)
   mikey_test_capture_free (rx);
 
   /* error-on-refusal=true: the same sentence as an element error */
-  rx = listening_receiver (&port, "psk=" TEST_PSK " error-on-refusal=true");
+  rx = mikey_test_listening_receiver (&port,
+      "psk=" TEST_PSK " error-on-refusal=true");
   reply = mikey_test_udp_exchange (NULL, port, bad, 1000);
   if (reply != NULL) {
     fail_unless_equals_int (data_type (reply), MIKEY_DT_ERROR);
@@ -428,9 +414,11 @@ GST_START_TEST (test_udp_tampered_body)
   gsize len;
   gchar *text;
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK " error-on-refusal=false");
-  good = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC,
-      NULL, 0, NULL, 0, FALSE, 0, NULL);
+  rx = mikey_test_listening_receiver (&port,
+      "psk=" TEST_PSK " error-on-refusal=false");
+  good =
+      mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC, NULL, 0,
+      NULL, 0, FALSE, 0, NULL);
   g_bytes_get_data (good, &len);
   copy = g_memdup2 (g_bytes_get_data (good, NULL), len);
   copy[len - 30] ^= 0x80;       /* in the encrypted key data */
@@ -470,7 +458,7 @@ GST_START_TEST (test_udp_replayed)
   const guint8 *d;
   gchar *text;
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK);
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK);
   msg = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC,
       NULL, 0, NULL, 0, FALSE, 0, &init);
   a = mikey_test_udp_socket ();
@@ -517,7 +505,7 @@ GST_START_TEST (test_udp_stale)
   GBytes *msg, *reply;
   gchar *text;
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK);
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK);
   msg = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC,
       NULL, 0, NULL, 0, FALSE, g_get_real_time () - 600 * G_USEC_PER_SEC, NULL);
   reply = mikey_test_udp_exchange (NULL, port, msg, 1000);
@@ -543,7 +531,7 @@ GST_START_TEST (test_udp_null_refused_unless_asked)
   msg = mikey_test_make_init (MIKEY_MODE_NULL, NULL, TRUE, TEST_SSRC, NULL,
       0, NULL, 0, TRUE, 0, NULL);
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK);
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK);
   reply = mikey_test_udp_exchange (NULL, port, msg, 500);
   if (reply != NULL)
     g_bytes_unref (reply);
@@ -553,7 +541,7 @@ GST_START_TEST (test_udp_null_refused_unless_asked)
           "mikey-key-established", 0));
   mikey_test_capture_free (rx);
 
-  rx = listening_receiver (&port, "mode=null");
+  rx = mikey_test_listening_receiver (&port, "mode=null");
   reply = mikey_test_udp_exchange (NULL, port, msg, 200);
   if (reply != NULL)
     g_bytes_unref (reply);
@@ -576,7 +564,7 @@ GST_START_TEST (test_udp_suite_policy)
   msg = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC,
       NULL, 0, NULL, 0, FALSE, 0, NULL);
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK
       " suite=AES_256_CM_HMAC_SHA1_80");
   reply = mikey_test_udp_exchange (NULL, port, msg, 500);
   /* not verified: the sender must not think it is keyed */
@@ -588,7 +576,7 @@ GST_START_TEST (test_udp_suite_policy)
   g_free (text);
   mikey_test_capture_free (rx);
 
-  rx = listening_receiver (&port, "psk=" TEST_PSK " suite=any");
+  rx = mikey_test_listening_receiver (&port, "psk=" TEST_PSK " suite=any");
   reply = mikey_test_udp_exchange (NULL, port, msg, 2000);
   fail_unless (reply != NULL);
   fail_unless_equals_int (data_type (reply), MIKEY_DT_PSK_VERIFY);
@@ -667,7 +655,7 @@ GST_START_TEST (test_port_in_use)
   MikeyTestCapture *rx1, *rx2;
   gchar *p, *text, *where;
 
-  rx1 = listening_receiver (&port, "psk=" TEST_PSK);
+  rx1 = mikey_test_listening_receiver (&port, "psk=" TEST_PSK);
   p = g_strdup_printf ("address=127.0.0.1 port=%u psk=" TEST_PSK, port);
   rx2 = mikey_test_receiver_new (mikey_test_free_port (), p);
   fail_unless_equals_int (gst_element_set_state (rx2->pipeline,
