@@ -25,7 +25,8 @@ def mikey_prf(inkey, label, outlen):
     m = (outlen + 19) // 20
     res = bytes(m * 20)
     for i in range(0, len(inkey), 32):
-        res = bytes(x ^ y for x, y in zip(res, p_sha1(inkey[i:i + 32], label, m)))
+        piece = p_sha1(inkey[i:i + 32], label, m)
+        res = bytes(x ^ y for x, y in zip(res, piece))
     return res[:outlen]
 
 
