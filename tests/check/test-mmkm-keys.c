@@ -420,6 +420,57 @@ GST_START_TEST (test_kek_refusals)
 
 GST_END_TEST;
 
+/* The server takes OAKLEY 5 only, and the 32-byte suite only: a member
+ * built by hand with another group or suite is refused */
+GST_START_TEST (test_kek_group_and_suite)
+{
+  const struct
+  {
+    guint8 group;
+    MikeySuite suite;
+    MikeyErrorCode code;
+  } cases[] = {
+    {MIKEY_DH_GROUP_OAKLEY2, MIKEY_SUITE_AES_256_CM_HMAC_SHA1_80,
+        MIKEY_ERROR_DH_GROUP},
+    {MIKEY_DH_GROUP_OAKLEY1, MIKEY_SUITE_AES_256_CM_HMAC_SHA1_80,
+        MIKEY_ERROR_DH_GROUP},
+    {MIKEY_DH_GROUP_OAKLEY5, MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80,
+        MIKEY_ERROR_MODE_REFUSED},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    MikeyInitiatorConfig cfg = { 0 };
+    g_autoptr (MikeyInitiator) init = NULL;
+    g_autoptr (GBytes) msg = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    guint8 sk[MMKM_KEK_LEN];
+    const guint8 *data;
+    gsize len;
+    GError *err = NULL;
+
+    cfg.mode = MIKEY_MODE_DH;
+    cfg.dh_group = cases[i].group;
+    cfg.suite = mikey_suite_get (cases[i].suite);
+    cfg.key = mmkm_identity_get_key (alice_device);
+    cfg.certs = mmkm_identity_get_chain (alice_device);
+    cfg.peer_cert = mmkm_identity_get_cert (server);
+    cfg.id_i = "mmkm:user:alice";
+    cfg.id_r = MMKM_SERVER_ID;
+    init = mikey_initiator_new (&cfg, &err);
+    fail_unless (init != NULL, "%s", err ? err->message : "");
+    msg = mikey_initiator_start (init, NOW_US, NULL);
+    data = g_bytes_get_data (msg, &len);
+    fail_if (mmkm_kek_server_respond (server, "alice",
+            mmkm_identity_get_cert (alice_device), NULL, data, len, NOW_US,
+            &reply, sk, &err));
+    expect_error (&err, cases[i].code, NULL);
+    fail_unless (all_zero (sk, MMKM_KEK_LEN));
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_kek_replay)
 {
   g_autoptr (MmkmKekMember) m = NULL;
@@ -697,6 +748,7 @@ mmkm_keys_suite (void)
   tcase_add_test (tc, test_identity_bad_names);
   tcase_add_test (tc, test_kek_same_on_both_sides);
   tcase_add_test (tc, test_kek_refusals);
+  tcase_add_test (tc, test_kek_group_and_suite);
   tcase_add_test (tc, test_kek_replay);
   tcase_add_test (tc, test_tek_round_trip);
   tcase_add_test (tc, test_tek_refusals);
