@@ -105,9 +105,21 @@ mmkm_kek_member_free (MmkmKekMember * m)
   g_free (m);
 }
 
+static gboolean
+check_not_done (const MmkmKekMember * m, GError ** error)
+{
+  if (m->init != NULL)
+    return TRUE;
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STATE,
+      "this key exchange is over: start a new one");
+  return FALSE;
+}
+
 GBytes *
 mmkm_kek_member_start (MmkmKekMember * m, gint64 now_us, GError ** error)
 {
+  if (!check_not_done (m, error))
+    return NULL;
   return mikey_initiator_start (m->init, now_us, error);
 }
 
@@ -119,11 +131,19 @@ mmkm_kek_member_finish (MmkmKekMember * m, const guint8 * answer, gsize len,
   MikeyStep step;
 
   memset (kek, 0, MMKM_KEK_LEN);
+  if (!check_not_done (m, error))
+    return FALSE;
   step = mikey_initiator_step (m->init, answer, len, now_us, &next, error);
   g_clear_pointer (&next, g_bytes_unref);
   switch (step) {
-    case MIKEY_STEP_COMPLETE:
-      return take_kek (mikey_initiator_get_srtp_params (m->init), kek, error);
+    case MIKEY_STEP_COMPLETE:{
+      gboolean ok = take_kek (mikey_initiator_get_srtp_params (m->init), kek,
+          error);
+
+      /* no copy of the KEK and DH secret left behind in the initiator */
+      g_clear_pointer (&m->init, mikey_initiator_free);
+      return ok;
+    }
     case MIKEY_STEP_FAILED:
       return FALSE;
     case MIKEY_STEP_IGNORED:

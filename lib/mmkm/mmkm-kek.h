@@ -53,7 +53,9 @@ GBytes *mmkm_kek_member_start (MmkmKekMember * m, gint64 now_us,
  * signature (MIKEY_ERROR_AUTH), another certificate than the pinned one
  * (MIKEY_ERROR_CERT_UNTRUSTED), another identity (MIKEY_ERROR_IDENTITY),
  * the server's refusal (MIKEY_ERROR_PEER), an answer to another exchange
- * (MIKEY_ERROR_INVALID). @kek is left zeroed on failure. */
+ * (MIKEY_ERROR_INVALID). @kek is left zeroed on failure. Once the KEK is
+ * out, the exchange's secrets are wiped and @m can do nothing more
+ * (MIKEY_ERROR_STATE). */
 gboolean mmkm_kek_member_finish (MmkmKekMember * m, const guint8 * answer,
     gsize len, gint64 now_us, guint8 kek[MMKM_KEK_LEN], GError ** error);
 

@@ -134,6 +134,16 @@ GST_START_TEST (test_identity_create_load)
   fail_unless_equals_int (file_mode (dir), 0700);
   fail_unless_equals_int (file_mode (key_path), 0600);
   fail_unless_equals_int (file_mode (cert_path), 0644);
+  {
+    /* the two files, no temporary file left */
+    GDir *d = g_dir_open (dir, 0, NULL);
+    guint n = 0;
+
+    while (g_dir_read_name (d) != NULL)
+      n++;
+    g_dir_close (d);
+    fail_unless_equals_int (n, 2);
+  }
   fail_unless (mikey_key_get_size (mmkm_identity_get_key (id)) == 384);
   fail_unless (mikey_cert_matches_identity (mmkm_identity_get_cert (id),
           MMKM_SERVER_ID, NULL));
@@ -348,6 +358,17 @@ dh_exchange (MmkmIdentity * device, MmkmIdentity * srv,
     data = g_bytes_get_data (reply, &len);
     *member_ok = mmkm_kek_member_finish (m, data, len, NOW_US + 2000,
         member_kek, merr);
+  }
+  if (*member_ok) {
+    guint8 again[MMKM_KEK_LEN];
+    GError *err = NULL;
+
+    /* done: the secrets are gone, the answer is not taken twice */
+    fail_if (mmkm_kek_member_finish (m, data, len, NOW_US + 3000, again, &err));
+    fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STATE));
+    g_clear_error (&err);
+    fail_if (mmkm_kek_member_start (m, NOW_US, &err));
+    g_clear_error (&err);
   }
   return server_ok;
 }
