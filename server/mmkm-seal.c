@@ -54,43 +54,55 @@ write_all (int fd, const guint8 * buf, gsize len)
   return TRUE;
 }
 
+/* Written to a temporary file, synced, then linked to its name: the key
+ * file appears whole or not at all, even after a crash in the middle,
+ * and link() fails if another server made one meanwhile, whose key is
+ * then used (rows must never be sealed under two keys). */
 static MmkmSeal *
 create_key_file (const gchar * path, GError ** err)
 {
   guint8 key[MMKM_SEAL_KEY_LEN];
+  gchar *tmp = g_strconcat (path, ".new-XXXXXX", NULL);
   gchar *dir;
-  MmkmSeal *seal;
+  MmkmSeal *seal = NULL;
   int fd, e;
 
   if (RAND_bytes (key, sizeof key) != 1) {
     g_set_error (err, MMKM_STORE_ERROR, MMKM_STORE_ERROR_IO,
         "OpenSSL's random generator failed: cannot make the server key %s",
         path);
+    g_free (tmp);
     return NULL;
   }
-  /* O_EXCL: two servers starting at once must not each make a key and
-   * seal rows under different ones */
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) {
     e = errno;
-    OPENSSL_cleanse (key, sizeof key);
-    if (e == EEXIST)
-      return mmkm_seal_open_key_file (path, err);
     g_set_error (err, MMKM_STORE_ERROR, MMKM_STORE_ERROR_IO,
         "cannot create the server key file %s: %s (is the state directory "
         "there and writable?)", path, g_strerror (e));
-    return NULL;
+    goto out;
   }
   if (!write_all (fd, key, sizeof key) || fsync (fd) != 0) {
     e = errno;
     close (fd);
-    g_unlink (path);
-    OPENSSL_cleanse (key, sizeof key);
+    g_unlink (tmp);
     g_set_error (err, MMKM_STORE_ERROR, MMKM_STORE_ERROR_IO,
         "cannot write the server key file %s: %s", path, g_strerror (e));
-    return NULL;
+    goto out;
   }
   close (fd);
+  if (link (tmp, path) != 0) {
+    e = errno;
+    g_unlink (tmp);
+    if (e == EEXIST) {
+      seal = mmkm_seal_open_key_file (path, err);
+      goto out;
+    }
+    g_set_error (err, MMKM_STORE_ERROR, MMKM_STORE_ERROR_IO,
+        "cannot create the server key file %s: %s", path, g_strerror (e));
+    goto out;
+  }
+  g_unlink (tmp);
   /* the new name must survive a crash too, or rows sealed under the key
    * would outlive the key */
   dir = g_path_get_dirname (path);
@@ -101,7 +113,10 @@ create_key_file (const gchar * path, GError ** err)
   }
   g_free (dir);
   seal = mmkm_seal_new (key);
+
+out:
   OPENSSL_cleanse (key, sizeof key);
+  g_free (tmp);
   return seal;
 }
 

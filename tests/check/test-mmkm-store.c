@@ -203,6 +203,9 @@ GST_START_TEST (test_open_and_migrate)
   gint64 v;
 
   tmp_init (&t);
+  /* an existing empty file (as `touch` leaves it) is a new database */
+  fail_unless (g_file_set_contents (t.db, "", 0, NULL));
+  g_chmod (t.db, 0600);
   s = open_store (&t);
   mmkm_store_close (s);
   v = sql_int (t.db, "SELECT max (version) FROM schema_version");
@@ -218,6 +221,16 @@ GST_START_TEST (test_open_and_migrate)
   fail_unless (g_stat (t.key, &st) == 0);
   fail_unless_equals_int (st.st_mode & 0777, 0600);
   fail_unless_equals_int (st.st_size, 32);
+  {
+    /* no temporary key file left behind, no WAL after a clean close */
+    GDir *d = g_dir_open (t.dir, 0, NULL);
+    guint n = 0;
+
+    while (g_dir_read_name (d))
+      n++;
+    g_dir_close (d);
+    fail_unless_equals_int (n, 2);
+  }
   /* opening again migrates nothing and keeps the key */
   s = open_store (&t);
   mmkm_store_close (s);
@@ -650,6 +663,11 @@ GST_START_TEST (test_secrets_not_in_file)
   /* a control: something stored in the clear is found by the same search */
   fail_unless (mmkm_store_user_add (s, (const gchar *) plain_marker,
           MMKM_ROLE_LISTENER, "$h", NULL));
+  /* while open the rows are in the WAL, after closing in the database */
+  fail_unless (any_db_file_contains (&t, plain_marker, 17));
+  fail_if (any_db_file_contains (&t, key, 16));
+  fail_if (any_db_file_contains (&t, salt, 14));
+  fail_if (any_db_file_contains (&t, kek, 32));
   mmkm_store_close (s);
 
   fail_unless (any_db_file_contains (&t, plain_marker, 17));
