@@ -10,6 +10,8 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad
   tshark iproute2 openssl python3 indent
+  libargon2-dev
+  libsqlite3-dev
 )
 
 missing=()
