@@ -311,8 +311,7 @@ mmkm_api_doc_parse (MmkmApiDoc * doc, const gchar * data, gsize len,
 
 bad_syntax:
   g_set_error (error, MMKM_ERROR, MMKM_ERROR_BAD_REQUEST,
-      "%s: the body is not valid JSON (%s)", what,
-      l.why ? l.why : "malformed");
+      "%s: the body is not valid JSON (%s)", what, l.why ? l.why : "malformed");
   return FALSE;
 }
 

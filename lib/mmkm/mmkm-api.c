@@ -184,8 +184,7 @@ mmkm_api_register_response_from_json (const gchar * data, gsize len,
     return FALSE;
   o = doc.root;
   ok = GET_STR ("user", MMKM_API_STR_NAME, MMKM_API_USER_MAX, TRUE, &m.user)
-      && mmkm_api_get_fingerprint (o, ctx, "fingerprint", m.fingerprint,
-      error);
+      && mmkm_api_get_fingerprint (o, ctx, "fingerprint", m.fingerprint, error);
   mmkm_api_doc_clear (&doc);
   if (!ok) {
     mmkm_api_register_response_clear (&m);
@@ -423,8 +422,7 @@ mmkm_api_teks_from_json (const gchar * data, gsize len, MmkmApiTeks * out,
         error);
     guint8 mki[4];
 
-    ok = e != NULL
-        && mmkm_api_get_hex (e, ectx, "mki", mki, 4, error)
+    ok = e != NULL && mmkm_api_get_hex (e, ectx, "mki", mki, 4, error)
         && mmkm_api_get_int (e, ectx, "activation_us", 0, TIME_MAX, TRUE,
         &t->activation, error)
         && mmkm_api_get_int (e, ectx, "expiry_us", 1, TIME_MAX, FALSE,
@@ -514,8 +512,7 @@ mmkm_api_events_from_json (const gchar * data, gsize len,
     return FALSE;
   o = doc.root;
   ok = GET_INT ("last", 0, TIME_MAX, TRUE, &last)
-      && mmkm_api_get_array (o, ctx, "events", MMKM_API_EVENTS_MAX, &a,
-      error);
+      && mmkm_api_get_array (o, ctx, "events", MMKM_API_EVENTS_MAX, &a, error);
   if (ok)
     m.events = g_new0 (MmkmApiEvent, json_array_get_length (a) + 1);
   for (i = 0; ok && i < json_array_get_length (a); i++) {
@@ -630,14 +627,12 @@ mmkm_api_song_list_from_json (const gchar * data, gsize len,
 
     m.n_songs = i + 1;
     ok = e != NULL
-        && mmkm_api_get_int (e, ectx, "id", 1, G_MAXUINT32, TRUE, &v[0],
-        error)
+        && mmkm_api_get_int (e, ectx, "id", 1, G_MAXUINT32, TRUE, &v[0], error)
         && mmkm_api_get_str (e, ectx, "title", MMKM_API_STR_TEXT,
         MMKM_API_TITLE_MAX, TRUE, &s->title, error)
         && mmkm_api_get_int (e, ectx, "duration_ms", 0, G_MAXINT32, TRUE,
         &v[1], error)
-        && mmkm_api_get_int (e, ectx, "rate", 8000, 384000, TRUE, &v[2],
-        error)
+        && mmkm_api_get_int (e, ectx, "rate", 8000, 384000, TRUE, &v[2], error)
         && mmkm_api_get_int (e, ectx, "channels", 1, 8, TRUE, &v[3], error);
     s->id = v[0];
     s->duration_ms = v[1];
@@ -813,8 +808,7 @@ mmkm_api_queue_from_json (const gchar * data, gsize len, MmkmApiQueue * out,
   gboolean ok;
   guint i;
 
-  if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_BODY_MAX, "queue",
-          error))
+  if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_BODY_MAX, "queue", error))
     return FALSE;
   o = doc.root;
   np = mmkm_api_get_object (o, NULL, "now_playing", FALSE, &ok, error);
@@ -971,4 +965,64 @@ mmkm_api_error_body (MmkmApiErrorCode code, const gchar * message)
   MmkmApiError e = { code, (gchar *) message, NULL, -1, 0 };
 
   return mmkm_api_error_to_json (&e);
+}
+
+/* ---- the codec table ---- */
+
+#define CODEC_ENTRY(Type, name)                                          \
+  static gboolean                                                        \
+  name##_from (const gchar * data, gsize len, gpointer out,              \
+      GError ** error)                                                   \
+  {                                                                      \
+    return mmkm_api_##name##_from_json (data, len, (Type *) out, error); \
+  }                                                                      \
+  static gchar *                                                         \
+  name##_to (gconstpointer msg)                                          \
+  {                                                                      \
+    return mmkm_api_##name##_to_json ((const Type *) msg);               \
+  }                                                                      \
+  static void                                                            \
+  name##_clr (gpointer msg)                                              \
+  {                                                                      \
+    mmkm_api_##name##_clear ((Type *) msg);                              \
+  }
+
+/* *INDENT-OFF* */
+CODEC_ENTRY (MmkmApiRegisterRequest, register_request)
+CODEC_ENTRY (MmkmApiRegisterResponse, register_response)
+CODEC_ENTRY (MmkmApiLoginRequest, login_request)
+CODEC_ENTRY (MmkmApiLoginResponse, login_response)
+CODEC_ENTRY (MmkmApiTeks, teks)
+CODEC_ENTRY (MmkmApiEvents, events)
+CODEC_ENTRY (MmkmApiSongList, song_list)
+CODEC_ENTRY (MmkmApiSongRequest, song_request)
+CODEC_ENTRY (MmkmApiQueueEntry, queue_entry)
+CODEC_ENTRY (MmkmApiQueue, queue)
+CODEC_ENTRY (MmkmApiNowPlaying, now_playing)
+CODEC_ENTRY (MmkmApiError, error)
+/* *INDENT-ON* */
+
+#define CODEC(Type, name, file) \
+  { file, sizeof (Type), name##_from, name##_to, name##_clr }
+
+static const MmkmApiCodec codecs[] = {
+  CODEC (MmkmApiRegisterRequest, register_request, "register-request"),
+  CODEC (MmkmApiRegisterResponse, register_response, "register-response"),
+  CODEC (MmkmApiLoginRequest, login_request, "login-request"),
+  CODEC (MmkmApiLoginResponse, login_response, "login-response"),
+  CODEC (MmkmApiTeks, teks, "teks"),
+  CODEC (MmkmApiEvents, events, "events"),
+  CODEC (MmkmApiSongList, song_list, "songs"),
+  CODEC (MmkmApiSongRequest, song_request, "song-request"),
+  CODEC (MmkmApiQueueEntry, queue_entry, "queue-entry"),
+  CODEC (MmkmApiQueue, queue, "queue"),
+  CODEC (MmkmApiNowPlaying, now_playing, "now-playing"),
+  CODEC (MmkmApiError, error, "error"),
+};
+
+const MmkmApiCodec *
+mmkm_api_codecs (guint * n)
+{
+  *n = G_N_ELEMENTS (codecs);
+  return codecs;
 }

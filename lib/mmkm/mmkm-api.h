@@ -249,6 +249,22 @@ MMKM_API_CODEC (MmkmApiQueue, queue)
 MMKM_API_CODEC (MmkmApiNowPlaying, now_playing)
 MMKM_API_CODEC (MmkmApiError, error)
 
+/* Every codec behind one signature, for tests and fuzzers that treat
+ * them alike: @name is the stem of its example files in
+ * tests/check/data/mmkm-api/ ("error" for error-*.json), @size the size
+ * of its struct. */
+typedef struct
+{
+  const gchar *name;
+  gsize size;
+  gboolean (*from_json) (const gchar * data, gsize len, gpointer out,
+      GError ** error);
+  gchar *(*to_json) (gconstpointer msg);
+  void (*clear) (gpointer msg);
+} MmkmApiCodec;
+
+const MmkmApiCodec *mmkm_api_codecs (guint * n);
+
 /* A complete error body for @code with @message (a sentence with no
  * secret and no peer-supplied bytes) */
 gchar *mmkm_api_error_body (MmkmApiErrorCode code, const gchar * message);
