@@ -12,8 +12,12 @@
  * is MMKM_ERROR_TOO_LARGE or MMKM_ERROR_BAD_REQUEST with a sentence naming
  * the field (never its value). Unknown fields are ignored. Every
  * *_to_json() returns a newly allocated UTF-8 string (g_free() it;
- * a string holding a password should be wiped first, see
- * mmkm_api_free_secret()).
+ * a string holding a password or a token should be wiped first, see
+ * mmkm_api_free_secret()). The encoders trust their caller: they write
+ * what the struct holds (a NULL string as ""), so a struct that the
+ * decoder would refuse encodes into a body the decoder refuses; enum
+ * fields must hold one of their values and every MIKEY message must be
+ * set.
  *
  * Times are microseconds since the Unix epoch (UTC) in a gint64, as in
  * mmkm-schedule.h; 0 means "none" where a field is optional. */
@@ -277,7 +281,9 @@ gboolean mmkm_api_token_generate (guint8 token[MMKM_API_TOKEN_LEN],
 gchar *mmkm_api_token_to_string (const guint8 token[MMKM_API_TOKEN_LEN]);
 gboolean mmkm_api_token_parse (const gchar * text,
     guint8 token[MMKM_API_TOKEN_LEN], GError ** error);
-/* "Bearer <token>" (the scheme in any case, one space) */
+/* "Bearer <token>" (the scheme in any case, one space). A failure is
+ * MMKM_ERROR_BAD_REQUEST; the server answers it 401 unauthorized, as it
+ * does an unknown token. */
 gboolean mmkm_api_bearer_parse (const gchar * header,
     guint8 token[MMKM_API_TOKEN_LEN], GError ** error);
 /* constant time (CRYPTO_memcmp) */

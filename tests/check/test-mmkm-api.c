@@ -131,6 +131,7 @@ GST_START_TEST (test_examples)
     const MmkmApiCodec *c = codec_for (file);
     gsize len;
     gchar *body = read_example (file, &len), *once, *twice, *fenced;
+    gchar *seed, *seed_path;
     GError *err = NULL;
 
     fail_unless (c != NULL, "no codec for %s", file);
@@ -144,6 +145,14 @@ GST_START_TEST (test_examples)
     fenced = g_strdup_printf ("`%s`:\n\n```json\n%s```", file, body);
     fail_unless (strstr (doc, fenced) != NULL, "%s not in the doc", file);
     g_free (fenced);
+    /* and seeds fuzz-api as it is */
+    seed_path = g_build_filename (g_getenv ("MIKEY_TEST_DATA"), "..", "..",
+        "..", "fuzz", "corpus-api", file, NULL);
+    fail_unless (g_file_get_contents (seed_path, &seed, NULL, NULL),
+        "%s is not in fuzz/corpus-api", file);
+    fail_unless (strcmp (seed, body) == 0, "fuzz/corpus-api/%s differs", file);
+    g_free (seed);
+    g_free (seed_path);
     g_free (once);
     g_free (twice);
     g_free (body);
