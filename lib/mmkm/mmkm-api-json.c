@@ -344,7 +344,7 @@ field (JsonObject * o, const gchar * ctx, const gchar * name,
   *ok = TRUE;
   if (n == NULL || JSON_NODE_HOLDS_NULL (n)) {
     if (required) {
-      field_error (error, ctx, name, "is missing");
+      field_error (error, ctx, name, n ? "must not be null" : "is missing");
       *ok = FALSE;
     }
     return NULL;
@@ -371,10 +371,13 @@ string_ok (const gchar * s, MmkmApiStrKind kind, gsize max)
           return FALSE;
       return TRUE;
     case MMKM_API_STR_TEXT:
-      for (i = 0; i < len; i++)
-        if ((guchar) s[i] < 0x20 || s[i] == 0x7f)
+      /* C0, DEL and C1 controls: a title ends up in terminals and logs */
+      if (!g_utf8_validate (s, len, NULL))
+        return FALSE;
+      for (; *s != '\0'; s = g_utf8_next_char (s))
+        if (g_unichar_iscntrl (g_utf8_get_char (s)))
           return FALSE;
-      return g_utf8_validate (s, len, NULL);
+      return TRUE;
     case MMKM_API_STR_SECRET:
       return g_utf8_validate (s, len, NULL);
     case MMKM_API_STR_PEM:
@@ -910,34 +913,44 @@ mmkm_api_events_query_parse (const gchar * after, const gchar * timeout,
 
 /* ---- error codes ---- */
 
-static const struct
-{
-  const gchar *name;
-  guint status;
-} error_codes[] = {
-  [MMKM_API_ERR_BAD_REQUEST] = {"bad_request", 400},
-  [MMKM_API_ERR_UNAUTHORIZED] = {"unauthorized", 401},
-  [MMKM_API_ERR_FORBIDDEN] = {"forbidden", 403},
-  [MMKM_API_ERR_NOT_FOUND] = {"not_found", 404},
-  [MMKM_API_ERR_CONFLICT] = {"conflict", 409},
-  [MMKM_API_ERR_PAYLOAD_TOO_LARGE] = {"payload_too_large", 413},
-  [MMKM_API_ERR_UNSUPPORTED_MEDIA_TYPE] = {"unsupported_media_type", 415},
-  [MMKM_API_ERR_TOO_MANY_REQUESTS] = {"too_many_requests", 429},
-  [MMKM_API_ERR_SERVER_ERROR] = {"server_error", 500},
+static const gchar *const error_names[] = {
+  [MMKM_API_ERR_BAD_REQUEST] = "bad_request",
+  [MMKM_API_ERR_UNAUTHORIZED] = "unauthorized",
+  [MMKM_API_ERR_FORBIDDEN] = "forbidden",
+  [MMKM_API_ERR_NOT_FOUND] = "not_found",
+  [MMKM_API_ERR_CONFLICT] = "conflict",
+  [MMKM_API_ERR_PAYLOAD_TOO_LARGE] = "payload_too_large",
+  [MMKM_API_ERR_UNSUPPORTED_MEDIA_TYPE] = "unsupported_media_type",
+  [MMKM_API_ERR_TOO_MANY_REQUESTS] = "too_many_requests",
+  [MMKM_API_ERR_SERVER_ERROR] = "server_error",
 };
+
+static const guint error_status[] = {
+  [MMKM_API_ERR_BAD_REQUEST] = 400,
+  [MMKM_API_ERR_UNAUTHORIZED] = 401,
+  [MMKM_API_ERR_FORBIDDEN] = 403,
+  [MMKM_API_ERR_NOT_FOUND] = 404,
+  [MMKM_API_ERR_CONFLICT] = 409,
+  [MMKM_API_ERR_PAYLOAD_TOO_LARGE] = 413,
+  [MMKM_API_ERR_UNSUPPORTED_MEDIA_TYPE] = 415,
+  [MMKM_API_ERR_TOO_MANY_REQUESTS] = 429,
+  [MMKM_API_ERR_SERVER_ERROR] = 500,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (error_names) == G_N_ELEMENTS (error_status));
 
 const gchar *
 mmkm_api_error_code_to_string (MmkmApiErrorCode code)
 {
-  g_return_val_if_fail (code < G_N_ELEMENTS (error_codes), NULL);
-  return error_codes[code].name;
+  g_return_val_if_fail (code < G_N_ELEMENTS (error_names), NULL);
+  return error_names[code];
 }
 
 guint
 mmkm_api_error_code_status (MmkmApiErrorCode code)
 {
-  g_return_val_if_fail (code < G_N_ELEMENTS (error_codes), 500);
-  return error_codes[code].status;
+  g_return_val_if_fail (code < G_N_ELEMENTS (error_status), 500);
+  return error_status[code];
 }
 
 gboolean
@@ -945,8 +958,8 @@ mmkm_api_error_code_from_string (const gchar * s, MmkmApiErrorCode * code)
 {
   guint i;
 
-  for (i = 0; s != NULL && i < G_N_ELEMENTS (error_codes); i++) {
-    if (strcmp (s, error_codes[i].name) == 0) {
+  for (i = 0; s != NULL && i < G_N_ELEMENTS (error_names); i++) {
+    if (strcmp (s, error_names[i]) == 0) {
       *code = i;
       return TRUE;
     }
@@ -966,11 +979,6 @@ mmkm_api_error_code_for (const GError * error)
 const gchar *const *
 mmkm_api_error_code_names (guint * n)
 {
-  static const gchar *names[G_N_ELEMENTS (error_codes)];
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (error_codes); i++)
-    names[i] = error_codes[i].name;
-  *n = G_N_ELEMENTS (error_codes);
-  return names;
+  *n = G_N_ELEMENTS (error_names);
+  return error_names;
 }

@@ -609,7 +609,7 @@ mmkm_api_song_list_from_json (const gchar * data, gsize len,
   gboolean ok;
   guint i;
 
-  if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_SONGS_BODY_MAX,
+  if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_LIST_BODY_MAX,
           "song list", error))
     return FALSE;
   o = doc.root;
@@ -808,7 +808,8 @@ mmkm_api_queue_from_json (const gchar * data, gsize len, MmkmApiQueue * out,
   gboolean ok;
   guint i;
 
-  if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_BODY_MAX, "queue", error))
+  if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_LIST_BODY_MAX, "queue",
+          error))
     return FALSE;
   o = doc.root;
   np = mmkm_api_get_object (o, NULL, "now_playing", FALSE, &ok, error);

@@ -29,7 +29,8 @@ G_BEGIN_DECLS
 
 /* Body limits, checked before parsing */
 #define MMKM_API_BODY_MAX (64 * 1024)
-#define MMKM_API_SONGS_BODY_MAX (1024 * 1024)
+/* the song list and the queue */
+#define MMKM_API_LIST_BODY_MAX (1024 * 1024)
 #define MMKM_API_DEPTH_MAX 16
 
 #define MMKM_API_USER_MAX 64

@@ -414,6 +414,9 @@ GST_START_TEST (test_strings)
   BAD (song_body (e->str));
   BAD (song_body ("a\\nb"));
   BAD (song_body ("a\\u0001b"));
+  BAD (song_body ("a\\u0085b"));
+  BAD (song_body ("a\xc2\x9f" "b"));
+  OK (song_body ("a\\u00a0b \\u2603"));
   BAD (song_body (""));
 #undef OK
 #undef BAD
@@ -473,8 +476,9 @@ GST_START_TEST (test_too_large)
 
   c = mmkm_api_codecs (&n);
   for (i = 0; i < n; i++) {
-    gsize len, max = strcmp (c[i].name, "songs") == 0 ?
-        MMKM_API_SONGS_BODY_MAX : MMKM_API_BODY_MAX;
+    gsize len, max = strcmp (c[i].name, "songs") == 0
+        || strcmp (c[i].name, "queue") == 0 ?
+        MMKM_API_LIST_BODY_MAX : MMKM_API_BODY_MAX;
     gchar *file = g_strconcat (c[i].name,
         strcmp (c[i].name, "error") == 0 ? "-unauthorized" : "", ".json",
         NULL);
