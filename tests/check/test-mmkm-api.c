@@ -167,6 +167,95 @@ GST_START_TEST (test_examples)
 
 GST_END_TEST;
 
+/* The examples decode to what the doc says they hold, optional fields
+ * included (a fixed point alone would not see one dropped both ways) */
+GST_START_TEST (test_example_values)
+{
+  MmkmApiQueue q;
+  MmkmApiSongList sl;
+  MmkmApiTeks t;
+  MmkmApiEvents ev;
+  MmkmApiError er;
+  MmkmApiLoginRequest lr;
+  MmkmApiLoginResponse lresp;
+  gchar *body;
+  gsize len;
+
+  body = read_example ("queue.json", &len);
+  fail_unless (mmkm_api_queue_from_json (body, len, &q, NULL));
+  fail_unless (q.playing && q.now_playing.entry == 16);
+  fail_unless (q.now_playing.song == 1);
+  fail_unless (strcmp (q.now_playing.requested_by, "bob") == 0);
+  fail_unless (q.n_entries == 1 && q.entries[0].entry == 17);
+  fail_unless (q.entries[0].requested_at ==
+      G_GINT64_CONSTANT (1795000400000000));
+  mmkm_api_queue_clear (&q);
+  g_free (body);
+
+  body = read_example ("songs.json", &len);
+  fail_unless (mmkm_api_song_list_from_json (body, len, &sl, NULL));
+  fail_unless (sl.n_songs == 2);
+  fail_unless (strcmp (sl.songs[0].title, "Gymnop\xc3\xa9" "die No. 1") == 0);
+  fail_unless (sl.songs[0].duration_ms == 185000);
+  fail_unless (sl.songs[1].rate == 48000 && sl.songs[1].channels == 2);
+  fail_unless (sl.songs[1].id == 2);
+  mmkm_api_song_list_clear (&sl);
+  g_free (body);
+
+  body = read_example ("teks.json", &len);
+  fail_unless (mmkm_api_teks_from_json (body, len, &t, NULL));
+  fail_unless (t.n_teks == 2 && t.teks[0].mki == 0x2a);
+  fail_unless (t.teks[0].expiry == G_GINT64_CONSTANT (1795086400000000));
+  fail_unless (t.teks[1].mki == 0x2b && t.teks[1].expiry == 0);
+  fail_unless (g_bytes_get_size (t.teks[0].mikey) == 180);
+  fail_unless (t.next_fetch == G_GINT64_CONSTANT (1795084123456789));
+  mmkm_api_teks_clear (&t);
+  g_free (body);
+
+  body = read_example ("events.json", &len);
+  fail_unless (mmkm_api_events_from_json (body, len, &ev, NULL));
+  fail_unless (ev.n_events == 5 && ev.last == 45);
+  fail_unless (ev.events[1].type == MMKM_API_EVENT_LEFT);
+  fail_unless (strcmp (ev.events[1].reason, "bye") == 0);
+  fail_unless (ev.events[0].reason == NULL);
+  fail_unless (ev.events[2].type == MMKM_API_EVENT_TEK);
+  fail_unless (ev.events[2].mki == 0x2c);
+  fail_unless (ev.events[4].type == MMKM_API_EVENT_SONGS);
+  mmkm_api_events_clear (&ev);
+  g_free (body);
+
+  body = read_example ("error-request-limit.json", &len);
+  fail_unless (mmkm_api_error_from_json (body, len, &er, NULL));
+  fail_unless (er.code == MMKM_API_ERR_TOO_MANY_REQUESTS);
+  fail_unless (strcmp (er.reason, "request_limit") == 0);
+  fail_unless (er.retry_after == 1260);
+  fail_unless (er.resets_at == G_GINT64_CONSTANT (1795001660000000));
+  mmkm_api_error_clear (&er);
+  g_free (body);
+
+  body = read_example ("login-request.json", &len);
+  fail_unless (mmkm_api_login_request_from_json (body, len, &lr, NULL));
+  fail_unless (strcmp (lr.password, "correct horse battery staple") == 0);
+  fail_unless (strcmp (lr.group, "lounge") == 0);
+  fail_unless (lr.fingerprint[0] != 0 || lr.fingerprint[1] != 0);
+  mmkm_api_login_request_clear (&lr);
+  g_free (body);
+
+  body = read_example ("login-response.json", &len);
+  fail_unless (mmkm_api_login_response_from_json (body, len, &lresp, NULL));
+  fail_unless (lresp.session_id[0] == 0xa0 && lresp.session_id[15] == 0xaf);
+  fail_unless (lresp.token[0] == 0x40 && lresp.token[31] == 0x5f);
+  fail_unless (lresp.heartbeat_port == 7700);
+  fail_unless (lresp.heartbeat_interval_ms == 10000);
+  fail_unless (lresp.allowed_misses == 6 && lresp.group_id == 7);
+  fail_unless (lresp.role == MMKM_API_ROLE_LISTENER);
+  fail_unless (lresp.requests_per_period == 3);
+  mmkm_api_login_response_clear (&lresp);
+  g_free (body);
+}
+
+GST_END_TEST;
+
 /* ---- mutations of the examples: every member of every object ---- */
 
 typedef void (*Mutate) (const MmkmApiCodec * c, JsonNode * root,
@@ -962,6 +1051,7 @@ mmkm_api_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_examples);
+  tcase_add_test (tc, test_example_values);
   tcase_add_test (tc, test_missing_fields);
   tcase_add_test (tc, test_wrong_types);
   tcase_add_test (tc, test_unknown_fields);
