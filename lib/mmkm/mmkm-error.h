@@ -27,6 +27,11 @@ typedef enum
   MMKM_ERROR_INVALID,
   /* OpenSSL failed (out of memory, missing algorithm) */
   MMKM_ERROR_CRYPTO,
+  /* an HTTPS API body, header or parameter that is not what the API
+   * takes (syntax, a field's type, length or range): a 400 answer */
+  MMKM_ERROR_BAD_REQUEST,
+  /* an HTTPS API body over its size limit, refused before parsing: 413 */
+  MMKM_ERROR_TOO_LARGE,
 } MmkmError;
 
 G_END_DECLS
