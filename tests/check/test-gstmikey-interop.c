@@ -58,8 +58,8 @@ fill_key (guint8 * buf, gsize len, guint8 seed)
     buf[i] = (guint8) (seed + 7 * i);
 }
 
-/* What GStreamer's RTSP server does: new_from_caps, then one crypto
- * session per SSRC (new_from_caps itself leaves the CS map empty). */
+/* What GStreamer's RTSP server and rtspsrc do: new_from_caps, then one
+ * crypto session per SSRC (new_from_caps itself leaves the CS map empty). */
 static GBytes *
 gst_make_message (const SuiteCase * c, const guint8 * key, gsize key_len,
     guint n_cs)
@@ -123,8 +123,8 @@ GST_START_TEST (test_gst_message_decodes_in_ours)
   GST_INFO ("suite %s", c->suite);
   fill_key (key, key_len, 0x40);
 
-  /* once with the crypto sessions the RTSP server adds, once with none, as
-   * rtspsrc sends it */
+  /* with none (new_from_caps alone), with the one crypto session the RTSP
+   * server (stream SSRC) and rtspsrc (its RTCP SSRC) add, and with two */
   for (n_cs = 0; n_cs <= 2; n_cs++) {
     const MikeySrtpParams *p;
     guint i;
@@ -398,8 +398,8 @@ GST_START_TEST (test_our_null_message_parses_in_gst)
 
 GST_END_TEST;
 
-/* Without crypto sessions (one session, empty SRTP-ID map) as GStreamer
- * itself sends from new_from_caps. */
+/* Without crypto sessions (one session, empty SRTP-ID map), as
+ * new_from_caps makes it before a crypto session is added. */
 GST_START_TEST (test_our_null_message_without_cs_parses_in_gst)
 {
   const SuiteCase *c = &suite_cases[0];
