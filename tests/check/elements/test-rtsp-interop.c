@@ -9,6 +9,8 @@
  * for byte. For AES_CM_128_HMAC_SHA1_32 this only works with our SP layout
  * for GStreamer (auth key length 4: docs/protocol-core.md); with the
  * RFC 3830 value 20 rtspsrc checks 80-bit tags and decrypts nothing.
+ * The server's own message (GStreamer's layout: the tag length in the auth
+ * key length parameter) must read in our parser as the same suite.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -22,6 +24,8 @@
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include "mikey-exchange.h"
+#include "mikey-message.h"
+#include "mikey-srtp.h"
 #include "mikey-suite.h"
 
 #define N_BUFFERS 50
@@ -55,6 +59,35 @@ typedef GstRTSPClientClass TestClientClass;
 static GType test_client_get_type (void);
 G_DEFINE_TYPE (TestClient, test_client, GST_TYPE_RTSP_CLIENT);
 
+/* The server's own message (GStreamer's SP layout) read by our parser:
+ * the suite the server's srtpenc runs, its key and SSRC */
+static void
+check_ours_reads (const guint8 * data, gsize len, const guint8 * key,
+    guint32 ssrc)
+{
+  GError *err = NULL;
+  MikeyMessage *msg = mikey_message_parse (data, len, &err);
+  GPtrArray *kd;
+  GArray *params;
+  const MikeySrtpParams *p;
+
+  fail_unless (msg != NULL, "%s", err ? err->message : "?");
+  kd = mikey_psk_open_kemac (msg, data, len, NULL, 0, &err);
+  fail_unless (kd != NULL, "%s", err ? err->message : "?");
+  params = mikey_srtp_params_from_message (msg, kd, NULL, 0, &err);
+  fail_unless (params != NULL, "%s", err ? err->message : "?");
+  fail_unless_equals_int (params->len, 1);
+  p = &g_array_index (params, MikeySrtpParams, 0);
+  fail_unless_equals_string (p->suite->name, current_case->suite);
+  fail_unless (p->has_ssrc);
+  fail_unless_equals_uint64 (p->ssrc, ssrc);
+  fail_unless (p->key_len == 16 && memcmp (p->key, key, 16) == 0);
+  fail_unless (p->salt_len == 14 && memcmp (p->salt, key + 16, 14) == 0);
+  g_array_unref (params);
+  g_ptr_array_unref (kd);
+  mikey_message_free (msg);
+}
+
 /* The server's message, parsed by GStreamer; ours with the same key,
  * SSRC and ROC in the case's suite, as "mikey <base64>" */
 static gchar *
@@ -78,7 +111,6 @@ our_key_mgmt (const gchar * theirs)
   raw = g_base64_decode (theirs + 6, &raw_len);
   gmsg = gst_mikey_message_new_from_data (raw, raw_len, NULL, &err);
   fail_unless (gmsg != NULL, "%s", err ? err->message : "?");
-  g_free (raw);
   /* the server's own message: one crypto session, the stream's SSRC */
   fail_unless_equals_int (gst_mikey_message_get_n_cs (gmsg), 1);
   map = gst_mikey_message_get_cs_srtp (gmsg, 0);
@@ -92,6 +124,8 @@ our_key_mgmt (const gchar * theirs)
   kd = (const GstMIKEYPayloadKeyData *) sub;
   fail_unless_equals_int (kd->key_len, 30);
 
+  check_ours_reads (raw, raw_len, kd->key_data, map->ssrc);
+
   cfg.mode = MIKEY_MODE_NULL;
   cfg.suite = mikey_suite_lookup (c->suite);
   cfg.tek = kd->key_data;
@@ -104,6 +138,7 @@ our_key_mgmt (const gchar * theirs)
   fail_unless (bytes != NULL, "%s", err ? err->message : "?");
   mikey_initiator_free (init);
   gst_mikey_message_unref (gmsg);
+  g_free (raw);
 
   b64 = g_base64_encode (g_bytes_get_data (bytes, NULL),
       g_bytes_get_size (bytes));
