@@ -193,6 +193,44 @@ typedef GstRTSPServerClass TestServerClass;
 static GType test_server_get_type (void);
 G_DEFINE_TYPE (TestServer, test_server, GST_TYPE_RTSP_SERVER);
 
+/* What rtspsrc sends in SETUP's KeyMgmt header (the key of the SRTCP
+ * receiver reports it sends): GStreamer's layout, with one crypto session
+ * for its own RTCP SSRC, ROC 0 (docs/elements.md) */
+static gint client_keymgmts;
+
+static void
+setup_request (GstRTSPClient * client, GstRTSPContext * ctx, gpointer data)
+{
+  gchar *hdr = NULL;
+  const gchar *start, *end;
+  GstMIKEYMessage *gmsg;
+  const GstMIKEYMapSRTP *map;
+  guint8 *raw;
+  gsize raw_len;
+  gchar *b64;
+
+  if (gst_rtsp_message_get_header (ctx->request, GST_RTSP_HDR_KEYMGMT, &hdr,
+          0) != GST_RTSP_OK)
+    return;
+  start = strstr (hdr, "data=\"");
+  fail_unless (start != NULL, "%s", hdr);
+  start += 6;
+  end = strchr (start, '"');
+  fail_unless (end != NULL, "%s", hdr);
+  b64 = g_strndup (start, end - start);
+  raw = g_base64_decode (b64, &raw_len);
+  gmsg = gst_mikey_message_new_from_data (raw, raw_len, NULL, NULL);
+  fail_unless (gmsg != NULL);
+  fail_unless_equals_int (gst_mikey_message_get_n_cs (gmsg), 1);
+  map = gst_mikey_message_get_cs_srtp (gmsg, 0);
+  fail_unless_equals_int (map->roc, 0);
+  GST_INFO ("rtspsrc's KeyMgmt: one crypto session, SSRC 0x%08x", map->ssrc);
+  g_atomic_int_inc (&client_keymgmts);
+  gst_mikey_message_unref (gmsg);
+  g_free (raw);
+  g_free (b64);
+}
+
 static GstRTSPClient *
 test_server_create_client (GstRTSPServer * server)
 {
@@ -206,6 +244,7 @@ test_server_create_client (GstRTSPServer * server)
   gst_rtsp_client_set_session_pool (client, pool);
   gst_rtsp_client_set_mount_points (client, mounts);
   gst_rtsp_client_set_thread_pool (client, threads);
+  g_signal_connect (client, "setup-request", G_CALLBACK (setup_request), NULL);
   g_object_unref (pool);
   g_object_unref (mounts);
   g_object_unref (threads);
@@ -354,6 +393,7 @@ GST_START_TEST (test_our_key_mgmt_keys_rtspsrc)
   current_case = &cases[__i__];
   g_atomic_int_set (&replaced, 0);
   g_atomic_int_set (&encoders, 0);
+  g_atomic_int_set (&client_keymgmts, 0);
   GST_INFO ("suite %s", current_case->suite);
   server_start (&server);
 
@@ -389,6 +429,8 @@ GST_START_TEST (test_our_key_mgmt_keys_rtspsrc)
       "no srtpenc in the server's SAVP media");
   fail_unless (g_atomic_int_get (&replaced) >= 1,
       "the server's SDP had no key-mgmt to replace");
+  fail_unless (g_atomic_int_get (&client_keymgmts) >= 1,
+      "rtspsrc sent no KeyMgmt in SETUP");
   fail_unless_equals_int (got->len, BYTES);
   fail_unless (memcmp (got->data, expect->data, BYTES) == 0,
       "decrypted audio differs");
