@@ -24,7 +24,12 @@
  * pke and dh need cert, key and ca-file (or peer-cert) to check senders'
  * certificates.
  *
- * Unauthenticated keys (MIKEY-NULL) are refused unless mode=null. A
+ * Unauthenticated keys (MIKEY-NULL) are refused unless mode=null. The
+ * timestamps of authenticated messages must lie within timestamp-window
+ * seconds of this machine's clock; a MIKEY-NULL message's timestamp,
+ * which anyone could have set and which protects nothing, is not held to
+ * it (a camera with an unset clock, an a=key-mgmt line captured minutes
+ * ago): the offset is logged at GST_WARNING level instead. A
  * datagram refused (malformed, failed verification, replayed, stale, a
  * mode or suite not accepted...) could come from anyone who can reach the
  * port, so it never stops the pipeline by default: it is reported as a
@@ -70,6 +75,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 #define DEFAULT_ADDRESS "0.0.0.0"
 #define DEFAULT_PORT GST_MIKEY_DEFAULT_PORT
 #define DEFAULT_ERROR_ON_REFUSAL FALSE
+#define DEFAULT_TIMESTAMP_WINDOW \
+  ((guint) (MIKEY_REPLAY_DEFAULT_SKEW_US / G_USEC_PER_SEC))
+/* a day: beyond that a "window" only lets replays of old messages in */
+#define MAX_TIMESTAMP_WINDOW (24 * 3600)
 #define MAX_KEYS 16             /* srtpdec reads srtp-key .. srtp-key15 */
 
 /* max-held-buffers and the shared properties (mode, psk, ...) are the
@@ -82,6 +91,7 @@ enum
   PROP_KEY_MGMT_RESPONSE,
   PROP_ERROR_ON_REFUSAL,
   PROP_SRTP_CAPS,
+  PROP_TIMESTAMP_WINDOW,
 };
 
 
@@ -95,6 +105,7 @@ struct _GstMikeyDec
   gchar *key_mgmt;
   gchar *key_mgmt_response;
   gboolean error_on_refusal;
+  guint timestamp_window;
 
   /* from NULL to READY on */
   gboolean started;
@@ -226,6 +237,17 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
           "not notified; wiped when the element stops",
           GST_TYPE_CAPS, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  g_object_class_install_property (gobject_class, PROP_TIMESTAMP_WINDOW,
+      g_param_spec_uint ("timestamp-window", "Timestamp window",
+          "Seconds by which the timestamp of an authenticated MIKEY message "
+          "(psk, pke, dh, dhhmac) may differ from this machine's clock "
+          "(RFC 3830 5.4: older ones could be replays). MIKEY-NULL messages "
+          "are accepted whatever their timestamp (it protects nothing); "
+          "their clock offset is logged as a GStreamer warning",
+          1, MAX_TIMESTAMP_WINDOW, DEFAULT_TIMESTAMP_WINDOW,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_mikey_base_class_install_properties (base_class, TRUE,
       "SRTP packets held until a key arrives; beyond that the oldest are "
       "dropped (with a warning)");
@@ -256,6 +278,7 @@ gst_mikey_dec_init (GstMikeyDec * self)
   self->address = g_strdup (DEFAULT_ADDRESS);
   self->port = DEFAULT_PORT;
   self->error_on_refusal = DEFAULT_ERROR_ON_REFUSAL;
+  self->timestamp_window = DEFAULT_TIMESTAMP_WINDOW;
   self->replay = mikey_replay_cache_new (MIKEY_REPLAY_DEFAULT_SKEW_US,
       MIKEY_REPLAY_DEFAULT_CAPACITY);
   gst_mikey_refusal_log_init (&self->refusals, GST_MIKEY_REFUSAL_INTERVAL);
@@ -302,6 +325,33 @@ outcome_publish (GstMikeyDec * self, Outcome * o)
   memset (o, 0, sizeof (*o));
 }
 
+/* A MIKEY-NULL message is taken whatever its timestamp says (the core
+ * holds it to no window): how far off it was is worth a warning when an
+ * authenticated message would have been refused for it. */
+static void
+log_null_clock_offset (GstMikeyDec * self, MikeyResponder * resp,
+    const gchar * peer)
+{
+  gint64 offset;
+  gchar *from;
+
+  if (!mikey_responder_get_clock_offset (resp, &offset))
+    return;
+  if (ABS (offset) <= (gint64) self->timestamp_window * G_USEC_PER_SEC) {
+    GST_DEBUG_OBJECT (self, "MIKEY-NULL timestamp %+" G_GINT64_FORMAT " ms "
+        "off this machine's clock", offset / 1000);
+    return;
+  }
+  from = g_strescape (peer, NULL);
+  GST_WARNING_OBJECT (self, "MIKEY-NULL message from %s accepted although "
+      "its timestamp is %" G_GINT64_FORMAT " s %s this machine's clock "
+      "(timestamp-window=%u s): it is unauthenticated, its timestamp "
+      "protects nothing (an old captured key-mgmt line, or a sender whose "
+      "clock is not set?)", from, ABS (offset) / G_USEC_PER_SEC,
+      offset > 0 ? "ahead of" : "behind", self->timestamp_window);
+  g_free (from);
+}
+
 /* A message the core accepted: check our own policy, keep the keys. Lock
  * held. FALSE when refused (o->error_text set). */
 static gboolean
@@ -316,6 +366,8 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   guint i;
 
   o->authenticated = mode != MIKEY_MODE_NULL;
+  if (!o->authenticated)
+    log_null_clock_offset (self, resp, peer);
   if (params == NULL || params->len == 0) {
     o->error_text = g_strdup_printf ("MIKEY message from %s carries no SRTP "
         "keys", peer);
@@ -1083,6 +1135,12 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
     case PROP_ERROR_ON_REFUSAL:
       self->error_on_refusal = g_value_get_boolean (value);
       break;
+    case PROP_TIMESTAMP_WINDOW:
+      self->timestamp_window = g_value_get_uint (value);
+      /* the responder shares this cache: effective for the next message */
+      mikey_replay_cache_set_skew (self->replay,
+          (gint64) self->timestamp_window * G_USEC_PER_SEC);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1124,6 +1182,9 @@ gst_mikey_dec_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_ERROR_ON_REFUSAL:
       g_value_set_boolean (value, self->error_on_refusal);
+      break;
+    case PROP_TIMESTAMP_WINDOW:
+      g_value_set_uint (value, self->timestamp_window);
       break;
     case PROP_SRTP_CAPS:
       g_value_set_boxed (value, self->base.srtp_caps);

@@ -90,6 +90,8 @@ struct _MikeyResponder
   const gchar *cur_peer;
   gint64 cur_now;
   MikeyMode cur_mode;
+  gboolean cur_has_offset;      /* its T payload holds a clock time */
+  gint64 cur_offset;            /* that time minus cur_now */
 
   /* the last accepted exchange */
   MikeyMode mode;
@@ -98,6 +100,8 @@ struct _MikeyResponder
   GBytes *last_init;
   gchar *last_peer;
   GBytes *last_reply;
+  gboolean has_offset;
+  gint64 offset;
 };
 
 /* What a responder mode handler found: keys and the answer to send. */

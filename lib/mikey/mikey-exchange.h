@@ -264,6 +264,13 @@ typedef struct
   guint n_modes;
   const MikeySuiteInfo *const *suites;
   guint n_suites;
+
+  /* The clock skew allowed to authenticated messages (their timestamp
+   * window is +/- this) when the responder makes its own replay cache
+   * (replay NULL); 0: MIKEY_REPLAY_DEFAULT_SKEW_US. A shared cache has its
+   * own (mikey_replay_cache_set_skew). MIKEY-NULL messages are held to no
+   * window: see mikey_responder_get_clock_offset. */
+  gint64 timestamp_window_us;
 } MikeyResponderConfig;
 
 typedef enum
@@ -309,6 +316,14 @@ MIKEY_API
 const MikeySuiteInfo *mikey_responder_get_suite (const MikeyResponder * resp);
 MIKEY_API
 MikeyMode mikey_responder_get_mode (const MikeyResponder * resp);
+/* The last accepted message's timestamp minus now_us when it was handled
+ * (positive: the sender's clock is ahead), in *@offset_us; FALSE when it
+ * had no clock timestamp (a COUNTER) or nothing was accepted yet. For
+ * MIKEY-NULL, whose timestamp is accepted whatever it says, this is where
+ * a caller finds how far off it was, to log it. */
+MIKEY_API
+gboolean mikey_responder_get_clock_offset (const MikeyResponder * resp,
+    gint64 * offset_us);
 
 /* ------------------------------------------------------------------------
  * Helpers shared by both sides and by mikey-tool

@@ -66,6 +66,12 @@ mikey_replay_cache_get_skew (const MikeyReplayCache * cache)
 }
 
 void
+mikey_replay_cache_set_skew (MikeyReplayCache * cache, gint64 skew_us)
+{
+  cache->skew_us = skew_us > 0 ? skew_us : MIKEY_REPLAY_DEFAULT_SKEW_US;
+}
+
+void
 mikey_replay_cache_get_sizes (const MikeyReplayCache * cache,
     guint * n_digests, guint * n_counters)
 {
@@ -219,15 +225,18 @@ mikey_replay_cache_check_id (MikeyReplayCache * cache,
         "detected");
     return FALSE;
   }
+  /* unauthenticated (MIKEY-NULL): replaying it is no more than sending a
+   * new one, and its timestamp, which anyone could have set, protects
+   * nothing: neither the window nor the tables apply (a camera with an
+   * unset clock, an a=key-mgmt line pasted minutes later still work) */
+  if (id == NULL)
+    return TRUE;
   is_counter = t->u.t.ts_type == MIKEY_TS_COUNTER;
   if (!is_counter) {
     ts_us = mikey_ntp_to_unix_us (t->u.t.value);
     if (!check_window (cache, ts_us, now_us, error))
       return FALSE;
   }
-  /* unauthenticated: replaying it is no more than sending a new one */
-  if (id == NULL)
-    return TRUE;
 
   if (!sha256 (NULL, data, len, md)) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CRYPTO,

@@ -32,6 +32,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyReplayCache, mikey_replay_cache_free);
 
 MIKEY_API
 gint64 mikey_replay_cache_get_skew (const MikeyReplayCache * cache);
+/* The allowed clock skew (the window is +/- @skew_us; 0 or less:
+ * MIKEY_REPLAY_DEFAULT_SKEW_US). A smaller window makes entries leave the
+ * digest table sooner; messages accepted before keep their entries. */
+MIKEY_API
+void mikey_replay_cache_set_skew (MikeyReplayCache * cache, gint64 skew_us);
 
 /* Checks the T payload of @msg (whose wire form is @data/@len) against
  * @now_us; on success records it.
@@ -40,11 +45,13 @@ gint64 mikey_replay_cache_get_skew (const MikeyReplayCache * cache);
  * signature proved (the key it holds, its verified IDi or certificate),
  * never a transport address, which anyone can spoof. A COUNTER must grow
  * per @peer. NULL means the message is not authenticated (MIKEY-NULL):
- * only the timestamp window is checked and nothing is recorded, since
+ * only the presence of a T payload is checked. Nothing is recorded, since
  * anyone could send a fresh message as well as replay an old one, and
- * such messages must not fill the tables that protect authenticated ones.
+ * such messages must not fill the tables that protect authenticated ones;
+ * nor is the timestamp held to the window, since anyone could have set
+ * it (the caller may report the skew: mikey_responder_get_clock_offset).
  *
- * Errors: MIKEY_ERROR_STALE (outside the window), MIKEY_ERROR_REPLAY (the
+ * Errors: MIKEY_ERROR_STALE (outside the window; never for @peer NULL), MIKEY_ERROR_REPLAY (the
  * same message accepted before, or a counter not above the last one from
  * @peer), MIKEY_ERROR_CACHE_FULL (a table is full: see below),
  * MIKEY_ERROR_INVALID (no T payload).

@@ -81,7 +81,7 @@ mikey_responder_new (const MikeyResponderConfig * cfg, GError ** error)
   mikey_blob_set (&resp->psk, cfg->psk, cfg->psk_len);
   resp->replay = cfg->replay;
   if (resp->replay == NULL) {
-    resp->replay = mikey_replay_cache_new (0, 0);
+    resp->replay = mikey_replay_cache_new (cfg->timestamp_window_us, 0);
     resp->own_replay = TRUE;
   }
   resp->id_r = g_strdup (cfg->id_r);
@@ -299,11 +299,16 @@ replay_check (MikeyResponder * resp, const MikeyMessage * msg,
     const guint8 * data, gsize len, const MikeyCert * cert, gint * err_no,
     GError ** error)
 {
+  const MikeyPayload *t = mikey_message_find (msg, MIKEY_PT_T, NULL);
   GByteArray *id = NULL;
   gboolean ok;
 
-  /* MIKEY-NULL proves nothing: it is held to the window but takes no room
-   * in the tables that protect authenticated senders */
+  resp->cur_has_offset = t != NULL && t->u.t.ts_type != MIKEY_TS_COUNTER;
+  if (resp->cur_has_offset)
+    resp->cur_offset = mikey_ntp_to_unix_us (t->u.t.value) - resp->cur_now;
+  /* MIKEY-NULL proves nothing: it is held to no window (its timestamp
+   * protects nothing; the caller reads the offset to log it) and takes no
+   * room in the tables that protect authenticated senders */
   if (resp->cur_mode != MIKEY_MODE_NULL)
     id = sender_identity (resp, msg, cert);
   ok = mikey_replay_cache_check_id (resp->replay, msg, data, len,
@@ -357,6 +362,8 @@ remember (MikeyResponder * resp, MikeyMode mode, const MikeyMessage * msg,
   if (resp->last_reply)
     g_bytes_unref (resp->last_reply);
   resp->last_reply = out->reply ? g_bytes_ref (out->reply) : NULL;
+  resp->has_offset = resp->cur_has_offset;
+  resp->offset = resp->cur_offset;
 }
 
 /* Whether we take the initiator's (mode, suite), and if not the ERR
@@ -527,6 +534,7 @@ mikey_responder_handle_init (MikeyResponder * resp, const guint8 * data,
 
   resp->cur_peer = peer ? peer : "";
   resp->cur_now = now_us;
+  resp->cur_has_offset = FALSE;
   res = handle_init (resp, data, len, resp->cur_peer, &out, &local);
   resp->cur_peer = NULL;
   if (local != NULL)
@@ -562,4 +570,15 @@ MikeyMode
 mikey_responder_get_mode (const MikeyResponder * resp)
 {
   return resp->mode;
+}
+
+gboolean
+mikey_responder_get_clock_offset (const MikeyResponder * resp,
+    gint64 * offset_us)
+{
+  if (resp->params == NULL || !resp->has_offset)
+    return FALSE;
+  if (offset_us)
+    *offset_us = resp->offset;
+  return TRUE;
 }

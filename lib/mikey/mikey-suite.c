@@ -90,6 +90,27 @@ mikey_suite_names_supported (void)
   return names_once (TRUE);
 }
 
+/* The "session auth key length" (parameter 3) we send. GStreamer (1.4 to
+ * at least 1.24, gst_mikey_message_to_caps) takes the HMAC tag length from
+ * it (4: hmac-sha1-32, 10: hmac-sha1-80, anything else: hmac-sha1-80) and
+ * ignores the tag length (parameter 11), so the RFC 3830 value 20 makes
+ * every GStreamer receiver check 80-bit tags on an
+ * AES_CM_128_HMAC_SHA1_32 stream. For that suite alone we send 4 there,
+ * next to the tag length 4: GStreamer reads hmac-sha1-32, and so does every
+ * reader that maps the tag length to a suite (ours, and libsrtp-based
+ * code, where the 160-bit n_a of RFC 3711 is fixed by the suite). Only a
+ * reader that derives a session auth key of the length sent would differ
+ * (a 32-bit HMAC key, which no SRTP suite uses). With
+ * AES_CM_128_HMAC_SHA1_80 the RFC value 20 already reads right in
+ * GStreamer and is kept. */
+static guint
+sp_auth_key_len (const MikeySuiteInfo * suite)
+{
+  if (suite->auth_alg == MIKEY_SRTP_AUTH_HMAC_SHA1 && suite->auth_tag_len == 4)
+    return suite->auth_tag_len;
+  return suite->auth_key_len;
+}
+
 MikeyPayload *
 mikey_suite_to_sp (const MikeySuiteInfo * suite, guint8 policy_no)
 {
@@ -100,7 +121,8 @@ mikey_suite_to_sp (const MikeySuiteInfo * suite, guint8 policy_no)
   mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_ENC_ALG, suite->enc_alg);
   mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_ENC_KEY_LEN, suite->key_len);
   mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_ALG, suite->auth_alg);
-  mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_KEY_LEN, suite->auth_key_len);
+  mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_KEY_LEN,
+      sp_auth_key_len (suite));
   mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_SALT_KEY_LEN, suite->salt_len);
   mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_PRF, 0);
   mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_SRTP_ENC, 1);
@@ -222,11 +244,14 @@ unsupported (GError ** error, const gchar * what, guint32 value)
 /* GStreamer's gst_mikey_message_new_from_caps (1.4 - 1.22 at least) puts the
  * authentication TAG length (4 or 10) in the "session auth key length"
  * parameter and sends no tag length. A real HMAC-SHA-1 key is never that
- * short, so reading it as a tag length is unambiguous. */
+ * short, so reading it as a tag length is unambiguous. Our own
+ * AES_CM_128_HMAC_SHA1_32 layout (sp_auth_key_len) sends that value
+ * together with an equal tag length. */
 static void
 fix_gstreamer_auth_key_len (SpValues * v)
 {
-  if (v->has_auth_key_len && !v->has_tag_len &&
+  if (v->has_auth_key_len && (!v->has_tag_len ||
+          v->tag_len == v->auth_key_len) &&
       (v->auth_key_len == 4 || v->auth_key_len == 10)) {
     v->tag_len = v->auth_key_len;
     v->auth_key_len = 20;

@@ -538,6 +538,94 @@ assert_psk_accepted (MikeyResponder * resp)
   mikey_initiator_free (init);
 }
 
+/* MIKEY-NULL: its timestamp protects nothing, so a message ten minutes old
+ * (a pasted a=key-mgmt line, a camera with an unset clock) is accepted,
+ * whether the responder has its own cache or a shared one, and the offset
+ * is there for the caller to log; a PSK message of the same age is not. */
+GST_START_TEST (test_null_old_timestamp_accepted)
+{
+  const gint64 ten_min = G_GINT64_CONSTANT (600) * G_USEC_PER_SEC;
+  MikeyReplayCache *cache = mikey_replay_cache_new (0, 0);
+  MikeyResponder *resps[2];
+  guint r;
+
+  resps[0] = make_responder (MIKEY_MODE_NULL, NULL, 0, NULL);
+  resps[1] = make_responder (MIKEY_MODE_NULL, NULL, 0, cache);
+  for (r = 0; r < G_N_ELEMENTS (resps); r++) {
+    gint64 sign;
+
+    fail_if (mikey_responder_get_clock_offset (resps[r], NULL));
+    for (sign = -1; sign <= 1; sign += 2) {
+      MikeyInitiator *init = make_initiator (MIKEY_MODE_NULL, NULL, NULL, 0,
+          NULL, 0);
+      GBytes *msg = mikey_initiator_start (init, NOW + sign * ten_min, NULL);
+      GError *err = NULL;
+      gint64 offset = 0;
+
+      fail_unless_equals_int (mikey_responder_handle_init (resps[r],
+              g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
+              NULL, &err), MIKEY_RESPONSE_ACCEPTED);
+      fail_unless (err == NULL);
+      assert_same_keys (mikey_initiator_get_srtp_params (init),
+          mikey_responder_get_srtp_params (resps[r]));
+      fail_unless (mikey_responder_get_clock_offset (resps[r], &offset));
+      /* NTP keeps 1/2^32 s: within a microsecond */
+      fail_unless (ABS (offset - sign * ten_min) <= 1, "%" G_GINT64_FORMAT,
+          offset);
+      g_bytes_unref (msg);
+      mikey_initiator_free (init);
+    }
+    mikey_responder_free (resps[r]);
+  }
+  mikey_replay_cache_free (cache);
+}
+
+GST_END_TEST;
+
+/* timestamp_window_us widens (or narrows) the window of authenticated
+ * messages when the responder has its own cache */
+GST_START_TEST (test_timestamp_window_config)
+{
+  const gint64 ten_min = G_GINT64_CONSTANT (600) * G_USEC_PER_SEC;
+  MikeyResponderConfig cfg = { 0 };
+  MikeyInitiator *init;
+  MikeyResponder *resp;
+  GBytes *msg;
+  GError *err = NULL;
+
+  cfg.mode = MIKEY_MODE_PSK;
+  cfg.psk = psk;
+  cfg.psk_len = sizeof (psk) - 1;
+  cfg.timestamp_window_us = 2 * ten_min;
+  resp = mikey_responder_new (&cfg, NULL);
+  fail_unless (resp != NULL);
+  init = make_initiator (MIKEY_MODE_PSK, NULL, NULL, 0, NULL, 0);
+  msg = mikey_initiator_start (init, NOW - ten_min, NULL);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
+          NULL, &err), MIKEY_RESPONSE_ACCEPTED);
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+
+  cfg.timestamp_window_us = 5 * G_USEC_PER_SEC;
+  resp = mikey_responder_new (&cfg, NULL);
+  init = make_initiator (MIKEY_MODE_PSK, NULL, NULL, 0, NULL, 0);
+  msg = mikey_initiator_start (init, NOW - 10 * G_USEC_PER_SEC, NULL);
+  fail_unless_equals_int (mikey_responder_handle_init (resp,
+          g_bytes_get_data (msg, NULL), g_bytes_get_size (msg), "", NOW,
+          NULL, &err), MIKEY_RESPONSE_REFUSED);
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
+  fail_unless (strstr (err->message, "5 s allowed") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  g_bytes_unref (msg);
+  mikey_initiator_free (init);
+  mikey_responder_free (resp);
+}
+
+GST_END_TEST;
+
 /* Unauthenticated messages (MIKEY-NULL differing only in RAND) cannot fill
  * the replay cache that protects authenticated ones: a mode=null responder
  * sharing the cache with a PSK one, and one responder taking both */
@@ -887,6 +975,8 @@ exchange_suite (void)
   tcase_add_test (tc, test_psk_tampered_verification);
   tcase_add_test (tc, test_replay_and_retransmission);
   tcase_add_test (tc, test_stale_timestamp);
+  tcase_add_test (tc, test_null_old_timestamp_accepted);
+  tcase_add_test (tc, test_timestamp_window_config);
   tcase_add_test (tc, test_counter_timestamps);
   tcase_add_test (tc, test_counter_replay_from_other_address);
   tcase_add_test (tc, test_null_flood_keeps_cache_usable);

@@ -9,7 +9,9 @@
  *    ROC and srtpdec cipher/auth names, for every suite GStreamer knows;
  *  - our codec re-serializes GStreamer's messages byte for byte;
  *  - our MIKEY-NULL message (MikeyInitiator, mode NULL, TEK given) parses in
- *    GStreamer, and gst_mikey_message_to_caps gives back the same srtp-key.
+ *    GStreamer, and gst_mikey_message_to_caps gives back the same srtp-key,
+ *    cipher and auth (hmac-sha1-32 included, see check_gst_auth);
+ *  - our parser reads our own messages back to the same suite.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -56,8 +58,8 @@ fill_key (guint8 * buf, gsize len, guint8 seed)
     buf[i] = (guint8) (seed + 7 * i);
 }
 
-/* What GStreamer's RTSP server does: new_from_caps, then one crypto
- * session per SSRC (new_from_caps itself leaves the CS map empty). */
+/* What GStreamer's RTSP server and rtspsrc do: new_from_caps, then one
+ * crypto session per SSRC (new_from_caps itself leaves the CS map empty). */
 static GBytes *
 gst_make_message (const SuiteCase * c, const guint8 * key, gsize key_len,
     guint n_cs)
@@ -121,8 +123,8 @@ GST_START_TEST (test_gst_message_decodes_in_ours)
   GST_INFO ("suite %s", c->suite);
   fill_key (key, key_len, 0x40);
 
-  /* once with the crypto sessions the RTSP server adds, once with none, as
-   * rtspsrc sends it */
+  /* with none (new_from_caps alone), with the one crypto session the RTSP
+   * server (stream SSRC) and rtspsrc (its RTCP SSRC) add, and with two */
   for (n_cs = 0; n_cs <= 2; n_cs++) {
     const MikeySrtpParams *p;
     guint i;
@@ -326,19 +328,11 @@ check_buffer_field (const GstStructure * s, const gchar * field,
 
 /* GStreamer (up to at least 1.24) reads the HMAC tag length from the SP
  * "auth key length" parameter (4 -> hmac-sha1-32, 10 -> hmac-sha1-80) and
- * ignores "auth tag length". A correct SP (auth key length 20, tag length
- * 4) is therefore read as hmac-sha1-80: a GStreamer receiver cannot use an
- * AES_CM_128_HMAC_SHA1_32 key from any RFC-conforming sender. Accept that
- * one known misreading and nothing else. */
+ * ignores "auth tag length". Our AES_CM_128_HMAC_SHA1_32 SP therefore
+ * carries 4 in both: GStreamer must read hmac-sha1-32, nothing else. */
 static void
 check_gst_auth (const SuiteCase * c, const gchar * auth)
 {
-  if (g_strcmp0 (c->auth, "hmac-sha1-32") == 0 &&
-      g_strcmp0 (auth, "hmac-sha1-80") == 0) {
-    GST_INFO ("GStreamer misreads %s as hmac-sha1-80 (known limitation)",
-        c->suite);
-    return;
-  }
   fail_unless_equals_string (auth, c->auth);
 }
 
@@ -404,8 +398,8 @@ GST_START_TEST (test_our_null_message_parses_in_gst)
 
 GST_END_TEST;
 
-/* Without crypto sessions (one session, empty SRTP-ID map) as GStreamer
- * itself sends from new_from_caps. */
+/* Without crypto sessions (one session, empty SRTP-ID map), as
+ * new_from_caps makes it before a crypto session is added. */
 GST_START_TEST (test_our_null_message_without_cs_parses_in_gst)
 {
   const SuiteCase *c = &suite_cases[0];
@@ -462,6 +456,50 @@ GST_START_TEST (test_our_null_message_reserializes_in_gst)
 
 GST_END_TEST;
 
+/* The layout that GStreamer reads right still reads right in ours: same
+ * suite, key and salt, for every suite. */
+GST_START_TEST (test_our_null_message_decodes_in_ours)
+{
+  const SuiteCase *c = loop_case (__i__);
+  guint8 tek[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
+  gsize tek_len = c->key_len + c->salt_len;
+  MikeySrtpCs cs = { 0, 0x0badcafe, 3 };
+  g_autoptr (GError) err = NULL;
+  const MikeySrtpParams *p;
+  MikeyMessage *msg;
+  GPtrArray *kd;
+  GArray *params;
+  GBytes *bytes;
+  const guint8 *data;
+  gsize len;
+
+  fill_key (tek, tek_len, 0x6c);
+  bytes = our_null_message (c, tek, tek_len, NULL, 0, &cs, 1);
+  data = g_bytes_get_data (bytes, &len);
+  msg = mikey_message_parse (data, len, &err);
+  fail_unless (msg != NULL, "%s: %s", c->suite, err ? err->message : "");
+  kd = mikey_psk_open_kemac (msg, data, len, NULL, 0, &err);
+  fail_unless (kd != NULL, "%s: %s", c->suite, err ? err->message : "");
+  params = mikey_srtp_params_from_message (msg, kd, NULL, 0, &err);
+  fail_unless (params != NULL, "%s: %s", c->suite, err ? err->message : "");
+  fail_unless_equals_int (params->len, 1);
+  p = &g_array_index (params, MikeySrtpParams, 0);
+  fail_unless_equals_string (p->suite->name, c->suite);
+  fail_unless_equals_string (mikey_srtp_params_rtp_auth (p), c->auth);
+  fail_unless (p->key_len == c->key_len && memcmp (p->key, tek,
+          c->key_len) == 0);
+  fail_unless (p->salt_len == c->salt_len && memcmp (p->salt,
+          tek + c->key_len, c->salt_len) == 0);
+  fail_unless_equals_uint64 (p->ssrc, 0x0badcafe);
+
+  g_array_unref (params);
+  g_ptr_array_unref (kd);
+  mikey_message_free (msg);
+  g_bytes_unref (bytes);
+}
+
+GST_END_TEST;
+
 static Suite *
 gstmikey_interop_suite (void)
 {
@@ -476,6 +514,7 @@ gstmikey_interop_suite (void)
   tcase_add_loop_test (tc, test_our_null_message_parses_in_gst, 0, n);
   tcase_add_test (tc, test_our_null_message_without_cs_parses_in_gst);
   tcase_add_loop_test (tc, test_our_null_message_reserializes_in_gst, 0, n);
+  tcase_add_loop_test (tc, test_our_null_message_decodes_in_ours, 0, n);
   return s;
 }
 

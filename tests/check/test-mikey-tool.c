@@ -990,7 +990,7 @@ GST_START_TEST (test_decode_gstreamer_samples)
   run_free (r);
   g_free (msg);
 
-  /* rtspsrc: new_from_caps alone, no crypto session in the map */
+  /* new_from_caps alone, no crypto session in the map */
   msg = read_sample ("gstreamer-no-cs.b64");
   r = run_tool (msg, "decode", "--format", "caps", NULL);
   assert_ok (r);

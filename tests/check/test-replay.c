@@ -196,7 +196,7 @@ GST_START_TEST (test_counters_bounded)
 
 GST_END_TEST;
 
-/* A message nobody authenticated (NULL peer) is held to the window but
+/* A message nobody authenticated (NULL peer) is held to no window and
  * recorded nowhere: a flood of them leaves room for authenticated ones */
 GST_START_TEST (test_unauthenticated_not_recorded)
 {
@@ -218,9 +218,17 @@ GST_START_TEST (test_unauthenticated_not_recorded)
   mikey_replay_cache_get_sizes (c, &n_digests, &n_counters);
   fail_unless_equals_int (n_digests, 0);
   fail_unless_equals_int (n_counters, 0);
-  /* still out of the window is out */
-  fail_if (mikey_replay_cache_check (c, ntp, (guint8 *) "late", 4, NULL,
-          NOW + 60 * SEC, &err));
+  /* out of the window: its timestamp protects nothing, it is taken (and
+   * still not recorded); the same time from an authenticated sender is
+   * stale */
+  fail_unless (mikey_replay_cache_check (c, ntp, (guint8 *) "late", 4, NULL,
+          NOW + 600 * SEC, NULL));
+  fail_unless (mikey_replay_cache_check (c, ntp, (guint8 *) "early", 5, NULL,
+          NOW - 600 * SEC, NULL));
+  mikey_replay_cache_get_sizes (c, &n_digests, &n_counters);
+  fail_unless_equals_int (n_digests, 0);
+  fail_if (mikey_replay_cache_check (c, ntp, (guint8 *) "late", 4, "",
+          NOW + 600 * SEC, &err));
   fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
   g_clear_error (&err);
   /* authenticated senders have the whole cache */
@@ -230,6 +238,34 @@ GST_START_TEST (test_unauthenticated_not_recorded)
   }
   mikey_message_free (ntp);
   mikey_message_free (ctr);
+  mikey_replay_cache_free (c);
+}
+
+GST_END_TEST;
+
+/* The window can be changed on a cache in use */
+GST_START_TEST (test_set_skew)
+{
+  MikeyReplayCache *c = mikey_replay_cache_new (0, 0);
+  GError *err = NULL;
+
+  fail_unless_equals_int64 (mikey_replay_cache_get_skew (c),
+      MIKEY_REPLAY_DEFAULT_SKEW_US);
+  fail_if (check (c, NOW - 300 * SEC, "a", NOW, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
+  g_clear_error (&err);
+  mikey_replay_cache_set_skew (c, 600 * SEC);
+  fail_unless_equals_int64 (mikey_replay_cache_get_skew (c), 600 * SEC);
+  fail_unless (check (c, NOW - 300 * SEC, "a", NOW, NULL));
+  mikey_replay_cache_set_skew (c, 10 * SEC);
+  fail_if (check (c, NOW - 11 * SEC, "b", NOW, &err));
+  fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_STALE));
+  fail_unless (strstr (err->message, "10 s allowed") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  mikey_replay_cache_set_skew (c, 0);
+  fail_unless_equals_int64 (mikey_replay_cache_get_skew (c),
+      MIKEY_REPLAY_DEFAULT_SKEW_US);
   mikey_replay_cache_free (c);
 }
 
@@ -265,6 +301,7 @@ replay_suite (void)
   tcase_add_test (tc, test_counters_bounded);
   tcase_add_test (tc, test_unauthenticated_not_recorded);
   tcase_add_test (tc, test_no_timestamp);
+  tcase_add_test (tc, test_set_skew);
   return s;
 }
 

@@ -83,6 +83,89 @@ GST_START_TEST (test_sp_defaults_and_gstreamer_quirk)
 
 GST_END_TEST;
 
+/* The value of the first parameter @type in @sp, -1 when absent */
+static gint
+sp_param (const MikeyPayload * sp, guint8 type)
+{
+  guint i;
+
+  for (i = 0; i < sp->u.sp.params->len; i++) {
+    const MikeySpParam *p = &g_array_index (sp->u.sp.params, MikeySpParam, i);
+
+    if (p->type == type && p->value.len == 1)
+      return p->value.data[0];
+  }
+  return -1;
+}
+
+static MikeyPayload *
+sp_with_auth_lengths (gint auth_key_len, gint tag_len)
+{
+  MikeyPayload *sp = mikey_payload_new (MIKEY_PT_SP);
+
+  mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_ENC_ALG, 1);
+  mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_ENC_KEY_LEN, 16);
+  mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_ALG, 1);
+  if (auth_key_len >= 0)
+    mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_KEY_LEN, auth_key_len);
+  mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_SALT_KEY_LEN, 14);
+  if (tag_len >= 0)
+    mikey_sp_add_param_u8 (sp, MIKEY_SP_SRTP_AUTH_TAG_LEN, tag_len);
+  return sp;
+}
+
+/* The layout we send for AES_CM_128_HMAC_SHA1_32 (auth key length 4 for
+ * GStreamer, tag length 4 for everyone else), and what we read: ours, the
+ * RFC 3830 one, GStreamer's; a tag length contradicting the short auth
+ * key length is no suite. */
+GST_START_TEST (test_sp_sha1_32_layout)
+{
+  const MikeySuiteInfo *sha32 =
+      mikey_suite_get (MIKEY_SUITE_AES_CM_128_HMAC_SHA1_32);
+  const MikeySuiteInfo *sha80 =
+      mikey_suite_get (MIKEY_SUITE_AES_CM_128_HMAC_SHA1_80);
+  struct
+  {
+    gint auth_key_len, tag_len;
+    const MikeySuiteInfo *expect;
+  } cases[] = {
+    {4, 4, sha32},              /* ours */
+    {20, 4, sha32},             /* RFC 3830 */
+    {4, -1, sha32},             /* GStreamer */
+    {10, -1, sha80},            /* GStreamer */
+    {10, 10, sha80},
+    {20, 10, sha80},
+    {4, 10, NULL},
+    {10, 4, NULL},
+    {16, 4, NULL},
+  };
+  MikeyPayload *sp;
+  guint i;
+
+  sp = mikey_suite_to_sp (sha32, 0);
+  fail_unless_equals_int (sp_param (sp, MIKEY_SP_SRTP_AUTH_KEY_LEN), 4);
+  fail_unless_equals_int (sp_param (sp, MIKEY_SP_SRTP_AUTH_TAG_LEN), 4);
+  mikey_payload_free (sp);
+  sp = mikey_suite_to_sp (sha80, 0);
+  fail_unless_equals_int (sp_param (sp, MIKEY_SP_SRTP_AUTH_KEY_LEN), 20);
+  fail_unless_equals_int (sp_param (sp, MIKEY_SP_SRTP_AUTH_TAG_LEN), 10);
+  mikey_payload_free (sp);
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GError *err = NULL;
+
+    sp = sp_with_auth_lengths (cases[i].auth_key_len, cases[i].tag_len);
+    fail_unless (mikey_suite_from_sp (sp, NULL, NULL, NULL, NULL, &err) ==
+        cases[i].expect, "case %u", i);
+    if (cases[i].expect == NULL)
+      fail_unless (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_UNSUPPORTED));
+    g_clear_error (&err);
+    mikey_payload_free (sp);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_sp_refusals)
 {
   struct
@@ -309,6 +392,7 @@ suite_suite (void)
   tcase_add_test (tc, test_lookup);
   tcase_add_test (tc, test_sp_round_trip);
   tcase_add_test (tc, test_sp_defaults_and_gstreamer_quirk);
+  tcase_add_test (tc, test_sp_sha1_32_layout);
   tcase_add_test (tc, test_sp_refusals);
   tcase_add_test (tc, test_params_tek_forms);
   tcase_add_test (tc, test_params_tgk_derivation);

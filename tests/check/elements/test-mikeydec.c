@@ -249,6 +249,119 @@ GST_START_TEST (test_key_mgmt_null_mki)
 
 GST_END_TEST;
 
+/* GST_WARNING lines of mikeydec, collected while a test runs */
+static GMutex warn_lock;
+static GString *warn_log;
+
+static void
+collect_warnings (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  if (level != GST_LEVEL_WARNING ||
+      g_strcmp0 (gst_debug_category_get_name (category), "mikeydec") != 0)
+    return;
+  g_mutex_lock (&warn_lock);
+  g_string_append_printf (warn_log, "%s\n", gst_debug_message_get (message));
+  g_mutex_unlock (&warn_lock);
+}
+
+/* A MIKEY-NULL a=key-mgmt line captured ten minutes ago (or from a camera
+ * whose clock is off): mode=null takes it, audio is byte-exact, the
+ * offset is a GST_WARNING and no element message */
+GST_START_TEST (test_key_mgmt_null_old_timestamp)
+{
+  guint rtp_port = mikey_test_free_port ();
+  MikeyTestCapture *rx, *tx;
+  GBytes *init;
+  gchar *km;
+  gsize len;
+  const guint8 *data;
+
+  init = mikey_test_make_init (MIKEY_MODE_NULL, NULL, TRUE, TEST_SSRC, tek,
+      sizeof (tek), NULL, 0, TRUE,
+      g_get_real_time () - G_GINT64_CONSTANT (600) * G_USEC_PER_SEC, NULL);
+  data = g_bytes_get_data (init, &len);
+  km = mikey_key_mgmt_encode (data, len);
+
+  warn_log = g_string_new (NULL);
+  gst_debug_set_threshold_for_name ("mikeydec", GST_LEVEL_WARNING);
+  gst_debug_add_log_function (collect_warnings, NULL, NULL);
+
+  rx = mikey_test_receiver_new (rtp_port, "port=0 mode=null");
+  set_key_mgmt (rx, km);
+  tx = manual_sender (rtp_port, FALSE, TRUE);
+  run_and_compare (rx, tx);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_WARNING, NULL, 0));
+
+  gst_debug_remove_log_function (collect_warnings);
+  g_mutex_lock (&warn_lock);
+  fail_unless (strstr (warn_log->str, "MIKEY-NULL message from key-mgmt "
+          "accepted although its timestamp is 600 s behind") != NULL
+      || strstr (warn_log->str, "MIKEY-NULL message from key-mgmt "
+          "accepted although its timestamp is 599 s behind") != NULL,
+      "log: %s", warn_log->str);
+  g_string_free (warn_log, TRUE);
+  warn_log = NULL;
+  g_mutex_unlock (&warn_lock);
+
+  mikey_test_capture_free (tx);
+  mikey_test_capture_free (rx);
+  g_bytes_unref (init);
+  g_free (km);
+}
+
+GST_END_TEST;
+
+/* The same age in an authenticated (PSK) message is stale by default, and
+ * taken with timestamp-window wide enough */
+GST_START_TEST (test_key_mgmt_psk_timestamp_window)
+{
+  gint64 then = g_get_real_time () - G_GINT64_CONSTANT (600) * G_USEC_PER_SEC;
+  guint rtp_port = mikey_test_free_port ();
+  MikeyTestCapture *rx, *tx;
+  GstElement *dec;
+  GBytes *init;
+  gchar *km, *text;
+  gsize len;
+  const guint8 *data;
+  guint window = 0;
+
+  init = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, TEST_SSRC, tek,
+      sizeof (tek), NULL, 0, TRUE, then, NULL);
+  data = g_bytes_get_data (init, &len);
+  km = mikey_key_mgmt_encode (data, len);
+
+  rx = mikey_test_receiver_new (mikey_test_free_port (),
+      "port=0 psk=" TEST_PSK);
+  dec = gst_bin_get_by_name (GST_BIN (rx->pipeline), "dec");
+  g_object_get (dec, "timestamp-window", &window, NULL);
+  fail_unless_equals_int (window, 60);
+  gst_object_unref (dec);
+  set_key_mgmt (rx, km);
+  fail_unless_equals_int (gst_element_set_state (rx->pipeline,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  text = expect_error (rx->pipeline, GST_MESSAGE_ERROR, "stale",
+      "60 s allowed");
+  g_free (text);
+  mikey_test_capture_free (rx);
+
+  rx = mikey_test_receiver_new (rtp_port,
+      "port=0 timestamp-window=900 psk=" TEST_PSK);
+  set_key_mgmt (rx, km);
+  tx = manual_sender (rtp_port, FALSE, TRUE);
+  run_and_compare (rx, tx);
+  fail_if (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ERROR, NULL, 0));
+
+  mikey_test_capture_free (tx);
+  mikey_test_capture_free (rx);
+  g_bytes_unref (init);
+  g_free (km);
+}
+
+GST_END_TEST;
+
 /* PSK in SDP: the response for the SDP answer verifies at the initiator */
 GST_START_TEST (test_key_mgmt_psk_response)
 {
@@ -741,6 +854,8 @@ mikeydec_suite (void)
   tcase_add_test (tc, test_key_mgmt_gstmikey);
   tcase_add_test (tc, test_key_mgmt_null_refused);
   tcase_add_test (tc, test_key_mgmt_null_mki);
+  tcase_add_test (tc, test_key_mgmt_null_old_timestamp);
+  tcase_add_test (tc, test_key_mgmt_psk_timestamp_window);
   tcase_add_test (tc, test_key_mgmt_psk_response);
   tcase_add_test (tc, test_key_mgmt_restart);
   tcase_add_test (tc, test_key_mgmt_garbage);
