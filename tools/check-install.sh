@@ -61,7 +61,9 @@ for bin in "$build/ext/mikey/libgstmikey.so" "$build/tools/mikey-tool"; do
       "(a second copy of the library)" >&2
     exit 1
   fi
-  ldd "$bin" | grep -q 'libmikey-1.0.so' ||
+  # (not "ldd | grep -q": grep's early exit would fail the pipe)
+  deps=$(ldd "$bin")
+  grep -q 'libmikey-1.0.so' <<<"$deps" ||
     { echo "FAIL: $bin does not link libmikey-1.0" >&2; exit 1; }
 done
 echo "plugin and mikey-tool link libmikey-1.0 and hold no copy of it"
