@@ -1555,6 +1555,35 @@ start (Server * srv, GError ** error)
   return TRUE;
 }
 
+static guint
+count_threads (void)
+{
+  GDir *d = g_dir_open ("/proc/self/task", 0, NULL);
+  guint n = 0;
+
+  while (d && g_dir_read_name (d))
+    n++;
+  if (d)
+    g_dir_close (d);
+  return n;
+}
+
+/* GIO's worker threads (TLS handshakes) linger idle for a while; their
+ * exit is awaited (a second or so at most) so that the process ends with
+ * no thread holding a TLS library's thread-local state, which
+ * LeakSanitizer's exit check cannot walk. */
+static void
+wait_for_workers (guint baseline)
+{
+  guint i;
+
+  g_thread_pool_stop_unused_threads ();
+  for (i = 0; i < 300 && count_threads () > baseline; i++) {
+    g_usleep (10 * 1000);
+    g_thread_pool_stop_unused_threads ();
+  }
+}
+
 static void
 stop (Server * srv)
 {
@@ -1593,7 +1622,8 @@ main (int argc, char **argv)
   Server srv = { 0 };
   g_autofree gchar *config = NULL, *state_dir = NULL, *listen = NULL;
   gint hb_port = -1;
-  gboolean version = FALSE;
+  gboolean version = FALSE, check = FALSE;
+  guint baseline;
   GOptionEntry entries[] = {
     {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
         "Configuration file (see data/mmkm-server.conf)", "FILE"},
@@ -1604,6 +1634,9 @@ main (int argc, char **argv)
         "HOST:PORT"},
     {"heartbeat-port", 0, 0, G_OPTION_ARG_INT, &hb_port,
         "UDP port for heartbeats (default 8444; 0: any free one)", "PORT"},
+    {"check-config", 0, 0, G_OPTION_ARG_NONE, &check,
+          "Check the configuration, print the settings in effect and exit",
+        NULL},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version",
         NULL},
     {NULL}
@@ -1650,6 +1683,20 @@ main (int argc, char **argv)
   }
   if (!mmkm_server_config_finish (&srv.cfg, &e))
     goto fail;
+  if (check) {
+    printf ("state-dir %s\nlisten %s:%u\nheartbeat-port %u\n"
+        "database %s\ngroup %s\nsuite %s\ntek-period-ms %" G_GINT64_FORMAT
+        "\nfetch-window-ms %" G_GINT64_FORMAT "\nheartbeat-interval-ms %u\n"
+        "allowed-misses %u\nduplicate-login %s\n", srv.cfg.state_dir,
+        srv.cfg.listen_host, srv.cfg.listen_port, srv.cfg.heartbeat_port,
+        srv.cfg.database, srv.cfg.group_name, srv.cfg.suite,
+        srv.cfg.tek_period_ms, srv.cfg.fetch_window_ms,
+        srv.cfg.heartbeat_interval_ms, srv.cfg.allowed_misses,
+        mmkm_dup_policy_to_string (srv.cfg.duplicate_login));
+    mmkm_server_config_clear (&srv.cfg);
+    g_free (srv.config_path);
+    return 0;
+  }
 
   srv.loop = g_main_loop_new (NULL, FALSE);
   srv.teks = g_array_new (FALSE, TRUE, sizeof (TekMeta));
@@ -1662,10 +1709,16 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_quit, &srv);
   g_unix_signal_add (SIGINT, on_quit, &srv);
   g_unix_signal_add (SIGHUP, on_reload, &srv);
+  /* idle worker threads exit soon instead of lingering (see
+   * wait_for_workers) */
+  g_thread_pool_set_max_unused_threads (0);
+  g_thread_pool_set_max_idle_time (500);
   if (!start (&srv, &e))
     goto fail;
+  baseline = count_threads ();
   g_main_loop_run (srv.loop);
   stop (&srv);
+  wait_for_workers (baseline);
   return 0;
 
 fail:

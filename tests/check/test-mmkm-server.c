@@ -555,6 +555,67 @@ GST_START_TEST (test_server_options)
 
 GST_END_TEST;
 
+static gint
+run_config (const gchar * text, gchar ** out)
+{
+  const gchar *exe = g_getenv ("MMKM_SERVER");
+  g_autofree gchar *dir = g_dir_make_tmp ("mmkm-conf-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "c.conf", NULL);
+  const gchar *argv[] = { exe, "--config", path, "--state-dir",
+    "/nonexistent/mmkm", "--check-config", NULL
+  };
+  gint status = -1;
+
+  fail_unless (g_file_set_contents (path, text, -1, NULL));
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, out, NULL, &status, NULL));
+  g_unlink (path);
+  g_rmdir (dir);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+}
+
+/* The example configuration documents every key with its default: with
+ * every "#key = value" line uncommented it is accepted and gives the
+ * defaults; unknown keys and bad values are refused. */
+GST_START_TEST (test_server_config)
+{
+  g_autofree gchar *example = NULL, *out = NULL, *out_default = NULL;
+  g_autofree gchar *src = g_build_filename (g_getenv ("MIKEY_TEST_DATA"),
+      "..", "..", "..", "data", "mmkm-server.conf", NULL);
+  GString *on = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL;
+  guint i, n = 0;
+
+  fail_unless (g_file_get_contents (src, &example, NULL, NULL));
+  lines = g_strsplit (example, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    const gchar *l = lines[i];
+    if (l[0] == '#' && g_ascii_isalpha (l[1]) && strstr (l, " = ")
+        && !strchr (l, '<')) {
+      l++;
+      n++;
+    }
+    g_string_append_printf (on, "%s\n", l);
+  }
+  fail_unless (n >= 25, "only %u keys in the example", n);
+  fail_unless_equals_int (run_config (on->str, &out), 0);
+  fail_unless_equals_int (run_config ("", &out_default), 0);
+  fail_unless_equals_string (out, out_default);
+  fail_unless (strstr (out, "listen 127.0.0.1:8443\n") != NULL);
+  g_string_free (on, TRUE);
+
+  fail_unless_equals_int (run_config ("[server]\nlisen = 1.2.3.4:1\n",
+          NULL), 1);
+  fail_unless_equals_int (run_config ("[members]\nallowed-misses = 0\n",
+          NULL), 1);
+  fail_unless_equals_int (run_config ("[members]\nduplicate-login = x\n",
+          NULL), 1);
+  fail_unless_equals_int (run_config ("[group]\ntek-period-ms = 1000\n"
+          "fetch-window-ms = 2000\n", NULL), 1);
+}
+
+GST_END_TEST;
+
 static Suite *
 mmkm_server_suite (void)
 {
@@ -564,6 +625,7 @@ mmkm_server_suite (void)
   tcase_set_timeout (tc, 240);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_server_options);
+  tcase_add_test (tc, test_server_config);
   tcase_add_test (tc, test_server_end_to_end);
   return s;
 }
