@@ -705,8 +705,21 @@ body_limit (const gchar * path)
   return MMKM_API_BODY_MAX;
 }
 
-/* Refuses an oversized or unbounded body from its headers, before libsoup
- * reads it. */
+/* Refuses an oversized or unbounded body from its headers, before it is
+ * read. libsoup still reads the body it was announced (to keep the
+ * connection's framing) but keeps none of it, so a huge body costs the
+ * sender its bandwidth and the server no memory; the connection is closed
+ * after the answer. */
+static void
+refuse_body (SoupServerMessage * msg, const gchar * message)
+{
+  reply_error (msg, MMKM_API_ERR_PAYLOAD_TOO_LARGE, message);
+  soup_message_body_set_accumulate (soup_server_message_get_request_body
+      (msg), FALSE);
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (msg), "Connection", "close");
+}
+
 static void
 early_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer data)
@@ -714,19 +727,12 @@ early_handler (SoupServer * server, SoupServerMessage * msg,
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   SoupEncoding enc = soup_message_headers_get_encoding (h);
 
-  if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF) {
-    reply_error (msg, MMKM_API_ERR_PAYLOAD_TOO_LARGE,
-        "A request body needs a Content-Length header.");
-    soup_message_headers_replace (soup_server_message_get_response_headers
-        (msg), "Connection", "close");
-  } else if (enc == SOUP_ENCODING_CONTENT_LENGTH
+  if (enc == SOUP_ENCODING_CHUNKED || enc == SOUP_ENCODING_EOF)
+    refuse_body (msg, "A request body needs a Content-Length header.");
+  else if (enc == SOUP_ENCODING_CONTENT_LENGTH
       && soup_message_headers_get_content_length (h) >
-      (goffset) body_limit (path)) {
-    reply_error (msg, MMKM_API_ERR_PAYLOAD_TOO_LARGE,
-        "The request body is too large.");
-    soup_message_headers_replace (soup_server_message_get_response_headers
-        (msg), "Connection", "close");
-  }
+      (goffset) body_limit (path))
+    refuse_body (msg, "The request body is too large.");
 }
 
 static gboolean

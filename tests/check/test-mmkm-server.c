@@ -238,7 +238,8 @@ member_login (Member * m)
   m->token = mmkm_api_token_to_string (r.token);
   m->group_id = r.group_id;
   fail_unless_equals_int (r.heartbeat_port, srv.hb_port);
-  fail_unless_equals_int (r.heartbeat_interval_ms, 10000);
+  fail_unless (r.heartbeat_interval_ms == 10000
+      || r.heartbeat_interval_ms == 300);
   mmkm_api_login_response_clear (&r);
 }
 
@@ -369,6 +370,87 @@ member_clear (Member * m)
   mmkm_hb_key_clear (&m->hb_key);
 }
 
+static void
+state_setup (const gchar * config)
+{
+  state_dir = g_dir_make_tmp ("mmkm-server-XXXXXX", NULL);
+  config_path = g_build_filename (state_dir, "test.conf", NULL);
+  fail_unless (g_file_set_contents (config_path, config, -1, NULL));
+  add_users ();
+  http = soup_session_new ();
+  server_start ();
+}
+
+static void
+state_teardown (void)
+{
+  g_clear_object (&http);
+  g_clear_pointer (&srv.fingerprint, g_free);
+  rm_rf (state_dir);
+  g_clear_pointer (&state_dir, g_free);
+  g_clear_pointer (&config_path, g_free);
+}
+
+static void
+member_join (Member * m)
+{
+  g_autofree gchar *j = NULL;
+
+  m->device = mmkm_identity_new (m->user, m->user[0] == 'a' ?
+      "mmkm:user:alice" : "mmkm:user:bob", 0, NULL);
+  fail_unless (m->device != NULL);
+  j = register_json (m->user, PASSWORD, m->device);
+  fail_unless_equals_int (post_json ("/v1/register", j, NULL), 201);
+  member_login (m);
+  member_kek (m);
+}
+
+/* A member that stops sending heartbeats is declared dead after the
+ * allowed misses; a new TEK follows that only the others get. */
+GST_START_TEST (test_server_liveness)
+{
+  Member alice = { (gchar *) "alice" }, bob = { (gchar *) "bob" };
+  g_autoptr (GSocket) sb = udp_socket ();
+  MikeySrtpParams k = { 0 };
+  guint8 dg[MMKM_HB_LEN];
+  MmkmHeartbeat ack;
+  guint32 mki1 = 0;
+  gint64 deadline;
+  guint status = 0;
+
+  state_setup ("[members]\nheartbeat-interval-ms = 300\n"
+      "allowed-misses = 3\n[group]\npropagation-delay-ms = 100\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k, &mki1, NULL), 200);
+  mikey_srtp_params_clear (&k);
+  member_join (&bob);
+  deadline = g_get_real_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_real_time () < deadline) {
+    hb_make (&bob, MMKM_HB_HEARTBEAT, dg);
+    hb_send_raw (sb, dg);
+    fail_unless (hb_recv_ack (sb, &bob, &ack));
+    status = member_fetch (&alice, 0, &k, NULL, NULL);
+    mikey_srtp_params_clear (&k);
+    if (status == 401)
+      break;
+    g_usleep (100 * 1000);
+  }
+  fail_unless_equals_int (status, 401);
+  fail_unless_equals_int (member_fetch (&bob, mki1 + 1, &k, NULL, NULL), 200);
+  mikey_srtp_params_clear (&k);
+
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  member_clear (&alice);
+  member_clear (&bob);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_server_end_to_end)
 {
   Member alice = { (gchar *) "alice" }, bob = { (gchar *) "bob" };
@@ -424,6 +506,11 @@ GST_START_TEST (test_server_end_to_end)
   /* bad requests */
   big = g_strnfill (MMKM_API_BODY_MAX + 100, ' ');
   fail_unless_equals_int (post_json ("/v1/login", big, &b), 413);
+  g_clear_pointer (&b, g_bytes_unref);
+  g_free (big);
+  /* read and dropped, never kept */
+  big = g_strnfill (8 * 1024 * 1024, ' ');
+  fail_unless_equals_int (post_json ("/v1/register", big, &b), 413);
   g_clear_pointer (&b, g_bytes_unref);
   fail_unless_equals_int (post_json ("/v1/login", "{\"user\":", &b), 400);
   g_clear_pointer (&b, g_bytes_unref);
@@ -627,6 +714,7 @@ mmkm_server_suite (void)
   tcase_add_test (tc, test_server_options);
   tcase_add_test (tc, test_server_config);
   tcase_add_test (tc, test_server_end_to_end);
+  tcase_add_test (tc, test_server_liveness);
   return s;
 }
 
