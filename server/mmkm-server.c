@@ -63,6 +63,7 @@ typedef struct
   gint64 activation;
   gint64 created;
   MmkmTekReason reason;
+  gboolean dead;
 } TekMeta;
 
 typedef struct
@@ -289,33 +290,52 @@ login_rate_ok (Server * srv, const gchar * user, const gchar * addr,
 /* ---- TEKs ----------------------------------------------------------------- */
 
 /* A TEK is dead when a forced one (a leave) was minted before it
- * activated: the leaver may have fetched it, so it must never be used. */
+ * activated: the leaver may have fetched it, so it must never be used.
+ * The flags are computed when the list changes (one backward pass), so
+ * that a heartbeat's lookups stay cheap. */
+static void
+teks_mark_dead (Server * srv)
+{
+  gint64 first_forced = G_MAXINT64;
+  gint i;
+
+  for (i = (gint) srv->teks->len - 1; i >= 0; i--) {
+    TekMeta *t = &g_array_index (srv->teks, TekMeta, i);
+    t->dead = first_forced < t->activation;
+    if (t->reason != MMKM_TEK_SCHEDULE)
+      first_forced = MIN (first_forced, t->created);
+  }
+}
+
 static gboolean
 tek_live (Server * srv, guint i)
 {
-  TekMeta *t = &g_array_index (srv->teks, TekMeta, i);
-  guint j;
-
-  for (j = i + 1; j < srv->teks->len; j++) {
-    TekMeta *u = &g_array_index (srv->teks, TekMeta, j);
-    if (u->reason != MMKM_TEK_SCHEDULE && u->created < t->activation)
-      return FALSE;
-  }
-  return TRUE;
+  return !g_array_index (srv->teks, TekMeta, i).dead;
 }
 
-/* index of the live TEK in use at @now, -1 if none */
+/* index of the live TEK in use at @now (the highest MKI whose activation
+ * has passed), -1 if none */
 static gint
 tek_current (Server * srv, gint64 now)
 {
-  gint i, best = -1;
+  gint i;
 
-  for (i = 0; i < (gint) srv->teks->len; i++) {
+  for (i = (gint) srv->teks->len - 1; i >= 0; i--) {
     TekMeta *t = &g_array_index (srv->teks, TekMeta, i);
-    if (t->activation <= now && tek_live (srv, i))
-      best = i;
+    if (!t->dead && t->activation <= now)
+      return i;
   }
-  return best;
+  return -1;
+}
+
+/* Forgets the TEKs before the one in use: never served again. */
+static void
+teks_prune (Server * srv, gint64 now)
+{
+  gint cur = tek_current (srv, now);
+
+  if (cur > 0)
+    g_array_remove_range (srv->teks, 0, cur);
 }
 
 static guint32
@@ -345,6 +365,7 @@ teks_reload (Server * srv, GError ** error)
     g_array_append_val (srv->teks, m);
   }
   g_ptr_array_unref (a);
+  teks_mark_dead (srv);
   return TRUE;
 }
 
@@ -375,6 +396,7 @@ tek_mint (Server * srv, gint64 activation, MmkmTekReason reason, gint64 now,
       TekMeta m = { t.mki, activation, now, reason };
       OPENSSL_cleanse (&t, sizeof t);
       g_array_append_val (srv->teks, m);
+      teks_mark_dead (srv);
       log_event (G_LOG_LEVEL_MESSAGE, "tek", NULL, NULL, "TEK %08x made "
           "(%s), active at %" G_GINT64_FORMAT, m.mki,
           mmkm_tek_reason_to_string (reason), activation);
@@ -428,6 +450,7 @@ tek_tick (gpointer data)
         && !tek_mint (srv, next_act, MMKM_TEK_SCHEDULE, now, &e))
       goto fail;
   }
+  teks_prune (srv, now);
   tek_schedule_timer (srv, now);
   return G_SOURCE_REMOVE;
 
@@ -884,6 +907,10 @@ handle_register (Server * srv, SoupServerMessage * msg, const gchar * addr,
   wipe_request_body (msg, data);
   if (!u)
     goto out;
+  if (u->disabled) {
+    reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
+    goto out;
+  }
   certs = mikey_cert_load_pem (req.certificate, strlen (req.certificate), &e);
   uri = mmkm_user_id (req.user, NULL);
   if (!certs || certs->len != 1 || !uri

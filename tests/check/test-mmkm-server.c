@@ -451,6 +451,48 @@ GST_START_TEST (test_server_liveness)
 
 GST_END_TEST;
 
+/* Regular rotation with a short period: the next TEK is served ahead of
+ * its activation (within the fetch window), then becomes the one in use,
+ * MKI by MKI. */
+GST_START_TEST (test_server_rotation)
+{
+  Member alice = { (gchar *) "alice" };
+  MikeySrtpParams k = { 0 };
+  guint32 mki1 = 0, mki = 0, last = 0;
+  guint n = 0;
+  gboolean saw_next = FALSE;
+  gint64 deadline;
+
+  state_setup ("[group]\ntek-period-ms = 1500\nfetch-window-ms = 1000\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k, &mki1, NULL), 200);
+  mikey_srtp_params_clear (&k);
+  last = mki1;
+  deadline = g_get_real_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_real_time () < deadline && last < mki1 + 2) {
+    fail_unless_equals_int (member_fetch (&alice, 0, &k, &mki, &n), 200);
+    mikey_srtp_params_clear (&k);
+    /* one MKI at a time, never backwards */
+    fail_unless (mki == last || mki == last + 1, "%u after %u", mki, last);
+    if (n == 2)
+      saw_next = TRUE;
+    last = mki;
+    g_usleep (50 * 1000);
+  }
+  fail_unless_equals_int (last, mki1 + 2);
+  fail_unless (saw_next);
+
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  member_clear (&alice);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_server_end_to_end)
 {
   Member alice = { (gchar *) "alice" }, bob = { (gchar *) "bob" };
@@ -715,6 +757,7 @@ mmkm_server_suite (void)
   tcase_add_test (tc, test_server_config);
   tcase_add_test (tc, test_server_end_to_end);
   tcase_add_test (tc, test_server_liveness);
+  tcase_add_test (tc, test_server_rotation);
   return s;
 }
 
