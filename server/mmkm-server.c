@@ -1089,8 +1089,9 @@ handle_kek (Server * srv, SoupServerMessage * msg, Session * s, gint64 now)
   p = g_bytes_get_data (data, &len);
   if (!mmkm_kek_server_respond (srv->identity, s->user, cert, srv->replay,
           p, len, now, &reply, s->kek, &e)) {
+    g_autofree gchar *why = g_strescape (e->message, NULL);
     log_event (G_LOG_LEVEL_MESSAGE, "kek-refused", s->user, s->source,
-        "DH exchange refused: %s", e->message);
+        "DH exchange refused: %s", why);
     if (reply) {
       gsize rl;
       gconstpointer rp = g_bytes_get_data (reply, &rl);

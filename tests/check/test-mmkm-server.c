@@ -483,6 +483,25 @@ GST_START_TEST (test_server_rotation)
   fail_unless_equals_int (last, mki1 + 2);
   fail_unless (saw_next);
 
+  /* SIGHUP reloads the configuration: a duplicate login, refused so far,
+   * is allowed once the file says so */
+  {
+    g_autofree gchar *j = login_json (&alice, PASSWORD);
+    guint status = 0;
+
+    fail_unless_equals_int (post_json ("/v1/login", j, NULL), 409);
+    fail_unless (g_file_set_contents (config_path, "[group]\n"
+            "tek-period-ms = 1500\nfetch-window-ms = 1000\n[passwords]\n"
+            "t-cost = 1\nm-cost-kib = 256\n[members]\n"
+            "duplicate-login = allow\n", -1, NULL));
+    g_subprocess_send_signal (srv.proc, SIGHUP);
+    deadline = g_get_real_time () + 10 * G_USEC_PER_SEC;
+    while (g_get_real_time () < deadline
+        && (status = post_json ("/v1/login", j, NULL)) == 409)
+      g_usleep (50 * 1000);
+    fail_unless_equals_int (status, 200);
+  }
+
   g_subprocess_send_signal (srv.proc, SIGTERM);
   fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
   fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
