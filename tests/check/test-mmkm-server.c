@@ -512,6 +512,50 @@ GST_START_TEST (test_server_rotation)
 
 GST_END_TEST;
 
+/* Failed logins are limited per (user, address) and per address: the
+ * attacker's address gets 429 with Retry-After, the user with the right
+ * password from another address gets in. */
+GST_START_TEST (test_server_login_rate)
+{
+  Member alice = { (gchar *) "alice" };
+  g_autofree gchar *wrong = NULL, *right = NULL, *body = NULL;
+  g_autoptr (GBytes) b = NULL;
+  g_autoptr (GInetAddress) other = g_inet_address_new_from_string ("127.0.0.2");
+  g_autoptr (GInetSocketAddress) local = G_INET_SOCKET_ADDRESS
+      (g_inet_socket_address_new (other, 0));
+  SoupSession *main_session;
+
+  state_setup ("[limits]\nlogin-burst-per-user = 2\n"
+      "login-refill-per-user-s = 600\n[members]\nduplicate-login = allow\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  wrong = login_json (&alice, "wrong");
+  right = login_json (&alice, PASSWORD);
+  fail_unless_equals_int (post_json ("/v1/login", wrong, NULL), 401);
+  fail_unless_equals_int (post_json ("/v1/login", wrong, NULL), 401);
+  fail_unless_equals_int (post_json ("/v1/login", wrong, &b), 429);
+  body = body_str (b);
+  fail_unless (strstr (body, "\"login_rate\"") != NULL, "%s", body);
+  fail_unless (strstr (body, "\"retry_after\"") != NULL, "%s", body);
+  fail_unless_equals_int (post_json ("/v1/login", right, NULL), 429);
+
+  /* the same user from another address */
+  main_session = http;
+  http = soup_session_new_with_options ("local-address", local, NULL);
+  fail_unless_equals_int (post_json ("/v1/login", right, NULL), 200);
+  g_object_unref (http);
+  http = main_session;
+
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  member_clear (&alice);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_server_end_to_end)
 {
   Member alice = { (gchar *) "alice" }, bob = { (gchar *) "bob" };
@@ -583,8 +627,32 @@ GST_START_TEST (test_server_end_to_end)
           "AAAA", NULL), 401);
   j = login_json (&alice, "wrong");
   fail_unless_equals_int (post_json ("/v1/login", j, &b), 401);
+  g_clear_pointer (&s2, g_free);
+  s2 = body_str (b);
+  fail_unless_equals_string (s1, s2);
   g_clear_pointer (&b, g_bytes_unref);
   g_clear_pointer (&j, g_free);
+  /* an unknown user, and a known one with another user's device: the
+   * same answer again */
+  {
+    Member mallory = { (gchar *) "mallory", alice.device };
+    Member bob_with_alices = { (gchar *) "bob", alice.device };
+
+    j = login_json (&mallory, PASSWORD);
+    fail_unless_equals_int (post_json ("/v1/login", j, &b), 401);
+    g_clear_pointer (&s2, g_free);
+    s2 = body_str (b);
+    fail_unless_equals_string (s1, s2);
+    g_clear_pointer (&b, g_bytes_unref);
+    g_clear_pointer (&j, g_free);
+    j = login_json (&bob_with_alices, PASSWORD);
+    fail_unless_equals_int (post_json ("/v1/login", j, &b), 401);
+    g_clear_pointer (&s2, g_free);
+    s2 = body_str (b);
+    fail_unless_equals_string (s1, s2);
+    g_clear_pointer (&b, g_bytes_unref);
+    g_clear_pointer (&j, g_free);
+  }
 
   /* login, DH exchange, TEK: both sides have the same KEK */
   member_login (&alice);
@@ -777,6 +845,7 @@ mmkm_server_suite (void)
   tcase_add_test (tc, test_server_end_to_end);
   tcase_add_test (tc, test_server_liveness);
   tcase_add_test (tc, test_server_rotation);
+  tcase_add_test (tc, test_server_login_rate);
   return s;
 }
 
