@@ -14,6 +14,7 @@ packages=(
   tshark iproute2 openssl python3 indent
   libargon2-dev
   libsqlite3-dev
+  libsoup-3.0-dev
 )
 
 missing=()

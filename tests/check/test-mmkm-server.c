@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* mmkm-server end to end: the real daemon on random loopback ports in a
+ * temporary state directory, driven as a member would drive it (libsoup
+ * client pinning the printed fingerprint, lib/mmkm's member side):
+ * register, login, the DH exchange, TEK fetch and open, heartbeats and
+ * their replay, BYE and the forced re-key, bad requests, SIGTERM, kill -9
+ * and restart. Every server the test starts dies with it (PDEATHSIG). */
+#include <gst/check/gstcheck.h>
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gstdio.h>
+
+#include "mikey-pk.h"
+#include "mmkm-api.h"
+#include "mmkm-heartbeat.h"
+#include "mmkm-identity.h"
+#include "mmkm-kek.h"
+#include "mmkm-tek.h"
+#include "mmkm-password.h"
+#include "mmkm-store-sqlite.h"
+
+#define PASSWORD "correct horse battery staple"
+
+typedef struct
+{
+  GSubprocess *proc;
+  gchar *fingerprint;
+  guint16 port;
+  guint16 hb_port;
+} Server;
+
+typedef struct
+{
+  gchar *user;
+  MmkmIdentity *device;
+  guint8 session_id[MMKM_SESSION_ID_LEN];
+  gchar *token;
+  guint32 group_id;
+  guint8 kek[MMKM_KEK_LEN];
+  MmkmHbKey hb_key;
+  MmkmHbWindow ack_window;
+  guint64 seq;
+  MmkmTekReceiver *rx;
+} Member;
+
+static gchar *state_dir;
+static gchar *config_path;
+static SoupSession *http;
+static Server srv;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+rm_rf (const gchar * dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (dir, name, NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (dir);
+}
+
+static void
+server_start (void)
+{
+  const gchar *exe = g_getenv ("MMKM_SERVER");
+  g_autoptr (GSubprocessLauncher) l =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) in = NULL;
+  GError *e = NULL;
+  gchar *line;
+
+  fail_unless (exe != NULL, "MMKM_SERVER is not set");
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  srv.proc = g_subprocess_launcher_spawn (l, &e, exe, "--config",
+      config_path, "--state-dir", state_dir, "--listen", "127.0.0.1:0",
+      "--heartbeat-port", "0", NULL);
+  fail_unless (srv.proc != NULL, "%s", e ? e->message : "");
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (srv.proc));
+  g_clear_pointer (&srv.fingerprint, g_free);
+  srv.port = srv.hb_port = 0;
+  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
+    gboolean ready = g_str_equal (line, "ready");
+    if (g_str_has_prefix (line, "fingerprint "))
+      srv.fingerprint = g_strdup (line + 12);
+    else if (g_str_has_prefix (line, "listening https://127.0.0.1:"))
+      srv.port =
+          (guint16) atoi (line + strlen ("listening https://127.0.0.1:"));
+    else if (g_str_has_prefix (line, "heartbeat udp "))
+      srv.hb_port = (guint16) atoi (line + 14);
+    g_free (line);
+    if (ready)
+      break;
+  }
+  fail_unless (srv.fingerprint && srv.port && srv.hb_port,
+      "the server did not start");
+}
+
+static void
+server_kill (void)
+{
+  if (srv.proc) {
+    g_subprocess_force_exit (srv.proc);
+    g_subprocess_wait (srv.proc, NULL, NULL);
+    g_clear_object (&srv.proc);
+  }
+}
+
+/* Pins the printed fingerprint: the SHA-256 of the certificate's DER. */
+static gboolean
+accept_cert (SoupMessage * msg, GTlsCertificate * cert, GTlsCertificateFlags
+    errors, gpointer data)
+{
+  g_autoptr (GByteArray) der = NULL;
+  guint8 fp[32], want[32];
+
+  g_object_get (cert, "certificate", &der, NULL);
+  EVP_Digest (der->data, der->len, fp, NULL, EVP_sha256 (), NULL);
+  return mmkm_fingerprint_parse (srv.fingerprint, want, NULL)
+      && memcmp (fp, want, 32) == 0;
+}
+
+static guint
+request (const gchar * method, const gchar * path, const gchar * ctype,
+    gconstpointer body, gsize len, const gchar * token, GBytes ** out)
+{
+  g_autofree gchar *uri = g_strdup_printf ("https://127.0.0.1:%u%s",
+      srv.port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  GBytes *resp;
+  GError *e = NULL;
+
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_cert), NULL);
+  if (body) {
+    g_autoptr (GBytes) b = g_bytes_new (body, len);
+    soup_message_set_request_body_from_bytes (msg, ctype, b);
+  }
+  if (token) {
+    g_autofree gchar *h = g_strconcat ("Bearer ", token, NULL);
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", h);
+  }
+  resp = soup_session_send_and_read (http, msg, NULL, &e);
+  fail_unless (resp != NULL, "%s %s: %s", method, path, e ? e->message : "");
+  if (out)
+    *out = resp;
+  else
+    g_bytes_unref (resp);
+  return soup_message_get_status (msg);
+}
+
+static guint
+post_json (const gchar * path, const gchar * json, GBytes ** out)
+{
+  return request ("POST", path, "application/json", json, strlen (json),
+      NULL, out);
+}
+
+static gchar *
+body_str (GBytes * b)
+{
+  return g_strndup (g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+}
+
+static void
+add_users (void)
+{
+  g_autofree gchar *db = g_build_filename (state_dir, "mmkm.db", NULL);
+  g_autofree gchar *key = g_build_filename (state_dir, "secrets.key", NULL);
+  MmkmPasswordParams p;
+  MmkmSeal *seal = mmkm_seal_open_key_file (key, NULL);
+  MmkmStore *st;
+  const gchar *users[] = { "alice", "bob" };
+  guint i;
+
+  fail_unless (seal != NULL);
+  st = mmkm_store_sqlite_open (db, seal, MMKM_STORE_SQLITE_NONE, NULL);
+  fail_unless (st != NULL);
+  mmkm_password_params_init_default (&p);
+  p.t_cost = 1;
+  p.m_cost_kib = 256;
+  for (i = 0; i < G_N_ELEMENTS (users); i++) {
+    g_autofree gchar *h = mmkm_password_hash (&p, PASSWORD,
+        strlen (PASSWORD), NULL);
+    fail_unless (mmkm_store_user_add (st, users[i], MMKM_ROLE_LISTENER, h,
+            NULL));
+  }
+  mmkm_store_close (st);
+}
+
+static gchar *
+register_json (const gchar * user, const gchar * password, MmkmIdentity * dev)
+{
+  MmkmApiRegisterRequest r = { (gchar *) user, (gchar *) password,
+    (gchar *) mmkm_identity_get_cert_pem (dev)
+  };
+  return mmkm_api_register_request_to_json (&r);
+}
+
+static gchar *
+login_json (Member * m, const gchar * password)
+{
+  MmkmApiLoginRequest r = { 0 };
+
+  r.user = m->user;
+  r.password = (gchar *) password;
+  r.group = (gchar *) "default";
+  memcpy (r.fingerprint, mmkm_identity_get_fingerprint (m->device), 32);
+  return mmkm_api_login_request_to_json (&r);
+}
+
+static void
+member_login (Member * m)
+{
+  g_autofree gchar *j = login_json (m, PASSWORD);
+  g_autoptr (GBytes) b = NULL;
+  MmkmApiLoginResponse r = { 0 };
+
+  fail_unless_equals_int (post_json ("/v1/login", j, &b), 200);
+  fail_unless (mmkm_api_login_response_from_json (g_bytes_get_data (b, NULL),
+          g_bytes_get_size (b), &r, NULL));
+  memcpy (m->session_id, r.session_id, MMKM_SESSION_ID_LEN);
+  g_free (m->token);
+  m->token = mmkm_api_token_to_string (r.token);
+  m->group_id = r.group_id;
+  fail_unless_equals_int (r.heartbeat_port, srv.hb_port);
+  fail_unless (r.heartbeat_interval_ms == 10000
+      || r.heartbeat_interval_ms == 300);
+  mmkm_api_login_response_clear (&r);
+}
+
+static void
+member_kek (Member * m)
+{
+  g_autofree gchar *crt = g_build_filename (state_dir, "server.crt", NULL);
+  GPtrArray *chain = mikey_cert_load_pem_file (crt, NULL);
+  g_autoptr (MmkmKekMember) k = NULL;
+  g_autoptr (GBytes) i_msg = NULL, r_msg = NULL;
+  guint8 fp[32], want[32];
+
+  fail_unless (chain != NULL);
+  /* the certificate in the state directory is the one whose fingerprint
+   * was printed and pinned */
+  mmkm_cert_fingerprint (g_ptr_array_index (chain, 0), fp);
+  fail_unless (mmkm_fingerprint_parse (srv.fingerprint, want, NULL));
+  fail_unless (memcmp (fp, want, 32) == 0);
+  k = mmkm_kek_member_new (m->device, m->user, g_ptr_array_index (chain, 0),
+      NULL);
+  fail_unless (k != NULL);
+  i_msg = mmkm_kek_member_start (k, g_get_real_time (), NULL);
+  fail_unless_equals_int (request ("POST", "/v1/session/kek",
+          "application/mikey", g_bytes_get_data (i_msg, NULL),
+          g_bytes_get_size (i_msg), m->token, &r_msg), 200);
+  fail_unless (mmkm_kek_member_finish (k, g_bytes_get_data (r_msg, NULL),
+          g_bytes_get_size (r_msg), g_get_real_time (), m->kek, NULL));
+  fail_unless (mmkm_hb_key_derive (m->kek, MMKM_KEK_LEN, &m->hb_key, NULL));
+  mmkm_hb_window_init (&m->ack_window);
+  m->seq = 0;
+  g_clear_pointer (&m->rx, mmkm_tek_receiver_free);
+  m->rx = mmkm_tek_receiver_new (m->kek, m->user, m->group_id, 0, NULL);
+  fail_unless (m->rx != NULL);
+  g_ptr_array_unref (chain);
+}
+
+/* Fetches the TEKs; opens the one with @mki into @key (NULL: the first);
+ * returns the HTTP status. */
+static guint
+member_fetch (Member * m, guint32 mki, MikeySrtpParams * key,
+    guint32 * first_mki, guint * n_teks)
+{
+  g_autoptr (GBytes) b = NULL;
+  MmkmApiTeks t = { 0 };
+  guint status = request ("GET", "/v1/session/teks", NULL, NULL, 0, m->token,
+      &b);
+  guint i;
+  gboolean found = FALSE;
+
+  if (status != 200)
+    return status;
+  fail_unless (mmkm_api_teks_from_json (g_bytes_get_data (b, NULL),
+          g_bytes_get_size (b), &t, NULL));
+  fail_unless (t.n_teks >= 1);
+  if (first_mki)
+    *first_mki = t.teks[0].mki;
+  if (n_teks)
+    *n_teks = t.n_teks;
+  for (i = 0; i < t.n_teks; i++) {
+    if (mki ? t.teks[i].mki != mki : i != 0)
+      continue;
+    fail_unless (mmkm_tek_receiver_open (m->rx, g_bytes_get_data
+            (t.teks[i].mikey, NULL), g_bytes_get_size (t.teks[i].mikey),
+            g_get_real_time (), key, NULL));
+    fail_unless_equals_int (mmkm_tek_get_mki (key), t.teks[i].mki);
+    found = TRUE;
+  }
+  mmkm_api_teks_clear (&t);
+  return found ? 200 : 404;
+}
+
+static GSocket *
+udp_socket (void)
+{
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+
+  fail_unless (g_socket_bind (s, any, TRUE, NULL));
+  g_socket_set_timeout (s, 1);
+  return s;
+}
+
+static void
+hb_send_raw (GSocket * s, const guint8 * d)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, srv.hb_port);
+
+  fail_unless_equals_int (g_socket_send_to (s, to, (const gchar *) d,
+          MMKM_HB_LEN, NULL, NULL), MMKM_HB_LEN);
+}
+
+static void
+hb_make (Member * m, MmkmHbType type, guint8 out[MMKM_HB_LEN])
+{
+  MmkmHeartbeat hb = { 0 };
+
+  hb.type = type;
+  memcpy (hb.session_id, m->session_id, MMKM_SESSION_ID_LEN);
+  hb.seq = ++m->seq;
+  fail_unless (mmkm_hb_encode (&m->hb_key, &hb, out, NULL));
+}
+
+/* TRUE with the ACK in @ack when one came within a second */
+static gboolean
+hb_recv_ack (GSocket * s, Member * m, MmkmHeartbeat * ack)
+{
+  guint8 buf[128];
+  gssize n = g_socket_receive (s, (gchar *) buf, sizeof buf, NULL, NULL);
+
+  if (n < 0)
+    return FALSE;
+  fail_unless (mmkm_hb_accept (&m->hb_key, m->session_id,
+          MMKM_HB_FROM_SERVER, &m->ack_window, buf, n, ack, NULL));
+  return TRUE;
+}
+
+static void
+member_clear (Member * m)
+{
+  g_free (m->token);
+  g_clear_pointer (&m->rx, mmkm_tek_receiver_free);
+  g_clear_pointer (&m->device, mmkm_identity_free);
+  mmkm_hb_key_clear (&m->hb_key);
+}
+
+static void
+state_setup (const gchar * config)
+{
+  state_dir = g_dir_make_tmp ("mmkm-server-XXXXXX", NULL);
+  config_path = g_build_filename (state_dir, "test.conf", NULL);
+  fail_unless (g_file_set_contents (config_path, config, -1, NULL));
+  add_users ();
+  http = soup_session_new ();
+  server_start ();
+}
+
+static void
+state_teardown (void)
+{
+  g_clear_object (&http);
+  g_clear_pointer (&srv.fingerprint, g_free);
+  rm_rf (state_dir);
+  g_clear_pointer (&state_dir, g_free);
+  g_clear_pointer (&config_path, g_free);
+}
+
+static void
+member_join (Member * m)
+{
+  g_autofree gchar *j = NULL;
+
+  m->device = mmkm_identity_new (m->user, m->user[0] == 'a' ?
+      "mmkm:user:alice" : "mmkm:user:bob", 0, NULL);
+  fail_unless (m->device != NULL);
+  j = register_json (m->user, PASSWORD, m->device);
+  fail_unless_equals_int (post_json ("/v1/register", j, NULL), 201);
+  member_login (m);
+  member_kek (m);
+}
+
+/* A member that stops sending heartbeats is declared dead after the
+ * allowed misses; a new TEK follows that only the others get. */
+GST_START_TEST (test_server_liveness)
+{
+  Member alice = { (gchar *) "alice" }, bob = { (gchar *) "bob" };
+  g_autoptr (GSocket) sb = udp_socket ();
+  MikeySrtpParams k = { 0 };
+  guint8 dg[MMKM_HB_LEN];
+  MmkmHeartbeat ack;
+  guint32 mki1 = 0;
+  gint64 deadline;
+  guint status = 0;
+
+  state_setup ("[members]\nheartbeat-interval-ms = 300\n"
+      "allowed-misses = 3\n[group]\npropagation-delay-ms = 100\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k, &mki1, NULL), 200);
+  mikey_srtp_params_clear (&k);
+  member_join (&bob);
+  deadline = g_get_real_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_real_time () < deadline) {
+    hb_make (&bob, MMKM_HB_HEARTBEAT, dg);
+    hb_send_raw (sb, dg);
+    fail_unless (hb_recv_ack (sb, &bob, &ack));
+    status = member_fetch (&alice, 0, &k, NULL, NULL);
+    mikey_srtp_params_clear (&k);
+    if (status == 401)
+      break;
+    g_usleep (100 * 1000);
+  }
+  fail_unless_equals_int (status, 401);
+  fail_unless_equals_int (member_fetch (&bob, mki1 + 1, &k, NULL, NULL), 200);
+  mikey_srtp_params_clear (&k);
+
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  member_clear (&alice);
+  member_clear (&bob);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
+/* Regular rotation with a short period: the next TEK is served ahead of
+ * its activation (within the fetch window), then becomes the one in use,
+ * MKI by MKI. */
+GST_START_TEST (test_server_rotation)
+{
+  Member alice = { (gchar *) "alice" };
+  MikeySrtpParams k = { 0 };
+  guint32 mki1 = 0, mki = 0, last = 0;
+  guint n = 0;
+  gboolean saw_next = FALSE;
+  gint64 deadline;
+
+  state_setup ("[group]\ntek-period-ms = 1500\nfetch-window-ms = 1000\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k, &mki1, NULL), 200);
+  mikey_srtp_params_clear (&k);
+  last = mki1;
+  deadline = g_get_real_time () + 30 * G_USEC_PER_SEC;
+  while (g_get_real_time () < deadline && last < mki1 + 2) {
+    fail_unless_equals_int (member_fetch (&alice, 0, &k, &mki, &n), 200);
+    mikey_srtp_params_clear (&k);
+    /* one MKI at a time, never backwards */
+    fail_unless (mki == last || mki == last + 1, "%u after %u", mki, last);
+    if (n == 2)
+      saw_next = TRUE;
+    last = mki;
+    g_usleep (50 * 1000);
+  }
+  fail_unless_equals_int (last, mki1 + 2);
+  fail_unless (saw_next);
+
+  /* SIGHUP reloads the configuration: a duplicate login, refused so far,
+   * is allowed once the file says so */
+  {
+    g_autofree gchar *j = login_json (&alice, PASSWORD);
+    guint status = 0;
+
+    fail_unless_equals_int (post_json ("/v1/login", j, NULL), 409);
+    fail_unless (g_file_set_contents (config_path, "[group]\n"
+            "tek-period-ms = 1500\nfetch-window-ms = 1000\n[passwords]\n"
+            "t-cost = 1\nm-cost-kib = 256\n[members]\n"
+            "duplicate-login = allow\n", -1, NULL));
+    g_subprocess_send_signal (srv.proc, SIGHUP);
+    deadline = g_get_real_time () + 10 * G_USEC_PER_SEC;
+    while (g_get_real_time () < deadline
+        && (status = post_json ("/v1/login", j, NULL)) == 409)
+      g_usleep (50 * 1000);
+    fail_unless_equals_int (status, 200);
+  }
+
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  member_clear (&alice);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
+/* Failed logins are limited per (user, address) and per address: the
+ * attacker's address gets 429 with Retry-After, the user with the right
+ * password from another address gets in. */
+GST_START_TEST (test_server_login_rate)
+{
+  Member alice = { (gchar *) "alice" };
+  g_autofree gchar *wrong = NULL, *right = NULL, *body = NULL;
+  g_autoptr (GBytes) b = NULL;
+  g_autoptr (GInetAddress) other = g_inet_address_new_from_string ("127.0.0.2");
+  g_autoptr (GInetSocketAddress) local = G_INET_SOCKET_ADDRESS
+      (g_inet_socket_address_new (other, 0));
+  SoupSession *main_session;
+
+  state_setup ("[limits]\nlogin-burst-per-user = 2\n"
+      "login-refill-per-user-s = 600\n[members]\nduplicate-login = allow\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  wrong = login_json (&alice, "wrong");
+  right = login_json (&alice, PASSWORD);
+  fail_unless_equals_int (post_json ("/v1/login", wrong, NULL), 401);
+  fail_unless_equals_int (post_json ("/v1/login", wrong, NULL), 401);
+  fail_unless_equals_int (post_json ("/v1/login", wrong, &b), 429);
+  body = body_str (b);
+  fail_unless (strstr (body, "\"login_rate\"") != NULL, "%s", body);
+  fail_unless (strstr (body, "\"retry_after\"") != NULL, "%s", body);
+  fail_unless_equals_int (post_json ("/v1/login", right, NULL), 429);
+
+  /* the same user from another address */
+  main_session = http;
+  http = soup_session_new_with_options ("local-address", local, NULL);
+  fail_unless_equals_int (post_json ("/v1/login", right, NULL), 200);
+  g_object_unref (http);
+  http = main_session;
+
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  member_clear (&alice);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_server_end_to_end)
+{
+  Member alice = { (gchar *) "alice" }, bob = { (gchar *) "bob" };
+  g_autoptr (GBytes) b1 = NULL, b2 = NULL, b = NULL;
+  g_autofree gchar *s1 = NULL, *s2 = NULL, *j = NULL, *first_fp = NULL;
+  g_autofree gchar *big = NULL;
+  g_autoptr (GSocket) sa = udp_socket (), sb = udp_socket ();
+  MikeySrtpParams k1 = { 0 }, k2 = { 0 }, k3 = { 0 }, k4 = { 0 };
+  guint8 dg[MMKM_HB_LEN];
+  MmkmHeartbeat ack;
+  guint32 mki1 = 0, mki_now = 0;
+  GError *e = NULL;
+  gint64 bye_time;
+
+  state_dir = g_dir_make_tmp ("mmkm-server-XXXXXX", NULL);
+  config_path = g_build_filename (state_dir, "test.conf", NULL);
+  fail_unless (g_file_set_contents (config_path,
+          "[group]\ntek-period-ms = 3600000\npropagation-delay-ms = 300\n"
+          "[passwords]\nt-cost = 1\nm-cost-kib = 256\n", -1, NULL));
+  add_users ();
+  http = soup_session_new ();
+  server_start ();
+  first_fp = g_strdup (srv.fingerprint);
+
+  alice.device = mmkm_identity_new ("alice", "mmkm:user:alice", 0, NULL);
+  bob.device = mmkm_identity_new ("bob", "mmkm:user:bob", 0, NULL);
+  fail_unless (alice.device && bob.device);
+
+  /* wrong password and unknown user: one answer */
+  j = register_json ("alice", "wrong", alice.device);
+  fail_unless_equals_int (post_json ("/v1/register", j, &b1), 401);
+  g_clear_pointer (&j, g_free);
+  j = register_json ("mallory", PASSWORD, alice.device);
+  fail_unless_equals_int (post_json ("/v1/register", j, &b2), 401);
+  s1 = body_str (b1);
+  s2 = body_str (b2);
+  fail_unless_equals_string (s1, s2);
+  g_clear_pointer (&j, g_free);
+
+  /* a device certificate of another user is refused */
+  j = register_json ("alice", PASSWORD, bob.device);
+  fail_unless_equals_int (post_json ("/v1/register", j, NULL), 400);
+  g_clear_pointer (&j, g_free);
+  j = register_json ("alice", PASSWORD, alice.device);
+  fail_unless_equals_int (post_json ("/v1/register", j, NULL), 201);
+  /* one device per user */
+  fail_unless_equals_int (post_json ("/v1/register", j, NULL), 409);
+  g_clear_pointer (&j, g_free);
+  j = register_json ("bob", PASSWORD, bob.device);
+  fail_unless_equals_int (post_json ("/v1/register", j, NULL), 201);
+  g_clear_pointer (&j, g_free);
+
+  /* bad requests */
+  big = g_strnfill (MMKM_API_BODY_MAX + 100, ' ');
+  fail_unless_equals_int (post_json ("/v1/login", big, &b), 413);
+  g_clear_pointer (&b, g_bytes_unref);
+  g_free (big);
+  /* read and dropped, never kept */
+  big = g_strnfill (8 * 1024 * 1024, ' ');
+  fail_unless_equals_int (post_json ("/v1/register", big, &b), 413);
+  g_clear_pointer (&b, g_bytes_unref);
+  fail_unless_equals_int (post_json ("/v1/login", "{\"user\":", &b), 400);
+  g_clear_pointer (&b, g_bytes_unref);
+  fail_unless_equals_int (request ("POST", "/v1/login", "text/plain", "{}", 2,
+          NULL, NULL), 415);
+  fail_unless_equals_int (request ("GET", "/v1/nothing", NULL, NULL, 0, NULL,
+          NULL), 404);
+  fail_unless_equals_int (request ("GET", "/v1/session/teks", NULL, NULL, 0,
+          "AAAA", NULL), 401);
+  j = login_json (&alice, "wrong");
+  fail_unless_equals_int (post_json ("/v1/login", j, &b), 401);
+  g_clear_pointer (&s2, g_free);
+  s2 = body_str (b);
+  fail_unless_equals_string (s1, s2);
+  g_clear_pointer (&b, g_bytes_unref);
+  g_clear_pointer (&j, g_free);
+  /* an unknown user, and a known one with another user's device: the
+   * same answer again */
+  {
+    Member mallory = { (gchar *) "mallory", alice.device };
+    Member bob_with_alices = { (gchar *) "bob", alice.device };
+
+    j = login_json (&mallory, PASSWORD);
+    fail_unless_equals_int (post_json ("/v1/login", j, &b), 401);
+    g_clear_pointer (&s2, g_free);
+    s2 = body_str (b);
+    fail_unless_equals_string (s1, s2);
+    g_clear_pointer (&b, g_bytes_unref);
+    g_clear_pointer (&j, g_free);
+    j = login_json (&bob_with_alices, PASSWORD);
+    fail_unless_equals_int (post_json ("/v1/login", j, &b), 401);
+    g_clear_pointer (&s2, g_free);
+    s2 = body_str (b);
+    fail_unless_equals_string (s1, s2);
+    g_clear_pointer (&b, g_bytes_unref);
+    g_clear_pointer (&j, g_free);
+  }
+
+  /* login, DH exchange, TEK: both sides have the same KEK */
+  member_login (&alice);
+  fail_unless_equals_int (request ("GET", "/v1/session/teks", NULL, NULL, 0,
+          alice.token, NULL), 403);
+  member_kek (&alice);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k1, &mki1, NULL), 200);
+  fail_unless (mki1 >= 1);
+  /* duplicate login: refused by default */
+  j = login_json (&alice, PASSWORD);
+  fail_unless_equals_int (post_json ("/v1/login", j, NULL), 409);
+  g_clear_pointer (&j, g_free);
+
+  /* heartbeat: ACK with the MKI in use; a replay gets nothing */
+  hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
+  hb_send_raw (sa, dg);
+  fail_unless (hb_recv_ack (sa, &alice, &ack));
+  fail_unless_equals_int (ack.type, MMKM_HB_ACK);
+  fail_unless_equals_int (ack.mki, mki1);
+  fail_unless_equals_int (ack.flags, 0);
+  hb_send_raw (sa, dg);
+  fail_if (hb_recv_ack (sa, &alice, &ack));
+
+  member_login (&bob);
+  member_kek (&bob);
+  fail_unless_equals_int (member_fetch (&bob, mki1, &k2, NULL, NULL), 200);
+  fail_unless (memcmp (k1.key, k2.key, k1.key_len) == 0);
+  mikey_srtp_params_clear (&k2);
+
+  /* BYE: a new TEK (MKI + 1) for bob, not for alice */
+  bye_time = g_get_real_time ();
+  hb_make (&alice, MMKM_HB_BYE, dg);
+  hb_send_raw (sa, dg);
+  fail_unless (hb_recv_ack (sa, &alice, &ack));
+  g_usleep (100 * 1000);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k3, NULL, NULL), 401);
+  /* bob hears of it in his next ACK */
+  hb_make (&bob, MMKM_HB_HEARTBEAT, dg);
+  hb_send_raw (sb, dg);
+  fail_unless (hb_recv_ack (sb, &bob, &ack));
+  fail_unless_equals_int (ack.flags, MMKM_HB_FLAG_FETCH);
+  fail_unless_equals_int (member_fetch (&bob, mki1 + 1, &k2, NULL, NULL), 200);
+  fail_if (memcmp (k1.key, k2.key, k1.key_len) == 0);
+  /* it becomes the TEK in use after the propagation delay */
+  while (g_get_real_time () < bye_time + 2 * G_USEC_PER_SEC) {
+    fail_unless_equals_int (member_fetch (&bob, 0, &k3, &mki_now, NULL), 200);
+    mikey_srtp_params_clear (&k3);
+    if (mki_now == mki1 + 1)
+      break;
+    g_usleep (50 * 1000);
+  }
+  fail_unless_equals_int (mki_now, mki1 + 1);
+
+  /* kill -9 and restart: same identity, TEKs and session */
+  server_kill ();
+  server_start ();
+  fail_unless_equals_string (srv.fingerprint, first_fp);
+  fail_unless_equals_int (member_fetch (&bob, mki1 + 1, &k4, &mki_now, NULL),
+      200);
+  fail_unless_equals_int (mki_now, mki1 + 1);
+  fail_unless (memcmp (k2.key, k4.key, k2.key_len) == 0);
+  fail_unless (memcmp (k2.salt, k4.salt, k2.salt_len) == 0);
+  hb_make (&bob, MMKM_HB_HEARTBEAT, dg);
+  hb_send_raw (sb, dg);
+  fail_unless (hb_recv_ack (sb, &bob, &ack));
+  fail_unless_equals_int (ack.mki, mki1 + 1);
+  fail_unless_equals_int (member_fetch (&alice, 0, &k3, NULL, NULL), 401);
+
+  /* SIGTERM: a clean exit */
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, &e));
+  fail_unless (g_subprocess_get_if_exited (srv.proc));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+
+  mikey_srtp_params_clear (&k1);
+  mikey_srtp_params_clear (&k2);
+  mikey_srtp_params_clear (&k4);
+  member_clear (&alice);
+  member_clear (&bob);
+  g_clear_object (&http);
+  g_clear_pointer (&srv.fingerprint, g_free);
+  rm_rf (state_dir);
+  g_clear_pointer (&state_dir, g_free);
+  g_clear_pointer (&config_path, g_free);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_server_options)
+{
+  const gchar *exe = g_getenv ("MMKM_SERVER");
+  gchar *out = NULL;
+  gint status = -1;
+  const gchar *argv_help[] = { exe, "--help", NULL };
+  const gchar *argv_version[] = { exe, "--version", NULL };
+  const gchar *argv_none[] = { exe, NULL };
+
+  fail_unless (exe != NULL);
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv_help, NULL, 0, NULL, NULL,
+          &out, NULL, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL));
+  fail_unless (strstr (out, "--state-dir") && strstr (out, "Example"));
+  g_free (out);
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv_version, NULL, 0, NULL,
+          NULL, &out, NULL, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL));
+  fail_unless (g_str_has_prefix (out, "mmkm-server "));
+  g_free (out);
+  /* no state directory: a clear refusal */
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv_none, NULL,
+          G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+          NULL, NULL, &status, NULL));
+  fail_if (g_spawn_check_wait_status (status, NULL));
+}
+
+GST_END_TEST;
+
+static gint
+run_config (const gchar * text, gchar ** out)
+{
+  const gchar *exe = g_getenv ("MMKM_SERVER");
+  g_autofree gchar *dir = g_dir_make_tmp ("mmkm-conf-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "c.conf", NULL);
+  const gchar *argv[] = { exe, "--config", path, "--state-dir",
+    "/nonexistent/mmkm", "--check-config", NULL
+  };
+  gint status = -1;
+
+  fail_unless (g_file_set_contents (path, text, -1, NULL));
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+          G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, out, NULL, &status, NULL));
+  g_unlink (path);
+  g_rmdir (dir);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
+}
+
+/* The example configuration documents every key with its default: with
+ * every "#key = value" line uncommented it is accepted and gives the
+ * defaults; unknown keys and bad values are refused. */
+GST_START_TEST (test_server_config)
+{
+  g_autofree gchar *example = NULL, *out = NULL, *out_default = NULL;
+  g_autofree gchar *src = g_build_filename (g_getenv ("MIKEY_TEST_DATA"),
+      "..", "..", "..", "data", "mmkm-server.conf", NULL);
+  GString *on = g_string_new (NULL);
+  g_auto (GStrv) lines = NULL;
+  guint i, n = 0;
+
+  fail_unless (g_file_get_contents (src, &example, NULL, NULL));
+  lines = g_strsplit (example, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    const gchar *l = lines[i];
+    if (l[0] == '#' && g_ascii_isalpha (l[1]) && strstr (l, " = ")
+        && !strchr (l, '<')) {
+      l++;
+      n++;
+    }
+    g_string_append_printf (on, "%s\n", l);
+  }
+  fail_unless (n >= 25, "only %u keys in the example", n);
+  fail_unless_equals_int (run_config (on->str, &out), 0);
+  fail_unless_equals_int (run_config ("", &out_default), 0);
+  fail_unless_equals_string (out, out_default);
+  fail_unless (strstr (out, "listen 127.0.0.1:8443\n") != NULL);
+  g_string_free (on, TRUE);
+
+  fail_unless_equals_int (run_config ("[server]\nlisen = 1.2.3.4:1\n",
+          NULL), 1);
+  fail_unless_equals_int (run_config ("[members]\nallowed-misses = 0\n",
+          NULL), 1);
+  fail_unless_equals_int (run_config ("[members]\nduplicate-login = x\n",
+          NULL), 1);
+  fail_unless_equals_int (run_config ("[group]\ntek-period-ms = 1000\n"
+          "fetch-window-ms = 2000\n", NULL), 1);
+}
+
+GST_END_TEST;
+
+static Suite *
+mmkm_server_suite (void)
+{
+  Suite *s = suite_create ("mmkm-server");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 240);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_server_options);
+  tcase_add_test (tc, test_server_config);
+  tcase_add_test (tc, test_server_end_to_end);
+  tcase_add_test (tc, test_server_liveness);
+  tcase_add_test (tc, test_server_rotation);
+  tcase_add_test (tc, test_server_login_rate);
+  return s;
+}
+
+GST_CHECK_MAIN (mmkm_server);
