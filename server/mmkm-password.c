@@ -4,6 +4,7 @@
  * restore or an operator may have damaged), constant-time comparison and
  * the same work for unknown users. */
 #include "mmkm-password.h"
+#include "mikey-base64.h"
 #include "mmkm-store.h"
 
 #include <string.h>
@@ -126,56 +127,24 @@ parse_u32 (const gchar ** s, guint32 * out)
   return TRUE;
 }
 
-static gint
-b64_value (gchar c)
-{
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '+')
-    return 62;
-  if (c == '/')
-    return 63;
-  return -1;
-}
-
 /* Unpadded standard base64 up to the next '$' or the end, canonical
- * (unused low bits zero); at most @max bytes out. */
+ * (unused low bits zero); at most @max bytes out, into @out or, when
+ * @out is NULL (checking the form only), nowhere. */
 static gboolean
 parse_b64 (const gchar ** s, guint8 * out, gsize max, guint32 * out_len)
 {
-  const gchar *p = *s;
-  guint32 acc = 0;
-  guint bits = 0;
-  gsize n = 0;
+  guint8 scratch[MAX (MMKM_PASSWORD_MAX_SALT_LEN, MMKM_PASSWORD_MAX_HASH_LEN)];
+  const gchar *end = strchr (*s, '$');
+  gsize len = end ? (gsize) (end - *s) : strlen (*s), n;
+  gboolean ok;
 
-  while (*p && *p != '$') {
-    gint v = b64_value (*p);
-
-    if (v < 0)
-      return FALSE;
-    acc = (acc << 6) | (guint32) v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (n >= max)
-        return FALSE;
-      if (out)
-        out[n] = (guint8) (acc >> bits);
-      n++;
-      acc &= (1u << bits) - 1;
-    }
-    p++;
-  }
-  /* 6 leftover bits means a length of 1 mod 4, which no encoder makes;
-   * leftover bits must be zero for the form to be canonical */
-  if (bits >= 6 || acc != 0)
+  g_assert (max <= sizeof (scratch));
+  ok = mikey_base64_decode_canonical (*s, len, MIKEY_BASE64_STANDARD,
+      out ? out : scratch, max, &n);
+  if (!ok)
     return FALSE;
   *out_len = (guint32) n;
-  *s = p;
+  *s += len;
   return TRUE;
 }
 

@@ -19,4 +19,5 @@
 #include "mikey-negotiate.h"
 #include "mikey-exchange.h"
 #include "mikey-verify.h"
+#include "mikey-base64.h"
 #include "mikey-credentials.h"

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "mikey-base64.h"
 #include "mmkm-api-private.h"
 #include "mmkm-error.h"
 
@@ -710,52 +711,6 @@ mmkm_api_free_secret (gchar * s)
 
 /* ---- strict base64 ---- */
 
-static gint
-b64_value (guchar c, gboolean url)
-{
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == (url ? '-' : '+'))
-    return 62;
-  if (c == (url ? '_' : '/'))
-    return 63;
-  return -1;
-}
-
-/* Decodes @len characters of @s (no padding in them) into @out; FALSE on
- * a character outside the alphabet, a length of 1 mod 4, or unused bits
- * that are not zero (so that every byte string has one encoding) */
-static gboolean
-b64_decode_body (const gchar * s, gsize len, gboolean url, guint8 * out,
-    gsize * out_len)
-{
-  gsize i, k = 0;
-  guint32 acc = 0;
-  guint bits = 0;
-
-  if (len % 4 == 1)
-    return FALSE;
-  for (i = 0; i < len; i++) {
-    gint v = b64_value (s[i], url);
-    if (v < 0)
-      return FALSE;
-    acc = (acc << 6) | (guint) v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[k++] = (acc >> bits) & 0xff;
-    }
-  }
-  if ((acc & ((1u << bits) - 1)) != 0)
-    return FALSE;
-  *out_len = k;
-  return TRUE;
-}
-
 GBytes *
 mmkm_api_base64_decode (const gchar * text, gsize max, GError ** error)
 {
@@ -775,8 +730,8 @@ mmkm_api_base64_decode (const gchar * text, gsize max, GError ** error)
   if (len - body > 0 && body % 4 == 0)
     goto bad;
   out = g_malloc (body / 4 * 3 + 3);
-  if (!b64_decode_body (text, body, FALSE, out, &out_len) || out_len == 0
-      || out_len > max) {
+  if (!mikey_base64_decode_canonical (text, body, MIKEY_BASE64_STANDARD, out,
+          max, &out_len) || out_len == 0) {
     g_free (out);
     goto bad;
   }
@@ -835,7 +790,8 @@ mmkm_api_token_parse (const gchar * text, guint8 token[MMKM_API_TOKEN_LEN],
   gsize n;
 
   if (text == NULL || strnlen (text, 44) != 43
-      || !b64_decode_body (text, 43, TRUE, out, &n)
+      || !mikey_base64_decode_canonical (text, 43, MIKEY_BASE64_URL, out,
+          sizeof (out), &n)
       || n != MMKM_API_TOKEN_LEN) {
     g_set_error (error, MMKM_ERROR, MMKM_ERROR_BAD_REQUEST,
         "a session token is 43 characters of unpadded base64url");

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "mikey-base64.h"
 #include "mikey-credentials.h"
 #include "mikey-message.h"
 #include "mikey-test-certs.h"
@@ -548,6 +549,55 @@ GST_START_TEST (test_crls)
 
 GST_END_TEST;
 
+/* ---- base64 ------------------------------------------------------------- */
+
+/* One encoding per byte string: what GLib writes decodes back; other
+ * alphabets, stray characters, unused bits and lengths 1 mod 4 do not */
+GST_START_TEST (test_base64_canonical)
+{
+  guint8 data[40], out[40];
+  gsize len, n;
+
+  for (len = 0; len < sizeof (data); len++) {
+    gchar *b64;
+    gsize body;
+
+    memset (data, (gint) (0xa5 ^ len), len);
+    data[0] = 0xfb;
+    b64 = g_base64_encode (data, len);
+    body = strlen (b64);
+    while (body > 0 && b64[body - 1] == '=')
+      body--;
+    fail_unless (mikey_base64_decode_canonical (b64, body,
+            MIKEY_BASE64_STANDARD, out, sizeof (out), &n), "%s", b64);
+    fail_unless (n == len && memcmp (out, data, len) == 0);
+    if (len > 0)
+      fail_if (mikey_base64_decode_canonical (b64, body,
+              MIKEY_BASE64_STANDARD, out, len - 1, &n));
+    g_free (b64);
+  }
+  /* "+/" against "-_" */
+  fail_unless (mikey_base64_decode_canonical ("-_8", 3, MIKEY_BASE64_URL,
+          out, sizeof (out), &n) && n == 2 && out[0] == 0xfb && out[1] == 0xff);
+  fail_if (mikey_base64_decode_canonical ("-_8", 3, MIKEY_BASE64_STANDARD,
+          out, sizeof (out), &n));
+  fail_if (mikey_base64_decode_canonical ("+/8", 3, MIKEY_BASE64_URL,
+          out, sizeof (out), &n));
+  /* "QQ" is 'A'; "QR" has an unused bit set; "Q" is 1 mod 4 */
+  fail_unless (mikey_base64_decode_canonical ("QQ", 2, MIKEY_BASE64_STANDARD,
+          out, sizeof (out), &n) && n == 1 && out[0] == 'A');
+  fail_if (mikey_base64_decode_canonical ("QR", 2, MIKEY_BASE64_STANDARD,
+          out, sizeof (out), &n));
+  fail_if (mikey_base64_decode_canonical ("Q", 1, MIKEY_BASE64_STANDARD,
+          out, sizeof (out), &n));
+  fail_if (mikey_base64_decode_canonical ("QQ==", 4, MIKEY_BASE64_STANDARD,
+          out, sizeof (out), &n));
+  fail_if (mikey_base64_decode_canonical ("Q Q", 3, MIKEY_BASE64_STANDARD,
+          out, sizeof (out), &n));
+}
+
+GST_END_TEST;
+
 /* ---- files without end -------------------------------------------------- */
 
 /* /dev/zero, or a file far larger than any credential, is refused with a
@@ -619,6 +669,7 @@ credentials_suite (void)
   tcase_add_test (tc, test_trust);
   tcase_add_test (tc, test_crls);
   tcase_add_test (tc, test_files_without_end);
+  tcase_add_test (tc, test_base64_canonical);
   return s;
 }
 
