@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* POST /v1/register and POST /v1/login: password checks with the same
+ * work for every refusal, rate limited per address and per user+address. */
+#define G_LOG_DOMAIN "mmkm-server"
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <string.h>
+
+#include "config.h"
+#include "mmkm-error.h"
+#include "mmkm-password.h"
+#include "mmkm-server-private.h"
+
+/* Every password check takes a token from the source address's bucket
+ * and from the (user, address) bucket; a right password gives them back,
+ * so that only failures count. There is no bucket
+ * per user alone: an attacker could empty it from anywhere and lock the
+ * user out, which the issue forbids; guessing one user's password from
+ * many addresses is slowed by argon2id and by each address's bucket. */
+static gboolean
+bucket_take (Server * srv, const gchar * key, guint burst, guint refill_s,
+    gint64 now, gint64 * retry_after)
+{
+  MmkmTokenBucket *b = g_hash_table_lookup (srv->buckets, key);
+
+  if (!b) {
+    if (g_hash_table_size (srv->buckets) >= srv->cfg.rate_table_size) {
+      /* bounded: drop the buckets that are full again (they hold no
+       * information); when none is, start over (each key still gets
+       * only its burst) */
+      GHashTableIter it;
+      gpointer v;
+      g_hash_table_iter_init (&it, srv->buckets);
+      while (g_hash_table_iter_next (&it, NULL, &v)) {
+        MmkmTokenBucket *o = v;
+        if (now - o->last >= (gint64) o->burst * o->refill)
+          g_hash_table_iter_remove (&it);
+      }
+      if (g_hash_table_size (srv->buckets) >= srv->cfg.rate_table_size)
+        g_hash_table_remove_all (srv->buckets);
+    }
+    b = g_new0 (MmkmTokenBucket, 1);
+    mmkm_token_bucket_init (b, burst, refill_s * MMKM_SECOND, now);
+    g_hash_table_insert (srv->buckets, g_strdup (key), b);
+  }
+  if (mmkm_token_bucket_take (b, now))
+    return TRUE;
+  *retry_after = MAX (1, (b->refill - b->credit) / MMKM_SECOND + 1);
+  return FALSE;
+}
+
+static void
+bucket_refund (Server * srv, const gchar * key)
+{
+  MmkmTokenBucket *b = g_hash_table_lookup (srv->buckets, key);
+
+  if (b)
+    b->credit = MIN (b->credit + b->refill, (gint64) b->burst * b->refill);
+}
+
+static void
+login_rate_refund (Server * srv, const gchar * user, const gchar * addr)
+{
+  g_autofree gchar *ka = g_strconcat ("a:", addr, NULL);
+  g_autofree gchar *ku = g_strconcat ("u:", user, "\n", addr, NULL);
+
+  bucket_refund (srv, ka);
+  bucket_refund (srv, ku);
+}
+
+static gboolean
+login_rate_ok (Server * srv, const gchar * user, const gchar * addr,
+    gint64 now, gint64 * retry_after)
+{
+  g_autofree gchar *ka = g_strconcat ("a:", addr, NULL);
+  g_autofree gchar *ku = g_strconcat ("u:", user, "\n", addr, NULL);
+
+  if (!bucket_take (srv, ka, srv->cfg.login_burst_per_address,
+          srv->cfg.login_refill_per_address_s, now, retry_after))
+    return FALSE;
+  return bucket_take (srv, ku, srv->cfg.login_burst_per_user,
+      srv->cfg.login_refill_per_user_s, now, retry_after);
+}
+
+static MmkmUser *
+check_password (Server * srv, SoupServerMessage * msg, const gchar * user,
+    const gchar * password, const gchar * addr, gint64 now)
+{
+  gint64 retry = 1;
+  MmkmUser *u;
+  GError *e = NULL;
+  gboolean ok;
+
+  if (!login_rate_ok (srv, user, addr, now, &retry)) {
+    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", user, addr,
+        "too many password attempts");
+    reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
+        "Too many attempts: try again later.", "login_rate", retry);
+    return NULL;
+  }
+  u = mmkm_store_user_get (srv->store, user, &e);
+  if (!u && !g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
+    reply_store_error (srv, msg, e);
+    g_clear_error (&e);
+    return NULL;
+  }
+  g_clear_error (&e);
+  ok = mmkm_password_verify (u ? u->password_hash : NULL, password,
+      strlen (password), &srv->cfg.password, NULL);
+  if (!ok) {
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", user, addr,
+        "wrong user name or password");
+    mmkm_user_free (u);
+    reply_unauthorized (msg);
+    return NULL;
+  }
+  login_rate_refund (srv, user, addr);
+  return u;
+}
+
+void
+handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
+{
+  const gchar *addr = r->addr;
+  gint64 now = r->now;
+  GBytes *data = request_body (msg, "/v1/register", "application/json");
+  MmkmApiRegisterRequest req = { 0 };
+  MmkmApiRegisterResponse resp = { 0 };
+  g_autoptr (MmkmUser) u = NULL;
+  GPtrArray *certs = NULL, *devs = NULL;
+  g_autofree gchar *uri = NULL;
+  GError *e = NULL;
+  MikeyCert *cert;
+  gsize der_len, len;
+  const guint8 *der;
+  gconstpointer p;
+  GBytes *der_bytes;
+  guint i;
+
+  if (!data)
+    return;
+  p = g_bytes_get_data (data, &len);
+  if (!mmkm_api_register_request_from_json (p, len, &req, &e)) {
+    wipe_request_body (msg, data);
+    reply_codec_error (msg, e);
+    g_clear_error (&e);
+    return;
+  }
+  u = check_password (srv, msg, req.user, req.password, addr, now);
+  wipe_request_body (msg, data);
+  if (!u)
+    goto out;
+  if (u->disabled) {
+    reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
+    goto out;
+  }
+  certs = mikey_cert_load_pem (req.certificate, strlen (req.certificate), &e);
+  uri = mmkm_user_id (req.user, NULL);
+  if (!certs || certs->len != 1 || !uri
+      || !mikey_cert_matches_identity (g_ptr_array_index (certs, 0), uri, NULL)
+      || !mikey_cert_check_usage (g_ptr_array_index (certs, 0),
+          MIKEY_CERT_USAGE_SIGN, NULL)) {
+    g_clear_error (&e);
+    reply_error_full (msg, MMKM_API_ERR_BAD_REQUEST, "The certificate does "
+        "not parse or is not a device certificate for this user.",
+        "certificate", -1);
+    goto out;
+  }
+  cert = g_ptr_array_index (certs, 0);
+  devs = mmkm_store_device_list (srv->store, req.user, &e);
+  if (!devs) {
+    reply_store_error (srv, msg, e);
+    goto out;
+  }
+  for (i = 0; i < devs->len; i++)
+    if (((MmkmDevice *) g_ptr_array_index (devs, i))->revoked_us == 0) {
+      reply_error (msg, MMKM_API_ERR_CONFLICT, "This user has an enrolled "
+          "device already; an administrator must remove it first.");
+      goto out;
+    }
+  mmkm_cert_fingerprint (cert, resp.fingerprint);
+  der = mikey_cert_get_der (cert, &der_len);
+  der_bytes = g_bytes_new (der, der_len);
+  if (!mmkm_store_device_enrol (srv->store, req.user, resp.fingerprint,
+          der_bytes, &e)) {
+    g_bytes_unref (der_bytes);
+    if (g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_EXISTS))
+      reply_error (msg, MMKM_API_ERR_CONFLICT,
+          "This certificate is enrolled already.");
+    else
+      reply_store_error (srv, msg, e);
+    goto out;
+  }
+  g_bytes_unref (der_bytes);
+  resp.user = req.user;
+  reply_json (msg, 201, mmkm_api_register_response_to_json (&resp));
+  log_event (G_LOG_LEVEL_MESSAGE, "register", req.user, addr,
+      "device enrolled");
+out:
+  g_clear_error (&e);
+  if (certs)
+    g_ptr_array_unref (certs);
+  if (devs)
+    g_ptr_array_unref (devs);
+  mmkm_api_register_request_clear (&req);
+}
+
+void
+handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
+{
+  const gchar *addr = r->addr, *source = r->source;
+  gint64 now = r->now;
+  GBytes *data = request_body (msg, "/v1/login", "application/json");
+  MmkmApiLoginRequest req = { 0 };
+  MmkmApiLoginResponse resp = { 0 };
+  g_autoptr (MmkmUser) u = NULL;
+  g_autoptr (MmkmDevice) dev = NULL;
+  GError *e = NULL;
+  Session *s, *old;
+  gsize len;
+  gconstpointer p;
+
+  if (!data)
+    return;
+  p = g_bytes_get_data (data, &len);
+  if (!mmkm_api_login_request_from_json (p, len, &req, &e)) {
+    wipe_request_body (msg, data);
+    reply_codec_error (msg, e);
+    g_clear_error (&e);
+    return;
+  }
+  u = check_password (srv, msg, req.user, req.password, addr, now);
+  wipe_request_body (msg, data);
+  if (!u)
+    goto out;
+  dev = mmkm_store_device_get (srv->store, req.fingerprint, NULL);
+  if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req.user)) {
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req.user, addr,
+        "not the user's enrolled device");
+    reply_unauthorized (msg);
+    goto out;
+  }
+  if (u->disabled) {
+    reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
+    goto out;
+  }
+  if (!g_str_equal (req.group, srv->group->name)) {
+    reply_error (msg, MMKM_API_ERR_NOT_FOUND, "No such group.");
+    goto out;
+  }
+  old = session_find_user (srv, req.user, srv->group->id);
+  if (old) {
+    log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req.user, source,
+        "user logged in already (policy %s)",
+        mmkm_dup_policy_to_string (srv->cfg.duplicate_login));
+    if (srv->cfg.duplicate_login == MMKM_DUP_REFUSE) {
+      log_store (srv, req.user, source, MMKM_LOG_JOINED, MMKM_REASON_REFUSED,
+          now);
+      reply_error_full (msg, MMKM_API_ERR_CONFLICT, "This user is logged in "
+          "already.", "duplicate_login", -1);
+      goto out;
+    }
+    if (srv->cfg.duplicate_login == MMKM_DUP_REPLACE)
+      session_end (srv, old, MMKM_REASON_REPLACED, now);
+  }
+  s = g_new0 (Session, 1);
+  if (RAND_bytes (s->id, sizeof s->id) != 1) {
+    session_free (s);
+    reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No randomness.");
+    goto out;
+  }
+  session_token (srv, s->id, s->token);
+  sha256 (s->token, MMKM_API_TOKEN_LEN, s->token_hash);
+  s->user = g_strdup (req.user);
+  s->role = u->role;
+  s->group_id = srv->group->id;
+  memcpy (s->device, req.fingerprint, MMKM_FINGERPRINT_LEN);
+  s->source = g_strdup (source);
+  s->login_us = now;
+  session_add (srv, s);
+
+  memcpy (resp.session_id, s->id, MMKM_SESSION_ID_LEN);
+  memcpy (resp.token, s->token, MMKM_API_TOKEN_LEN);
+  resp.server_time = now;
+  resp.heartbeat_port = srv->hb_port;
+  resp.heartbeat_interval_ms = srv->cfg.heartbeat_interval_ms;
+  resp.allowed_misses = srv->cfg.allowed_misses;
+  resp.role = (MmkmApiRole) u->role;
+  resp.group_id = srv->group->id;
+  resp.group_name = srv->group->name;
+  resp.suite = (gchar *) srv->suite->name;
+  resp.tek_period_ms = srv->group->tek_period_us / 1000;
+  resp.requests_per_period = srv->cfg.requests_per_period;
+  resp.request_period_ms = srv->cfg.request_period_ms;
+  {
+    gchar *body = mmkm_api_login_response_to_json (&resp);
+    OPENSSL_cleanse (resp.token, sizeof resp.token);
+    reply_json (msg, 200, body);
+  }
+  log_event (G_LOG_LEVEL_MESSAGE, "login", req.user, source,
+      "logged in; the DH exchange follows");
+out:
+  g_clear_error (&e);
+  mmkm_api_login_request_clear (&req);
+}

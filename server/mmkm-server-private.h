@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's shared state and the functions its files call in one
+ * another. One GLib main loop owns all of it: nothing here is locked. */
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <openssl/evp.h>
+
+#include "mikey-replay.h"
+#include "mikey-suite.h"
+#include "mmkm-api.h"
+#include "mmkm-heartbeat.h"
+#include "mmkm-identity.h"
+#include "mmkm-kek.h"
+#include "mmkm-schedule.h"
+#include "mmkm-tek.h"
+#include "mmkm-store.h"
+#include "mmkm-server-config.h"
+
+G_BEGIN_DECLS
+#define SECRET_LEN 32
+#define HB_BATCH 64
+#define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
+    typedef struct
+{
+  guint8 id[MMKM_SESSION_ID_LEN];
+  guint8 token[MMKM_API_TOKEN_LEN];
+  guint8 token_hash[32];
+  gchar *user;
+  MmkmRole role;
+  guint32 group_id;
+  guint8 device[MMKM_FINGERPRINT_LEN];
+  gchar *source;
+  gint64 login_us;
+  gboolean stored;              /* in the store: has its KEK */
+  guint8 kek[MMKM_KEK_LEN];
+  MmkmHbKey hb_key;
+  MmkmHbWindow window;
+  gint64 last_heard;
+  gint64 stored_heard;
+  guint64 ack_seq;
+  guint32 fetched_mki;
+} Session;
+
+typedef struct
+{
+  guint32 mki;
+  gint64 activation;
+  gint64 created;
+  MmkmTekReason reason;
+  gboolean dead;
+} TekMeta;
+
+typedef struct
+{
+  MmkmServerConfig cfg;
+  gchar *config_path;
+  GMainLoop *loop;
+  MmkmStore *store;
+  MmkmIdentity *identity;
+  SoupServer *http;
+  GSocket *udp;
+  GSource *udp_source;
+  guint16 hb_port;
+  MikeyReplayCache *replay;
+  guint8 token_key[SECRET_LEN];
+  guint8 spread_key[MMKM_SPREAD_KEY_LEN];
+
+  MmkmGroup *group;
+  const MikeySuiteInfo *suite;
+  MmkmSchedule sched;
+  MmkmRekey rekey;
+  GArray *teks;                 /* TekMeta by MKI */
+  guint tek_timer;
+  guint liveness_timer;
+
+  GHashTable *by_token;         /* GBytes (SHA-256 of token) -> Session */
+  GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
+  GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
+  int exit_code;
+} Server;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline GBytes *
+key_bytes (const guint8 * b, gsize len)
+{
+  return g_bytes_new (b, len);
+}
+
+static inline void
+sha256 (const guint8 * in, gsize len, guint8 out[32])
+{
+  EVP_Digest (in, len, out, NULL, EVP_sha256 (), NULL);
+}
+
+static inline guint64
+ntp_now (gint64 now)
+{
+  guint64 secs = (guint64) (now / G_USEC_PER_SEC) + NTP_UNIX_OFFSET;
+  guint64 frac = ((guint64) (now % G_USEC_PER_SEC) << 32) / G_USEC_PER_SEC;
+  return (secs << 32) | frac;
+}
+
+/* 32 bytes in @path (0600), made on first start. */
+
+/* One HTTP request as the route handlers see it */
+typedef struct
+{
+  const gchar *method;
+  const gchar *path;
+  GHashTable *query;            /* may be NULL */
+  const gchar *addr;            /* the peer's address, no port */
+  const gchar *source;          /* "address:port", for the logs */
+  Session *session;             /* routes that need one: authenticated */
+  gint64 now;
+} Request;
+
+typedef void (*MmkmRouteFunc) (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-log.c */
+void
+log_event (GLogLevelFlags level, const gchar * event, const gchar * user,
+    const gchar * source, const gchar * fmt, ...)
+G_GNUC_PRINTF (5, 6);
+     void log_store (Server * srv, const gchar * user, const gchar * source,
+    MmkmLogEvent ev, MmkmReason reason, gint64 now);
+
+/* mmkm-server-sessions.c */
+     void session_free (Session * s);
+     void session_token (Server * srv, const guint8 * id, guint8 out[32]);
+     void session_add (Server * srv, Session * s);
+     void session_end (Server * srv, Session * s, MmkmReason reason,
+    gint64 now);
+     gboolean liveness_tick (gpointer data);
+     Session *session_find_user (Server * srv, const gchar * user,
+    guint32 group_id);
+     gboolean sessions_restore (Server * srv, gint64 now, GError ** error);
+
+/* mmkm-server-tek.c */
+     gboolean tek_live (Server * srv, guint i);
+     gint tek_current (Server * srv, gint64 now);
+     guint32 tek_latest_live (Server * srv);
+     gboolean teks_reload (Server * srv, GError ** error);
+     gboolean tek_tick (gpointer data);
+     void forced_rekey (Server * srv, gint64 now);
+
+/* mmkm-server-http.c */
+     void reply_json (SoupServerMessage * msg, guint status, gchar * body);
+     void reply_error_full (SoupServerMessage * msg, MmkmApiErrorCode code,
+    const gchar * message, const gchar * reason, gint64 retry_after);
+     void reply_error (SoupServerMessage * msg, MmkmApiErrorCode code,
+    const gchar * message);
+     void reply_codec_error (SoupServerMessage * msg, const GError * e);
+     void reply_unauthorized (SoupServerMessage * msg);
+     void reply_store_error (Server * srv, SoupServerMessage * msg,
+    const GError * e);
+     GBytes *request_body (SoupServerMessage * msg, const gchar * path,
+    const gchar * type);
+     void wipe_request_body (SoupServerMessage * msg, GBytes * data);
+     void early_handler (SoupServer * server, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer data);
+     void http_handler (SoupServer * server, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer data);
+
+/* mmkm-server-login.c */
+     void handle_register (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_login (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-keys.c */
+     void handle_kek (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_teks (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_bye (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-heartbeat.c */
+     gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);
+
+G_END_DECLS
