@@ -176,6 +176,9 @@ typedef struct
   guint rate;
   guint channels;
   gchar *file;                  /* the sender's name for it */
+  guint32 number;               /* the sender's id for it (the API's song
+                                 * id), unique among the group's live
+                                 * songs; 0: none */
 } MmkmSong;
 
 typedef struct
@@ -186,6 +189,9 @@ typedef struct
   gchar *user;
   gint64 requested_us;
   gint64 popped_us;             /* 0 while queued */
+  /* the song's, read with the request */
+  guint32 song_number;
+  gchar *title;
 } MmkmRequest;
 
 void mmkm_user_free (MmkmUser * u);
@@ -278,6 +284,16 @@ typedef struct
       GError ** err);
   gboolean (*request_count) (gpointer b, const gchar * user,
       guint32 group_id, gint64 since_us, guint * count, GError ** err);
+
+  gboolean (*song_replace) (gpointer b, guint32 group_id,
+      const MmkmSong * songs, guint n, gint64 now_us, GError ** err);
+  gboolean (*request_usage) (gpointer b, const gchar * user,
+      guint32 group_id, gint64 since_us, guint * count, gint64 * oldest_us,
+      GError ** err);
+  gboolean (*now_playing_set) (gpointer b, guint32 group_id,
+      gint64 request_id, gint64 now_us, GError ** err);
+  gboolean (*now_playing_get) (gpointer b, guint32 group_id,
+      MmkmRequest ** request, gint64 * since_us, GError ** err);
 } MmkmStoreVTable;
 
 typedef struct _MmkmStore MmkmStore;
@@ -377,6 +393,24 @@ MmkmRequest *mmkm_store_queue_pop (MmkmStore * s, guint32 group_id,
     gint64 now_us, GError ** err);
 gboolean mmkm_store_request_count (MmkmStore * s, const gchar * user,
     guint32 group_id, gint64 since_us, guint * count, GError ** err);
+/* Makes @songs (their `number`s, each non-zero and once) the group's live
+ * song list in one transaction: a live song whose number is in @songs is
+ * updated in place (its queued requests stay), the others are marked
+ * removed (their requests still count), new numbers are added. */
+gboolean mmkm_store_song_replace (MmkmStore * s, guint32 group_id,
+    const MmkmSong * songs, guint n, gint64 now_us, GError ** err);
+/* The user's requests in the group since @since_us (queued or popped)
+ * and the time of the oldest of them (0 when none): a sliding window. */
+gboolean mmkm_store_request_usage (MmkmStore * s, const gchar * user,
+    guint32 group_id, gint64 since_us, guint * count, gint64 * oldest_us,
+    GError ** err);
+/* What the group's sender plays: a popped request of the group
+ * (NOT_FOUND otherwise), or 0 for nothing. */
+gboolean mmkm_store_now_playing_set (MmkmStore * s, guint32 group_id,
+    gint64 request_id, gint64 now_us, GError ** err);
+/* *@request NULL when nothing plays; @since_us: when it was set */
+gboolean mmkm_store_now_playing_get (MmkmStore * s, guint32 group_id,
+    MmkmRequest ** request, gint64 * since_us, GError ** err);
 
 G_END_DECLS
 #endif /* MMKM_STORE_H */

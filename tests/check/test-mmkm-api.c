@@ -612,6 +612,19 @@ GST_START_TEST (test_numbers)
 
   expect_ok (req, "{\"song\":4294967295}");
   expect_ok (req, "{\"song\":1}");
+  /* by id or by title, exactly one of them */
+  expect_ok (req, "{\"title\":\"Clair de lune\"}");
+  expect_ok (req, "{\"song\":null,\"title\":\"x\"}");
+  expect_refused (req, "{}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  expect_refused (req, "{\"song\":1,\"title\":\"x\"}",
+      MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  expect_refused (req, "{\"title\":\"\"}", MMKM_ERROR_BAD_REQUEST,
+      "\"title\"");
+  expect_refused (req, "{\"title\":2}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  /* the gap flag is a boolean */
+  expect_ok (events, "{\"events\":[],\"last\":1,\"gap\":false}");
+  expect_refused (events, "{\"events\":[],\"last\":1,\"gap\":1}",
+      MMKM_ERROR_BAD_REQUEST, "\"gap\"");
   for (i = 0; i < G_N_ELEMENTS (bad); i++) {
     b = g_strdup_printf ("{\"song\":%s}", bad[i]);
     expect_refused (req, b, MMKM_ERROR_BAD_REQUEST, NULL);
