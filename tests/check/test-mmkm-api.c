@@ -14,7 +14,7 @@
 #include "mmkm-error.h"
 
 static const gchar *const optional_fields[] = {
-  "expiry_us", "reason", "retry_after", "resets_at_us", "now_playing",
+  "expiry_us", "reason", "retry_after", "resets_at_us", "now_playing", "gap",
 };
 
 static gchar *
