@@ -33,6 +33,7 @@ mmkm_server_config_init (MmkmServerConfig * c)
   c->login_burst_per_user = 5;
   c->login_refill_per_user_s = 30;
   c->rate_table_size = 10000;
+  c->events_kept = 1024;
 }
 
 void
@@ -101,7 +102,7 @@ static const gchar *const known_keys[] = {
   "passwords/t-cost", "passwords/m-cost-kib", "passwords/parallelism",
   "limits/login-burst-per-address", "limits/login-refill-per-address-s",
   "limits/login-burst-per-user", "limits/login-refill-per-user-s",
-  "limits/rate-table-size",
+  "limits/rate-table-size", "limits/events-kept",
   NULL
 };
 
@@ -245,6 +246,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
   GET_UINT ("limits", "login-refill-per-user-s", 1, 86400,
       c->login_refill_per_user_s);
   GET_UINT ("limits", "rate-table-size", 16, 10000000, c->rate_table_size);
+  GET_UINT ("limits", "events-kept", 16, 65536, c->events_kept);
   return TRUE;
 }
 

@@ -49,6 +49,7 @@ typedef struct
   guint login_burst_per_user;
   guint login_refill_per_user_s;
   guint rate_table_size;
+  guint events_kept;            /* the event ring's size (read at start) */
 } MmkmServerConfig;
 
 void mmkm_server_config_init (MmkmServerConfig * c);

@@ -52,6 +52,9 @@ typedef struct
   gboolean dead;
 } TekMeta;
 
+/* mmkm-server-events.c */
+typedef struct _Events Events;
+
 typedef struct
 {
   MmkmServerConfig cfg;
@@ -78,6 +81,7 @@ typedef struct
   GHashTable *by_token;         /* GBytes (SHA-256 of token) -> Session */
   GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
+  Events *events;
   int exit_code;
 } Server;
 
@@ -177,6 +181,29 @@ G_GNUC_PRINTF (5, 6);
      void handle_teks (Server * srv, SoupServerMessage * msg,
     const Request * req);
      void handle_bye (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-events.c: the group's events and the long polls */
+     void events_init (Server * srv, gint64 now);
+     void events_free (Server * srv);
+     void events_publish (Server * srv, MmkmApiEventType type, gint64 now,
+    const gchar * user, const gchar * reason, guint32 mki, gint64 activation);
+     void events_session_end (Server * srv, Session * s);
+     void handle_events (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-songs.c: the song list and the request queue */
+     void handle_songs_put (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_songs_get (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_queue_post (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_queue_get (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_queue_next (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+     void handle_now_playing (Server * srv, SoupServerMessage * msg,
     const Request * req);
 
 /* mmkm-server-heartbeat.c */

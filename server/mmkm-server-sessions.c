@@ -56,6 +56,7 @@ session_end (Server * srv, Session * s, MmkmReason reason, gint64 now)
   GBytes *kid = key_bytes (s->id, MMKM_SESSION_ID_LEN);
   GBytes *kt = key_bytes (s->token_hash, 32);
 
+  events_session_end (srv, s);
   if (s->stored) {
     if (!mmkm_store_session_end (srv->store, s->id, now, reason, &e)) {
       log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,

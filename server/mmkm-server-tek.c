@@ -124,6 +124,8 @@ tek_mint (Server * srv, gint64 activation, MmkmTekReason reason, gint64 now,
       log_event (G_LOG_LEVEL_MESSAGE, "tek", NULL, NULL, "TEK %08x made "
           "(%s), active at %" G_GINT64_FORMAT, m.mki,
           mmkm_tek_reason_to_string (reason), activation);
+      events_publish (srv, MMKM_API_EVENT_TEK, now, NULL, NULL, m.mki,
+          activation);
       return TRUE;
     }
     OPENSSL_cleanse (&t, sizeof t);

@@ -340,6 +340,8 @@ stop (Server * srv)
     g_source_remove (srv->liveness_timer);
   if (srv->tek_timer)
     g_source_remove (srv->tek_timer);
+  /* answers the waiting polls while the listener is still there */
+  events_free (srv);
   if (srv->http) {
     soup_server_disconnect (srv->http);
     g_object_unref (srv->http);
@@ -462,6 +464,7 @@ main (int argc, char **argv)
    * wait_for_workers) */
   g_thread_pool_set_max_unused_threads (0);
   g_thread_pool_set_max_idle_time (500);
+  events_init (&srv, g_get_real_time ());
   if (!start (&srv, &e))
     goto fail;
   baseline = count_threads ();

@@ -1312,8 +1312,7 @@ song_replace_in (Sq * sq, guint32 group_id, const MmkmSong * songs, guint n,
 {
   sqlite3_stmt *st = stmt (sq, "SELECT id, number FROM songs WHERE "
       "group_id = ? AND removed_us IS NULL", err);
-  g_autoptr (GHashTable) live = g_hash_table_new (g_int64_hash,
-      g_int64_equal);
+  g_autoptr (GHashTable) live = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
   gboolean row;
   guint i;

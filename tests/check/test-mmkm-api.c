@@ -618,8 +618,7 @@ GST_START_TEST (test_numbers)
   expect_refused (req, "{}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
   expect_refused (req, "{\"song\":1,\"title\":\"x\"}",
       MMKM_ERROR_BAD_REQUEST, "\"title\"");
-  expect_refused (req, "{\"title\":\"\"}", MMKM_ERROR_BAD_REQUEST,
-      "\"title\"");
+  expect_refused (req, "{\"title\":\"\"}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
   expect_refused (req, "{\"title\":2}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
   /* the gap flag is a boolean */
   expect_ok (events, "{\"events\":[],\"last\":1,\"gap\":false}");
