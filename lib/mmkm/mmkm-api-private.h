@@ -7,7 +7,9 @@
 
 #include "mmkm-api.h"
 
-G_BEGIN_DECLS typedef struct
+G_BEGIN_DECLS
+
+typedef struct
 {
   JsonParser *parser;
   GHashTable *members;          /* JsonObject * -> members seen so far */
@@ -40,7 +42,8 @@ gboolean mmkm_api_get_int (JsonObject * o, const gchar * ctx,
 gboolean mmkm_api_get_hex (JsonObject * o, const gchar * ctx,
     const gchar * name, guint8 * out, gsize len, GError ** error);
 gboolean mmkm_api_get_fingerprint (JsonObject * o, const gchar * ctx,
-    const gchar * name, guint8 out[MMKM_API_FINGERPRINT_LEN], GError ** error);
+    const gchar * name, guint8 out[MMKM_API_FINGERPRINT_LEN],
+    GError ** error);
 gboolean mmkm_api_get_base64 (JsonObject * o, const gchar * ctx,
     const gchar * name, gsize max, GBytes ** out, GError ** error);
 gboolean mmkm_api_get_enum (JsonObject * o, const gchar * ctx,
@@ -51,13 +54,15 @@ gboolean mmkm_api_get_array (JsonObject * o, const gchar * ctx,
 JsonObject *mmkm_api_get_object (JsonObject * o, const gchar * ctx,
     const gchar * name, gboolean required, gboolean * ok, GError ** error);
 JsonObject *mmkm_api_element_object (JsonArray * a, guint i,
-    const gchar * ctx, const gchar * name, gchar ** elem_ctx, GError ** error);
+    const gchar * ctx, const gchar * name, gchar ** elem_ctx,
+    GError ** error);
 void mmkm_api_wipe_member (JsonObject * o, const gchar * name);
 
 gchar *mmkm_api_hex (const guint8 * data, gsize len);
 gchar *mmkm_api_base64_encode (GBytes * bytes);
 gchar *mmkm_api_generate (JsonBuilder * b);
-gchar *mmkm_api_generate_secret (JsonBuilder * b, const gchar * secret_member);
+gchar *mmkm_api_generate_secret (JsonBuilder * b,
+    const gchar * secret_member);
 const gchar *const *mmkm_api_error_code_names (guint * n);
 
 G_END_DECLS

@@ -26,11 +26,13 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
+
 /* Body limits, checked before parsing */
 #define MMKM_API_BODY_MAX (64 * 1024)
 /* the song list and the queue */
 #define MMKM_API_LIST_BODY_MAX (1024 * 1024)
 #define MMKM_API_DEPTH_MAX 16
+
 #define MMKM_API_USER_MAX 64
 #define MMKM_API_PASSWORD_MAX 1024
 #define MMKM_API_GROUP_MAX 64
@@ -48,8 +50,9 @@ G_BEGIN_DECLS
 #define MMKM_API_TOKEN_LEN 32
 /* 2^53: the largest integer every JSON implementation keeps exactly */
 #define MMKM_API_INT_MAX G_GINT64_CONSTANT (9007199254740992)
+
 /* The "error" codes of an error body, each with its HTTP status */
-    typedef enum
+typedef enum
 {
   MMKM_API_ERR_BAD_REQUEST,     /* 400 */
   MMKM_API_ERR_UNAUTHORIZED,    /* 401 */
@@ -244,57 +247,58 @@ typedef struct
   void mmkm_api_##name##_clear (Type * msg);
 
 MMKM_API_CODEC (MmkmApiRegisterRequest, register_request)
-    MMKM_API_CODEC (MmkmApiRegisterResponse, register_response)
-    MMKM_API_CODEC (MmkmApiLoginRequest, login_request)
-    MMKM_API_CODEC (MmkmApiLoginResponse, login_response)
-    MMKM_API_CODEC (MmkmApiTeks, teks)
-    MMKM_API_CODEC (MmkmApiEvents, events)
-    MMKM_API_CODEC (MmkmApiSongList, song_list)
-    MMKM_API_CODEC (MmkmApiSongRequest, song_request)
-    MMKM_API_CODEC (MmkmApiQueueEntry, queue_entry)
-    MMKM_API_CODEC (MmkmApiQueue, queue)
-    MMKM_API_CODEC (MmkmApiNowPlaying, now_playing)
-    MMKM_API_CODEC (MmkmApiError, error)
+MMKM_API_CODEC (MmkmApiRegisterResponse, register_response)
+MMKM_API_CODEC (MmkmApiLoginRequest, login_request)
+MMKM_API_CODEC (MmkmApiLoginResponse, login_response)
+MMKM_API_CODEC (MmkmApiTeks, teks)
+MMKM_API_CODEC (MmkmApiEvents, events)
+MMKM_API_CODEC (MmkmApiSongList, song_list)
+MMKM_API_CODEC (MmkmApiSongRequest, song_request)
+MMKM_API_CODEC (MmkmApiQueueEntry, queue_entry)
+MMKM_API_CODEC (MmkmApiQueue, queue)
+MMKM_API_CODEC (MmkmApiNowPlaying, now_playing)
+MMKM_API_CODEC (MmkmApiError, error)
+
 /* Every codec behind one signature, for tests and fuzzers that treat
  * them alike: @name is the stem of its example files in
  * tests/check/data/mmkm-api/ ("error" for error-*.json), @size the size
  * of its struct. */
-     typedef struct
-     {
-       const gchar *name;
-       gsize size;
-         gboolean (*from_json) (const gchar * data, gsize len, gpointer out,
-           GError ** error);
-       gchar *(*to_json) (gconstpointer msg);
-       void (*clear) (gpointer msg);
-     } MmkmApiCodec;
+typedef struct
+{
+  const gchar *name;
+  gsize size;
+  gboolean (*from_json) (const gchar * data, gsize len, gpointer out,
+      GError ** error);
+  gchar *(*to_json) (gconstpointer msg);
+  void (*clear) (gpointer msg);
+} MmkmApiCodec;
 
-     const MmkmApiCodec *mmkm_api_codecs (guint * n);
+const MmkmApiCodec *mmkm_api_codecs (guint * n);
 
 /* A complete error body for @code with @message (a sentence with no
  * secret and no peer-supplied bytes) */
-     gchar *mmkm_api_error_body (MmkmApiErrorCode code, const gchar * message);
+gchar *mmkm_api_error_body (MmkmApiErrorCode code, const gchar * message);
 
 /* ---- tokens ---- */
 /* 32 random bytes (OpenSSL's RNG) */
-     gboolean mmkm_api_token_generate (guint8 token[MMKM_API_TOKEN_LEN],
+gboolean mmkm_api_token_generate (guint8 token[MMKM_API_TOKEN_LEN],
     GError ** error);
 /* base64url without padding, 43 characters */
-     gchar *mmkm_api_token_to_string (const guint8 token[MMKM_API_TOKEN_LEN]);
-     gboolean mmkm_api_token_parse (const gchar * text,
+gchar *mmkm_api_token_to_string (const guint8 token[MMKM_API_TOKEN_LEN]);
+gboolean mmkm_api_token_parse (const gchar * text,
     guint8 token[MMKM_API_TOKEN_LEN], GError ** error);
 /* "Bearer <token>" (the scheme in any case, one space). A failure is
  * MMKM_ERROR_BAD_REQUEST; the server answers it 401 unauthorized, as it
  * does an unknown token. */
-     gboolean mmkm_api_bearer_parse (const gchar * header,
+gboolean mmkm_api_bearer_parse (const gchar * header,
     guint8 token[MMKM_API_TOKEN_LEN], GError ** error);
 /* constant time (CRYPTO_memcmp) */
-     gboolean mmkm_api_token_equal (const guint8 a[MMKM_API_TOKEN_LEN],
+gboolean mmkm_api_token_equal (const guint8 a[MMKM_API_TOKEN_LEN],
     const guint8 b[MMKM_API_TOKEN_LEN]);
 
 /* Strict standard base64 (RFC 4648 section 4, padded, no whitespace,
  * unused bits zero) of at most @max decoded bytes */
-     GBytes *mmkm_api_base64_decode (const gchar * text, gsize max,
+GBytes *mmkm_api_base64_decode (const gchar * text, gsize max,
     GError ** error);
 
 G_END_DECLS
