@@ -1083,6 +1083,104 @@ GST_START_TEST (test_songs_and_queue)
 
 GST_END_TEST;
 
+/* The sender's list replaces the group's in one transaction, keeping the
+ * rows (and so the queued requests) of the numbers it keeps; the request
+ * window; what plays. */
+GST_START_TEST (test_song_replace_and_now_playing)
+{
+  Tmp t;
+  MmkmStore *s;
+  MmkmSong songs[3] = { {0}
+  };
+  GPtrArray *a;
+  GError *err = NULL;
+  MmkmRequest *req, *playing = NULL;
+  gint64 r1, r2, since = 0, oldest = 0, id2;
+  guint n, i;
+
+  tmp_init (&t);
+  s = open_store (&t);
+  add_group (s, 1, "one");
+  mmkm_store_user_add (s, "bob", MMKM_ROLE_LISTENER, "$h", NULL);
+  for (i = 0; i < 3; i++) {
+    songs[i].group_id = 1;
+    songs[i].number = 10 + i;
+    songs[i].title = g_strdup_printf ("Song %u", i);
+    songs[i].duration_us = G_USEC_PER_SEC;
+    songs[i].rate = 48000;
+    songs[i].channels = 2;
+  }
+  fail_unless (mmkm_store_song_replace (s, 1, songs, 3, 100, NULL));
+  a = mmkm_store_song_list (s, 1, NULL);
+  fail_unless_equals_int (a->len, 3);
+  fail_unless_equals_int (((MmkmSong *) a->pdata[2])->number, 12);
+  id2 = ((MmkmSong *) a->pdata[1])->id;
+  g_ptr_array_unref (a);
+  fail_unless (mmkm_store_request_enqueue (s, 1, id2, "bob", 200, &r1, NULL));
+  fail_unless (mmkm_store_request_enqueue (s, 1, id2, "bob", 300, &r2, NULL));
+
+  /* keep 11 (renamed), drop 10 and 12, add 13 */
+  g_free (songs[0].title);
+  songs[0].title = g_strdup ("Song 1 (live)");
+  songs[0].number = 11;
+  songs[1].number = 13;
+  fail_unless (mmkm_store_song_replace (s, 1, songs, 2, 400, NULL));
+  a = mmkm_store_song_list (s, 1, NULL);
+  fail_unless_equals_int (a->len, 2);
+  fail_unless_equals_int64 (((MmkmSong *) a->pdata[0])->id, id2);
+  g_ptr_array_unref (a);
+  a = mmkm_store_queue_list (s, 1, NULL);
+  fail_unless_equals_int (a->len, 2);
+  req = a->pdata[0];
+  fail_unless_equals_int (req->song_number, 11);
+  fail_unless_equals_string (req->title, "Song 1 (live)");
+  g_ptr_array_unref (a);
+  /* a number twice, or 0, is refused before anything is written */
+  songs[1].number = 11;
+  fail_if (mmkm_store_song_replace (s, 1, songs, 2, 500, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_INVALID);
+  songs[1].number = 0;
+  fail_if (mmkm_store_song_replace (s, 1, songs, 2, 500, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_INVALID);
+  fail_if (mmkm_store_song_replace (s, 9, songs, 1, 500, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+
+  /* the window: both requests, the oldest at 200; then only the second */
+  fail_unless (mmkm_store_request_usage (s, "bob", 1, 0, &n, &oldest, NULL));
+  fail_unless (n == 2 && oldest == 200);
+  fail_unless (mmkm_store_request_usage (s, "bob", 1, 201, &n, &oldest, NULL));
+  fail_unless (n == 1 && oldest == 300);
+  fail_unless (mmkm_store_request_usage (s, "eve", 1, 0, &n, &oldest, NULL));
+  fail_unless (n == 0 && oldest == 0);
+
+  /* only a popped request of the group plays */
+  fail_unless (mmkm_store_now_playing_get (s, 1, &playing, &since, NULL));
+  fail_unless (playing == NULL);
+  fail_if (mmkm_store_now_playing_set (s, 1, r1, 600, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  req = mmkm_store_queue_pop (s, 1, 700, NULL);
+  fail_unless (req && req->id == r1 && req->song_number == 11);
+  fail_unless_equals_string (req->title, "Song 1 (live)");
+  mmkm_request_free (req);
+  fail_unless (mmkm_store_now_playing_set (s, 1, r1, 800, NULL));
+  fail_unless (mmkm_store_now_playing_get (s, 1, &playing, &since, NULL));
+  fail_unless (playing && playing->id == r1 && since == 800);
+  fail_unless_equals_string (playing->user, "bob");
+  mmkm_request_free (playing);
+  fail_unless (mmkm_store_now_playing_set (s, 1, 0, 900, NULL));
+  fail_unless (mmkm_store_now_playing_get (s, 1, &playing, &since, NULL));
+  fail_unless (playing == NULL);
+  fail_if (mmkm_store_now_playing_set (s, 1, 12345, 1000, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+
+  for (i = 0; i < 3; i++)
+    g_free (songs[i].title);
+  mmkm_store_close (s);
+  tmp_clear (&t);
+}
+
+GST_END_TEST;
+
 /* A child commits log entries and TEKs one by one and reports each
  * commit through a pipe; the parent kills it with SIGKILL at a random
  * point, reopens the database and finds every reported row. */
@@ -1216,6 +1314,7 @@ mmkm_store_suite (void)
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_sessions);
   tcase_add_test (tc, test_songs_and_queue);
+  tcase_add_test (tc, test_song_replace_and_now_playing);
   tcase_add_test (tc, test_kill9_durability);
   return s;
 }
