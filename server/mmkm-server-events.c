@@ -26,6 +26,7 @@ struct _Events
   GSequence *deadlines;         /* Poll *, earliest first */
   guint timer;
   gint64 timer_at;
+  gboolean closing;             /* the server stops: no more waiting */
 };
 
 struct _Poll
@@ -230,6 +231,7 @@ events_free (Server * srv)
 
   if (!ev)
     return;
+  ev->closing = TRUE;
   /* answer the waiting polls, and give libsoup a moment to write the
    * answers before the listener goes */
   while (!g_sequence_is_empty (ev->deadlines)) {
@@ -242,6 +244,8 @@ events_free (Server * srv)
     if (!g_main_context_iteration (NULL, FALSE))
       g_usleep (1000);
   }
+  /* polls that came in meanwhile were answered at once (closing) */
+  g_assert (g_sequence_is_empty (ev->deadlines));
   if (ev->timer)
     g_source_remove (ev->timer);
   for (i = 0; i < ev->cap; i++) {
@@ -341,7 +345,7 @@ handle_events (Server * srv, SoupServerMessage * msg, const Request * req)
   p = g_hash_table_lookup (ev->polls, req->session);
   if (p)
     poll_answer (srv, p);
-  if (collect (ev, req->session, after, &out) || timeout == 0) {
+  if (collect (ev, req->session, after, &out) || timeout == 0 || ev->closing) {
     reply_events (msg, &out);
     arm (srv);
     return;
