@@ -448,6 +448,12 @@ GST_START_TEST (test_songs_and_queue)
     g_usleep (50 * 1000);
   mmkm_api_error_clear (&err);
   a3 = song_request (&alice, "{\"song\":7}", 201);
+  a4 = song_request (&alice, "{\"song\":2}", 201);
+  /* alice's window is full again; kill -9 and restart: the count is in
+   * the store (the 429 needs both requests, made just now) */
+  server_kill ();
+  server_start ();
+  song_request (&alice, "{\"song\":1}", 429);
 
   /* only the sender pops and says what plays */
   fail_unless_equals_int (send_json ("POST", "/v1/queue/next", "", &alice,
@@ -471,6 +477,10 @@ GST_START_TEST (test_songs_and_queue)
   fail_unless_equals_int (send_json ("PUT", "/v1/queue/now-playing", out,
           &sam, NULL), 404);
   g_free (out);
+  fail_unless_equals_int (send_json ("PUT", "/v1/queue/now-playing",
+          "{\"entry\":99999}", &sam, &out), 404);
+  error_is (out, "not_found", "unknown_entry");
+  g_free (out);
   out = g_strdup_printf ("{\"entry\":%" G_GUINT64_FORMAT "}", a1);
   fail_unless_equals_int (send_json ("PUT", "/v1/queue/now-playing", out,
           &sam, NULL), 204);
@@ -478,16 +488,13 @@ GST_START_TEST (test_songs_and_queue)
   queue_get (&alice, &q);
   fail_unless (q.playing && q.now_playing.entry == a1);
   fail_unless_equals_string (q.now_playing.title, "Clair de lune");
-  fail_unless_equals_int (q.n_entries, 3);
+  fail_unless_equals_int (q.n_entries, 4);
   fail_unless (q.entries[0].entry == a2 && q.entries[2].entry == a3);
   mmkm_api_queue_clear (&q);
 
-  /* one more request fills alice's window again; then kill -9: the
-   * songs, the queue, what plays and the count are all still there */
-  a4 = song_request (&alice, "{\"song\":2}", 201);
+  /* kill -9 again: the songs, the queue and what plays are still there */
   server_kill ();
   server_start ();
-  song_request (&alice, "{\"song\":1}", 429);
   fail_unless_equals_int (get ("/v1/songs", &alice, &out), 200);
   fail_unless (mmkm_api_song_list_from_json (out, strlen (out), &sl, NULL));
   fail_unless_equals_int (sl.n_songs, 3);
