@@ -66,8 +66,7 @@ mmkm_server_metrics_fetch_time (MmkmServerMetrics * m, gint64 us)
 }
 
 static void
-metric (GString * s, const gchar * name, const gchar * type,
-    const gchar * help)
+metric (GString * s, const gchar * name, const gchar * type, const gchar * help)
 {
   g_string_append_printf (s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
       type);

@@ -17,6 +17,7 @@
 #include "mmkm-tek.h"
 #include "mmkm-store.h"
 #include "mmkm-server-config.h"
+#include "mmkm-server-metrics.h"
 
 G_BEGIN_DECLS
 #define SECRET_LEN 32
@@ -78,6 +79,9 @@ typedef struct
   GHashTable *by_token;         /* GBytes (SHA-256 of token) -> Session */
   GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
+  SoupServer *admin_http;       /* mmkm-server-admin.c */
+  guint8 admin_token_hash[32];
+  MmkmServerMetrics metrics;
   int exit_code;
 } Server;
 
@@ -146,6 +150,7 @@ G_GNUC_PRINTF (5, 6);
      gboolean teks_reload (Server * srv, GError ** error);
      gboolean tek_tick (gpointer data);
      void forced_rekey (Server * srv, gint64 now);
+     void forced_rekey_reason (Server * srv, gint64 now, MmkmTekReason reason);
 
 /* mmkm-server-http.c */
      void reply_json (SoupServerMessage * msg, guint status, gchar * body);
@@ -178,6 +183,11 @@ G_GNUC_PRINTF (5, 6);
     const Request * req);
      void handle_bye (Server * srv, SoupServerMessage * msg,
     const Request * req);
+
+/* mmkm-server-admin.c */
+     gboolean admin_start (Server * srv, GTlsCertificate * tls,
+    GError ** error);
+     void admin_stop (Server * srv);
 
 /* mmkm-server-heartbeat.c */
      gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);

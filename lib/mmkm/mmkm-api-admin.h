@@ -6,9 +6,7 @@
 
 #include "mmkm-api.h"
 
-G_BEGIN_DECLS
-
-typedef struct
+G_BEGIN_DECLS typedef struct
 {
   gchar *user;                  /* NULL when absent */
   gboolean has_role;
@@ -19,9 +17,8 @@ typedef struct
 } MmkmApiAdminRequest;
 
 MMKM_API_CODEC (MmkmApiAdminRequest, admin_request)
-
 /* "listener", "sender", "admin"; NULL out of range */
-const gchar *mmkm_api_role_to_string (MmkmApiRole role);
-gboolean mmkm_api_role_from_string (const gchar * s, MmkmApiRole * role);
+     const gchar *mmkm_api_role_to_string (MmkmApiRole role);
+     gboolean mmkm_api_role_from_string (const gchar * s, MmkmApiRole * role);
 
 G_END_DECLS
