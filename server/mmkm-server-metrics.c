@@ -27,6 +27,11 @@ static const gdouble fetch_bounds[MMKM_METRICS_FETCH_BUCKETS] = {
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0,
 };
 
+static const gchar *const fetch_labels[MMKM_METRICS_FETCH_BUCKETS] = {
+  "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
+  "0.025", "0.1", "1",
+};
+
 G_STATIC_ASSERT (G_N_ELEMENTS (refusal_classes) ==
     G_N_ELEMENTS (((MmkmServerMetrics *) NULL)->refusals));
 
@@ -132,8 +137,7 @@ mmkm_server_metrics_render (const MmkmServerMetrics * m, guint members_live,
       "Time to build a TEK list answer.");
   for (i = 0; i < MMKM_METRICS_FETCH_BUCKETS; i++)
     g_string_append_printf (s, "mmkm_tek_fetch_seconds_bucket{le=\"%s\"} %"
-        G_GUINT64_FORMAT "\n", g_ascii_dtostr (num, sizeof num,
-            fetch_bounds[i]), m->fetch_buckets[i]);
+        G_GUINT64_FORMAT "\n", fetch_labels[i], m->fetch_buckets[i]);
   g_string_append_printf (s, "mmkm_tek_fetch_seconds_bucket{le=\"+Inf\"} %"
       G_GUINT64_FORMAT "\n", m->fetch_count);
   g_string_append_printf (s, "mmkm_tek_fetch_seconds_sum %s\n",

@@ -474,6 +474,8 @@ state_teardown (void)
 
 /* ---- Prometheus text ---------------------------------------------------- */
 
+static gdouble metric (const gchar * text, const gchar * series);
+
 /* Every sample line is NAME{LABELS} VALUE of a family declared by a TYPE
  * line before it; HELP and TYPE lines are well formed. */
 static void
@@ -520,9 +522,19 @@ check_exposition (const gchar * text)
             "undeclared: %s", l);
       }
     }
+    /* a bucket bound is a plain number, short as people write it */
+    if (strstr (l, "le=\"") && !strstr (l, "le=\"+Inf\"")) {
+      const gchar *v = strstr (l, "le=\"") + 4;
+      gchar *end = NULL;
+      g_ascii_strtod (v, &end);
+      fail_unless (end && *end == '"' && end - v <= 8, "bad bound: %s", l);
+    }
     samples++;
   }
   fail_unless (samples >= 20, "only %u samples", samples);
+  fail_unless_equals_int ((gint) metric (text,
+          "mmkm_tek_fetch_seconds_bucket{le=\"+Inf\"}"), (gint) metric (text,
+          "mmkm_tek_fetch_seconds_count"));
 }
 
 static gdouble
