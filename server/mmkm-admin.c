@@ -447,6 +447,8 @@ human_done (JsonNode * root)
         str (o, "user"), num (o, "sessions_ended"));
   else if (json_object_has_member (o, "mki"))
     printf ("new TEK %08" G_GINT64_MODIFIER "x\n", num (o, "mki"));
+  else if (json_object_has_member (o, "entry"))
+    printf ("queue entry %" G_GINT64_FORMAT " removed\n", num (o, "entry"));
   else
     printf ("%s: done\n", str (o, "user"));
 }
@@ -787,10 +789,33 @@ cmd_songs (Ctx * c, int argc, char **argv)
   return simple_get (c, argc, argv, "/admin/v1/songs", human_songs);
 }
 
+/* "queue" lists, "queue remove ID" takes an entry out */
 static int
 cmd_queue (Ctx * c, int argc, char **argv)
 {
-  return simple_get (c, argc, argv, "/admin/v1/queue", human_queue);
+  MmkmApiAdminRequest r = { 0 };
+  guint64 id;
+  int rc = EXIT_OK;
+
+  if (!parse_command (current, NULL, &argc, &argv, 0, 2, &rc))
+    return rc;
+  if (argc == 1) {
+    if ((rc = connect_setup (c)) != EXIT_OK)
+      return rc;
+    return run_and_print (c, "GET", "/admin/v1/queue", NULL, human_queue);
+  }
+  if (argc != 3 || !g_str_equal (argv[1], "remove")
+      || !g_ascii_string_to_unsigned (argv[2], 10, 1, MMKM_API_INT_MAX, &id,
+          NULL)) {
+    g_printerr ("mmkm-admin: queue takes nothing, or remove ID (a number "
+        "from the list)\n");
+    return EXIT_USAGE;
+  }
+  if ((rc = connect_setup (c)) != EXIT_OK)
+    return rc;
+  r.has_entry = TRUE;
+  r.entry = (gint64) id;
+  return send_request (c, "/admin/v1/queue/remove", &r);
 }
 
 static int
@@ -849,7 +874,8 @@ static const Command commands[] = {
     "heartbeat, MKI fetched.", cmd_members},
   {NULL, "log", "", "The join/leave log, newest first.", cmd_log},
   {NULL, "songs", "", "The group's songs.", cmd_songs},
-  {NULL, "queue", "", "The request queue.", cmd_queue},
+  {NULL, "queue", "[remove ID]", "The request queue; remove ID takes a "
+    "queued request out.", cmd_queue},
   {NULL, "rotate", "", "Make a new TEK now, as a leave would.", cmd_rotate},
   {NULL, "status", "", "Version, uptime, group, TEKs, member count.",
     cmd_status},

@@ -190,6 +190,7 @@ enum
   NEED_ROLE = 1 << 1,
   NEED_PASSWORD = 1 << 2,
   NEED_DEVICE = 1 << 3,
+  NEED_ENTRY = 1 << 4,
 };
 
 typedef struct
@@ -762,6 +763,25 @@ admin_queue (Server * srv, SoupServerMessage * msg, const AdminRequest * r)
 }
 
 static void
+admin_queue_remove (Server * srv, SoupServerMessage * msg,
+    const AdminRequest * r)
+{
+  GError *e = NULL;
+  JsonBuilder *b;
+
+  if (!mmkm_store_request_remove (srv->store, srv->group->id, r->body.entry,
+          &e)) {
+    admin_store_error (srv, msg, e);
+    return;
+  }
+  log_event (G_LOG_LEVEL_MESSAGE, "admin", NULL, r->source, "queue entry %"
+      G_GINT64_FORMAT " removed", r->body.entry);
+  b = obj_begin ();
+  add_int (b, "entry", r->body.entry);
+  reply_builder (msg, 200, b);
+}
+
+static void
 admin_rotate (Server * srv, SoupServerMessage * msg, const AdminRequest * r)
 {
   JsonBuilder *b;
@@ -805,6 +825,7 @@ static const AdminRoute admin_routes[] = {
   {"GET", "/admin/v1/log", 0, admin_log},
   {"GET", "/admin/v1/songs", 0, admin_songs},
   {"GET", "/admin/v1/queue", 0, admin_queue},
+  {"POST", "/admin/v1/queue/remove", NEED_ENTRY, admin_queue_remove},
   {"POST", "/admin/v1/rotate", 0, admin_rotate},
 };
 /* *INDENT-ON* */
@@ -878,7 +899,7 @@ admin_body (SoupServerMessage * msg, guint need, MmkmApiAdminRequest * out)
     const gchar *name;
   } members[] = {
     {NEED_USER, "user"}, {NEED_ROLE, "role"}, {NEED_PASSWORD, "password"},
-    {NEED_DEVICE, "device"},
+    {NEED_DEVICE, "device"}, {NEED_ENTRY, "entry"},
   };
   GBytes *data;
   GError *e = NULL;
@@ -908,7 +929,7 @@ admin_body (SoupServerMessage * msg, guint need, MmkmApiAdminRequest * out)
   }
   have = (out->user ? NEED_USER : 0) | (out->has_role ? NEED_ROLE : 0)
       | (out->password ? NEED_PASSWORD : 0) | (out->has_device ?
-      NEED_DEVICE : 0);
+      NEED_DEVICE : 0) | (out->has_entry ? NEED_ENTRY : 0);
   for (i = 0; i < G_N_ELEMENTS (members); i++) {
     g_autofree gchar *m = NULL;
     if ((need & members[i].flag) && !(have & members[i].flag))

@@ -8,9 +8,11 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
+
 /* upper bounds (seconds) of the TEK list build time histogram */
 #define MMKM_METRICS_FETCH_BUCKETS 10
-    typedef enum
+
+typedef enum
 {
   MMKM_METRICS_LOGIN_OK,
   MMKM_METRICS_LOGIN_FAILED,    /* wrong password, unknown user or device */

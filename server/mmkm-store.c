@@ -568,3 +568,10 @@ mmkm_store_request_count (MmkmStore * s, const gchar * user,
 {
   return s->vt->request_count (s->b, user, group_id, since_us, count, err);
 }
+
+gboolean
+mmkm_store_request_remove (MmkmStore * s, guint32 group_id, gint64 id,
+    GError ** err)
+{
+  return s->vt->request_remove (s->b, group_id, id, err);
+}

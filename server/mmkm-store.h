@@ -278,6 +278,8 @@ typedef struct
       GError ** err);
   gboolean (*request_count) (gpointer b, const gchar * user,
       guint32 group_id, gint64 since_us, guint * count, GError ** err);
+  gboolean (*request_remove) (gpointer b, guint32 group_id, gint64 id,
+      GError ** err);
 } MmkmStoreVTable;
 
 typedef struct _MmkmStore MmkmStore;
@@ -377,6 +379,11 @@ MmkmRequest *mmkm_store_queue_pop (MmkmStore * s, guint32 group_id,
     gint64 now_us, GError ** err);
 gboolean mmkm_store_request_count (MmkmStore * s, const gchar * user,
     guint32 group_id, gint64 since_us, guint * count, GError ** err);
+/* Takes a queued request out of the queue (an administrator's act): it
+ * is forgotten, so it no longer counts against its requester either.
+ * NOT_FOUND when @id is not queued in @group_id. */
+gboolean mmkm_store_request_remove (MmkmStore * s, guint32 group_id,
+    gint64 id, GError ** err);
 
 G_END_DECLS
 #endif /* MMKM_STORE_H */

@@ -69,6 +69,10 @@ mmkm_api_admin_request_to_json (const MmkmApiAdminRequest * m)
     json_builder_add_string_value (b, fp->str);
     g_string_free (fp, TRUE);
   }
+  if (m->has_entry) {
+    json_builder_set_member_name (b, "entry");
+    json_builder_add_int_value (b, m->entry);
+  }
   json_builder_end_object (b);
   s = m->password ? mmkm_api_generate_secret (b, "password") :
       mmkm_api_generate (b);
@@ -103,6 +107,11 @@ mmkm_api_admin_request_from_json (const gchar * data, gsize len,
   if (ok && present (o, "device")) {
     ok = mmkm_api_get_fingerprint (o, NULL, "device", m.device, error);
     m.has_device = ok;
+  }
+  if (ok && present (o, "entry")) {
+    ok = mmkm_api_get_int (o, NULL, "entry", 1, MMKM_API_INT_MAX, TRUE,
+        &m.entry, error);
+    m.has_entry = ok;
   }
   mmkm_api_wipe_member (o, "password");
   mmkm_api_doc_clear (&doc);

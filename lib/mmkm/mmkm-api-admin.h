@@ -6,7 +6,9 @@
 
 #include "mmkm-api.h"
 
-G_BEGIN_DECLS typedef struct
+G_BEGIN_DECLS
+
+typedef struct
 {
   gchar *user;                  /* NULL when absent */
   gboolean has_role;
@@ -14,11 +16,14 @@ G_BEGIN_DECLS typedef struct
   gchar *password;              /* wiped on clear; NULL when absent */
   gboolean has_device;
   guint8 device[MMKM_API_FINGERPRINT_LEN];
+  gboolean has_entry;
+  gint64 entry;                 /* a queue entry's id, >= 1 */
 } MmkmApiAdminRequest;
 
 MMKM_API_CODEC (MmkmApiAdminRequest, admin_request)
+
 /* "listener", "sender", "admin"; NULL out of range */
-     const gchar *mmkm_api_role_to_string (MmkmApiRole role);
-     gboolean mmkm_api_role_from_string (const gchar * s, MmkmApiRole * role);
+const gchar *mmkm_api_role_to_string (MmkmApiRole role);
+gboolean mmkm_api_role_from_string (const gchar * s, MmkmApiRole * role);
 
 G_END_DECLS

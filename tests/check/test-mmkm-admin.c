@@ -21,6 +21,7 @@
 #include "mmkm-identity.h"
 #include "mmkm-kek.h"
 #include "mmkm-tek.h"
+#include "mmkm-store-sqlite.h"
 
 #define PASSWORD "correct horse battery staple"
 #define PASSWORD2 "another horse, another staple"
@@ -799,6 +800,61 @@ GST_START_TEST (test_admin_end_to_end)
   fail_unless (metric (m1, "mmkm_tek_rotations_total{cause=\"forced\"}")
       >= 3);
 
+  /* songs and the queue: one song and a request put in the store beside
+   * the server (no public endpoint makes them yet), then taken out */
+  {
+    g_autofree gchar *db = g_build_filename (state_dir, "mmkm.db", NULL);
+    g_autofree gchar *key = g_build_filename (state_dir, "secrets.key",
+        NULL);
+    g_autofree gchar *id = NULL;
+    MmkmSeal *seal = mmkm_seal_open_key_file (key, NULL);
+    MmkmStore *st;
+    MmkmSong song = { 0 };
+    gint64 song_id = 0, req_id = 0;
+
+    fail_unless (seal != NULL);
+    st = mmkm_store_sqlite_open (db, seal, MMKM_STORE_SQLITE_NONE, NULL);
+    fail_unless (st != NULL);
+    n = admin_json ("status", NULL);
+    song.group_id = json_int (n, "group_id");
+    json_node_unref (n);
+    song.title = (gchar *) "Blue in Green";
+    song.duration_us = 337 * G_USEC_PER_SEC;
+    song.rate = 48000;
+    song.channels = 2;
+    song.file = (gchar *) "blue.ogg";
+    fail_unless (mmkm_store_song_add (st, &song, &song_id, NULL));
+    fail_unless (mmkm_store_request_enqueue (st, song.group_id, song_id,
+            "carol", g_get_real_time (), &req_id, NULL));
+    mmkm_store_close (st);
+
+    n = admin_json ("songs", NULL);
+    fail_unless_equals_string (json_object_get_string_member
+        (json_array_get_object_element (json_object_get_array_member
+                (json_node_get_object (n), "songs"), 0), "title"),
+        "Blue in Green");
+    json_node_unref (n);
+    n = admin_json ("queue", NULL);
+    o = find_user (n, "queue", "carol");
+    fail_unless (o != NULL);
+    fail_unless_equals_int64 (json_object_get_int_member (o, "id"), req_id);
+    json_node_unref (n);
+    fail_unless_equals_int (admin_run (NULL, &out, "songs", NULL), 0);
+    fail_unless (strstr (out, "5:37  Blue in Green") != NULL, "%s", out);
+    g_clear_pointer (&out, g_free);
+    id = g_strdup_printf ("%" G_GINT64_FORMAT, req_id);
+    fail_unless_equals_int (admin_run (NULL, NULL, "queue", "remove", id,
+            NULL), 0);
+    fail_unless_equals_int (admin_run (NULL, NULL, "queue", "remove", id,
+            NULL), 1);
+    fail_unless_equals_int (admin_run (NULL, NULL, "queue", "remove", "x",
+            NULL), 2);
+    n = admin_json ("queue", NULL);
+    fail_unless_equals_int (json_array_get_length
+        (json_object_get_array_member (json_node_get_object (n), "queue")), 0);
+    json_node_unref (n);
+  }
+
   /* malformed admin bodies */
   fail_unless_equals_int (admin_req ("POST", "/admin/v1/users/add", "{",
           &b), 400);
@@ -820,6 +876,10 @@ GST_START_TEST (test_admin_end_to_end)
           "{\"device\":\"00\"}", NULL), 400);
   fail_unless_equals_int (admin_req ("GET", "/admin/v1/log?limit=x", NULL,
           NULL), 400);
+  fail_unless_equals_int (admin_req ("POST", "/admin/v1/queue/remove",
+          "{\"entry\":0}", NULL), 400);
+  fail_unless_equals_int (admin_req ("POST", "/admin/v1/queue/remove",
+          "{\"entry\":\"1\"}", NULL), 400);
   big = g_strnfill (64 * 1024, ' ');
   fail_unless_equals_int (admin_req ("POST", "/admin/v1/users/add", big,
           NULL), 413);
