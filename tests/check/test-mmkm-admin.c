@@ -924,6 +924,24 @@ GST_START_TEST (test_admin_end_to_end)
 
   mikey_srtp_params_clear (&k1);
   server_stop ();
+
+  /* a token file others can read: the server refuses to start */
+  {
+    g_autofree gchar *tok = g_build_filename (state_dir, "admin.token", NULL);
+    g_autofree gchar *err = NULL;
+    const gchar *argv[] = { g_getenv ("MMKM_SERVER"), "--config",
+      config_path, "--state-dir", state_dir, "--listen", "127.0.0.1:0",
+      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL
+    };
+    gint status = -1;
+
+    fail_unless (g_chmod (tok, 0644) == 0);
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+            G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status, NULL));
+    fail_if (g_spawn_check_wait_status (status, NULL));
+    fail_unless (strstr (err, "admin.token") && strstr (err, "chmod 600"),
+        "%s", err);
+  }
   member_clear (&alice);
   member_clear (&bob);
   member_clear (&carol);
