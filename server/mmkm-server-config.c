@@ -14,6 +14,8 @@ mmkm_server_config_init (MmkmServerConfig * c)
   c->listen_host = g_strdup ("127.0.0.1");
   c->listen_port = MMKM_SERVER_DEFAULT_PORT;
   c->heartbeat_port = MMKM_SERVER_DEFAULT_HEARTBEAT_PORT;
+  c->admin_host = g_strdup ("127.0.0.1");
+  c->admin_port = MMKM_SERVER_DEFAULT_ADMIN_PORT;
   c->identity_name = g_strdup ("server");
   c->group_name = g_strdup ("default");
   c->suite = g_strdup ("AES_CM_128_HMAC_SHA1_80");
@@ -41,6 +43,7 @@ mmkm_server_config_clear (MmkmServerConfig * c)
 {
   g_free (c->state_dir);
   g_free (c->listen_host);
+  g_free (c->admin_host);
   g_free (c->identity_dir);
   g_free (c->identity_name);
   g_free (c->database);
@@ -103,6 +106,7 @@ static const gchar *const known_keys[] = {
   "limits/login-burst-per-address", "limits/login-refill-per-address-s",
   "limits/login-burst-per-user", "limits/login-refill-per-user-s",
   "limits/rate-table-size", "limits/events-kept",
+  "admin/listen",
   NULL
 };
 
@@ -174,7 +178,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
     GError ** error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autofree gchar *listen = NULL, *dup = NULL;
+  g_autofree gchar *listen = NULL, *dup = NULL, *admin = NULL;
   gint64 b;
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
@@ -189,13 +193,17 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
       || !get_str (kf, "server", "key-file", &c->key_file)
       || !get_str (kf, "group", "name", &c->group_name)
       || !get_str (kf, "group", "suite", &c->suite)
-      || !get_str (kf, "members", "duplicate-login", &dup)) {
+      || !get_str (kf, "members", "duplicate-login", &dup)
+      || !get_str (kf, "admin", "listen", &admin)) {
     g_set_error (error, CONFIG_ERROR, 0, "%s: a string value is not UTF-8",
         path);
     return FALSE;
   }
   if (listen && !mmkm_server_parse_listen (listen, &c->listen_host,
           &c->listen_port, error))
+    return FALSE;
+  if (admin && !mmkm_server_parse_listen (admin, &c->admin_host,
+          &c->admin_port, error))
     return FALSE;
   if (dup) {
     if (g_str_equal (dup, "refuse"))

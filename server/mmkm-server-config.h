@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 #define MMKM_SERVER_DEFAULT_PORT 8443
 #define MMKM_SERVER_DEFAULT_HEARTBEAT_PORT 8444
+#define MMKM_SERVER_DEFAULT_ADMIN_PORT 8445
     typedef enum
 {
   MMKM_DUP_REFUSE,
@@ -22,6 +23,8 @@ typedef struct
   gchar *listen_host;
   guint16 listen_port;          /* 0: any free port (printed) */
   guint16 heartbeat_port;       /* 0: any free port (printed) */
+  gchar *admin_host;            /* the admin listener (mmkm-server-admin.c) */
+  guint16 admin_port;           /* 0: any free port (printed) */
   gchar *identity_dir;          /* NULL: the state directory */
   gchar *identity_name;
   gchar *database;

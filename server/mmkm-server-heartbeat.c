@@ -23,6 +23,7 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   GBytes *k;
   gint cur;
 
+  srv->metrics.heartbeats_received++;
   if (!mmkm_hb_peek (buf, len, MMKM_HB_FROM_MEMBER, sid, NULL))
     return;
   k = key_bytes (sid, sizeof sid);
@@ -33,6 +34,7 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   if (!mmkm_hb_accept (&s->hb_key, s->id, MMKM_HB_FROM_MEMBER, &s->window,
           buf, len, &hb, NULL))
     return;
+  srv->metrics.heartbeats_accepted++;
   s->last_heard = now;
   ack.type = MMKM_HB_ACK;
   memcpy (ack.session_id, s->id, MMKM_SESSION_ID_LEN);
@@ -57,6 +59,7 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
     if (mmkm_store_session_touch (srv->store, s->id, now, &e))
       s->stored_heard = now;
     else {
+      srv->metrics.store_errors++;
       log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,
           "cannot store the heartbeat time: %s", e->message);
       g_clear_error (&e);

@@ -65,6 +65,7 @@ reply_unauthorized (SoupServerMessage * msg)
 void
 reply_store_error (Server * srv, SoupServerMessage * msg, const GError * e)
 {
+  srv->metrics.store_errors++;
   log_event (G_LOG_LEVEL_WARNING, "store-error", NULL, NULL, "store: %s",
       e->message);
   reply_error (msg, MMKM_API_ERR_SERVER_ERROR,

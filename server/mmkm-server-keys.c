@@ -104,6 +104,7 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
   Session *s = r->session;
   gint64 now = r->now;
   MmkmApiTeks out = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
   gint cur = tek_current (srv, now);
   GError *e = NULL;
   guint64 n = 0;
@@ -178,6 +179,8 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
       out.next_fetch = now + srv->sched.period;
   }
   reply_json (msg, 200, mmkm_api_teks_to_json (&out));
+  srv->metrics.tek_fetches++;
+  mmkm_server_metrics_fetch_time (&srv->metrics, g_get_monotonic_time () - t0);
 out:
   g_clear_error (&e);
   mmkm_api_teks_clear (&out);

@@ -50,6 +50,7 @@ log_store (Server * srv, const gchar * user, const gchar * source,
   le.event = ev;
   le.reason = reason;
   if (!mmkm_store_log_append (srv->store, &le, NULL, &e)) {
+    srv->metrics.store_errors++;
     log_event (G_LOG_LEVEL_WARNING, "store-error", user, source,
         "cannot write the join/leave log: %s", e->message);
     g_clear_error (&e);

@@ -94,6 +94,7 @@ check_password (Server * srv, SoupServerMessage * msg, const gchar * user,
   gboolean ok;
 
   if (!login_rate_ok (srv, user, addr, now, &retry)) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_LIMITED]++;
     log_event (G_LOG_LEVEL_MESSAGE, "login-limited", user, addr,
         "too many password attempts");
     reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
@@ -110,6 +111,7 @@ check_password (Server * srv, SoupServerMessage * msg, const gchar * user,
   ok = mmkm_password_verify (u ? u->password_hash : NULL, password,
       strlen (password), &srv->cfg.password, NULL);
   if (!ok) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_FAILED]++;
     log_event (G_LOG_LEVEL_MESSAGE, "login-failed", user, addr,
         "wrong user name or password");
     mmkm_user_free (u);
@@ -196,6 +198,7 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
   g_bytes_unref (der_bytes);
   resp.user = req.user;
   reply_json (msg, 201, mmkm_api_register_response_to_json (&resp));
+  srv->metrics.registrations++;
   log_event (G_LOG_LEVEL_MESSAGE, "register", req.user, addr,
       "device enrolled");
 out:
@@ -237,6 +240,7 @@ handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
     goto out;
   dev = mmkm_store_device_get (srv->store, req.fingerprint, NULL);
   if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req.user)) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_FAILED]++;
     log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req.user, addr,
         "not the user's enrolled device");
     reply_unauthorized (msg);
@@ -299,6 +303,7 @@ handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
     OPENSSL_cleanse (resp.token, sizeof resp.token);
     reply_json (msg, 200, body);
   }
+  srv->metrics.logins[MMKM_METRICS_LOGIN_OK]++;
   log_event (G_LOG_LEVEL_MESSAGE, "login", req.user, source,
       "logged in; the DH exchange follows");
 out:

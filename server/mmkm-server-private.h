@@ -17,6 +17,7 @@
 #include "mmkm-tek.h"
 #include "mmkm-store.h"
 #include "mmkm-server-config.h"
+#include "mmkm-server-metrics.h"
 
 G_BEGIN_DECLS
 #define SECRET_LEN 32
@@ -82,6 +83,9 @@ typedef struct
   GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
   Events *events;
+  SoupServer *admin_http;       /* mmkm-server-admin.c */
+  guint8 admin_token_hash[32];
+  MmkmServerMetrics metrics;
   int exit_code;
 } Server;
 
@@ -125,88 +129,91 @@ typedef void (*MmkmRouteFunc) (Server * srv, SoupServerMessage * msg,
     const Request * req);
 
 /* mmkm-server-log.c */
-void
-log_event (GLogLevelFlags level, const gchar * event, const gchar * user,
-    const gchar * source, const gchar * fmt, ...)
-G_GNUC_PRINTF (5, 6);
-     void log_store (Server * srv, const gchar * user, const gchar * source,
+void log_event (GLogLevelFlags level, const gchar * event, const gchar * user,
+    const gchar * source, const gchar * fmt, ...) G_GNUC_PRINTF (5, 6);
+void log_store (Server * srv, const gchar * user, const gchar * source,
     MmkmLogEvent ev, MmkmReason reason, gint64 now);
 
 /* mmkm-server-sessions.c */
-     void session_free (Session * s);
-     void session_token (Server * srv, const guint8 * id, guint8 out[32]);
-     void session_add (Server * srv, Session * s);
-     void session_end (Server * srv, Session * s, MmkmReason reason,
+void session_free (Session * s);
+void session_token (Server * srv, const guint8 * id, guint8 out[32]);
+void session_add (Server * srv, Session * s);
+void session_end (Server * srv, Session * s, MmkmReason reason,
     gint64 now);
-     gboolean liveness_tick (gpointer data);
-     Session *session_find_user (Server * srv, const gchar * user,
+gboolean liveness_tick (gpointer data);
+Session *session_find_user (Server * srv, const gchar * user,
     guint32 group_id);
-     gboolean sessions_restore (Server * srv, gint64 now, GError ** error);
+gboolean sessions_restore (Server * srv, gint64 now, GError ** error);
 
 /* mmkm-server-tek.c */
-     gboolean tek_live (Server * srv, guint i);
-     gint tek_current (Server * srv, gint64 now);
-     guint32 tek_latest_live (Server * srv);
-     gboolean teks_reload (Server * srv, GError ** error);
-     gboolean tek_tick (gpointer data);
-     void forced_rekey (Server * srv, gint64 now);
+gboolean tek_live (Server * srv, guint i);
+gint tek_current (Server * srv, gint64 now);
+guint32 tek_latest_live (Server * srv);
+gboolean teks_reload (Server * srv, GError ** error);
+gboolean tek_tick (gpointer data);
+void forced_rekey (Server * srv, gint64 now);
+void forced_rekey_reason (Server * srv, gint64 now, MmkmTekReason reason);
 
 /* mmkm-server-http.c */
-     void reply_json (SoupServerMessage * msg, guint status, gchar * body);
-     void reply_error_full (SoupServerMessage * msg, MmkmApiErrorCode code,
+void reply_json (SoupServerMessage * msg, guint status, gchar * body);
+void reply_error_full (SoupServerMessage * msg, MmkmApiErrorCode code,
     const gchar * message, const gchar * reason, gint64 retry_after);
-     void reply_error (SoupServerMessage * msg, MmkmApiErrorCode code,
+void reply_error (SoupServerMessage * msg, MmkmApiErrorCode code,
     const gchar * message);
-     void reply_codec_error (SoupServerMessage * msg, const GError * e);
-     void reply_unauthorized (SoupServerMessage * msg);
-     void reply_store_error (Server * srv, SoupServerMessage * msg,
+void reply_codec_error (SoupServerMessage * msg, const GError * e);
+void reply_unauthorized (SoupServerMessage * msg);
+void reply_store_error (Server * srv, SoupServerMessage * msg,
     const GError * e);
-     GBytes *request_body (SoupServerMessage * msg, const gchar * path,
+GBytes *request_body (SoupServerMessage * msg, const gchar * path,
     const gchar * type);
-     void wipe_request_body (SoupServerMessage * msg, GBytes * data);
-     void early_handler (SoupServer * server, SoupServerMessage * msg,
+void wipe_request_body (SoupServerMessage * msg, GBytes * data);
+void early_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer data);
-     void http_handler (SoupServer * server, SoupServerMessage * msg,
+void http_handler (SoupServer * server, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer data);
 
 /* mmkm-server-login.c */
-     void handle_register (Server * srv, SoupServerMessage * msg,
+void handle_register (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_login (Server * srv, SoupServerMessage * msg,
+void handle_login (Server * srv, SoupServerMessage * msg,
     const Request * req);
 
 /* mmkm-server-keys.c */
-     void handle_kek (Server * srv, SoupServerMessage * msg,
+void handle_kek (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_teks (Server * srv, SoupServerMessage * msg,
+void handle_teks (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_bye (Server * srv, SoupServerMessage * msg,
+void handle_bye (Server * srv, SoupServerMessage * msg,
     const Request * req);
 
 /* mmkm-server-events.c: the group's events and the long polls */
-     void events_init (Server * srv, gint64 now);
-     void events_free (Server * srv);
-     void events_publish (Server * srv, MmkmApiEventType type, gint64 now,
+void events_init (Server * srv, gint64 now);
+void events_free (Server * srv);
+void events_publish (Server * srv, MmkmApiEventType type, gint64 now,
     const gchar * user, const gchar * reason, guint32 mki, gint64 activation);
-     void events_session_end (Server * srv, Session * s);
-     void handle_events (Server * srv, SoupServerMessage * msg,
+void events_session_end (Server * srv, Session * s);
+void handle_events (Server * srv, SoupServerMessage * msg,
     const Request * req);
 
 /* mmkm-server-songs.c: the song list and the request queue */
-     void handle_songs_put (Server * srv, SoupServerMessage * msg,
+void handle_songs_put (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_songs_get (Server * srv, SoupServerMessage * msg,
+void handle_songs_get (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_queue_post (Server * srv, SoupServerMessage * msg,
+void handle_queue_post (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_queue_get (Server * srv, SoupServerMessage * msg,
+void handle_queue_get (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_queue_next (Server * srv, SoupServerMessage * msg,
+void handle_queue_next (Server * srv, SoupServerMessage * msg,
     const Request * req);
-     void handle_now_playing (Server * srv, SoupServerMessage * msg,
+void handle_now_playing (Server * srv, SoupServerMessage * msg,
     const Request * req);
+/* mmkm-server-admin.c */
+gboolean admin_start (Server * srv, GTlsCertificate * tls,
+    GError ** error);
+void admin_stop (Server * srv);
 
 /* mmkm-server-heartbeat.c */
-     gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);
+gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);
 
 G_END_DECLS

@@ -59,6 +59,7 @@ session_end (Server * srv, Session * s, MmkmReason reason, gint64 now)
   events_session_end (srv, s);
   if (s->stored) {
     if (!mmkm_store_session_end (srv->store, s->id, now, reason, &e)) {
+      srv->metrics.store_errors++;
       log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,
           "cannot end the session in the store: %s", e->message);
       g_clear_error (&e);

@@ -121,6 +121,10 @@ tek_mint (Server * srv, gint64 activation, MmkmTekReason reason, gint64 now,
       OPENSSL_cleanse (&t, sizeof t);
       g_array_append_val (srv->teks, m);
       teks_mark_dead (srv);
+      if (reason == MMKM_TEK_SCHEDULE)
+        srv->metrics.rotations_scheduled++;
+      else
+        srv->metrics.rotations_forced++;
       log_event (G_LOG_LEVEL_MESSAGE, "tek", NULL, NULL, "TEK %08x made "
           "(%s), active at %" G_GINT64_FORMAT, m.mki,
           mmkm_tek_reason_to_string (reason), activation);
@@ -212,11 +216,18 @@ tek_schedule_timer (Server * srv, gint64 now)
 void
 forced_rekey (Server * srv, gint64 now)
 {
+  forced_rekey_reason (srv, now, MMKM_TEK_LEAVE);
+}
+
+/* The same for another cause (MMKM_TEK_ADMIN: the rotate command). */
+void
+forced_rekey_reason (Server * srv, gint64 now, MmkmTekReason reason)
+{
   gboolean coalesced = FALSE;
   gint64 act = mmkm_rekey_request (&srv->sched, &srv->rekey, now, &coalesced);
   GError *e = NULL;
 
-  if (!tek_mint (srv, act, MMKM_TEK_LEAVE, now, &e)) {
+  if (!tek_mint (srv, act, reason, now, &e)) {
     log_event (G_LOG_LEVEL_WARNING, "tek-error", NULL, NULL,
         "cannot make the forced TEK: %s", e->message);
     g_clear_error (&e);

@@ -172,6 +172,8 @@ on_reload (gpointer data)
   tls = g_tls_certificate_new_from_files (crt, key, &e);
   if (tls) {
     soup_server_set_tls_certificate (srv->http, tls);
+    if (srv->admin_http)
+      soup_server_set_tls_certificate (srv->admin_http, tls);
     g_object_unref (tls);
   } else {
     log_event (G_LOG_LEVEL_WARNING, "reload", NULL, NULL,
@@ -297,6 +299,8 @@ start (Server * srv, GError ** error)
   printf ("heartbeat udp %u\n", srv->hb_port);
   log_event (G_LOG_LEVEL_MESSAGE, "listen", NULL, NULL, "heartbeats on UDP "
       "port %u", srv->hb_port);
+  if (!admin_start (srv, tls, error))
+    return FALSE;
 
   srv->liveness_timer = g_timeout_add (MAX (50u,
           MIN (1000u, srv->cfg.heartbeat_interval_ms / 4)), liveness_tick, srv);
@@ -342,6 +346,7 @@ stop (Server * srv)
     g_source_remove (srv->tek_timer);
   /* answers the waiting polls while the listener is still there */
   events_free (srv);
+  admin_stop (srv);
   if (srv->http) {
     soup_server_disconnect (srv->http);
     g_object_unref (srv->http);
@@ -372,6 +377,7 @@ main (int argc, char **argv)
 {
   Server srv = { 0 };
   g_autofree gchar *config = NULL, *state_dir = NULL, *listen = NULL;
+  g_autofree gchar *admin_listen = NULL;
   gint hb_port = -1;
   gboolean version = FALSE, check = FALSE;
   guint baseline;
@@ -385,6 +391,9 @@ main (int argc, char **argv)
         "HOST:PORT"},
     {"heartbeat-port", 0, 0, G_OPTION_ARG_INT, &hb_port,
         "UDP port for heartbeats (default 8444; 0: any free one)", "PORT"},
+    {"admin-listen", 0, 0, G_OPTION_ARG_STRING, &admin_listen,
+        "Admin HTTPS address (default 127.0.0.1:8445; port 0: any free "
+          "one)", "HOST:PORT"},
     {"check-config", 0, 0, G_OPTION_ARG_NONE, &check,
           "Check the configuration, print the settings in effect and exit",
         NULL},
@@ -425,6 +434,9 @@ main (int argc, char **argv)
   if (listen && !mmkm_server_parse_listen (listen, &srv.cfg.listen_host,
           &srv.cfg.listen_port, &e))
     goto fail;
+  if (admin_listen && !mmkm_server_parse_listen (admin_listen,
+          &srv.cfg.admin_host, &srv.cfg.admin_port, &e))
+    goto fail;
   if (hb_port >= 0) {
     if (hb_port > 65535) {
       g_printerr ("mmkm-server: --heartbeat-port out of range\n");
@@ -436,10 +448,12 @@ main (int argc, char **argv)
     goto fail;
   if (check) {
     printf ("state-dir %s\nlisten %s:%u\nheartbeat-port %u\n"
+        "admin-listen %s:%u\n"
         "database %s\ngroup %s\nsuite %s\ntek-period-ms %" G_GINT64_FORMAT
         "\nfetch-window-ms %" G_GINT64_FORMAT "\nheartbeat-interval-ms %u\n"
         "allowed-misses %u\nduplicate-login %s\n", srv.cfg.state_dir,
         srv.cfg.listen_host, srv.cfg.listen_port, srv.cfg.heartbeat_port,
+        srv.cfg.admin_host, srv.cfg.admin_port,
         srv.cfg.database, srv.cfg.group_name, srv.cfg.suite,
         srv.cfg.tek_period_ms, srv.cfg.fetch_window_ms,
         srv.cfg.heartbeat_interval_ms, srv.cfg.allowed_misses,
@@ -449,6 +463,7 @@ main (int argc, char **argv)
     return 0;
   }
 
+  mmkm_server_metrics_init (&srv.metrics, g_get_real_time ());
   srv.loop = g_main_loop_new (NULL, FALSE);
   srv.teks = g_array_new (FALSE, TRUE, sizeof (TekMeta));
   srv.by_token = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,

@@ -1282,6 +1282,21 @@ sq_queue_pop (gpointer b, guint32 group_id, gint64 now_us, GError ** err)
 }
 
 static gboolean
+sq_request_remove (gpointer b, guint32 group_id, gint64 id, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "DELETE FROM requests WHERE id = ? "
+      "AND group_id = ? AND popped_us IS NULL", err);
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, id);
+  sqlite3_bind_int64 (st, 2, group_id);
+  return run_changed (sq, st, "cannot remove the request", err,
+      "no such request in the queue");
+}
+
+static gboolean
 sq_request_count (gpointer b, const gchar * user, guint32 group_id,
     gint64 since_us, guint * count, GError ** err)
 {
@@ -1542,6 +1557,7 @@ static const MmkmStoreVTable sqlite_vtable = {
   .request_usage = sq_request_usage,
   .now_playing_set = sq_now_playing_set,
   .now_playing_get = sq_now_playing_get,
+  .request_remove = sq_request_remove,
 };
 
 static gboolean

@@ -615,3 +615,10 @@ mmkm_store_now_playing_get (MmkmStore * s, guint32 group_id,
 {
   return s->vt->now_playing_get (s->b, group_id, request, since_us, err);
 }
+
+gboolean
+mmkm_store_request_remove (MmkmStore * s, guint32 group_id, gint64 id,
+    GError ** err)
+{
+  return s->vt->request_remove (s->b, group_id, id, err);
+}

@@ -294,6 +294,8 @@ typedef struct
       gint64 request_id, gint64 now_us, GError ** err);
   gboolean (*now_playing_get) (gpointer b, guint32 group_id,
       MmkmRequest ** request, gint64 * since_us, GError ** err);
+  gboolean (*request_remove) (gpointer b, guint32 group_id, gint64 id,
+      GError ** err);
 } MmkmStoreVTable;
 
 typedef struct _MmkmStore MmkmStore;
@@ -411,6 +413,11 @@ gboolean mmkm_store_now_playing_set (MmkmStore * s, guint32 group_id,
 /* *@request NULL when nothing plays; @since_us: when it was set */
 gboolean mmkm_store_now_playing_get (MmkmStore * s, guint32 group_id,
     MmkmRequest ** request, gint64 * since_us, GError ** err);
+/* Takes a queued request out of the queue (an administrator's act): it
+ * is forgotten, so it no longer counts against its requester either.
+ * NOT_FOUND when @id is not queued in @group_id. */
+gboolean mmkm_store_request_remove (MmkmStore * s, guint32 group_id,
+    gint64 id, GError ** err);
 
 G_END_DECLS
 #endif /* MMKM_STORE_H */

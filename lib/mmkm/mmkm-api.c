@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "mmkm-api-admin.h"
 #include "mmkm-api-private.h"
 #include "mmkm-error.h"
 
@@ -1021,6 +1022,7 @@ CODEC_ENTRY (MmkmApiQueueEntry, queue_entry)
 CODEC_ENTRY (MmkmApiQueue, queue)
 CODEC_ENTRY (MmkmApiNowPlaying, now_playing)
 CODEC_ENTRY (MmkmApiError, error)
+CODEC_ENTRY (MmkmApiAdminRequest, admin_request)
 /* *INDENT-ON* */
 
 #define CODEC(Type, name, file) \
@@ -1039,6 +1041,7 @@ static const MmkmApiCodec codecs[] = {
   CODEC (MmkmApiQueue, queue, "queue"),
   CODEC (MmkmApiNowPlaying, now_playing, "now-playing"),
   CODEC (MmkmApiError, error, "error"),
+  CODEC (MmkmApiAdminRequest, admin_request, "admin-request"),
 };
 
 const MmkmApiCodec *

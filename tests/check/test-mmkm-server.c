@@ -88,7 +88,7 @@ server_start (void)
   g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   srv.proc = g_subprocess_launcher_spawn (l, &e, exe, "--config",
       config_path, "--state-dir", state_dir, "--listen", "127.0.0.1:0",
-      "--heartbeat-port", "0", NULL);
+      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL);
   fail_unless (srv.proc != NULL, "%s", e ? e->message : "");
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (srv.proc));
   g_clear_pointer (&srv.fingerprint, g_free);

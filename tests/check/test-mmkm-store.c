@@ -1061,6 +1061,33 @@ GST_START_TEST (test_songs_and_queue)
   fail_unless_equals_int (a->len, 2);
   g_ptr_array_unref (a);
 
+  /* an administrator takes eve's request out: gone from the queue and
+   * from her count; only a queued request of that group can go */
+  {
+    gint64 eve_req = 0;
+    guint i;
+
+    a = mmkm_store_queue_list (s, 1, NULL);
+    for (i = 0; i < a->len; i++)
+      if (g_str_equal (((MmkmRequest *) a->pdata[i])->user, "eve"))
+        eve_req = ((MmkmRequest *) a->pdata[i])->id;
+    g_ptr_array_unref (a);
+    fail_unless (eve_req > 0);
+    fail_if (mmkm_store_request_remove (s, 2, eve_req, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+    fail_if (mmkm_store_request_remove (s, 1, r, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+    fail_unless (mmkm_store_request_remove (s, 1, eve_req, NULL));
+    fail_if (mmkm_store_request_remove (s, 1, eve_req, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+    a = mmkm_store_queue_list (s, 1, NULL);
+    fail_unless_equals_int (a->len, 1);
+    fail_unless_equals_string (((MmkmRequest *) a->pdata[0])->user, "bob");
+    g_ptr_array_unref (a);
+    fail_unless (mmkm_store_request_count (s, "eve", 1, 0, &n, NULL));
+    fail_unless_equals_int (n, 0);
+  }
+
   /* a removed song leaves the list and the queue */
   fail_unless (mmkm_store_song_remove (s, s1, NULL));
   fail_if (mmkm_store_song_remove (s, s1, &err));
