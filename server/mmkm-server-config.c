@@ -93,7 +93,7 @@ static const gchar *const known_keys[] = {
   "server/identity-dir", "server/identity-name", "server/database",
   "server/key-file", "server/sync-normal",
   "group/name", "group/suite", "group/tek-period-ms", "group/fetch-window-ms",
-  "group/propagation-delay-ms",
+  "group/propagation-delay-ms", "group/rekey-on-join",
   "members/heartbeat-interval-ms", "members/allowed-misses",
   "members/heartbeat-store-interval-s", "members/login-timeout-s",
   "members/duplicate-login", "members/requests-per-period",
@@ -206,6 +206,17 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
     else {
       g_set_error (error, CONFIG_ERROR, 0, "%s: [members] duplicate-login "
           "must be refuse, replace or allow", path);
+      return FALSE;
+    }
+  }
+  if (g_key_file_has_key (kf, "group", "rekey-on-join", NULL)) {
+    GError *be = NULL;
+    c->rekey_on_join = g_key_file_get_boolean (kf, "group", "rekey-on-join",
+        &be);
+    if (be) {
+      g_error_free (be);
+      g_set_error (error, CONFIG_ERROR, 0, "%s: [group] rekey-on-join must "
+          "be true or false", path);
       return FALSE;
     }
   }

@@ -33,6 +33,7 @@ typedef struct
   gint64 tek_period_ms;
   gint64 fetch_window_ms;       /* 0: min (period / 8, 1 h) */
   gint64 propagation_delay_ms;
+  gboolean rekey_on_join;
 
   guint heartbeat_interval_ms;
   guint allowed_misses;

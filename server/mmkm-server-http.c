@@ -94,6 +94,8 @@ static const Route routes[] = {
   {"POST", "/v1/session/kek", ROUTE_SESSION, MMKM_API_MIKEY_MAX, handle_kek},
   {"GET", "/v1/session/teks", ROUTE_SESSION, 0, handle_teks},
   {"POST", "/v1/session/bye", ROUTE_SESSION, 0, handle_bye},
+  {"POST", "/v1/session/teks/ack", ROUTE_SESSION, MMKM_API_MIKEY_MAX,
+      handle_tek_ack},
 };
 
 /* the first row for @path (any method), NULL for an unknown path */

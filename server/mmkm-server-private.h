@@ -41,6 +41,13 @@ G_BEGIN_DECLS
   gint64 stored_heard;
   guint64 ack_seq;
   guint32 fetched_mki;
+  /* mmkm-server-ack.c: the TEK messages sent last (SentTek), newest
+   * first, which an acknowledgement must answer */
+  GQueue sent_teks;
+  /* [group] rekey-on-join: the lowest MKI this member gets (0: any) */
+  guint32 min_mki;
+  /* the heartbeat sequence number last written to the store */
+  guint64 stored_seq;
 } Session;
 
 typedef struct
@@ -78,6 +85,9 @@ typedef struct
   GHashTable *by_token;         /* GBytes (SHA-256 of token) -> Session */
   GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
+  GThreadPool *pw_pool;         /* mmkm-server-password-pool.c */
+  GAsyncQueue *pw_done;
+  guint pw_max_queued;
   int exit_code;
 } Server;
 
@@ -146,6 +156,8 @@ G_GNUC_PRINTF (5, 6);
      gboolean teks_reload (Server * srv, GError ** error);
      gboolean tek_tick (gpointer data);
      void forced_rekey (Server * srv, gint64 now);
+     guint32 rekey_on_join (Server * srv, gint64 now);
+     guint32 rekey_on_join_floor (Server * srv, gint64 login_us);
 
 /* mmkm-server-http.c */
      void reply_json (SoupServerMessage * msg, guint status, gchar * body);
@@ -178,6 +190,26 @@ G_GNUC_PRINTF (5, 6);
     const Request * req);
      void handle_bye (Server * srv, SoupServerMessage * msg,
     const Request * req);
+
+/* mmkm-server-password-pool.c: @done runs on the main loop, then the
+ * message is unpaused and @free_data (@data) called */
+     typedef void (*PasswordChecked) (Server * srv, SoupServerMessage * msg,
+    gboolean ok, gpointer data);
+     void password_pool_start (Server * srv);
+     void password_pool_stop (Server * srv);
+     gboolean password_check_async (Server * srv, SoupServerMessage * msg,
+    const gchar * encoded, const gchar * password, PasswordChecked done,
+    gpointer data, GDestroyNotify free_data);
+
+/* mmkm-server-ack.c */
+     void ack_remember (Session * s, guint32 mki, GBytes * tek_msg);
+     void ack_forget (Session * s);
+     void handle_tek_ack (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-hb-replay.c */
+     void hb_store_maybe (Server * srv, Session * s, gint64 now);
+     void hb_window_restore (Server * srv, Session * s, guint64 stored_seq);
 
 /* mmkm-server-heartbeat.c */
      gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);

@@ -715,9 +715,20 @@ GST_START_TEST (test_server_end_to_end)
   fail_unless_equals_int (mki_now, mki1 + 1);
   fail_unless (memcmp (k2.key, k4.key, k2.key_len) == 0);
   fail_unless (memcmp (k2.salt, k4.salt, k2.salt_len) == 0);
-  hb_make (&bob, MMKM_HB_HEARTBEAT, dg);
-  hb_send_raw (sb, dg);
-  fail_unless (hb_recv_ack (sb, &bob, &ack));
+  /* the restored replay window takes the numbers that may have been
+   * accepted since the last store write as seen: a few heartbeats may go
+   * unanswered (test_server_hb_replay_restart) */
+  {
+    guint tries;
+    gboolean acked = FALSE;
+
+    for (tries = 0; tries < 4 && !acked; tries++) {
+      hb_make (&bob, MMKM_HB_HEARTBEAT, dg);
+      hb_send_raw (sb, dg);
+      acked = hb_recv_ack (sb, &bob, &ack);
+    }
+    fail_unless (acked);
+  }
   fail_unless_equals_int (ack.mki, mki1 + 1);
   fail_unless_equals_int (member_fetch (&alice, 0, &k3, NULL, NULL), 401);
 
