@@ -30,7 +30,18 @@ typedef struct
   PasswordChecked done;
   gpointer data;
   GDestroyNotify free_data;
+  /* main loop only: the client went away (nothing to answer, and a
+   * finished message must not be unpaused) */
+  gboolean gone;
 } Job;
+
+static void
+message_gone (SoupServerMessage * msg, gpointer data)
+{
+  Job *j = data;
+
+  j->gone = TRUE;
+}
 
 static void
 job_free (Job * j)
@@ -42,6 +53,7 @@ job_free (Job * j)
   }
   if (j->free_data)
     j->free_data (j->data);
+  g_signal_handlers_disconnect_by_data (j->msg, j);
   g_object_unref (j->msg);
   g_free (j);
 }
@@ -54,8 +66,10 @@ finish_done (gpointer data)
   Job *j;
 
   while ((j = g_async_queue_try_pop (srv->pw_done)) != NULL) {
-    j->done (srv, j->msg, j->ok, j->data);
-    soup_server_message_unpause (j->msg);
+    if (!j->gone) {
+      j->done (srv, j->msg, j->ok, j->data);
+      soup_server_message_unpause (j->msg);
+    }
     job_free (j);
   }
   return G_SOURCE_REMOVE;
@@ -122,6 +136,8 @@ password_check_async (Server * srv, SoupServerMessage * msg,
   j->done = done;
   j->data = data;
   j->free_data = free_data;
+  g_signal_connect (msg, "finished", G_CALLBACK (message_gone), j);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (message_gone), j);
   soup_server_message_pause (msg);
   g_thread_pool_push (srv->pw_pool, j, NULL);
   return TRUE;
