@@ -458,6 +458,8 @@ GST_START_TEST (test_server_config)
           NULL), 1);
   fail_unless_equals_int (run_config ("[members]\nduplicate-login = x\n",
           NULL), 1);
+  fail_unless_equals_int (run_config ("[group]\nrekey-on-join = maybe\n",
+          NULL), 1);
   fail_unless_equals_int (run_config ("[group]\ntek-period-ms = 1000\n"
           "fetch-window-ms = 2000\n", NULL), 1);
 }
