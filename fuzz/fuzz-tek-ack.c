@@ -69,11 +69,11 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 }
 
 static void
-check_refusal (GError * err)
+check_refusal (GError ** err)
 {
-  check (err != NULL && err->domain == MIKEY_ERROR, "refusal outside "
+  check (*err != NULL && (*err)->domain == MIKEY_ERROR, "refusal outside "
       "MIKEY_ERROR");
-  g_error_free (err);
+  g_clear_error (err);
 }
 
 static void
@@ -135,13 +135,13 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   guint8 *fixed;
 
   if (!mmkm_tek_ack_check (kek, "alice", tek_msg, data, size, T0, 0, &err))
-    check_refusal (err);
+    check_refusal (&err);
   fixed = with_right_mac (data, size);
   if (fixed) {
     if (!mmkm_tek_ack_check (kek, "alice", tek_msg, fixed, size, T0, 0, &err)) {
       check (!g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_AUTH),
           "a right MAC refused as AUTH");
-      check_refusal (err);
+      check_refusal (&err);
     }
     g_free (fixed);
   }
