@@ -8,7 +8,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS typedef struct
+G_BEGIN_DECLS
+
+typedef struct
 {
   guint32 t_cost;               /* passes over memory */
   guint32 m_cost_kib;           /* memory, KiB */

@@ -8,7 +8,9 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS typedef struct _MmkmSeal MmkmSeal;
+G_BEGIN_DECLS
+
+typedef struct _MmkmSeal MmkmSeal;
 
 #define MMKM_SEAL_KEY_LEN 32
 #define MMKM_SEAL_NONCE_LEN 12

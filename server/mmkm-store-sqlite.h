@@ -5,7 +5,9 @@
 
 #include "mmkm-store.h"
 
-G_BEGIN_DECLS typedef enum
+G_BEGIN_DECLS
+
+typedef enum
 {
   MMKM_STORE_SQLITE_NONE = 0,
   /* synchronous=NORMAL instead of FULL: still durable against a crash

@@ -22,7 +22,9 @@
 #include "mikey-replay.h"
 #include "mikey-pk.h"
 
-G_BEGIN_DECLS typedef enum
+G_BEGIN_DECLS
+
+typedef enum
 {
   MIKEY_MODE_NULL,
   MIKEY_MODE_PSK,
@@ -37,8 +39,10 @@ G_BEGIN_DECLS typedef enum
 /* A MikeyDhGroup as a bit of MikeyResponderConfig.dh_groups */
 #define MIKEY_DH_GROUP_BIT(group) (1u << (group))
 
-MIKEY_API const gchar *mikey_mode_name (MikeyMode mode);
-MIKEY_API gboolean mikey_mode_from_name (const gchar * name, MikeyMode * mode);
+MIKEY_API
+const gchar *mikey_mode_name (MikeyMode mode);
+MIKEY_API
+gboolean mikey_mode_from_name (const gchar * name, MikeyMode * mode);
 
 /* ------------------------------------------------------------------------
  * Initiator (sender side)
@@ -134,9 +138,10 @@ typedef struct _MikeyInitiator MikeyInitiator;
 
 /* Copies everything it needs out of @cfg (secrets included). */
 MIKEY_API
-    MikeyInitiator * mikey_initiator_new (const MikeyInitiatorConfig * cfg,
+MikeyInitiator *mikey_initiator_new (const MikeyInitiatorConfig * cfg,
     GError ** error);
-MIKEY_API void mikey_initiator_free (MikeyInitiator * init);
+MIKEY_API
+void mikey_initiator_free (MikeyInitiator * init);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyInitiator, mikey_initiator_free);
 
 /* Builds the initiation message on the first call and returns the same
@@ -144,7 +149,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyInitiator, mikey_initiator_free);
  * (NULL mode, or no_verify) the state goes straight to COMPLETE. The first
  * call starts the timers at @now_us (see mikey_initiator_get_deadline()). */
 MIKEY_API
-    GBytes * mikey_initiator_start (MikeyInitiator * init, gint64 now_us,
+GBytes *mikey_initiator_start (MikeyInitiator * init, gint64 now_us,
     GError ** error);
 
 typedef enum
@@ -162,7 +167,7 @@ typedef enum
 
 /* Processes a verification, DH response or error message. */
 MIKEY_API
-    MikeyStep mikey_initiator_step (MikeyInitiator * init, const guint8 * data,
+MikeyStep mikey_initiator_step (MikeyInitiator * init, const guint8 * data,
     gsize len, gint64 now_us, GBytes ** next, GError ** error);
 
 /* Timers, sans-I/O (as ngtcp2 does): the caller owns the clock and one
@@ -189,7 +194,8 @@ MIKEY_API
  * nothing to wait for (not started, keys established, failed). After
  * mikey_initiator_handle_expiry (@now_us) it is later than @now_us, so a
  * caller that re-arms its timer after each call cannot spin. */
-MIKEY_API gint64 mikey_initiator_get_deadline (const MikeyInitiator * init);
+MIKEY_API
+gint64 mikey_initiator_get_deadline (const MikeyInitiator * init);
 
 /* Handles the timers at @now_us. MIKEY_STEP_SEND: *@resend holds the bytes
  * to send again (the current initiation message, unchanged). FAILED: the
@@ -197,19 +203,20 @@ MIKEY_API gint64 mikey_initiator_get_deadline (const MikeyInitiator * init);
  * ("no answer after 5 s") and the state FAILED. IGNORED: nothing due yet
  * (an early or spurious wake-up is harmless). */
 MIKEY_API
-    MikeyStep mikey_initiator_handle_expiry (MikeyInitiator * init,
+MikeyStep mikey_initiator_handle_expiry (MikeyInitiator * init,
     gint64 now_us, GBytes ** resend, GError ** error);
 
 MIKEY_API
-    MikeyExchangeState mikey_initiator_get_state (const MikeyInitiator * init);
-MIKEY_API guint32 mikey_initiator_get_csb_id (const MikeyInitiator * init);
+MikeyExchangeState mikey_initiator_get_state (const MikeyInitiator * init);
 MIKEY_API
-    const MikeySuiteInfo *mikey_initiator_get_suite (const MikeyInitiator *
-    init);
-MIKEY_API MikeyMode mikey_initiator_get_mode (const MikeyInitiator * init);
+guint32 mikey_initiator_get_csb_id (const MikeyInitiator * init);
+MIKEY_API
+const MikeySuiteInfo *mikey_initiator_get_suite (const MikeyInitiator * init);
+MIKEY_API
+MikeyMode mikey_initiator_get_mode (const MikeyInitiator * init);
 /* Valid once started; array of MikeySrtpParams owned by @init. */
 MIKEY_API
-    GArray * mikey_initiator_get_srtp_params (const MikeyInitiator * init);
+GArray *mikey_initiator_get_srtp_params (const MikeyInitiator * init);
 
 /* ------------------------------------------------------------------------
  * Responder (receiver side)
@@ -285,9 +292,10 @@ typedef enum
 typedef struct _MikeyResponder MikeyResponder;
 
 MIKEY_API
-    MikeyResponder * mikey_responder_new (const MikeyResponderConfig * cfg,
+MikeyResponder *mikey_responder_new (const MikeyResponderConfig * cfg,
     GError ** error);
-MIKEY_API void mikey_responder_free (MikeyResponder * resp);
+MIKEY_API
+void mikey_responder_free (MikeyResponder * resp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyResponder, mikey_responder_free);
 
 /* Processes an initiation message from @peer (any string naming the sender,
@@ -295,25 +303,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MikeyResponder, mikey_responder_free);
  * is the message to send back: the verification message when one was
  * requested, or an error message. */
 MIKEY_API
-    MikeyResponseResult mikey_responder_handle_init (MikeyResponder * resp,
+MikeyResponseResult mikey_responder_handle_init (MikeyResponder * resp,
     const guint8 * data, gsize len, const gchar * peer, gint64 now_us,
     GBytes ** reply, GError ** error);
 
 /* Of the last accepted message; NULL before. Owned by @resp. */
 MIKEY_API
-    GArray * mikey_responder_get_srtp_params (const MikeyResponder * resp);
-MIKEY_API guint32 mikey_responder_get_csb_id (const MikeyResponder * resp);
+GArray *mikey_responder_get_srtp_params (const MikeyResponder * resp);
 MIKEY_API
-    const MikeySuiteInfo *mikey_responder_get_suite (const MikeyResponder *
-    resp);
-MIKEY_API MikeyMode mikey_responder_get_mode (const MikeyResponder * resp);
+guint32 mikey_responder_get_csb_id (const MikeyResponder * resp);
+MIKEY_API
+const MikeySuiteInfo *mikey_responder_get_suite (const MikeyResponder * resp);
+MIKEY_API
+MikeyMode mikey_responder_get_mode (const MikeyResponder * resp);
 /* The last accepted message's timestamp minus now_us when it was handled
  * (positive: the sender's clock is ahead), in *@offset_us; FALSE when it
  * had no clock timestamp (a COUNTER) or nothing was accepted yet. For
  * MIKEY-NULL, whose timestamp is accepted whatever it says, this is where
  * a caller finds how far off it was, to log it. */
 MIKEY_API
-    gboolean mikey_responder_get_clock_offset (const MikeyResponder * resp,
+gboolean mikey_responder_get_clock_offset (const MikeyResponder * resp,
     gint64 * offset_us);
 
 /* ------------------------------------------------------------------------
@@ -329,7 +338,7 @@ MIKEY_API
  * a message of another form or exchange. The identities and the
  * timestamp of @resp are left to the caller. */
 MIKEY_API
-    gboolean mikey_psk_check_verify (const MikeyMessage * init,
+gboolean mikey_psk_check_verify (const MikeyMessage * init,
     const MikeyMessage * resp, const guint8 * data, gsize len,
     const guint8 * psk, gsize psk_len, GError ** error);
 
@@ -339,15 +348,16 @@ MIKEY_API
  * pre-shared key), and an encrypted one without MAC
  * MIKEY_ERROR_UNAUTHENTICATED. Returns the key data list (MikeyPayload*). */
 MIKEY_API
-    GPtrArray * mikey_psk_open_kemac (const MikeyMessage * msg,
+GPtrArray *mikey_psk_open_kemac (const MikeyMessage * msg,
     const guint8 * data, gsize len, const guint8 * psk, gsize psk_len,
     GError ** error);
 
 /* Parses "mikey <base64>" (RFC 4567 key-mgmt value, also bare base64,
  * surrounding white space ignored). */
 MIKEY_API
-    guint8 * mikey_key_mgmt_decode (const gchar * text, gsize * out_len,
+guint8 *mikey_key_mgmt_decode (const gchar * text, gsize * out_len,
     GError ** error);
-MIKEY_API gchar * mikey_key_mgmt_encode (const guint8 * data, gsize len);
+MIKEY_API
+gchar *mikey_key_mgmt_encode (const guint8 * data, gsize len);
 
 G_END_DECLS

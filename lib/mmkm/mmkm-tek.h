@@ -14,8 +14,10 @@
 #include "mmkm-kek.h"
 
 G_BEGIN_DECLS
+
 #define MMKM_MKI_LEN 4
-    typedef struct
+
+typedef struct
 {
   const guint8 *kek;            /* MMKM_KEK_LEN bytes */
   const gchar *user_name;       /* IDr "mmkm:user:<name>" */
@@ -47,7 +49,8 @@ typedef struct _MmkmTekReceiver MmkmTekReceiver;
  * (0: MIKEY_REPLAY_DEFAULT_SKEW_US, 60 s). The replay cache lives as long
  * as the receiver, so a message is accepted once per session. */
 MmkmTekReceiver *mmkm_tek_receiver_new (const guint8 * kek,
-    const gchar * user_name, guint32 group_id, gint64 skew_us, GError ** error);
+    const gchar * user_name, guint32 group_id, gint64 skew_us,
+    GError ** error);
 void mmkm_tek_receiver_free (MmkmTekReceiver * r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmTekReceiver, mmkm_tek_receiver_free);
 
