@@ -99,6 +99,7 @@ static const gchar *const known_keys[] = {
   "members/duplicate-login", "members/requests-per-period",
   "members/request-period-ms",
   "passwords/t-cost", "passwords/m-cost-kib", "passwords/parallelism",
+  "passwords/queue",
   "limits/login-burst-per-address", "limits/login-refill-per-address-s",
   "limits/login-burst-per-user", "limits/login-refill-per-user-s",
   "limits/rate-table-size",
@@ -247,6 +248,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
       c->password.m_cost_kib);
   GET_UINT ("passwords", "parallelism", 1, MMKM_PASSWORD_MAX_PARALLELISM,
       c->password.parallelism);
+  GET_UINT ("passwords", "queue", 0, 1000000, c->password_queue);
   GET_UINT ("limits", "login-burst-per-address", 1, 1000000,
       c->login_burst_per_address);
   GET_UINT ("limits", "login-refill-per-address-s", 1, 86400,

@@ -44,6 +44,7 @@ typedef struct
   gint64 request_period_ms;
 
   MmkmPasswordParams password;
+  guint password_queue;         /* 0: 16 per worker thread */
 
   guint login_burst_per_address;
   guint login_refill_per_address_s;

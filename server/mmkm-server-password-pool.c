@@ -15,7 +15,7 @@
 #include "mmkm-password.h"
 #include "mmkm-server-private.h"
 
-/* checks waiting for a thread, per thread */
+/* checks waiting for a thread, per thread, unless [passwords] queue says */
 #define QUEUE_PER_THREAD 16
 
 typedef struct
@@ -96,12 +96,11 @@ password_pool_start (Server * srv)
   guint n = MAX (1, g_get_num_processors ());
 
   srv->pw_done = g_async_queue_new ();
-  srv->pw_max_queued = n * QUEUE_PER_THREAD;
+  srv->pw_threads = n;
   srv->pw_pool = g_thread_pool_new (run_check, srv, (gint) n, FALSE, NULL);
 }
 
-/* Waits for the checks under way and queued (bounded: at most
- * pw_max_queued of them) and answers them, so that no message stays
+/* Waits for the checks under way and queued (bounded) and answers them, so that no message stays
  * paused and nothing leaks. */
 void
 password_pool_stop (Server * srv)
@@ -120,10 +119,11 @@ password_check_async (Server * srv, SoupServerMessage * msg,
     const gchar * encoded, const gchar * password, PasswordChecked done,
     gpointer data, GDestroyNotify free_data)
 {
+  guint max = srv->cfg.password_queue ? srv->cfg.password_queue :
+      srv->pw_threads * QUEUE_PER_THREAD;
   Job *j;
 
-  if (!srv->pw_pool
-      || g_thread_pool_unprocessed (srv->pw_pool) >= srv->pw_max_queued)
+  if (!srv->pw_pool || g_thread_pool_unprocessed (srv->pw_pool) >= max)
     return FALSE;
   j = g_new0 (Job, 1);
   j->srv = srv;

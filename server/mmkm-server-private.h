@@ -87,7 +87,7 @@ typedef struct
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
   GThreadPool *pw_pool;         /* mmkm-server-password-pool.c */
   GAsyncQueue *pw_done;
-  guint pw_max_queued;
+  guint pw_threads;
   int exit_code;
 } Server;
 

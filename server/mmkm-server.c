@@ -158,6 +158,7 @@ on_reload (gpointer data)
     srv->cfg.requests_per_period = c.requests_per_period;
     srv->cfg.request_period_ms = c.request_period_ms;
     srv->cfg.password = c.password;
+    srv->cfg.password_queue = c.password_queue;
     srv->cfg.login_burst_per_address = c.login_burst_per_address;
     srv->cfg.login_refill_per_address_s = c.login_refill_per_address_s;
     srv->cfg.login_burst_per_user = c.login_burst_per_user;

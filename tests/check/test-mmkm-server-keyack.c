@@ -241,6 +241,8 @@ typedef struct
   guint fetch_status;
   guint hb_done;                /* order of the heartbeat's ACK */
   guint n_401;
+  guint n_busy;                 /* 429 with reason "busy" */
+  guint n_other;
   guint written;
   /* the member's requests, sent when the first login is answered */
   gboolean member_sent;
@@ -349,6 +351,47 @@ race_member_requests (Race * r)
 }
 
 #define RACE_LOGINS 8
+#define POOL_CONFIG "[limits]\nlogin-burst-per-address = 100\n" \
+  "login-burst-per-user = 100\n[passwords]\nt-cost = 1\nm-cost-kib = 256\n"
+
+static void
+busy_login_done (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Race *r = data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION
+      (source), res);
+  g_autoptr (GBytes) b = soup_session_send_and_read_finish (SOUP_SESSION
+      (source), res, NULL);
+  guint status = soup_message_get_status (msg);
+
+  if (status == 401)
+    r->n_401++;
+  else if (status == 429 && b && g_strstr_len (g_bytes_get_data (b, NULL),
+          g_bytes_get_size (b), "\"busy\"") && soup_message_headers_get_one
+      (soup_message_get_response_headers (msg), "Retry-After"))
+    r->n_busy++;
+  else
+    r->n_other++;
+  if (--r->pending == 0)
+    g_main_loop_quit (r->loop);
+}
+
+/* RACE_LOGINS logins with a wrong password at once; counts the answers */
+static void
+busy_round (Race * r, SoupSession * session, const gchar * json)
+{
+  guint i;
+
+  r->n_401 = r->n_busy = r->n_other = 0;
+  for (i = 0; i < RACE_LOGINS; i++) {
+    g_autoptr (SoupMessage) m = race_message ("POST", "/v1/login", json, NULL);
+
+    r->pending++;
+    soup_session_send_and_read_async (session, m, G_PRIORITY_DEFAULT, NULL,
+        busy_login_done, r);
+  }
+  g_main_loop_run (r->loop);
+}
 
 /* Password checks run on worker threads: while logins with wrong
  * passwords (argon2id at a real cost) are being checked, a live member's
@@ -365,9 +408,7 @@ GST_START_TEST (test_server_password_pool)
   MmkmStore *st;
   guint i;
 
-  state_setup ("[limits]\nlogin-burst-per-address = 100\n"
-      "login-burst-per-user = 100\n"
-      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  state_setup (POOL_CONFIG);
   member_join (&alice);
   /* carol's hash has a real cost: every wrong password costs it */
   {
@@ -415,6 +456,24 @@ GST_START_TEST (test_server_password_pool)
       "login %u-th", r.fetch_done, r.last_login);
   fail_unless (r.hb_done < r.last_login, "heartbeat answered %u-th, last "
       "login %u-th", r.hb_done, r.last_login);
+
+  /* a full queue: the logins beyond it are answered at once, 429 "busy"
+   * with Retry-After, never queued for ever ([passwords] queue = 1 by a
+   * SIGHUP reload: the others are checked, 401 as before) */
+  fail_unless (g_file_set_contents (config_path, POOL_CONFIG "queue = 1\n",
+          -1, NULL));
+  g_subprocess_send_signal (srv.proc, SIGHUP);
+  {
+    gint64 deadline = g_get_real_time () + 20 * G_USEC_PER_SEC;
+
+    do {
+      busy_round (&r, async_http, wrong);
+      fail_unless_equals_int (r.n_other, 0);
+      fail_unless_equals_int (r.n_401 + r.n_busy, RACE_LOGINS);
+    } while (r.n_busy == 0 && g_get_real_time () < deadline);
+    fail_unless (r.n_busy > 0);
+    fail_unless (r.n_401 >= 2, "%u", r.n_401);
+  }
 
   g_main_loop_unref (r.loop);
   server_term ();
