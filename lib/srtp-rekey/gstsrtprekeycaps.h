@@ -6,12 +6,11 @@
 #include "srtp-rekey-ring.h"
 
 G_BEGIN_DECLS
-
 /* TRUE for every field that carries key material or SRTP stream state:
  * srtp-key, srtp-key2..16, mki, mki2..16, srtp-cipher, srtp-auth,
  * srtcp-cipher, srtcp-auth, roc. srtpdec 1.22 passes srtp-key2.., mki2..
  * and roc on in its output caps; srtpenc puts srtp-key and mki in its. */
-gboolean gst_srtp_rekey_is_key_field (const gchar * name);
+    gboolean gst_srtp_rekey_is_key_field (const gchar * name);
 
 /* Removes every such field; TRUE when one was there. */
 gboolean gst_srtp_rekey_strip_key_fields (GstStructure * s);

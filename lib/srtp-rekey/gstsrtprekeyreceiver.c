@@ -353,7 +353,7 @@ gst_srtp_rekey_receiver_handle_buffer (GstSrtpRekeyReceiver * r,
   GstSrtpRekeyReceiverCallbacks cb;
   gpointer cb_data;
   GstClockTime t0 = 0, t1;
-  gboolean locked_switch = FALSE;
+  gboolean locked_switch = FALSE, asked = FALSE;
 
   if (!gst_buffer_is_writable (*buf)) {
     /* srtpdec 1.22 decrypts a shared buffer in place after unreffing it */
@@ -380,8 +380,9 @@ gst_srtp_rekey_receiver_handle_buffer (GstSrtpRekeyReceiver * r,
         srtp_rekey_packet_result_to_string (res));
     return GST_SRTP_REKEY_DROP;
   }
+again:
   d = decide (r, &info, mki, &st);
-  if (d == DECIDE_SWITCH) {
+  if (d == DECIDE_SWITCH && !locked_switch) {
     /* the RTP and the RTCP thread: one switch at a time, decided again
      * under the switch lock (the other may have just made it) */
     g_mutex_unlock (&r->lock);
@@ -400,15 +401,24 @@ gst_srtp_rekey_receiver_handle_buffer (GstSrtpRekeyReceiver * r,
         g_mutex_unlock (&r->switch_lock);
       return GST_SRTP_REKEY_PASS;
     case DECIDE_UNKNOWN:
-      r->stats.unknown_mki_drops++;
       g_mutex_unlock (&r->lock);
-      if (locked_switch)
+      if (locked_switch) {
         g_mutex_unlock (&r->switch_lock);
-      GST_DEBUG_OBJECT (r->srtpdec, "unknown MKI for SSRC %08x: dropped",
-          info.ssrc);
-      if (cb.unknown_mki != NULL)
+        locked_switch = FALSE;
+      }
+      GST_DEBUG_OBJECT (r->srtpdec, "unknown MKI for SSRC %08x", info.ssrc);
+      if (cb.unknown_mki != NULL && !asked) {
         cb.unknown_mki (r, info.ssrc, mki, policy->mki_len, info.is_rtcp,
             cb_data);
+        /* a caller with the key at hand adds it from the callback: then
+         * this packet need not be lost */
+        asked = TRUE;
+        g_mutex_lock (&r->lock);
+        goto again;
+      }
+      g_mutex_lock (&r->lock);
+      r->stats.unknown_mki_drops++;
+      g_mutex_unlock (&r->lock);
       return GST_SRTP_REKEY_DROP;
     case DECIDE_FULL:
       r->stats.stream_limit_drops++;
@@ -573,6 +583,10 @@ src_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   gst_event_unref (ev);
   ev = gst_event_new_caps (out);
   gst_caps_unref (out);
+  /* the pad stored the event before running probes: replace the stored
+   * copy too, or gst_pad_get_current_caps() on srtpdec's source pad would
+   * still hand out the keys */
+  gst_pad_store_sticky_event (pad, ev);
   GST_PAD_PROBE_INFO_DATA (info) = ev;
   return GST_PAD_PROBE_OK;
 }

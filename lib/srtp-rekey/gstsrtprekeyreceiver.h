@@ -12,9 +12,7 @@
 #include <gst/gst.h>
 #include "srtp-rekey-ring.h"
 
-G_BEGIN_DECLS
-
-typedef struct _GstSrtpRekeyReceiver GstSrtpRekeyReceiver;
+G_BEGIN_DECLS typedef struct _GstSrtpRekeyReceiver GstSrtpRekeyReceiver;
 
 typedef enum
 {

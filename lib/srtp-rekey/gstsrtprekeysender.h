@@ -7,9 +7,7 @@
 #include <gst/gst.h>
 #include "srtp-rekey-ring.h"
 
-G_BEGIN_DECLS
-
-typedef struct _GstSrtpRekeySender GstSrtpRekeySender;
+G_BEGIN_DECLS typedef struct _GstSrtpRekeySender GstSrtpRekeySender;
 
 /* Microseconds of the caller's clock (wall clock, pipeline running time,
  * a test's counter ...); the same clock as the activation times. */

@@ -77,8 +77,7 @@ srtp_rekey_policy_from_nicks (SrtpRekeyPolicy * policy,
     return FALSE;
 
   if (g_str_has_suffix (rtp_cipher, "-gcm")) {
-    if (g_strcmp0 (rtp_auth, "null") != 0 || g_strcmp0 (rtcp_auth,
-            "null") != 0)
+    if (g_strcmp0 (rtp_auth, "null") != 0 || g_strcmp0 (rtcp_auth, "null") != 0)
       return FALSE;
     if (strcmp (rtp_cipher, "aes-128-gcm") == 0)
       return srtp_rekey_policy_init (policy, SRTP_REKEY_AEAD_AES_128_GCM,

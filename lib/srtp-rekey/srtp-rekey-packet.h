@@ -18,11 +18,9 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
-
 #define SRTP_REKEY_MAX_MKI 128  /* libsrtp2's SRTP_MAX_MKI_LEN */
 #define SRTP_REKEY_MAX_KEY_SALT 46      /* AES-256 key + 14-byte salt */
-
-typedef enum
+    typedef enum
 {
   SRTP_REKEY_AES_CM_128_HMAC_SHA1_80,
   SRTP_REKEY_AES_CM_128_HMAC_SHA1_32,

@@ -138,8 +138,7 @@ remove_at (SrtpRekeyRing * ring, guint i)
 }
 
 gboolean
-srtp_rekey_ring_remove (SrtpRekeyRing * ring, const guint8 * mki,
-    gsize mki_len)
+srtp_rekey_ring_remove (SrtpRekeyRing * ring, const guint8 * mki, gsize mki_len)
 {
   gint i = find (ring, mki, mki_len);
 

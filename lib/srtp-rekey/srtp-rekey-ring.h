@@ -14,11 +14,9 @@
 #include "srtp-rekey-packet.h"
 
 G_BEGIN_DECLS
-
 #define SRTP_REKEY_RING_MAX 64  /* capacity limit */
 #define SRTP_REKEY_SRTPDEC_MAX_KEYS 16  /* srtpdec: srtp-key .. srtp-key16 */
-
-typedef struct
+    typedef struct
 {
   guint8 mki[SRTP_REKEY_MAX_MKI];
   gsize mki_len;
