@@ -309,11 +309,14 @@ decide (GstSrtpRekeyReceiver * r, const SrtpRekeyPacketInfo * info,
       return DECIDE_PASS;
     }
     if (st->has_prev && memcmp (st->prev, mki, mki_len) == 0) {
-      /* srtpdec holds the previous key too: late packets pass; an SRTCP
+      /* srtpdec holds the previous key too: late packets pass. An SRTCP
        * packet never switches back (one every few seconds, it may well
-       * be late), an RTP packet newer than the switch does */
-      if (info->is_rtcp || (st->has_switch_seq &&
-              seq_before (info->seq, st->switch_seq)))
+       * be late), nor does an RTP packet while no RTP packet has come
+       * under the new key (an SRTCP packet made the switch: RTP packets
+       * still queued are older); an RTP packet newer than the first one
+       * under the new key does. */
+      if (info->is_rtcp || !st->has_switch_seq ||
+          seq_before (info->seq, st->switch_seq))
         return DECIDE_PASS;
     }
   }
@@ -353,7 +356,7 @@ gst_srtp_rekey_receiver_handle_buffer (GstSrtpRekeyReceiver * r,
   GstSrtpRekeyReceiverCallbacks cb;
   gpointer cb_data;
   GstClockTime t0 = 0, t1;
-  gboolean locked_switch = FALSE, asked = FALSE;
+  gboolean locked_switch = FALSE, asked = FALSE, sent;
 
   if (!gst_buffer_is_writable (*buf)) {
     /* srtpdec 1.22 decrypts a shared buffer in place after unreffing it */
@@ -458,12 +461,20 @@ again:
   r->stats.switches++;
   g_mutex_unlock (&r->lock);
 
-  /* srtpdec holds its object lock while it decrypts; remove-key takes
-   * none, so it is emitted under that lock */
+  /* srtpdec holds its object lock while it decrypts but takes none in
+   * "remove-key": it is emitted under that lock, so that a packet of the
+   * other path (SRTCP in its own thread) is never inside srtpdec while
+   * its stream goes away. The caps cannot go under that lock: srtpdec
+   * sets its source pad's caps, whose notify walks up to srtpdec and
+   * takes it (deadlock). If the other path's packet comes in between,
+   * srtpdec asks "request-key" and gets the same keys from
+   * on_request_key(); then these caps find the stream made (1.22 keeps
+   * it). */
   GST_OBJECT_LOCK (r->srtpdec);
   g_signal_emit_by_name (r->srtpdec, "remove-key", info.ssrc);
   GST_OBJECT_UNLOCK (r->srtpdec);
-  if (!send_caps (caps_pad, caps))
+  sent = send_caps (caps_pad, caps);
+  if (!sent)
     GST_WARNING_OBJECT (r->srtpdec, "srtpdec refused the keys for SSRC %08x",
         info.ssrc);
   gst_caps_unref (caps);
@@ -555,8 +566,10 @@ sink_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       break;
     }
     case GST_EVENT_STREAM_START:
-      /* after READY srtpdec starts without streams */
-      gst_srtp_rekey_receiver_reset (r);
+      /* srtpdec starts without streams after READY. Only the RTP path's:
+       * an RTCP source may start seconds after RTP has flowed. */
+      if (g_str_equal (GST_PAD_NAME (pad), "rtp_sink"))
+        gst_srtp_rekey_receiver_reset (r);
       break;
     default:
       break;

@@ -50,6 +50,80 @@ typedef struct
   GPtrArray *held_copies;       /* their bytes when they were pushed */
 } Rig;
 
+/* Chain mode: a minimal element directly upstream of srtpdec that calls
+ * the engine from its chain and event functions, as mmkmregistry and
+ * mikeydec will. */
+typedef struct
+{
+  GstElement parent;
+  GstPad *sinkpad, *srcpad;
+  GstSrtpRekeyReceiver *receiver;
+} RekeyTap;
+typedef GstElementClass RekeyTapClass;
+
+static GType rekey_tap_get_type (void);
+G_DEFINE_TYPE (RekeyTap, rekey_tap, GST_TYPE_ELEMENT);
+
+static GstStaticPadTemplate tap_sink = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("application/x-srtp"));
+static GstStaticPadTemplate tap_src = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("application/x-srtp"));
+
+static GstFlowReturn
+rekey_tap_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  RekeyTap *tap = (RekeyTap *) parent;
+
+  if (gst_srtp_rekey_receiver_handle_buffer (tap->receiver, tap->srcpad,
+          &buf) == GST_SRTP_REKEY_DROP) {
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  return gst_pad_push (tap->srcpad, buf);
+}
+
+static gboolean
+rekey_tap_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  RekeyTap *tap = (RekeyTap *) parent;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps, *out;
+    gboolean ret;
+
+    gst_event_parse_caps (event, &caps);
+    out = gst_srtp_rekey_receiver_handle_caps (tap->receiver, tap->srcpad,
+        caps);
+    gst_event_unref (event);
+    ret = gst_pad_push_event (tap->srcpad, gst_event_new_caps (out));
+    gst_caps_unref (out);
+    return ret;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static void
+rekey_tap_class_init (RekeyTapClass * klass)
+{
+  gst_element_class_add_static_pad_template (klass, &tap_sink);
+  gst_element_class_add_static_pad_template (klass, &tap_src);
+  gst_element_class_set_static_metadata (klass, "rekeytap", "Filter",
+      "test element", "test");
+}
+
+static void
+rekey_tap_init (RekeyTap * tap)
+{
+  tap->sinkpad = gst_pad_new_from_static_template (&tap_sink, "sink");
+  gst_pad_set_chain_function (tap->sinkpad, rekey_tap_chain);
+  gst_pad_set_event_function (tap->sinkpad, rekey_tap_event);
+  GST_PAD_SET_PROXY_CAPS (tap->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (tap), tap->sinkpad);
+  tap->srcpad = gst_pad_new_from_static_template (&tap_src, "src");
+  GST_PAD_SET_PROXY_CAPS (tap->srcpad);
+  gst_element_add_pad (GST_ELEMENT (tap), tap->srcpad);
+}
+
 static void
 make_key (guint k, const SrtpRekeyPolicy * p, guint8 * key, guint8 * mki)
 {
@@ -68,7 +142,9 @@ rig_clock (gpointer data)
 {
   Rig *rig = data;
 
-  return g_atomic_pointer_get (&rig->now_us) ? rig->now_us : rig->now_us;
+  /* set by the test thread before it pushes the buffer this is read for
+   * (appsrc's queue lock orders the two) */
+  return rig->now_us;
 }
 
 static void
@@ -182,8 +258,17 @@ rig_sender_start (Rig * rig)
       GST_STATE_CHANGE_FAILURE);
 }
 
+static void rig_receiver_new_full (Rig * rig, gboolean with_rtcp,
+    gboolean chain_mode);
+
 static void
 rig_receiver_new (Rig * rig, gboolean with_rtcp)
+{
+  rig_receiver_new_full (rig, with_rtcp, FALSE);
+}
+
+static void
+rig_receiver_new_full (Rig * rig, gboolean with_rtcp, gboolean chain_mode)
 {
   gchar *desc;
   GError *err = NULL;
@@ -191,8 +276,9 @@ rig_receiver_new (Rig * rig, gboolean with_rtcp)
 
   desc = g_strdup_printf ("appsrc name=src format=time caps=\"application/"
       "x-srtp,media=audio,clock-rate=8000,encoding-name=L16,channels=1,"
-      "payload=96\" ! srtpdec name=dec ! rtpL16depay ! appsink name=sink "
-      "sync=false %s", with_rtcp ? "appsrc name=rtcpsrc format=time "
+      "payload=96\" ! %s srtpdec name=dec ! rtpL16depay ! appsink name=sink "
+      "sync=false %s", chain_mode ? "rekeytap name=tap !" : "",
+      with_rtcp ? "appsrc name=rtcpsrc format=time "
       "caps=application/x-srtcp ! dec.rtcp_sink dec.rtcp_src ! "
       "appsink name=rtcpsink sync=false async=false" : "");
   rig->rpipe = gst_parse_launch (desc, &err);
@@ -211,7 +297,9 @@ rig_receiver_new (Rig * rig, gboolean with_rtcp)
   rig->receiver = gst_srtp_rekey_receiver_new (rig->rdec, &rig->policy, 16);
   fail_unless (rig->receiver != NULL);
   gst_srtp_rekey_receiver_set_callbacks (rig->receiver, &cb, rig, NULL);
-  fail_unless (gst_srtp_rekey_receiver_attach (rig->receiver, TRUE));
+  if (chain_mode)
+    ((RekeyTap *) get (rig->rpipe, "tap"))->receiver = rig->receiver;
+  fail_unless (gst_srtp_rekey_receiver_attach (rig->receiver, !chain_mode));
   fail_unless (gst_element_set_state (rig->rpipe, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
 }
@@ -478,6 +566,30 @@ GST_START_TEST (test_sequence_wrap)
   run_rekeys (&rig, 200, 40);
   out = rig_collect (&rig);
   check_exact (&rig, out, 0);
+  g_byte_array_unref (out);
+  rig_free (&rig);
+}
+
+GST_END_TEST;
+
+/* The same engine called from an element's chain function instead of
+ * probes on srtpdec's sink pads */
+GST_START_TEST (test_chain_mode)
+{
+  Rig rig;
+  GByteArray *out;
+  GstSrtpRekeyReceiverStats st;
+
+  rig_init (&rig, SRTP_REKEY_AES_CM_128_HMAC_SHA1_80);
+  rig.keep_refs = TRUE;
+  rig_sender_new (&rig, 65400, FALSE);
+  rig_receiver_new_full (&rig, FALSE, TRUE);
+  run_rekeys (&rig, 400, 4);
+  out = rig_collect (&rig);
+  check_exact (&rig, out, 0);
+  gst_srtp_rekey_receiver_get_stats (rig.receiver, &st);
+  fail_unless_equals_int (st.switches, 100);
+  fail_unless (st.shared_copies > 0);
   g_byte_array_unref (out);
   rig_free (&rig);
 }
@@ -759,10 +871,12 @@ srtp_rekey_suite (void)
   Suite *s = suite_create ("srtp-rekey");
   TCase *tc = tcase_create ("general");
 
+  gst_element_register (NULL, "rekeytap", GST_RANK_NONE, rekey_tap_get_type ());
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_suites);
   tcase_add_test (tc, test_sequence_wrap);
+  tcase_add_test (tc, test_chain_mode);
   tcase_add_test (tc, test_srtcp_after_switch);
   tcase_add_test (tc, test_late_joiner_roc);
   tcase_add_test (tc, test_unknown_mki);
