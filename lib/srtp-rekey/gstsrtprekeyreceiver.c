@@ -30,6 +30,9 @@ GST_DEBUG_CATEGORY_STATIC (srtp_rekey_receiver_debug);
 /* srtpdec gets the new key and the one before it (packets reordered
  * across the switch) */
 #define KEYS_IN_CAPS 2
+/* how long an SRTCP packet with a new MKI waits for the RTP path to make
+ * the switch (RTP packets queued before it may still be on their way) */
+#define RTCP_WAIT_US (100 * 1000)
 
 typedef struct
 {
@@ -65,6 +68,12 @@ struct _GstSrtpRekeyReceiver
 
   /* serialises switches of the RTP and RTCP streaming threads */
   GMutex switch_lock;
+  /* probe mode: srtpdec's sink pads, and which path has a thread blocked
+   * in here (it cannot enter srtpdec before the switch under way ends) */
+  GstPad *path_pad[2];
+  gboolean parked[2];
+  gboolean switching;
+  GCond cond;
 
   GPtrArray *probes;            /* ProbeRec */
   gulong request_key_id;
@@ -121,6 +130,7 @@ gst_srtp_rekey_receiver_new (GstElement * srtpdec,
   r->probes = g_ptr_array_new ();
   g_mutex_init (&r->lock);
   g_mutex_init (&r->switch_lock);
+  g_cond_init (&r->cond);
   return r;
 }
 
@@ -154,6 +164,9 @@ gst_srtp_rekey_receiver_free (GstSrtpRekeyReceiver * r)
   gst_object_unref (r->srtpdec);
   g_mutex_clear (&r->lock);
   g_mutex_clear (&r->switch_lock);
+  g_cond_clear (&r->cond);
+  for (i = 0; i < 2; i++)
+    gst_clear_object (&r->path_pad[i]);
   g_free (r);
 }
 
@@ -356,7 +369,9 @@ gst_srtp_rekey_receiver_handle_buffer (GstSrtpRekeyReceiver * r,
   GstSrtpRekeyReceiverCallbacks cb;
   gpointer cb_data;
   GstClockTime t0 = 0, t1;
-  gboolean locked_switch = FALSE, asked = FALSE, sent;
+  gboolean locked_switch = FALSE, asked = FALSE, sent, held_other = FALSE;
+  GstPad *other;
+  guint path;
 
   if (!gst_buffer_is_writable (*buf)) {
     /* srtpdec 1.22 decrypts a shared buffer in place after unreffing it */
@@ -383,15 +398,43 @@ gst_srtp_rekey_receiver_handle_buffer (GstSrtpRekeyReceiver * r,
         srtp_rekey_packet_result_to_string (res));
     return GST_SRTP_REKEY_DROP;
   }
+  path = (r->path_pad[1] != NULL && caps_pad == r->path_pad[1]) ? 1 : 0;
 again:
+  /* a switch of the other path is under way: even a packet whose MKI
+   * is already the stream's waits until srtpdec has the new stream */
+  while (r->switching && !locked_switch) {
+    r->parked[path] = TRUE;
+    g_cond_wait (&r->cond, &r->lock);
+    r->parked[path] = FALSE;
+  }
   d = decide (r, &info, mki, &st);
+  if (d == DECIDE_SWITCH && path == 1 && st != NULL && r->path_pad[0]) {
+    /* SRTCP leaves the switch to the RTP path, whose packets under the
+     * old key may still be queued; it makes it itself only when no RTP
+     * packet under the new key comes for a while */
+    gint64 end = g_get_monotonic_time () + RTCP_WAIT_US;
+
+    r->parked[1] = TRUE;
+    for (;;) {
+      if (!r->switching) {
+        d = decide (r, &info, mki, &st);
+        if (d != DECIDE_SWITCH || g_get_monotonic_time () >= end)
+          break;
+      }
+      g_cond_wait_until (&r->cond, &r->lock, r->switching ?
+          g_get_monotonic_time () + G_USEC_PER_SEC : end);
+    }
+    r->parked[1] = FALSE;
+  }
   if (d == DECIDE_SWITCH && !locked_switch) {
     /* the RTP and the RTCP thread: one switch at a time, decided again
      * under the switch lock (the other may have just made it) */
+    r->parked[path] = TRUE;
     g_mutex_unlock (&r->lock);
     g_mutex_lock (&r->switch_lock);
     locked_switch = TRUE;
     g_mutex_lock (&r->lock);
+    r->parked[path] = FALSE;
     d = decide (r, &info, mki, &st);
   }
   cb = r->cb;
@@ -459,7 +502,27 @@ again:
   caps = build_key_caps (r, caps_pad, info.is_rtcp, info.ssrc, mki,
       st->has_prev ? st->prev : NULL, roc);
   r->stats.switches++;
+  r->switching = TRUE;
   g_mutex_unlock (&r->lock);
+
+  /* srtpdec makes the new stream from the caps without its lock: keep
+   * the other path's thread out of srtpdec meanwhile, by holding its
+   * stream lock, or knowing it blocked in here */
+  other = r->path_pad[1 - path];
+  while (other != NULL) {
+    gboolean parked;
+
+    if (GST_PAD_STREAM_TRYLOCK (other)) {
+      held_other = TRUE;
+      break;
+    }
+    g_mutex_lock (&r->lock);
+    parked = r->parked[1 - path];
+    g_mutex_unlock (&r->lock);
+    if (parked)
+      break;
+    g_usleep (20);
+  }
 
   /* srtpdec holds its object lock while it decrypts but takes none in
    * "remove-key": it is emitted under that lock, so that a packet of the
@@ -474,11 +537,17 @@ again:
   g_signal_emit_by_name (r->srtpdec, "remove-key", info.ssrc);
   GST_OBJECT_UNLOCK (r->srtpdec);
   sent = send_caps (caps_pad, caps);
+  if (held_other)
+    GST_PAD_STREAM_UNLOCK (other);
   if (!sent)
     GST_WARNING_OBJECT (r->srtpdec, "srtpdec refused the keys for SSRC %08x",
         info.ssrc);
   gst_caps_unref (caps);
   t1 = gst_util_get_timestamp ();
+  g_mutex_lock (&r->lock);
+  r->switching = FALSE;
+  g_cond_broadcast (&r->cond);
+  g_mutex_unlock (&r->lock);
   g_mutex_unlock (&r->switch_lock);
 
   GST_DEBUG_OBJECT (r->srtpdec, "SSRC %08x switched to a new MKI (roc %u) "
@@ -633,6 +702,8 @@ gst_srtp_rekey_receiver_attach (GstSrtpRekeyReceiver * r,
   ok &= add_probe (r, "rtcp_src", GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       src_event_probe);
   if (buffer_probes) {
+    r->path_pad[0] = gst_element_get_static_pad (r->srtpdec, "rtp_sink");
+    r->path_pad[1] = gst_element_get_static_pad (r->srtpdec, "rtcp_sink");
     /* srtpdec has no chain_list: GStreamer hands it a list buffer by
      * buffer (each through these probes) */
     ok &= add_probe (r, "rtp_sink", GST_PAD_PROBE_TYPE_BUFFER,
