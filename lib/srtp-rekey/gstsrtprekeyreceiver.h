@@ -39,7 +39,8 @@ typedef struct
  * length of the stream. @capacity: keys the ring holds. */
 GstSrtpRekeyReceiver *gst_srtp_rekey_receiver_new (GstElement * srtpdec,
     const SrtpRekeyPolicy * policy, guint capacity);
-/* Removes the probes and signal handlers, wipes every key */
+/* With the pipeline stopped (READY or NULL): removes the probes and the
+ * signal handler, wipes every key */
 void gst_srtp_rekey_receiver_free (GstSrtpRekeyReceiver * receiver);
 
 void gst_srtp_rekey_receiver_set_callbacks (GstSrtpRekeyReceiver * receiver,

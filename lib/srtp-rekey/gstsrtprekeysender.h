@@ -25,6 +25,7 @@ typedef void (*GstSrtpRekeySwitchFunc) (GstSrtpRekeySender * sender,
 GstSrtpRekeySender *gst_srtp_rekey_sender_new (GstElement * srtpenc,
     const SrtpRekeyPolicy * policy, guint capacity,
     GstSrtpRekeyClockFunc clock, gpointer clock_data);
+/* With the pipeline stopped: removes the probe, wipes every key */
 void gst_srtp_rekey_sender_free (GstSrtpRekeySender * sender);
 
 void gst_srtp_rekey_sender_set_switch_callback (GstSrtpRekeySender * sender,
