@@ -454,8 +454,17 @@ again:
       }
       GST_DEBUG_OBJECT (r->srtpdec, "unknown MKI for SSRC %08x", info.ssrc);
       if (cb.unknown_mki != NULL && !asked) {
+        /* the callback may take its time: a switch of the other path
+         * need not wait for it (this thread waits for the switch when it
+         * comes back) */
+        g_mutex_lock (&r->lock);
+        r->parked[path] = TRUE;
+        g_mutex_unlock (&r->lock);
         cb.unknown_mki (r, info.ssrc, mki, policy->mki_len, info.is_rtcp,
             cb_data);
+        g_mutex_lock (&r->lock);
+        r->parked[path] = FALSE;
+        g_mutex_unlock (&r->lock);
         /* a caller with the key at hand adds it from the callback: then
          * this packet need not be lost */
         asked = TRUE;
@@ -536,13 +545,14 @@ again:
   GST_OBJECT_LOCK (r->srtpdec);
   g_signal_emit_by_name (r->srtpdec, "remove-key", info.ssrc);
   GST_OBJECT_UNLOCK (r->srtpdec);
-  sent = send_caps (caps_pad, caps);
+  /* never NULL: the ring has the key (decided under the lock) */
+  sent = caps != NULL && send_caps (caps_pad, caps);
   if (held_other)
     GST_PAD_STREAM_UNLOCK (other);
   if (!sent)
     GST_WARNING_OBJECT (r->srtpdec, "srtpdec refused the keys for SSRC %08x",
         info.ssrc);
-  gst_caps_unref (caps);
+  gst_clear_caps (&caps);
   t1 = gst_util_get_timestamp ();
   g_mutex_lock (&r->lock);
   r->switching = FALSE;
