@@ -688,6 +688,8 @@ on_register (MmkmClient * c, guint status, const gchar * ctype,
   c->state = MMKM_CLIENT_FAILED;
 }
 
+static void restored (MmkmClient * c);
+
 static void
 kek_start (MmkmClient * c, gint64 now)
 {
@@ -815,7 +817,8 @@ on_kek (MmkmClient * c, guint status, const gchar * ctype,
       }
       c->have_kek = TRUE;
       c->state = MMKM_CLIENT_JOINED;
-      c->lost = FALSE;
+      /* back after a server that had forgotten us */
+      restored (c);
       c->hb_next = now;
       event_push (c, MMKM_CLIENT_EVENT_JOINED);
       fetch_send (c);
