@@ -296,7 +296,8 @@ GST_START_TEST (test_driver_join)
   fail_unless (wait_for (&s, MMKM_CLIENT_EVENT_LEFT, 20));
   fail_unless_equals_int (mmkm_client_get_state (c), MMKM_CLIENT_LEFT);
   fail_unless (!mmkm_client_get_kek (c, (guint8[32]) {
-          0}));
+          0}
+      ));
   fail_unless_equals_int (mmkm_client_driver_get_n_members (d), 1);
   mmkm_client_driver_remove (d, c);
   fail_unless_equals_int (mmkm_client_driver_get_n_members (d), 0);
@@ -417,8 +418,7 @@ program_run (const gchar * const *args, gchar ** out, gchar ** err)
 {
   GError *e = NULL;
   g_autoptr (GSubprocess) p = program (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &e,
-      args);
+      G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE, &e, args);
 
   fail_unless (p != NULL, "%s", e ? e->message : "");
   fail_unless (g_subprocess_communicate_utf8 (p, NULL, NULL, out, err, &e),
@@ -444,19 +444,22 @@ GST_START_TEST (test_program)
     guint i;
 
     fail_unless_equals_int (program_run ((const gchar *[]) {
-            "--help", NULL}, &out, &err), 0);
+              "--help", NULL
+            }, &out, &err), 0);
     fail_unless (strstr (out, "Example:") && strstr (out, "Exit status:"));
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
     for (i = 0; i < G_N_ELEMENTS (cmds); i++) {
       fail_unless_equals_int (program_run ((const gchar *[]) {
-              cmds[i], "--help", NULL}, &out, &err), 0);
+                cmds[i], "--help", NULL
+              }, &out, &err), 0);
       fail_unless (g_str_has_prefix (out, "Usage: mmkm-client"), "%s", out);
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&err, g_free);
     }
     fail_unless_equals_int (program_run ((const gchar *[]) {
-            "frobnicate", NULL}, &out, &err), 1);
+              "frobnicate", NULL
+            }, &out, &err), 1);
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
   }
@@ -468,26 +471,28 @@ GST_START_TEST (test_program)
 
   /* a wrong fingerprint: exit 4 */
   fail_unless_equals_int (program_run ((const gchar *[]) {
-          "--server", url, "--fingerprint", WRONG_FP, "--state-dir",
-          client_dir, "--user", "alice", "--password-file", pw, "register",
-          NULL}, &out, &err), 4);
+            "--server", url, "--fingerprint", WRONG_FP, "--state-dir",
+            client_dir, "--user", "alice", "--password-file", pw, "register",
+            NULL
+          }, &out, &err), 4);
   fail_unless (strstr (err, "server-cert") != NULL, "%s", err);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   fail_unless_equals_int (program_run ((const gchar *[]) {
-          "--server", url, "--fingerprint", fingerprint, "--state-dir",
-          client_dir, "--user", "alice", "--password-file", pw, "register",
-          NULL}, &out, &err), 0);
-  fail_unless (g_str_has_prefix (out, "registered alice "), "%s|%s", out,
-      err);
+            "--server", url, "--fingerprint", fingerprint, "--state-dir",
+            client_dir, "--user", "alice", "--password-file", pw, "register",
+            NULL
+          }, &out, &err), 0);
+  fail_unless (g_str_has_prefix (out, "registered alice "), "%s|%s", out, err);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   /* the settings were saved: join needs the state directory only */
   join = program (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &e, (const gchar *[]) {
-      "--state-dir", client_dir, "--password-file", pw, "--json", "join",
-      NULL});
+        "--state-dir", client_dir, "--password-file", pw, "--json", "join",
+        NULL
+      });
   fail_unless (join != NULL);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (join));
   end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -505,7 +510,8 @@ GST_START_TEST (test_program)
 
   /* leave: the running join sends BYE and exits 0 */
   fail_unless_equals_int (program_run ((const gchar *[]) {
-          "--state-dir", client_dir, "leave", NULL}, &out, &err), 0);
+            "--state-dir", client_dir, "leave", NULL
+          }, &out, &err), 0);
   fail_unless (g_subprocess_wait (join, NULL, NULL));
   fail_unless (g_subprocess_get_if_exited (join));
   fail_unless_equals_int (g_subprocess_get_exit_status (join), 0);
@@ -513,13 +519,15 @@ GST_START_TEST (test_program)
   g_clear_pointer (&err, g_free);
   /* nothing runs any more */
   fail_unless_equals_int (program_run ((const gchar *[]) {
-          "--state-dir", client_dir, "leave", NULL}, &out, &err), 6);
+            "--state-dir", client_dir, "leave", NULL
+          }, &out, &err), 6);
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
   /* teks, one-shot */
   fail_unless_equals_int (program_run ((const gchar *[]) {
-          "--state-dir", client_dir, "--password-file", pw, "teks", NULL},
+            "--state-dir", client_dir, "--password-file", pw, "teks", NULL
+          },
           &out, &err), 0);
   fail_unless (g_str_has_prefix (out, "tek "), "%s|%s", out, err);
   fail_unless (strstr (out, "\ncurrent ") != NULL, "%s", out);
@@ -530,7 +538,8 @@ GST_START_TEST (test_program)
   /* a wrong password: exit 2 */
   fail_unless (g_file_set_contents (pw, "wrong\n", -1, NULL));
   fail_unless_equals_int (program_run ((const gchar *[]) {
-          "--state-dir", client_dir, "--password-file", pw, "teks", NULL},
+            "--state-dir", client_dir, "--password-file", pw, "teks", NULL
+          },
           &out, &err), 2);
   fail_unless (strstr (err, "wrong-password") != NULL, "%s", err);
   teardown ();

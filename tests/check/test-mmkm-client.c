@@ -49,8 +49,7 @@ static void
 answer (Fix * f, MmkmClientRequest * r, guint status, const gchar * ctype,
     gconstpointer body, gsize len)
 {
-  mmkm_client_receive_response (f->c, r->id, status, ctype, body, len,
-      f->now);
+  mmkm_client_receive_response (f->c, r->id, status, ctype, body, len, f->now);
   mmkm_client_request_free (r);
 }
 
@@ -436,8 +435,7 @@ GST_START_TEST (test_401_relogin)
   answer_json (&f, r, 401, mmkm_api_error_body (MMKM_API_ERR_UNAUTHORIZED,
           "Unknown session."));
   expect_error (&f, FALSE, "logging in again");
-  fail_unless_equals_int (mmkm_client_get_state (f.c),
-      MMKM_CLIENT_LOGGING_IN);
+  fail_unless_equals_int (mmkm_client_get_state (f.c), MMKM_CLIENT_LOGGING_IN);
   /* the session's keys are gone; a login follows at once */
   fail_if (mmkm_client_get_kek (f.c, f.kek));
   fail_unless (mmkm_client_get_deadline (f.c) == f.now);
@@ -789,8 +787,7 @@ GST_START_TEST (test_api_calls)
   answer_json (&f, r, 401, mmkm_api_error_body (MMKM_API_ERR_UNAUTHORIZED,
           "Unknown session."));
   expect_error (&f, FALSE, "logging in again");
-  fail_unless_equals_int (mmkm_client_get_state (f.c),
-      MMKM_CLIENT_LOGGING_IN);
+  fail_unless_equals_int (mmkm_client_get_state (f.c), MMKM_CLIENT_LOGGING_IN);
   fix_clear (&f);
 }
 
