@@ -257,7 +257,9 @@ server_says (const guint8 * body, gsize len, const gchar * ctype,
   if (!body || !ctype || !g_str_has_prefix (ctype, JSON_TYPE)
       || !mmkm_api_error_from_json ((const gchar *) body, len, &e, NULL))
     return g_strdup ("");
-  s = g_strdup_printf (" (the server says: %s)", e.message);
+  s = g_strdup_printf (" (the server says: %.*s)",
+      (int) (strlen (e.message) - g_str_has_suffix (e.message, ".")),
+      e.message);
   if (out)
     *out = e;
   else
