@@ -593,6 +593,7 @@ mmkm_client_driver_new (const MmkmClientDriverConfig * cfg,
   d->http = soup_session_new_with_options ("tls-database", NULL,
       "max-conns", conns, "max-conns-per-host", conns,
       "user-agent", "mmkm-client", NULL);
+  soup_session_set_tls_database (d->http, NULL);
   g_main_context_pop_thread_default (d->context);
 
   d->udp = g_socket_new (g_inet_address_get_family (d->server_addr),

@@ -387,6 +387,51 @@ GST_START_TEST (test_driver_fingerprint_mismatch)
   /* the real fingerprint is named, so the user can compare */
   fail_unless (strstr (s.message, fingerprint) != NULL, "%s", s.message);
   mmkm_client_driver_free (d);
+
+  /* a CA file: another certificate than the server's is refused, the
+   * server's own (self-signed) is taken */
+  {
+    g_autoptr (MmkmIdentity) other = mmkm_identity_new ("x", "mmkm:server",
+        0, NULL);
+    g_autofree gchar *other_crt = g_build_filename (state_dir, "other.crt",
+        NULL);
+    g_autofree gchar *srv_crt = g_build_filename (state_dir, "server.crt",
+        NULL);
+    MmkmClientDriverConfig dc = { 0 };
+
+    fail_unless (g_file_set_contents (other_crt,
+            mmkm_identity_get_cert_pem (other), -1, NULL));
+    dc.server_url = url;
+    dc.ca_file = other_crt;
+    s.fatal = FALSE;
+    s.error = MMKM_CLIENT_ERROR_STATE;
+    g_ptr_array_set_size (s.events, 0);
+    d = mmkm_client_driver_new (&dc, on_event, &s, NULL);
+    fail_unless (d != NULL);
+    c = client_new ("alice", dev);
+    mmkm_client_driver_add (d, c);
+    fail_unless (mmkm_client_register (c, g_get_real_time (), NULL));
+    mmkm_client_driver_update (d, c);
+    fail_unless (wait_for (&s, MMKM_CLIENT_EVENT_ERROR, 20));
+    fail_unless_equals_int (s.error, MMKM_CLIENT_ERROR_SERVER_CERT);
+    mmkm_client_driver_free (d);
+
+    dc.ca_file = srv_crt;
+    s.fatal = FALSE;
+    g_ptr_array_set_size (s.events, 0);
+    d = mmkm_client_driver_new (&dc, on_event, &s, NULL);
+    fail_unless (d != NULL);
+    c = client_new ("alice", dev);
+    mmkm_client_driver_add (d, c);
+    fail_unless (mmkm_client_register (c, g_get_real_time (), NULL));
+    mmkm_client_driver_update (d, c);
+    fail_unless (wait_for (&s, MMKM_CLIENT_EVENT_REGISTERED, 20), "%s",
+        s.message);
+    fail_unless (mmkm_client_join (c, g_get_real_time (), NULL));
+    mmkm_client_driver_update (d, c);
+    fail_unless (wait_for (&s, MMKM_CLIENT_EVENT_REKEY, 20), "%s", s.message);
+    mmkm_client_driver_free (d);
+  }
   g_ptr_array_unref (s.events);
   g_free (s.message);
   teardown ();
