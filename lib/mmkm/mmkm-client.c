@@ -1221,8 +1221,9 @@ mmkm_client_receive_datagram (MmkmClient * c, const guint8 * data,
   if (!c->hb_acked && now >= c->hb_sent)
     ev->rtt = now - c->hb_sent;
   c->hb_acked = TRUE;
+  /* the misses this ACK ends */
+  ev->misses = c->misses;
   c->misses = 0;
-  ev->misses = 0;
   restored (c);
   if (ev->fetch_flag)
     mmkm_client_fetch (c, now);

@@ -117,7 +117,7 @@ typedef enum
   MMKM_CLIENT_EVENT_JOINED,     /* logged in and KEK agreed */
   MMKM_CLIENT_EVENT_TEK,        /* a TEK: mki, activation, expiry */
   MMKM_CLIENT_EVENT_REKEY,      /* next_fetch; activation of the next TEK */
-  MMKM_CLIENT_EVENT_HEARTBEAT,  /* an ACK: seq, rtt, misses, mki */
+  MMKM_CLIENT_EVENT_HEARTBEAT,  /* an ACK: seq, rtt, misses it ended, mki */
   MMKM_CLIENT_EVENT_SERVER_LOST,        /* misses allowed reached */
   MMKM_CLIENT_EVENT_SERVER_RESTORED,
   MMKM_CLIENT_EVENT_LEFT,

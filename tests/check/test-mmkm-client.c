@@ -377,9 +377,11 @@ GST_START_TEST (test_misses_server_lost)
   mmkm_client_handle_timeout (f.c, f.now);
   heartbeat (&f, MMKM_HB_HEARTBEAT);
   fail_unless (mmkm_client_next_event (f.c) == NULL);
-  /* an ACK: back */
+  /* an ACK: back, after 4 misses */
   ack (&f, 0, 42);
-  expect_event (&f, MMKM_CLIENT_EVENT_HEARTBEAT);
+  ev = next_event (&f, MMKM_CLIENT_EVENT_HEARTBEAT);
+  fail_unless_equals_int (ev->misses, 4);
+  mmkm_client_event_free (ev);
   expect_event (&f, MMKM_CLIENT_EVENT_SERVER_RESTORED);
   fix_clear (&f);
 }
