@@ -44,7 +44,8 @@ typedef struct
  * resolve or no UDP socket can be had. */
 MmkmClientDriver *mmkm_client_driver_new (const MmkmClientDriverConfig * cfg,
     MmkmClientEventFunc func, gpointer user_data, GError ** error);
-/* Cancels what is under way (no more events) and frees every member */
+/* Cancels what is under way (no more events) and frees every member;
+ * not from the event callback */
 void mmkm_client_driver_free (MmkmClientDriver * d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmClientDriver, mmkm_client_driver_free);
 
