@@ -316,6 +316,14 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     }
     drain (&r);
   }
+  /* what is still open times out, as a driver's requests do */
+  while (r.open->len) {
+    guint id = g_array_index (r.open, guint, 0);
+    g_array_remove_index (r.open, 0);
+    mmkm_client_receive_failure (r.c, id, MMKM_CLIENT_TRANSPORT_UNREACHABLE,
+        "timed out", now);
+    drain (&r);
+  }
   if (r.c != joined)
     mmkm_client_free (r.c);
   g_array_unref (r.open);

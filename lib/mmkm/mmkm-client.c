@@ -281,6 +281,8 @@ static void
 session_drop (MmkmClient * c)
 {
   c->gen++;
+  /* answers to what is open now are ignored: no need to remember it */
+  g_array_set_size (c->pending, 0);
   if (c->login) {
     mmkm_api_login_response_clear (c->login);
     g_clear_pointer (&c->login, g_free);
