@@ -609,22 +609,40 @@ usage_error (const gchar * what)
 
 /* ---- leave: signal the running join -------------------------------------- */
 
+/* The pid of the 'join' running with this state directory, or 0. A
+ * stale file (a join killed with -9) may name a pid that another program
+ * has now: only an mmkm-client process counts. */
+static pid_t
+join_pid (const gchar * path)
+{
+  g_autofree gchar *text = NULL, *proc = NULL, *cmdline = NULL;
+  gsize len = 0;
+  gint64 pid;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL)
+      || (pid = g_ascii_strtoll (text, NULL, 10)) <= 1 || pid > G_MAXINT)
+    return 0;
+  proc = g_strdup_printf ("/proc/%d/cmdline", (int) pid);
+  if (!g_file_get_contents (proc, &cmdline, &len, NULL) || len == 0)
+    return 0;
+  /* argv[0] ends at the first NUL */
+  return g_str_has_suffix (cmdline, "mmkm-client") ? (pid_t) pid : 0;
+}
+
 static int
 cmd_leave (Run * r)
 {
   g_autofree gchar *path = g_build_filename (r->state_dir, "join.pid", NULL);
-  g_autofree gchar *text = NULL;
-  gint64 pid, deadline;
+  pid_t pid;
+  gint64 deadline;
 
-  if (!g_file_get_contents (path, &text, NULL, NULL)
-      || (pid = g_ascii_strtoll (text, NULL, 10)) <= 1
-      || kill ((pid_t) pid, SIGTERM) != 0) {
+  if (!(pid = join_pid (path)) || kill (pid, SIGTERM) != 0) {
     warn ("no mmkm-client join runs with state directory %s", r->state_dir);
     return EXIT_NOT_RUNNING;
   }
   deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (g_file_test (path, G_FILE_TEST_EXISTS)
-      && g_get_monotonic_time () < deadline && kill ((pid_t) pid, 0) == 0)
+      && g_get_monotonic_time () < deadline && kill (pid, 0) == 0)
     g_usleep (50 * 1000);
   if (r->json)
     printf ("{\"event\":\"left\"}\n");
@@ -651,6 +669,11 @@ run (Run * r)
 
   if (g_str_equal (r->command, "leave"))
     return cmd_leave (r);
+  if (g_str_equal (r->command, "join") && join_pid (pid_path)) {
+    warn ("an mmkm-client join runs already with state directory %s "
+        "(mmkm-client leave ends it)", r->state_dir);
+    return EXIT_USAGE;
+  }
   have_conf = g_key_file_load_from_file (kf, conf_path, G_KEY_FILE_NONE, NULL);
   conf_default (&r->server, have_conf ? kf : NULL, "server");
   if (!r->fingerprint && !r->ca_file) {

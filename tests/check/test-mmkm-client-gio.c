@@ -552,6 +552,14 @@ GST_START_TEST (test_program)
     g_clear_pointer (&line, g_free);
   }
   fail_unless (saw_tek && saw_hb);
+  /* one join per state directory */
+  fail_unless_equals_int (program_run ((const gchar *[]) {
+            "--state-dir", client_dir, "--password-file", pw, "join", NULL
+          },
+          &out, &err), 1);
+  fail_unless (strstr (err, "runs already") != NULL, "%s", err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
 
   /* leave: the running join sends BYE and exits 0 */
   fail_unless_equals_int (program_run ((const gchar *[]) {
