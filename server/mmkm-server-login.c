@@ -84,80 +84,120 @@ login_rate_ok (Server * srv, const gchar * user, const gchar * addr,
       srv->cfg.login_refill_per_user_s, now, retry_after);
 }
 
-static MmkmUser *
-check_password (Server * srv, SoupServerMessage * msg, const gchar * user,
-    const gchar * password, const gchar * addr, gint64 now)
+/* What a register or login request needs after its password check */
+typedef struct _Pending Pending;
+typedef void (*PendingNext) (Server * srv, SoupServerMessage * msg,
+    MmkmUser * u, Pending * p);
+struct _Pending
+{
+  PendingNext next;
+  MmkmApiRegisterRequest reg;
+  MmkmApiLoginRequest login;
+  const gchar *user;            /* in reg or login */
+  gchar *addr;
+  gchar *source;
+  gint64 now;
+};
+
+static void
+pending_free (Pending * p)
+{
+  mmkm_api_register_request_clear (&p->reg);
+  mmkm_api_login_request_clear (&p->login);
+  g_free (p->addr);
+  g_free (p->source);
+  g_free (p);
+}
+
+static void
+password_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u,
+    gboolean ok, gpointer data)
+{
+  Pending *p = data;
+
+  if (!ok) {
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", p->user, p->addr,
+        "wrong user name or password");
+    reply_unauthorized (msg);
+  } else {
+    login_rate_refund (srv, p->user, p->addr);
+    p->next (srv, msg, u, p);
+    mmkm_user_free (u);
+  }
+  pending_free (p);
+}
+
+/* The rate limits, then the password check with the same work for an
+ * unknown user, in a worker thread (mmkm-server-passwords.c); @p->next
+ * runs when it passed. Takes @p. */
+static void
+check_password (Server * srv, SoupServerMessage * msg, const gchar * password,
+    Pending * p)
 {
   gint64 retry = 1;
   MmkmUser *u;
   GError *e = NULL;
-  gboolean ok;
 
-  if (!login_rate_ok (srv, user, addr, now, &retry)) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", user, addr,
+  if (!login_rate_ok (srv, p->user, p->addr, p->now, &retry)) {
+    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", p->user, p->addr,
         "too many password attempts");
     reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
         "Too many attempts: try again later.", "login_rate", retry);
-    return NULL;
+    pending_free (p);
+    return;
   }
-  u = mmkm_store_user_get (srv->store, user, &e);
+  u = mmkm_store_user_get (srv->store, p->user, &e);
   if (!u && !g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
     reply_store_error (srv, msg, e);
     g_clear_error (&e);
-    return NULL;
+    pending_free (p);
+    return;
   }
   g_clear_error (&e);
-  ok = mmkm_password_verify (u ? u->password_hash : NULL, password,
-      strlen (password), &srv->cfg.password, NULL);
-  if (!ok) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", user, addr,
-        "wrong user name or password");
-    mmkm_user_free (u);
-    reply_unauthorized (msg);
-    return NULL;
+  if (!password_check_async (srv, msg, u, password, password_checked, p)) {
+    /* every worker busy with a full queue: a storm of password checks */
+    log_event (G_LOG_LEVEL_MESSAGE, "login-busy", p->user, p->addr,
+        "password checks queue full");
+    reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
+        "The server is busy: try again later.", "busy", 1);
+    pending_free (p);
   }
-  login_rate_refund (srv, user, addr);
-  return u;
 }
 
-void
-handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
+static Pending *
+pending_new (PendingNext next, const Request * r)
 {
-  const gchar *addr = r->addr;
-  gint64 now = r->now;
-  GBytes *data = request_body (msg, "/v1/register", "application/json");
-  MmkmApiRegisterRequest req = { 0 };
+  Pending *p = g_new0 (Pending, 1);
+
+  p->next = next;
+  p->addr = g_strdup (r->addr);
+  p->source = g_strdup (r->source);
+  p->now = r->now;
+  return p;
+}
+
+static void
+register_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u,
+    Pending * p)
+{
+  MmkmApiRegisterRequest *req = &p->reg;
+  const gchar *addr = p->addr;
   MmkmApiRegisterResponse resp = { 0 };
-  g_autoptr (MmkmUser) u = NULL;
   GPtrArray *certs = NULL, *devs = NULL;
   g_autofree gchar *uri = NULL;
   GError *e = NULL;
   MikeyCert *cert;
-  gsize der_len, len;
+  gsize der_len;
   const guint8 *der;
-  gconstpointer p;
   GBytes *der_bytes;
   guint i;
 
-  if (!data)
-    return;
-  p = g_bytes_get_data (data, &len);
-  if (!mmkm_api_register_request_from_json (p, len, &req, &e)) {
-    wipe_request_body (msg, data);
-    reply_codec_error (msg, e);
-    g_clear_error (&e);
-    return;
-  }
-  u = check_password (srv, msg, req.user, req.password, addr, now);
-  wipe_request_body (msg, data);
-  if (!u)
-    goto out;
   if (u->disabled) {
     reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
     goto out;
   }
-  certs = mikey_cert_load_pem (req.certificate, strlen (req.certificate), &e);
-  uri = mmkm_user_id (req.user, NULL);
+  certs = mikey_cert_load_pem (req->certificate, strlen (req->certificate), &e);
+  uri = mmkm_user_id (req->user, NULL);
   if (!certs || certs->len != 1 || !uri
       || !mikey_cert_matches_identity (g_ptr_array_index (certs, 0), uri, NULL)
       || !mikey_cert_check_usage (g_ptr_array_index (certs, 0),
@@ -169,7 +209,7 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
     goto out;
   }
   cert = g_ptr_array_index (certs, 0);
-  devs = mmkm_store_device_list (srv->store, req.user, &e);
+  devs = mmkm_store_device_list (srv->store, req->user, &e);
   if (!devs) {
     reply_store_error (srv, msg, e);
     goto out;
@@ -183,7 +223,7 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
   mmkm_cert_fingerprint (cert, resp.fingerprint);
   der = mikey_cert_get_der (cert, &der_len);
   der_bytes = g_bytes_new (der, der_len);
-  if (!mmkm_store_device_enrol (srv->store, req.user, resp.fingerprint,
+  if (!mmkm_store_device_enrol (srv->store, req->user, resp.fingerprint,
           der_bytes, &e)) {
     g_bytes_unref (der_bytes);
     if (g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_EXISTS))
@@ -194,9 +234,9 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
     goto out;
   }
   g_bytes_unref (der_bytes);
-  resp.user = req.user;
+  resp.user = req->user;
   reply_json (msg, 201, mmkm_api_register_response_to_json (&resp));
-  log_event (G_LOG_LEVEL_MESSAGE, "register", req.user, addr,
+  log_event (G_LOG_LEVEL_MESSAGE, "register", req->user, addr,
       "device enrolled");
 out:
   g_clear_error (&e);
@@ -204,63 +244,69 @@ out:
     g_ptr_array_unref (certs);
   if (devs)
     g_ptr_array_unref (devs);
-  mmkm_api_register_request_clear (&req);
 }
 
 void
-handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
+handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
 {
-  const gchar *addr = r->addr, *source = r->source;
-  gint64 now = r->now;
-  GBytes *data = request_body (msg, "/v1/login", "application/json");
-  MmkmApiLoginRequest req = { 0 };
-  MmkmApiLoginResponse resp = { 0 };
-  g_autoptr (MmkmUser) u = NULL;
-  g_autoptr (MmkmDevice) dev = NULL;
+  GBytes *data = request_body (msg, "/v1/register", "application/json");
+  Pending *p;
   GError *e = NULL;
-  Session *s, *old;
   gsize len;
-  gconstpointer p;
+  gconstpointer d;
 
   if (!data)
     return;
-  p = g_bytes_get_data (data, &len);
-  if (!mmkm_api_login_request_from_json (p, len, &req, &e)) {
+  p = pending_new (register_checked, r);
+  d = g_bytes_get_data (data, &len);
+  if (!mmkm_api_register_request_from_json (d, len, &p->reg, &e)) {
     wipe_request_body (msg, data);
     reply_codec_error (msg, e);
     g_clear_error (&e);
+    pending_free (p);
     return;
   }
-  u = check_password (srv, msg, req.user, req.password, addr, now);
   wipe_request_body (msg, data);
-  if (!u)
-    goto out;
-  dev = mmkm_store_device_get (srv->store, req.fingerprint, NULL);
-  if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req.user)) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req.user, addr,
+  p->user = p->reg.user;
+  check_password (srv, msg, p->reg.password, p);
+}
+
+static void
+login_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u, Pending * p)
+{
+  MmkmApiLoginRequest *req = &p->login;
+  const gchar *addr = p->addr, *source = p->source;
+  gint64 now = p->now;
+  MmkmApiLoginResponse resp = { 0 };
+  g_autoptr (MmkmDevice) dev = NULL;
+  Session *s, *old;
+
+  dev = mmkm_store_device_get (srv->store, req->fingerprint, NULL);
+  if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req->user)) {
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req->user, addr,
         "not the user's enrolled device");
     reply_unauthorized (msg);
-    goto out;
+    return;
   }
   if (u->disabled) {
     reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
-    goto out;
+    return;
   }
-  if (!g_str_equal (req.group, srv->group->name)) {
+  if (!g_str_equal (req->group, srv->group->name)) {
     reply_error (msg, MMKM_API_ERR_NOT_FOUND, "No such group.");
-    goto out;
+    return;
   }
-  old = session_find_user (srv, req.user, srv->group->id);
+  old = session_find_user (srv, req->user, srv->group->id);
   if (old) {
-    log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req.user, source,
+    log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req->user, source,
         "user logged in already (policy %s)",
         mmkm_dup_policy_to_string (srv->cfg.duplicate_login));
     if (srv->cfg.duplicate_login == MMKM_DUP_REFUSE) {
-      log_store (srv, req.user, source, MMKM_LOG_JOINED, MMKM_REASON_REFUSED,
+      log_store (srv, req->user, source, MMKM_LOG_JOINED, MMKM_REASON_REFUSED,
           now);
       reply_error_full (msg, MMKM_API_ERR_CONFLICT, "This user is logged in "
           "already.", "duplicate_login", -1);
-      goto out;
+      return;
     }
     if (srv->cfg.duplicate_login == MMKM_DUP_REPLACE)
       session_end (srv, old, MMKM_REASON_REPLACED, now);
@@ -269,14 +315,14 @@ handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
   if (RAND_bytes (s->id, sizeof s->id) != 1) {
     session_free (s);
     reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No randomness.");
-    goto out;
+    return;
   }
   session_token (srv, s->id, s->token);
   sha256 (s->token, MMKM_API_TOKEN_LEN, s->token_hash);
-  s->user = g_strdup (req.user);
+  s->user = g_strdup (req->user);
   s->role = u->role;
   s->group_id = srv->group->id;
-  memcpy (s->device, req.fingerprint, MMKM_FINGERPRINT_LEN);
+  memcpy (s->device, req->fingerprint, MMKM_FINGERPRINT_LEN);
   s->source = g_strdup (source);
   s->login_us = now;
   session_add (srv, s);
@@ -299,9 +345,31 @@ handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
     OPENSSL_cleanse (resp.token, sizeof resp.token);
     reply_json (msg, 200, body);
   }
-  log_event (G_LOG_LEVEL_MESSAGE, "login", req.user, source,
+  log_event (G_LOG_LEVEL_MESSAGE, "login", req->user, source,
       "logged in; the DH exchange follows");
-out:
-  g_clear_error (&e);
-  mmkm_api_login_request_clear (&req);
+}
+
+void
+handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
+{
+  GBytes *data = request_body (msg, "/v1/login", "application/json");
+  Pending *p;
+  GError *e = NULL;
+  gsize len;
+  gconstpointer d;
+
+  if (!data)
+    return;
+  p = pending_new (login_checked, r);
+  d = g_bytes_get_data (data, &len);
+  if (!mmkm_api_login_request_from_json (d, len, &p->login, &e)) {
+    wipe_request_body (msg, data);
+    reply_codec_error (msg, e);
+    g_clear_error (&e);
+    pending_free (p);
+    return;
+  }
+  wipe_request_body (msg, data);
+  p->user = p->login.user;
+  check_password (srv, msg, p->login.password, p);
 }

@@ -78,6 +78,9 @@ typedef struct
   GHashTable *by_token;         /* GBytes (SHA-256 of token) -> Session */
   GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
+  GThreadPool *password_pool;   /* mmkm-server-passwords.c */
+  guint password_jobs;
+  guint password_jobs_max;
   int exit_code;
 } Server;
 
@@ -178,6 +181,16 @@ G_GNUC_PRINTF (5, 6);
     const Request * req);
      void handle_bye (Server * srv, SoupServerMessage * msg,
     const Request * req);
+
+/* mmkm-server-passwords.c: argon2id in worker threads, the request
+ * paused meanwhile. @done runs on the main loop; @u (owned) only when
+ * @ok. FALSE, @u freed and nothing paused, when the queue is full. */
+     typedef void (*PasswordChecked) (Server * srv, SoupServerMessage * msg,
+    MmkmUser * u, gboolean ok, gpointer data);
+     void passwords_start (Server * srv);
+     void passwords_stop (Server * srv);
+     gboolean password_check_async (Server * srv, SoupServerMessage * msg,
+    MmkmUser * u, const gchar * password, PasswordChecked done, gpointer data);
 
 /* mmkm-server-heartbeat.c */
      gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);

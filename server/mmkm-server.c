@@ -336,6 +336,8 @@ wait_for_workers (guint baseline)
 static void
 stop (Server * srv)
 {
+  /* password checks under way are answered first */
+  passwords_stop (srv);
   if (srv->liveness_timer)
     g_source_remove (srv->liveness_timer);
   if (srv->tek_timer)
@@ -454,6 +456,7 @@ main (int argc, char **argv)
   srv.by_id = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, NULL);
   srv.buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  passwords_start (&srv);
   signal (SIGPIPE, SIG_IGN);
   g_unix_signal_add (SIGTERM, on_quit, &srv);
   g_unix_signal_add (SIGINT, on_quit, &srv);

@@ -66,9 +66,11 @@ static void
 server_start (MmkmTestServer * s)
 {
   const gchar *exe = g_getenv ("MMKM_SERVER");
+  /* MMKM_TEST_SERVER_LOG=1: the server's log on stderr */
   g_autoptr (GSubprocessLauncher) l =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+      (g_getenv ("MMKM_TEST_SERVER_LOG") ? 0 :
+          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
   g_autoptr (GDataInputStream) in = NULL;
   GError *e = NULL;
   gchar *line;
@@ -159,15 +161,14 @@ mmkm_test_session_new (MmkmTestServer * s, const gchar * local_address)
   return soup_session_new_with_options ("local-address", local, NULL);
 }
 
-guint
-mmkm_test_request (MmkmTestServer * s, SoupSession * http,
-    const gchar * method, const gchar * path, const gchar * ctype,
-    gconstpointer body, gsize len, const gchar * token, GBytes ** out)
+SoupMessage *
+mmkm_test_message_new (MmkmTestServer * s, const gchar * method,
+    const gchar * path, const gchar * ctype, gconstpointer body, gsize len,
+    const gchar * token)
 {
   g_autofree gchar *uri = g_strdup_printf ("https://127.0.0.1:%u%s",
       s->port, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  GBytes *resp;
+  SoupMessage *msg = soup_message_new (method, uri);
 
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_cert), s);
   if (body) {
@@ -179,6 +180,18 @@ mmkm_test_request (MmkmTestServer * s, SoupSession * http,
     soup_message_headers_replace (soup_message_get_request_headers (msg),
         "Authorization", h);
   }
+  return msg;
+}
+
+guint
+mmkm_test_request (MmkmTestServer * s, SoupSession * http,
+    const gchar * method, const gchar * path, const gchar * ctype,
+    gconstpointer body, gsize len, const gchar * token, GBytes ** out)
+{
+  g_autoptr (SoupMessage) msg = mmkm_test_message_new (s, method, path,
+      ctype, body, len, token);
+  GBytes *resp;
+
   resp = soup_session_send_and_read (http, msg, NULL, NULL);
   if (!resp)
     return 0;

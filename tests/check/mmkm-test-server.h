@@ -54,6 +54,10 @@ GPid mmkm_test_server_pid (MmkmTestServer * s);
 SoupSession *mmkm_test_session_new (MmkmTestServer * s,
     const gchar * local_address);
 
+/* A request with the server's certificate pinned, for the async API */
+SoupMessage *mmkm_test_message_new (MmkmTestServer * s, const gchar * method,
+    const gchar * path, const gchar * ctype, gconstpointer body, gsize len,
+    const gchar * token);
 /* One request; the status (0 when no answer came), the body in *@out */
 guint mmkm_test_request (MmkmTestServer * s, SoupSession * http,
     const gchar * method, const gchar * path, const gchar * ctype,

@@ -42,6 +42,8 @@ typedef struct
   guint64 answered;             /* datagrams the flooder got back */
   guint http_status[600];
   guint http_failed;            /* no answer (connection closed) */
+  guint in_flight;
+  gint done;                    /* the storm's last answer came */
 } Flood;
 
 static gpointer
@@ -175,6 +177,85 @@ http_flood (gpointer data)
   g_main_context_unref (ctx);
   g_rand_free (r);
   g_free (big);
+  return NULL;
+}
+
+/* The login storm: many addresses, each with its own session of two
+ * connections kept busy with wrong passwords for unknown users (each one
+ * a full argon2id computation at the configured cost until the address's
+ * bucket is empty). */
+#define STORM_ADDRESSES 64
+
+typedef struct
+{
+  Flood *f;
+  SoupSession *http;
+  gchar *body;
+} StormConn;
+
+static void storm_send (StormConn * c);
+
+static void
+storm_done (GObject * src, GAsyncResult * res, gpointer data)
+{
+  StormConn *c = data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION
+      (src), res);
+  GBytes *b = soup_session_send_and_read_finish (SOUP_SESSION (src), res,
+      NULL);
+  guint status = b && msg ? soup_message_get_status (msg) : 0;
+
+  if (b)
+    g_bytes_unref (b);
+  if (status == 0 || status >= G_N_ELEMENTS (c->f->http_status))
+    c->f->http_failed++;
+  else
+    c->f->http_status[status]++;
+  c->f->in_flight--;
+  if (!g_atomic_int_get (&c->f->stop))
+    storm_send (c);
+}
+
+static void
+storm_send (StormConn * c)
+{
+  SoupMessage *msg = mmkm_test_message_new (c->f->srv, "POST", "/v1/login",
+      "application/json", c->body, strlen (c->body), NULL);
+
+  c->f->in_flight++;
+  soup_session_send_and_read_async (c->http, msg, G_PRIORITY_DEFAULT, NULL,
+      storm_done, c);
+  g_object_unref (msg);
+}
+
+static gpointer
+login_storm (gpointer data)
+{
+  Flood *f = data;
+  GMainContext *ctx = g_main_context_new ();
+  StormConn conns[STORM_ADDRESSES * 2];
+  guint i;
+
+  g_main_context_push_thread_default (ctx);
+  for (i = 0; i < G_N_ELEMENTS (conns); i++) {
+    g_autofree gchar *addr = g_strdup_printf ("127.0.1.%u", i / 2 + 1);
+    g_autofree gchar *user = g_strdup_printf ("nobody%u", i);
+
+    conns[i].f = f;
+    conns[i].http = i % 2 ? g_object_ref (conns[i - 1].http) :
+        mmkm_test_session_new (f->srv, addr);
+    conns[i].body = login_body (user, "guess");
+    storm_send (&conns[i]);
+  }
+  while (!g_atomic_int_get (&f->stop) || f->in_flight > 0)
+    g_main_context_iteration (ctx, TRUE);
+  g_atomic_int_set (&f->done, 1);
+  for (i = 0; i < G_N_ELEMENTS (conns); i++) {
+    g_object_unref (conns[i].http);
+    g_free (conns[i].body);
+  }
+  g_main_context_pop_thread_default (ctx);
+  g_main_context_unref (ctx);
   return NULL;
 }
 
@@ -383,6 +464,85 @@ GST_START_TEST (test_flood)
 
 GST_END_TEST;
 
+/* Wrong passwords from many addresses at the default argon2id cost
+ * (unknown users: the dummy hash at the configured parameters) while a
+ * member heartbeats: password checks must not keep the server from
+ * reading heartbeats. */
+GST_START_TEST (test_login_storm)
+{
+  MmkmTestServer srv;
+  MmkmTestMember alice = { "alice" };
+  SoupSession *http;
+  GSocket *sa;
+  guint8 dg[MMKM_HB_LEN];
+  MmkmHeartbeat ack;
+  Flood f = { 0 };
+  GThread *th;
+  gint64 t0, next, rtt, max_rtt = 0;
+  guint beats = 0, acks = 0, misses = 0, max_misses = 0, i;
+  g_autofree gchar *config = g_strdup_printf ("[members]\n"
+      "heartbeat-interval-ms = %u\nallowed-misses = %u\n", HB_INTERVAL_MS,
+      ALLOWED_MISSES);
+
+  mmkm_test_server_setup (&srv, config);
+  http = mmkm_test_session_new (&srv, NULL);
+  sa = mmkm_test_udp_socket ();
+  mmkm_test_member_join (&srv, http, &alice);
+  f.srv = &srv;
+  t0 = g_get_monotonic_time ();
+  th = g_thread_new ("login-storm", login_storm, &f);
+  next = t0;
+  /* the member goes on until the last request of the storm is answered
+   * (those under way when it stops wait for the password workers) */
+  while (!g_atomic_int_get (&f.done)) {
+    gint64 wait, sent;
+
+    if (g_get_monotonic_time () >= t0 + FLOOD_SECONDS * G_USEC_PER_SEC)
+      g_atomic_int_set (&f.stop, 1);
+
+    mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
+    beats++;
+    sent = g_get_monotonic_time ();
+    if (mmkm_test_hb_send (&srv, sa, dg, sizeof dg)
+        && mmkm_test_hb_recv_ack (sa, &alice, &ack, HB_INTERVAL_MS)) {
+      rtt = g_get_monotonic_time () - sent;
+      max_rtt = MAX (max_rtt, rtt);
+      acks++;
+      misses = 0;
+    } else
+      max_misses = MAX (max_misses, ++misses);
+    next += HB_INTERVAL_MS * 1000;
+    wait = next - g_get_monotonic_time ();
+    if (wait > 0)
+      g_usleep (wait);
+  }
+  g_thread_join (th);
+  g_print ("login storm: 401 %u, 429 %u, no answer %u; member: %u "
+      "heartbeats, %u ACKed, at most %u missed in a row, slowest ACK %"
+      G_GINT64_FORMAT " ms\n", f.http_status[401], f.http_status[429],
+      f.http_failed, beats, acks, max_misses, max_rtt / 1000);
+
+  fail_unless (max_misses < ALLOWED_MISSES - 1, "%u misses in a row",
+      max_misses);
+  mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
+  fail_unless (mmkm_test_hb_send (&srv, sa, dg, sizeof dg));
+  fail_unless (mmkm_test_hb_recv_ack (sa, &alice, &ack, 2000));
+  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+      200);
+  fail_unless (f.http_status[401] > 0);
+  fail_unless (f.http_status[429] > 0);
+  for (i = 0; i < G_N_ELEMENTS (f.http_status); i++)
+    if (i != 401 && i != 429)
+      fail_unless_equals_int (f.http_status[i], 0);
+
+  g_object_unref (sa);
+  g_object_unref (http);
+  mmkm_test_member_clear (&alice);
+  mmkm_test_server_teardown (&srv);
+}
+
+GST_END_TEST;
+
 static Suite *
 mmkm_flood_suite (void)
 {
@@ -392,6 +552,7 @@ mmkm_flood_suite (void)
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_flood);
+  tcase_add_test (tc, test_login_storm);
   return s;
 }
 
