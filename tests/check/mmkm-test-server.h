@@ -48,6 +48,11 @@ void mmkm_test_server_setup (MmkmTestServer * s, const gchar * config);
 /* SIGTERM, a clean exit checked, the state directory removed */
 void mmkm_test_server_teardown (MmkmTestServer * s);
 GPid mmkm_test_server_pid (MmkmTestServer * s);
+/* Waits (a few seconds at most) for GLib's idle worker threads (TLS
+ * handshakes, async lookups) to exit: LeakSanitizer's check at exit
+ * cannot walk the thread-local state they hold. Call once at the start
+ * of a test (it lowers GLib's idle thread limits) and again at the end. */
+void mmkm_test_wait_for_threads (void);
 
 /* A libsoup session pinning the server's printed fingerprint, from
  * @local_address (NULL: any) */
