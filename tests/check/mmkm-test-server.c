@@ -245,20 +245,24 @@ post_json (MmkmTestServer * s, SoupSession * http, const gchar * path,
       strlen (json), NULL, out);
 }
 
-static void
-member_login (MmkmTestServer * s, SoupSession * http, MmkmTestMember * m)
+guint
+mmkm_test_member_login (MmkmTestServer * s, SoupSession * http,
+    MmkmTestMember * m)
 {
   MmkmApiLoginRequest q = { 0 };
   MmkmApiLoginResponse r = { 0 };
   g_autoptr (GBytes) b = NULL;
   g_autofree gchar *j = NULL;
+  guint status;
 
   q.user = (gchar *) m->user;
   q.password = (gchar *) MMKM_TEST_PASSWORD;
   q.group = (gchar *) "default";
   memcpy (q.fingerprint, mmkm_identity_get_fingerprint (m->device), 32);
   j = mmkm_api_login_request_to_json (&q);
-  fail_unless_equals_int (post_json (s, http, "/v1/login", j, &b), 200);
+  status = post_json (s, http, "/v1/login", j, &b);
+  if (status != 200)
+    return status;
   fail_unless (mmkm_api_login_response_from_json (g_bytes_get_data (b, NULL),
           g_bytes_get_size (b), &r, NULL));
   memcpy (m->session_id, r.session_id, MMKM_SESSION_ID_LEN);
@@ -267,10 +271,12 @@ member_login (MmkmTestServer * s, SoupSession * http, MmkmTestMember * m)
   m->group_id = r.group_id;
   fail_unless_equals_int (r.heartbeat_port, s->hb_port);
   mmkm_api_login_response_clear (&r);
+  return status;
 }
 
-static void
-member_kek (MmkmTestServer * s, SoupSession * http, MmkmTestMember * m)
+void
+mmkm_test_member_kek (MmkmTestServer * s, SoupSession * http,
+    MmkmTestMember * m)
 {
   g_autofree gchar *crt = g_build_filename (s->state_dir, "server.crt", NULL);
   GPtrArray *chain = mikey_cert_load_pem_file (crt, NULL);
@@ -297,7 +303,7 @@ member_kek (MmkmTestServer * s, SoupSession * http, MmkmTestMember * m)
 }
 
 void
-mmkm_test_member_join (MmkmTestServer * s, SoupSession * http,
+mmkm_test_member_register (MmkmTestServer * s, SoupSession * http,
     MmkmTestMember * m)
 {
   g_autofree gchar *uri = g_strconcat ("mmkm:user:", m->user, NULL);
@@ -311,8 +317,15 @@ mmkm_test_member_join (MmkmTestServer * s, SoupSession * http,
   r.certificate = (gchar *) mmkm_identity_get_cert_pem (m->device);
   j = mmkm_api_register_request_to_json (&r);
   fail_unless_equals_int (post_json (s, http, "/v1/register", j, NULL), 201);
-  member_login (s, http, m);
-  member_kek (s, http, m);
+}
+
+void
+mmkm_test_member_join (MmkmTestServer * s, SoupSession * http,
+    MmkmTestMember * m)
+{
+  mmkm_test_member_register (s, http, m);
+  fail_unless_equals_int (mmkm_test_member_login (s, http, m), 200);
+  mmkm_test_member_kek (s, http, m);
 }
 
 guint

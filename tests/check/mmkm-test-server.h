@@ -71,6 +71,15 @@ guint mmkm_test_request (MmkmTestServer * s, SoupSession * http,
 /* register, login and the DH exchange */
 void mmkm_test_member_join (MmkmTestServer * s, SoupSession * http,
     MmkmTestMember * m);
+/* Each step alone: a new device enrolled (201 checked); a login with
+ * the member's device, its HTTP status (the session kept when 200); the
+ * DH exchange (200 checked) */
+void mmkm_test_member_register (MmkmTestServer * s, SoupSession * http,
+    MmkmTestMember * m);
+guint mmkm_test_member_login (MmkmTestServer * s, SoupSession * http,
+    MmkmTestMember * m);
+void mmkm_test_member_kek (MmkmTestServer * s, SoupSession * http,
+    MmkmTestMember * m);
 /* Fetches the TEKs and opens the first; the HTTP status */
 guint mmkm_test_member_fetch (MmkmTestServer * s, SoupSession * http,
     MmkmTestMember * m, guint32 * first_mki);

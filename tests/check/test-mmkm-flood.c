@@ -559,6 +559,47 @@ GST_START_TEST (test_login_storm)
 
 GST_END_TEST;
 
+/* Someone with alice's password (and her device's fingerprint, which is
+ * no secret) but not her device key logs in and never does the DH
+ * exchange: that pending login must not keep alice out for
+ * login-timeout-s (it did: 409 duplicate_login). It is replaced; a live
+ * session with a KEK still is not. */
+GST_START_TEST (test_pending_login)
+{
+  MmkmTestServer srv;
+  MmkmTestMember alice = { "alice" }, thief = { "alice" };
+  SoupSession *http;
+
+  mmkm_test_server_setup (&srv, "[passwords]\nt-cost = 1\n"
+      "m-cost-kib = 256\n");
+  http = mmkm_test_session_new (&srv, NULL);
+  mmkm_test_member_register (&srv, http, &alice);
+  /* the thief's login: the password and the fingerprint of alice's
+   * device (mmkm_test_member_login sends the device's fingerprint) */
+  thief.device = alice.device;
+  fail_unless_equals_int (mmkm_test_member_login (&srv, http, &thief), 200);
+  /* alice logs in and joins */
+  fail_unless_equals_int (mmkm_test_member_login (&srv, http, &alice), 200);
+  mmkm_test_member_kek (&srv, http, &alice);
+  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+      200);
+  /* the thief's session is gone */
+  fail_unless_equals_int (mmkm_test_request (&srv, http, "GET",
+          "/v1/session/teks", NULL, NULL, 0, thief.token, NULL), 401);
+  /* and a login now is refused: alice holds a KEK */
+  fail_unless_equals_int (mmkm_test_member_login (&srv, http, &thief), 409);
+  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+      200);
+
+  thief.device = NULL;
+  mmkm_test_member_clear (&thief);
+  g_object_unref (http);
+  mmkm_test_member_clear (&alice);
+  mmkm_test_server_teardown (&srv);
+}
+
+GST_END_TEST;
+
 static Suite *
 mmkm_flood_suite (void)
 {
@@ -569,6 +610,7 @@ mmkm_flood_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_flood);
   tcase_add_test (tc, test_login_storm);
+  tcase_add_test (tc, test_pending_login);
   return s;
 }
 
