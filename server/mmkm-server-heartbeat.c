@@ -23,6 +23,7 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   GBytes *k;
   gint cur;
 
+  srv->metrics.heartbeats_received++;
   if (!mmkm_hb_peek (buf, len, MMKM_HB_FROM_MEMBER, sid, NULL))
     return;
   k = key_bytes (sid, sizeof sid);
@@ -33,7 +34,11 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   if (!mmkm_hb_accept (&s->hb_key, s->id, MMKM_HB_FROM_MEMBER, &s->window,
           buf, len, &hb, NULL))
     return;
+  srv->metrics.heartbeats_accepted++;
   s->last_heard = now;
+  /* before the ACK: what was answered is covered across a restart */
+  if (hb.type == MMKM_HB_HEARTBEAT)
+    hb_store_maybe (srv, s, now);
   ack.type = MMKM_HB_ACK;
   memcpy (ack.session_id, s->id, MMKM_SESSION_ID_LEN);
   /* time-based, so that it goes on increasing after a server restart */
@@ -50,17 +55,6 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   if (hb.type == MMKM_HB_BYE) {
     session_end (srv, s, MMKM_REASON_BYE, now);
     return;
-  }
-  if (now - s->stored_heard >=
-      (gint64) srv->cfg.heartbeat_store_interval_s * MMKM_SECOND) {
-    GError *e = NULL;
-    if (mmkm_store_session_touch (srv->store, s->id, now, &e))
-      s->stored_heard = now;
-    else {
-      log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,
-          "cannot store the heartbeat time: %s", e->message);
-      g_clear_error (&e);
-    }
   }
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* POST /v1/register and POST /v1/login: password checks with the same
- * work for every refusal, rate limited per address and per user+address. */
+ * work for every refusal, rate limited per address and per user+address;
+ * the check itself runs on the worker pool (mmkm-server-password-pool.c). */
 #define G_LOG_DOMAIN "mmkm-server"
 
 #include <openssl/crypto.h>
@@ -84,105 +85,145 @@ login_rate_ok (Server * srv, const gchar * user, const gchar * addr,
       srv->cfg.login_refill_per_user_s, now, retry_after);
 }
 
-/* What a register or login request needs after its password check */
-typedef struct _Pending Pending;
-typedef void (*PendingNext) (Server * srv, SoupServerMessage * msg,
-    MmkmUser * u, Pending * p);
-struct _Pending
+/* A register or login request while its password is checked */
+typedef struct
 {
-  PendingNext next;
+  gboolean is_login;
   MmkmApiRegisterRequest reg;
   MmkmApiLoginRequest login;
-  const gchar *user;            /* in reg or login */
+  MmkmUser *user;
   gchar *addr;
   gchar *source;
-  gint64 now;
-};
+} Pending;
 
 static void
-pending_free (Pending * p)
+pending_free (gpointer data)
 {
+  Pending *p = data;
+
   mmkm_api_register_request_clear (&p->reg);
   mmkm_api_login_request_clear (&p->login);
+  mmkm_user_free (p->user);
   g_free (p->addr);
   g_free (p->source);
   g_free (p);
 }
 
+static void register_finish (Server * srv, SoupServerMessage * msg,
+    Pending * p);
+static void login_finish (Server * srv, SoupServerMessage * msg, Pending * p);
+
+/* main loop, after the check */
 static void
-password_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u,
-    gboolean ok, gpointer data)
+password_checked (Server * srv, SoupServerMessage * msg, gboolean ok,
+    gpointer data)
 {
   Pending *p = data;
+  const gchar *user = p->is_login ? p->login.user : p->reg.user;
 
+  /* the password is no longer needed */
+  mmkm_api_free_secret (p->is_login ? p->login.password : p->reg.password);
+  if (p->is_login)
+    p->login.password = NULL;
+  else
+    p->reg.password = NULL;
   if (!ok) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", p->user, p->addr,
+    srv->metrics.logins[MMKM_METRICS_LOGIN_FAILED]++;
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", user, p->addr,
         "wrong user name or password");
     reply_unauthorized (msg);
-  } else {
-    login_rate_refund (srv, p->user, p->addr);
-    p->next (srv, msg, u, p);
-    mmkm_user_free (u);
+    return;
   }
-  pending_free (p);
+  login_rate_refund (srv, user, p->addr);
+  if (p->is_login)
+    login_finish (srv, msg, p);
+  else
+    register_finish (srv, msg, p);
 }
 
-/* The rate limits, then the password check with the same work for an
- * unknown user, in a worker thread (mmkm-server-passwords.c); @p->next
- * runs when it passed. Takes @p. */
+/* The rate limits, the user's row, then the password check with the same
+ * work for an unknown user, on the worker pool; the answer follows from
+ * password_checked(). Takes @p; answers at once when refused. */
 static void
-check_password (Server * srv, SoupServerMessage * msg, const gchar * password,
-    Pending * p)
+check_password (Server * srv, SoupServerMessage * msg, Pending * p, gint64 now)
 {
+  const gchar *user = p->is_login ? p->login.user : p->reg.user;
+  const gchar *password = p->is_login ? p->login.password : p->reg.password;
   gint64 retry = 1;
-  MmkmUser *u;
   GError *e = NULL;
 
-  if (!login_rate_ok (srv, p->user, p->addr, p->now, &retry)) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", p->user, p->addr,
+  if (!login_rate_ok (srv, user, p->addr, now, &retry)) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_LIMITED]++;
+    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", user, p->addr,
         "too many password attempts");
     reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
         "Too many attempts: try again later.", "login_rate", retry);
     pending_free (p);
     return;
   }
-  u = mmkm_store_user_get (srv->store, p->user, &e);
-  if (!u && !g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
+  p->user = mmkm_store_user_get (srv->store, user, &e);
+  if (!p->user
+      && !g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
     reply_store_error (srv, msg, e);
     g_clear_error (&e);
     pending_free (p);
     return;
   }
   g_clear_error (&e);
-  if (!password_check_async (srv, msg, u, password, password_checked, p)) {
-    /* every worker busy with a full queue: a storm of password checks */
-    log_event (G_LOG_LEVEL_MESSAGE, "login-busy", p->user, p->addr,
+  if (!password_check_async (srv, msg, p->user ? p->user->password_hash :
+          NULL, password, password_checked, p, pending_free)) {
+    /* not checked: no attempt counted */
+    login_rate_refund (srv, user, p->addr);
+    log_event (G_LOG_LEVEL_WARNING, "login-busy", user, p->addr,
         "password checks queue full");
-    reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
-        "The server is busy: try again later.", "busy", 1);
+    reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS, "The server is "
+        "busy: try again shortly.", "busy", 1);
     pending_free (p);
   }
 }
 
 static Pending *
-pending_new (PendingNext next, const Request * r)
+pending_new (gboolean is_login, const Request * r)
 {
   Pending *p = g_new0 (Pending, 1);
 
-  p->next = next;
+  p->is_login = is_login;
   p->addr = g_strdup (r->addr);
   p->source = g_strdup (r->source);
-  p->now = r->now;
   return p;
 }
 
-static void
-register_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u,
-    Pending * p)
+void
+handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
 {
-  MmkmApiRegisterRequest *req = &p->reg;
+  GBytes *data = request_body (msg, "/v1/register", "application/json");
+  Pending *p;
+  GError *e = NULL;
+  gsize len;
+  gconstpointer b;
+
+  if (!data)
+    return;
+  p = pending_new (FALSE, r);
+  b = g_bytes_get_data (data, &len);
+  if (!mmkm_api_register_request_from_json (b, len, &p->reg, &e)) {
+    wipe_request_body (msg, data);
+    reply_codec_error (msg, e);
+    g_clear_error (&e);
+    pending_free (p);
+    return;
+  }
+  wipe_request_body (msg, data);
+  check_password (srv, msg, p, r->now);
+}
+
+static void
+register_finish (Server * srv, SoupServerMessage * msg, Pending * p)
+{
   const gchar *addr = p->addr;
+  MmkmApiRegisterRequest *req = &p->reg;
   MmkmApiRegisterResponse resp = { 0 };
+  MmkmUser *u = p->user;
   GPtrArray *certs = NULL, *devs = NULL;
   g_autofree gchar *uri = NULL;
   GError *e = NULL;
@@ -236,6 +277,7 @@ register_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u,
   g_bytes_unref (der_bytes);
   resp.user = req->user;
   reply_json (msg, 201, mmkm_api_register_response_to_json (&resp));
+  srv->metrics.registrations++;
   log_event (G_LOG_LEVEL_MESSAGE, "register", req->user, addr,
       "device enrolled");
 out:
@@ -247,19 +289,19 @@ out:
 }
 
 void
-handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
+handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
 {
-  GBytes *data = request_body (msg, "/v1/register", "application/json");
+  GBytes *data = request_body (msg, "/v1/login", "application/json");
   Pending *p;
   GError *e = NULL;
   gsize len;
-  gconstpointer d;
+  gconstpointer b;
 
   if (!data)
     return;
-  p = pending_new (register_checked, r);
-  d = g_bytes_get_data (data, &len);
-  if (!mmkm_api_register_request_from_json (d, len, &p->reg, &e)) {
+  p = pending_new (TRUE, r);
+  b = g_bytes_get_data (data, &len);
+  if (!mmkm_api_login_request_from_json (b, len, &p->login, &e)) {
     wipe_request_body (msg, data);
     reply_codec_error (msg, e);
     g_clear_error (&e);
@@ -267,22 +309,24 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
     return;
   }
   wipe_request_body (msg, data);
-  p->user = p->reg.user;
-  check_password (srv, msg, p->reg.password, p);
+  check_password (srv, msg, p, r->now);
 }
 
 static void
-login_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u, Pending * p)
+login_finish (Server * srv, SoupServerMessage * msg, Pending * p)
 {
-  MmkmApiLoginRequest *req = &p->login;
   const gchar *addr = p->addr, *source = p->source;
-  gint64 now = p->now;
+  /* the check took a while: times from now on */
+  gint64 now = g_get_real_time ();
+  MmkmApiLoginRequest *req = &p->login;
   MmkmApiLoginResponse resp = { 0 };
+  MmkmUser *u = p->user;
   g_autoptr (MmkmDevice) dev = NULL;
   Session *s, *old;
 
   dev = mmkm_store_device_get (srv->store, req->fingerprint, NULL);
   if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req->user)) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_FAILED]++;
     log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req->user, addr,
         "not the user's enrolled device");
     reply_unauthorized (msg);
@@ -312,8 +356,8 @@ login_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u, Pending * p)
         "user logged in already (policy %s)",
         mmkm_dup_policy_to_string (srv->cfg.duplicate_login));
     if (srv->cfg.duplicate_login == MMKM_DUP_REFUSE) {
-      log_store (srv, req->user, source, MMKM_LOG_JOINED, MMKM_REASON_REFUSED,
-          now);
+      log_store (srv, req->user, source, MMKM_LOG_JOINED,
+          MMKM_REASON_REFUSED, now);
       reply_error_full (msg, MMKM_API_ERR_CONFLICT, "This user is logged in "
           "already.", "duplicate_login", -1);
       return;
@@ -355,31 +399,7 @@ login_checked (Server * srv, SoupServerMessage * msg, MmkmUser * u, Pending * p)
     OPENSSL_cleanse (resp.token, sizeof resp.token);
     reply_json (msg, 200, body);
   }
+  srv->metrics.logins[MMKM_METRICS_LOGIN_OK]++;
   log_event (G_LOG_LEVEL_MESSAGE, "login", req->user, source,
       "logged in; the DH exchange follows");
-}
-
-void
-handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
-{
-  GBytes *data = request_body (msg, "/v1/login", "application/json");
-  Pending *p;
-  GError *e = NULL;
-  gsize len;
-  gconstpointer d;
-
-  if (!data)
-    return;
-  p = pending_new (login_checked, r);
-  d = g_bytes_get_data (data, &len);
-  if (!mmkm_api_login_request_from_json (d, len, &p->login, &e)) {
-    wipe_request_body (msg, data);
-    reply_codec_error (msg, e);
-    g_clear_error (&e);
-    pending_free (p);
-    return;
-  }
-  wipe_request_body (msg, data);
-  p->user = p->login.user;
-  check_password (srv, msg, p->login.password, p);
 }

@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The real mmkm-server for a test, and a member talking to it (see
- * mmkm-test-server.h). */
-#include <gst/check/gstcheck.h>
+ * mmkm-test-server.h). The short names on the globals are thin wrappers
+ * over the explicit mmkm_test_*() ones. */
+#include "mmkm-test-server.h"
+
 #include <openssl/evp.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <glib/gstdio.h>
 
-#include "mmkm-test-server.h"
+#include "mikey-pk.h"
 #include "mmkm-api.h"
 #include "mmkm-password.h"
 #include "mmkm-store-sqlite.h"
+
+gchar *state_dir;
+gchar *config_path;
+SoupSession *http;
+Server srv;
 
 static void
 die_with_parent (gpointer data)
@@ -19,7 +26,7 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static void
+void
 rm_rf (const gchar * dir)
 {
   GDir *d = g_dir_open (dir, 0, NULL);
@@ -35,21 +42,28 @@ rm_rf (const gchar * dir)
   g_rmdir (dir);
 }
 
-static void
-add_users (MmkmTestServer * s)
+static MmkmStore *
+store_open_in (const gchar * dir)
 {
-  g_autofree gchar *db = g_build_filename (s->state_dir, "mmkm.db", NULL);
-  g_autofree gchar *key = g_build_filename (s->state_dir, "secrets.key",
-      NULL);
-  MmkmPasswordParams p;
+  g_autofree gchar *db = g_build_filename (dir, "mmkm.db", NULL);
+  g_autofree gchar *key = g_build_filename (dir, "secrets.key", NULL);
   MmkmSeal *seal = mmkm_seal_open_key_file (key, NULL);
   MmkmStore *st;
-  const gchar *users[] = { "alice", "bob" };
-  guint i;
 
   fail_unless (seal != NULL);
   st = mmkm_store_sqlite_open (db, seal, MMKM_STORE_SQLITE_NONE, NULL);
   fail_unless (st != NULL);
+  return st;
+}
+
+static void
+add_users_in (const gchar * dir)
+{
+  MmkmPasswordParams p;
+  MmkmStore *st = store_open_in (dir);
+  const gchar *users[] = { "alice", "bob" };
+  guint i;
+
   mmkm_password_params_init_default (&p);
   p.t_cost = 1;
   p.m_cost_kib = 256;
@@ -62,15 +76,17 @@ add_users (MmkmTestServer * s)
   mmkm_store_close (st);
 }
 
+/* Starts the server of @s (state_dir, config_path set) and reads its
+ * fingerprint and ports. @quiet: its stderr (the log) silenced unless
+ * MMKM_TEST_SERVER_LOG is set. */
 static void
-server_start (MmkmTestServer * s)
+spawn (MmkmTestServer * s, gboolean quiet)
 {
   const gchar *exe = g_getenv ("MMKM_SERVER");
-  /* MMKM_TEST_SERVER_LOG=1: the server's log on stderr */
   g_autoptr (GSubprocessLauncher) l =
       g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      (g_getenv ("MMKM_TEST_SERVER_LOG") ? 0 :
-          G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+      (quiet && !g_getenv ("MMKM_TEST_SERVER_LOG") ?
+          G_SUBPROCESS_FLAGS_STDERR_SILENCE : 0));
   g_autoptr (GDataInputStream) in = NULL;
   GError *e = NULL;
   gchar *line;
@@ -88,9 +104,11 @@ server_start (MmkmTestServer * s)
   }
   s->proc = g_subprocess_launcher_spawn (l, &e, exe, "--config",
       s->config_path, "--state-dir", s->state_dir, "--listen", "127.0.0.1:0",
-      "--heartbeat-port", "0", NULL);
+      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL);
   fail_unless (s->proc != NULL, "%s", e ? e->message : "");
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
+  g_clear_pointer (&s->fingerprint, g_free);
+  s->port = s->hb_port = 0;
   while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
     gboolean ready = g_str_equal (line, "ready");
     if (g_str_has_prefix (line, "fingerprint "))
@@ -107,6 +125,17 @@ server_start (MmkmTestServer * s)
       "the server did not start");
 }
 
+/* SIGTERM and a clean exit */
+static void
+term (MmkmTestServer * s)
+{
+  g_subprocess_send_signal (s->proc, SIGTERM);
+  fail_unless (g_subprocess_wait (s->proc, NULL, NULL));
+  fail_unless (g_subprocess_get_if_exited (s->proc));
+  fail_unless_equals_int (g_subprocess_get_exit_status (s->proc), 0);
+  g_clear_object (&s->proc);
+}
+
 void
 mmkm_test_server_setup (MmkmTestServer * s, const gchar * config)
 {
@@ -115,20 +144,15 @@ mmkm_test_server_setup (MmkmTestServer * s, const gchar * config)
   fail_unless (s->state_dir != NULL);
   s->config_path = g_build_filename (s->state_dir, "test.conf", NULL);
   fail_unless (g_file_set_contents (s->config_path, config, -1, NULL));
-  add_users (s);
-  server_start (s);
+  add_users_in (s->state_dir);
+  spawn (s, TRUE);
 }
 
 void
 mmkm_test_server_teardown (MmkmTestServer * s)
 {
-  if (s->proc) {
-    g_subprocess_send_signal (s->proc, SIGTERM);
-    fail_unless (g_subprocess_wait (s->proc, NULL, NULL));
-    fail_unless (g_subprocess_get_if_exited (s->proc));
-    fail_unless_equals_int (g_subprocess_get_exit_status (s->proc), 0);
-    g_clear_object (&s->proc);
-  }
+  if (s->proc)
+    term (s);
   g_clear_pointer (&s->fingerprint, g_free);
   rm_rf (s->state_dir);
   g_clear_pointer (&s->state_dir, g_free);
@@ -169,11 +193,11 @@ mmkm_test_wait_for_threads (void)
 }
 
 /* Pins the printed fingerprint: the SHA-256 of the certificate's DER. */
-static gboolean
+gboolean
 accept_cert (SoupMessage * msg, GTlsCertificate * cert, GTlsCertificateFlags
     errors, gpointer data)
 {
-  MmkmTestServer *s = data;
+  MmkmTestServer *s = data ? data : &srv;
   g_autoptr (GByteArray) der = NULL;
   guint8 fp[32], want[32];
 
@@ -218,16 +242,18 @@ mmkm_test_message_new (MmkmTestServer * s, const gchar * method,
   return msg;
 }
 
-guint
-mmkm_test_request (MmkmTestServer * s, SoupSession * http,
+/* One request; the status, 0 with @error set when no answer came */
+static guint
+send_request (MmkmTestServer * s, SoupSession * session,
     const gchar * method, const gchar * path, const gchar * ctype,
-    gconstpointer body, gsize len, const gchar * token, GBytes ** out)
+    gconstpointer body, gsize len, const gchar * token, GBytes ** out,
+    GError ** error)
 {
   g_autoptr (SoupMessage) msg = mmkm_test_message_new (s, method, path,
       ctype, body, len, token);
   GBytes *resp;
 
-  resp = soup_session_send_and_read (http, msg, NULL, NULL);
+  resp = soup_session_send_and_read (session, msg, NULL, error);
   if (!resp)
     return 0;
   if (out)
@@ -237,30 +263,54 @@ mmkm_test_request (MmkmTestServer * s, SoupSession * http,
   return soup_message_get_status (msg);
 }
 
+guint
+mmkm_test_request (MmkmTestServer * s, SoupSession * session,
+    const gchar * method, const gchar * path, const gchar * ctype,
+    gconstpointer body, gsize len, const gchar * token, GBytes ** out)
+{
+  return send_request (s, session, method, path, ctype, body, len, token,
+      out, NULL);
+}
+
 static guint
-post_json (MmkmTestServer * s, SoupSession * http, const gchar * path,
+post_json_to (MmkmTestServer * s, SoupSession * session, const gchar * path,
     const gchar * json, GBytes ** out)
 {
-  return mmkm_test_request (s, http, "POST", path, "application/json", json,
-      strlen (json), NULL, out);
+  return mmkm_test_request (s, session, "POST", path, "application/json",
+      json, strlen (json), NULL, out);
+}
+
+gchar *
+register_json (const gchar * user, const gchar * password, MmkmIdentity * dev)
+{
+  MmkmApiRegisterRequest r = { (gchar *) user, (gchar *) password,
+    (gchar *) mmkm_identity_get_cert_pem (dev)
+  };
+  return mmkm_api_register_request_to_json (&r);
+}
+
+gchar *
+login_json (Member * m, const gchar * password)
+{
+  MmkmApiLoginRequest r = { 0 };
+
+  r.user = m->user;
+  r.password = (gchar *) password;
+  r.group = (gchar *) "default";
+  memcpy (r.fingerprint, mmkm_identity_get_fingerprint (m->device), 32);
+  return mmkm_api_login_request_to_json (&r);
 }
 
 guint
-mmkm_test_member_login (MmkmTestServer * s, SoupSession * http,
+mmkm_test_member_login (MmkmTestServer * s, SoupSession * session,
     MmkmTestMember * m)
 {
-  MmkmApiLoginRequest q = { 0 };
-  MmkmApiLoginResponse r = { 0 };
+  g_autofree gchar *j = login_json (m, MMKM_TEST_PASSWORD);
   g_autoptr (GBytes) b = NULL;
-  g_autofree gchar *j = NULL;
+  MmkmApiLoginResponse r = { 0 };
   guint status;
 
-  q.user = (gchar *) m->user;
-  q.password = (gchar *) MMKM_TEST_PASSWORD;
-  q.group = (gchar *) "default";
-  memcpy (q.fingerprint, mmkm_identity_get_fingerprint (m->device), 32);
-  j = mmkm_api_login_request_to_json (&q);
-  status = post_json (s, http, "/v1/login", j, &b);
+  status = post_json_to (s, session, "/v1/login", j, &b);
   if (status != 200)
     return status;
   fail_unless (mmkm_api_login_response_from_json (g_bytes_get_data (b, NULL),
@@ -269,26 +319,33 @@ mmkm_test_member_login (MmkmTestServer * s, SoupSession * http,
   g_free (m->token);
   m->token = mmkm_api_token_to_string (r.token);
   m->group_id = r.group_id;
+  m->heartbeat_interval_ms = r.heartbeat_interval_ms;
   fail_unless_equals_int (r.heartbeat_port, s->hb_port);
   mmkm_api_login_response_clear (&r);
   return status;
 }
 
 void
-mmkm_test_member_kek (MmkmTestServer * s, SoupSession * http,
+mmkm_test_member_kek (MmkmTestServer * s, SoupSession * session,
     MmkmTestMember * m)
 {
   g_autofree gchar *crt = g_build_filename (s->state_dir, "server.crt", NULL);
   GPtrArray *chain = mikey_cert_load_pem_file (crt, NULL);
   g_autoptr (MmkmKekMember) k = NULL;
   g_autoptr (GBytes) i_msg = NULL, r_msg = NULL;
+  guint8 fp[32], want[32];
 
   fail_unless (chain != NULL);
+  /* the certificate in the state directory is the one whose fingerprint
+   * was printed and pinned */
+  mmkm_cert_fingerprint (g_ptr_array_index (chain, 0), fp);
+  fail_unless (mmkm_fingerprint_parse (s->fingerprint, want, NULL));
+  fail_unless (memcmp (fp, want, 32) == 0);
   k = mmkm_kek_member_new (m->device, m->user, g_ptr_array_index (chain, 0),
       NULL);
   fail_unless (k != NULL);
   i_msg = mmkm_kek_member_start (k, g_get_real_time (), NULL);
-  fail_unless_equals_int (mmkm_test_request (s, http, "POST",
+  fail_unless_equals_int (mmkm_test_request (s, session, "POST",
           "/v1/session/kek", "application/mikey", g_bytes_get_data (i_msg,
               NULL), g_bytes_get_size (i_msg), m->token, &r_msg), 200);
   fail_unless (mmkm_kek_member_finish (k, g_bytes_get_data (r_msg, NULL),
@@ -303,55 +360,70 @@ mmkm_test_member_kek (MmkmTestServer * s, SoupSession * http,
 }
 
 void
-mmkm_test_member_register (MmkmTestServer * s, SoupSession * http,
+mmkm_test_member_register (MmkmTestServer * s, SoupSession * session,
     MmkmTestMember * m)
 {
   g_autofree gchar *uri = g_strconcat ("mmkm:user:", m->user, NULL);
   g_autofree gchar *j = NULL;
-  MmkmApiRegisterRequest r = { 0 };
 
   m->device = mmkm_identity_new (m->user, uri, 0, NULL);
   fail_unless (m->device != NULL);
-  r.user = (gchar *) m->user;
-  r.password = (gchar *) MMKM_TEST_PASSWORD;
-  r.certificate = (gchar *) mmkm_identity_get_cert_pem (m->device);
-  j = mmkm_api_register_request_to_json (&r);
-  fail_unless_equals_int (post_json (s, http, "/v1/register", j, NULL), 201);
+  j = register_json (m->user, MMKM_TEST_PASSWORD, m->device);
+  fail_unless_equals_int (post_json_to (s, session, "/v1/register", j, NULL),
+      201);
 }
 
 void
-mmkm_test_member_join (MmkmTestServer * s, SoupSession * http,
+mmkm_test_member_join (MmkmTestServer * s, SoupSession * session,
     MmkmTestMember * m)
 {
-  mmkm_test_member_register (s, http, m);
-  fail_unless_equals_int (mmkm_test_member_login (s, http, m), 200);
-  mmkm_test_member_kek (s, http, m);
+  mmkm_test_member_register (s, session, m);
+  fail_unless_equals_int (mmkm_test_member_login (s, session, m), 200);
+  mmkm_test_member_kek (s, session, m);
 }
 
 guint
-mmkm_test_member_fetch (MmkmTestServer * s, SoupSession * http,
-    MmkmTestMember * m, guint32 * first_mki)
+mmkm_test_member_fetch_mki (MmkmTestServer * s, SoupSession * session,
+    MmkmTestMember * m, guint32 mki, MikeySrtpParams * key,
+    guint32 * first_mki, guint * n_teks)
 {
   g_autoptr (GBytes) b = NULL;
   MmkmApiTeks t = { 0 };
-  MikeySrtpParams key = { 0 };
-  guint status = mmkm_test_request (s, http, "GET", "/v1/session/teks", NULL,
-      NULL, 0, m->token, &b);
+  MikeySrtpParams own = { 0 };
+  MikeySrtpParams *k = key ? key : &own;
+  guint status = mmkm_test_request (s, session, "GET", "/v1/session/teks",
+      NULL, NULL, 0, m->token, &b);
+  guint i;
+  gboolean found = FALSE;
 
   if (status != 200)
     return status;
   fail_unless (mmkm_api_teks_from_json (g_bytes_get_data (b, NULL),
           g_bytes_get_size (b), &t, NULL));
   fail_unless (t.n_teks >= 1);
-  fail_unless (mmkm_tek_receiver_open (m->rx, g_bytes_get_data
-          (t.teks[0].mikey, NULL), g_bytes_get_size (t.teks[0].mikey),
-          g_get_real_time (), &key, NULL));
-  fail_unless_equals_int (mmkm_tek_get_mki (&key), t.teks[0].mki);
   if (first_mki)
     *first_mki = t.teks[0].mki;
-  mikey_srtp_params_clear (&key);
+  if (n_teks)
+    *n_teks = t.n_teks;
+  for (i = 0; i < t.n_teks; i++) {
+    if (mki ? t.teks[i].mki != mki : i != 0)
+      continue;
+    fail_unless (mmkm_tek_receiver_open (m->rx, g_bytes_get_data
+            (t.teks[i].mikey, NULL), g_bytes_get_size (t.teks[i].mikey),
+            g_get_real_time (), k, NULL));
+    fail_unless_equals_int (mmkm_tek_get_mki (k), t.teks[i].mki);
+    found = TRUE;
+  }
+  mikey_srtp_params_clear (&own);
   mmkm_api_teks_clear (&t);
-  return status;
+  return found ? 200 : 404;
+}
+
+guint
+mmkm_test_member_fetch (MmkmTestServer * s, SoupSession * session,
+    MmkmTestMember * m, guint32 * first_mki)
+{
+  return mmkm_test_member_fetch_mki (s, session, m, 0, NULL, first_mki, NULL);
 }
 
 void
@@ -363,8 +435,8 @@ mmkm_test_member_clear (MmkmTestMember * m)
   mmkm_hb_key_clear (&m->hb_key);
 }
 
-GSocket *
-mmkm_test_udp_socket (void)
+static GSocket *
+udp_socket_new (void)
 {
   GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
       G_SOCKET_PROTOCOL_UDP, NULL);
@@ -374,6 +446,14 @@ mmkm_test_udp_socket (void)
 
   fail_unless (s != NULL);
   fail_unless (g_socket_bind (s, any, TRUE, NULL));
+  return s;
+}
+
+GSocket *
+mmkm_test_udp_socket (void)
+{
+  GSocket *s = udp_socket_new ();
+
   g_socket_set_blocking (s, FALSE);
   return s;
 }
@@ -401,20 +481,199 @@ mmkm_test_hb_send (MmkmTestServer * s, GSocket * sock, const guint8 * d,
       (gssize) len;
 }
 
-gboolean
-mmkm_test_hb_recv_ack (GSocket * sock, MmkmTestMember * m,
-    MmkmHeartbeat * ack, guint timeout_ms)
+/* Reads one datagram: TRUE with the ACK when it is one (anything else
+ * fails the test), FALSE when none could be read */
+static gboolean
+ack_read (GSocket * sock, MmkmTestMember * m, MmkmHeartbeat * ack)
 {
   guint8 buf[128];
-  gssize n;
+  gssize n = g_socket_receive (sock, (gchar *) buf, sizeof buf, NULL, NULL);
 
-  if (!g_socket_condition_timed_wait (sock, G_IO_IN,
-          (gint64) timeout_ms * 1000, NULL, NULL))
-    return FALSE;
-  n = g_socket_receive (sock, (gchar *) buf, sizeof buf, NULL, NULL);
   if (n < 0)
     return FALSE;
   fail_unless (mmkm_hb_accept (&m->hb_key, m->session_id,
           MMKM_HB_FROM_SERVER, &m->ack_window, buf, n, ack, NULL));
   return TRUE;
+}
+
+gboolean
+mmkm_test_hb_recv_ack (GSocket * sock, MmkmTestMember * m,
+    MmkmHeartbeat * ack, guint timeout_ms)
+{
+  return hb_recv_ack_within (sock, m, ack, (gint64) timeout_ms * 1000);
+}
+
+/* ---- the globals ---- */
+
+/* srv borrows the globals' paths */
+static void
+srv_paths (void)
+{
+  srv.state_dir = state_dir;
+  srv.config_path = config_path;
+}
+
+void
+server_start (void)
+{
+  srv_paths ();
+  spawn (&srv, FALSE);
+}
+
+void
+server_kill (void)
+{
+  if (srv.proc) {
+    g_subprocess_force_exit (srv.proc);
+    g_subprocess_wait (srv.proc, NULL, NULL);
+    g_clear_object (&srv.proc);
+  }
+}
+
+void
+server_term (void)
+{
+  term (&srv);
+}
+
+guint
+request (const gchar * method, const gchar * path, const gchar * ctype,
+    gconstpointer body, gsize len, const gchar * token, GBytes ** out)
+{
+  GError *e = NULL;
+  guint status = send_request (&srv, http, method, path, ctype, body, len,
+      token, out, &e);
+
+  fail_unless (status != 0, "%s %s: %s", method, path, e ? e->message : "");
+  return status;
+}
+
+guint
+post_json (const gchar * path, const gchar * json, GBytes ** out)
+{
+  return request ("POST", path, "application/json", json, strlen (json),
+      NULL, out);
+}
+
+gchar *
+body_str (GBytes * b)
+{
+  return g_strndup (g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+}
+
+void
+add_users (void)
+{
+  add_users_in (state_dir);
+}
+
+void
+member_login (Member * m)
+{
+  srv_paths ();
+  fail_unless_equals_int (mmkm_test_member_login (&srv, http, m), 200);
+  fail_unless (m->heartbeat_interval_ms == 10000
+      || m->heartbeat_interval_ms == 300);
+}
+
+void
+member_kek (Member * m)
+{
+  srv_paths ();
+  mmkm_test_member_kek (&srv, http, m);
+}
+
+/* Fetches the TEKs; opens the one with @mki into @key (NULL: the first);
+ * returns the HTTP status. */
+guint
+member_fetch (Member * m, guint32 mki, MikeySrtpParams * key,
+    guint32 * first_mki, guint * n_teks)
+{
+  guint status = mmkm_test_member_fetch_mki (&srv, http, m, mki, key,
+      first_mki, n_teks);
+
+  fail_unless (status != 0, "GET /v1/session/teks: no answer");
+  return status;
+}
+
+GSocket *
+udp_socket (void)
+{
+  GSocket *s = udp_socket_new ();
+
+  g_socket_set_timeout (s, 1);
+  return s;
+}
+
+void
+hb_send_raw (GSocket * s, const guint8 * d)
+{
+  fail_unless (mmkm_test_hb_send (&srv, s, d, MMKM_HB_LEN));
+}
+
+void
+hb_make (Member * m, MmkmHbType type, guint8 out[MMKM_HB_LEN])
+{
+  mmkm_test_hb_make (m, type, out);
+}
+
+/* TRUE with the ACK in @ack when one came within @wait_us */
+gboolean
+hb_recv_ack_within (GSocket * s, Member * m, MmkmHeartbeat * ack,
+    gint64 wait_us)
+{
+  if (!g_socket_condition_timed_wait (s, G_IO_IN, wait_us, NULL, NULL))
+    return FALSE;
+  return ack_read (s, m, ack);
+}
+
+/* TRUE with the ACK in @ack when one came within the socket's timeout
+ * (udp_socket: a second) */
+gboolean
+hb_recv_ack (GSocket * s, Member * m, MmkmHeartbeat * ack)
+{
+  return ack_read (s, m, ack);
+}
+
+void
+member_clear (Member * m)
+{
+  mmkm_test_member_clear (m);
+}
+
+void
+state_setup (const gchar * config)
+{
+  state_dir = g_dir_make_tmp ("mmkm-server-XXXXXX", NULL);
+  config_path = g_build_filename (state_dir, "test.conf", NULL);
+  fail_unless (g_file_set_contents (config_path, config, -1, NULL));
+  add_users ();
+  http = soup_session_new ();
+  server_start ();
+}
+
+void
+state_teardown (void)
+{
+  g_clear_object (&http);
+  g_clear_pointer (&srv.fingerprint, g_free);
+  srv.state_dir = srv.config_path = NULL;
+  rm_rf (state_dir);
+  g_clear_pointer (&state_dir, g_free);
+  g_clear_pointer (&config_path, g_free);
+}
+
+void
+member_join (Member * m)
+{
+  srv_paths ();
+  mmkm_test_member_register (&srv, http, m);
+  member_login (m);
+  member_kek (m);
+}
+
+MmkmStore *
+store_open (void)
+{
+  return store_open_in (state_dir);
 }

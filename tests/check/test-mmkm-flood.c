@@ -32,7 +32,7 @@
 
 typedef struct
 {
-  MmkmTestServer *srv;
+  MmkmTestServer *ts;
   gint stop;
   guint rate;
   guint8 session_id[MMKM_SESSION_ID_LEN];
@@ -42,6 +42,7 @@ typedef struct
   guint64 answered;             /* datagrams the flooder got back */
   guint http_status[600];
   guint http_failed;            /* no answer (connection closed) */
+  guint busy;                   /* 429s with reason busy (password queue) */
   guint in_flight;
   gint done;                    /* the storm's last answer came */
   gint requests;                /* HTTPS requests answered */
@@ -93,7 +94,7 @@ udp_flood (gpointer data)
         memcpy (dg, f->replay, MMKM_HB_LEN);
         break;
     }
-    if (mmkm_test_hb_send (f->srv, s, dg, len))
+    if (mmkm_test_hb_send (f->ts, s, dg, len))
       f->sent++;
     /* anything the server sent back to the flooder */
     while (g_socket_receive (s, (gchar *) buf, sizeof buf, NULL, NULL) >= 0)
@@ -122,14 +123,14 @@ http_flood (gpointer data)
 {
   Flood *f = data;
   GMainContext *ctx = g_main_context_new ();
-  SoupSession *http;
+  SoupSession *session;
   GRand *r = g_rand_new_with_seed (7);
   gchar *big = g_strnfill (256 * 1024, ' ');
   guint8 junk[512];
   guint i, k;
 
   g_main_context_push_thread_default (ctx);
-  http = mmkm_test_session_new (f->srv, "127.0.0.2");
+  session = mmkm_test_session_new (f->ts, "127.0.0.2");
   for (i = 0; !g_atomic_int_get (&f->stop); i++) {
     g_autofree gchar *body = NULL, *user = NULL;
     guint status = 0;
@@ -137,34 +138,34 @@ http_flood (gpointer data)
     switch (i % 6) {
       case 0:                  /* a member's name, a wrong password */
         body = login_body ("alice", "guess");
-        status = mmkm_test_request (f->srv, http, "POST", "/v1/login",
+        status = mmkm_test_request (f->ts, session, "POST", "/v1/login",
             "application/json", body, strlen (body), NULL, NULL);
         break;
       case 1:                  /* names that do not exist */
         user = g_strdup_printf ("u%u", g_rand_int (r));
         body = login_body (user, "guess");
-        status = mmkm_test_request (f->srv, http, "POST", "/v1/register",
+        status = mmkm_test_request (f->ts, session, "POST", "/v1/register",
             "application/json", body, strlen (body), NULL, NULL);
         break;
       case 2:                  /* oversized */
-        status = mmkm_test_request (f->srv, http, "POST", "/v1/login",
+        status = mmkm_test_request (f->ts, session, "POST", "/v1/login",
             "application/json", big, strlen (big), NULL, NULL);
         break;
       case 3:                  /* garbage */
         for (k = 0; k < sizeof junk; k++)
           junk[k] = (guint8) g_rand_int (r);
-        status = mmkm_test_request (f->srv, http, "POST", "/v1/login",
+        status = mmkm_test_request (f->ts, session, "POST", "/v1/login",
             "application/json", junk, sizeof junk, NULL, NULL);
         break;
       case 4:                  /* a forged token, garbage MIKEY */
         for (k = 0; k < MMKM_API_TOKEN_LEN; k++)
           junk[k] = (guint8) g_rand_int (r);
         body = mmkm_api_token_to_string (junk);
-        status = mmkm_test_request (f->srv, http, "POST", "/v1/session/kek",
+        status = mmkm_test_request (f->ts, session, "POST", "/v1/session/kek",
             "application/mikey", junk, sizeof junk, body, NULL);
         break;
       default:                 /* a garbage Authorization header */
-        status = mmkm_test_request (f->srv, http, "GET", "/v1/session/teks",
+        status = mmkm_test_request (f->ts, session, "GET", "/v1/session/teks",
             NULL, NULL, 0, "%%%", NULL);
         break;
     }
@@ -174,7 +175,7 @@ http_flood (gpointer data)
       f->http_status[status]++;
     g_atomic_int_inc (&f->requests);
   }
-  g_object_unref (http);
+  g_object_unref (session);
   g_main_context_pop_thread_default (ctx);
   g_main_context_unref (ctx);
   g_rand_free (r);
@@ -191,7 +192,7 @@ http_flood (gpointer data)
 typedef struct
 {
   Flood *f;
-  SoupSession *http;
+  SoupSession *session;
   gchar *body;
 } StormConn;
 
@@ -207,6 +208,12 @@ storm_done (GObject * src, GAsyncResult * res, gpointer data)
       NULL);
   guint status = b && msg ? soup_message_get_status (msg) : 0;
 
+  if (status == 429) {
+    g_autofree gchar *body = g_strndup (g_bytes_get_data (b, NULL),
+        g_bytes_get_size (b));
+    if (strstr (body, "\"busy\""))
+      c->f->busy++;
+  }
   if (b)
     g_bytes_unref (b);
   if (status == 0 || status >= G_N_ELEMENTS (c->f->http_status))
@@ -221,11 +228,11 @@ storm_done (GObject * src, GAsyncResult * res, gpointer data)
 static void
 storm_send (StormConn * c)
 {
-  SoupMessage *msg = mmkm_test_message_new (c->f->srv, "POST", "/v1/login",
+  SoupMessage *msg = mmkm_test_message_new (c->f->ts, "POST", "/v1/login",
       "application/json", c->body, strlen (c->body), NULL);
 
   c->f->in_flight++;
-  soup_session_send_and_read_async (c->http, msg, G_PRIORITY_DEFAULT, NULL,
+  soup_session_send_and_read_async (c->session, msg, G_PRIORITY_DEFAULT, NULL,
       storm_done, c);
   g_object_unref (msg);
 }
@@ -244,15 +251,15 @@ login_storm (gpointer data)
     g_autofree gchar *user = g_strdup_printf ("nobody%u", i);
 
     conns[i].f = f;
-    conns[i].http = i % 2 ? g_object_ref (conns[i - 1].http) :
-        mmkm_test_session_new (f->srv, addr);
+    conns[i].session = i % 2 ? g_object_ref (conns[i - 1].session) :
+        mmkm_test_session_new (f->ts, addr);
     conns[i].body = login_body (user, "guess");
     storm_send (&conns[i]);
   }
   while (!g_atomic_int_get (&f->stop) || f->in_flight > 0)
     g_main_context_iteration (ctx, TRUE);
   for (i = 0; i < G_N_ELEMENTS (conns); i++) {
-    g_object_unref (conns[i].http);
+    g_object_unref (conns[i].session);
     g_free (conns[i].body);
   }
   g_main_context_pop_thread_default (ctx);
@@ -324,9 +331,9 @@ udp_drops (guint16 port)
 
 GST_START_TEST (test_flood)
 {
-  MmkmTestServer srv;
+  MmkmTestServer ts;
   MmkmTestMember alice = { "alice" };
-  SoupSession *http;
+  SoupSession *session;
   GSocket *sa;
   guint8 dg[MMKM_HB_LEN];
   MmkmHeartbeat ack;
@@ -347,18 +354,18 @@ GST_START_TEST (test_flood)
   GPid pid;
 
   mmkm_test_wait_for_threads ();
-  mmkm_test_server_setup (&srv, config);
-  pid = mmkm_test_server_pid (&srv);
-  http = mmkm_test_session_new (&srv, NULL);
+  mmkm_test_server_setup (&ts, config);
+  pid = mmkm_test_server_pid (&ts);
+  session = mmkm_test_session_new (&ts, NULL);
   sa = mmkm_test_udp_socket ();
-  mmkm_test_member_join (&srv, http, &alice);
-  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+  mmkm_test_member_join (&ts, session, &alice);
+  fail_unless_equals_int (mmkm_test_member_fetch (&ts, session, &alice, NULL),
       200);
   mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
-  fail_unless (mmkm_test_hb_send (&srv, sa, dg, sizeof dg));
+  fail_unless (mmkm_test_hb_send (&ts, sa, dg, sizeof dg));
   fail_unless (mmkm_test_hb_recv_ack (sa, &alice, &ack, 2000));
 
-  f.srv = &srv;
+  f.ts = &ts;
   f.rate = g_getenv ("MMKM_FLOOD_RATE") ?
       (guint) g_ascii_strtoull (g_getenv ("MMKM_FLOOD_RATE"), NULL, 10) :
       DEFAULT_FLOOD_RATE;
@@ -366,7 +373,7 @@ GST_START_TEST (test_flood)
   memcpy (f.replay, dg, MMKM_HB_LEN);
   rss0 = rss_kib (pid);
   cpu0 = cpu_seconds (pid);
-  drops0 = udp_drops (srv.hb_port);
+  drops0 = udp_drops (ts.hb_port);
   t0 = g_get_monotonic_time ();
   tu = g_thread_new ("udp-flood", udp_flood, &f);
   th = NULL;
@@ -382,14 +389,14 @@ GST_START_TEST (test_flood)
 
     mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
     beats++;
-    if (mmkm_test_hb_send (&srv, sa, dg, sizeof dg)
+    if (mmkm_test_hb_send (&ts, sa, dg, sizeof dg)
         && mmkm_test_hb_recv_ack (sa, &alice, &ack, HB_INTERVAL_MS)) {
       acks++;
       misses = 0;
     } else
       max_misses = MAX (max_misses, ++misses);
     if (beats % 3 == 0) {
-      fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice,
+      fail_unless_equals_int (mmkm_test_member_fetch (&ts, session, &alice,
               NULL), 200);
       fetches++;
     }
@@ -398,7 +405,7 @@ GST_START_TEST (test_flood)
       udp_secs = (g_get_monotonic_time () - t0) / (gdouble) G_USEC_PER_SEC;
       udp_cpu = cpu_seconds (pid) - cpu0;
       udp_sent = f.sent;
-      udp_dropped = udp_drops (srv.hb_port) - drops0;
+      udp_dropped = udp_drops (ts.hb_port) - drops0;
       th = g_thread_new ("http-flood", http_flood, &f);
     }
     next += HB_INTERVAL_MS * 1000;
@@ -412,7 +419,7 @@ GST_START_TEST (test_flood)
   g_thread_join (th);
   t1 = g_get_monotonic_time ();
   cpu1 = cpu_seconds (pid);
-  drops1 = udp_drops (srv.hb_port);
+  drops1 = udp_drops (ts.hb_port);
   rss1 = rss_kib (pid);
 
   {
@@ -446,9 +453,9 @@ GST_START_TEST (test_flood)
       max_misses);
   fail_unless (acks > 0);
   mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
-  fail_unless (mmkm_test_hb_send (&srv, sa, dg, sizeof dg));
+  fail_unless (mmkm_test_hb_send (&ts, sa, dg, sizeof dg));
   fail_unless (mmkm_test_hb_recv_ack (sa, &alice, &ack, 2000));
-  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+  fail_unless_equals_int (mmkm_test_member_fetch (&ts, session, &alice, NULL),
       200);
 
   /* nothing answers a forged or replayed datagram */
@@ -468,9 +475,9 @@ GST_START_TEST (test_flood)
       G_GUINT64_FORMAT " KiB", rss0, rss1);
 
   g_object_unref (sa);
-  g_object_unref (http);
+  g_object_unref (session);
   mmkm_test_member_clear (&alice);
-  mmkm_test_server_teardown (&srv);
+  mmkm_test_server_teardown (&ts);
   mmkm_test_wait_for_threads ();
 }
 
@@ -482,9 +489,9 @@ GST_END_TEST;
  * reading heartbeats. */
 GST_START_TEST (test_login_storm)
 {
-  MmkmTestServer srv;
+  MmkmTestServer ts;
   MmkmTestMember alice = { "alice" };
-  SoupSession *http;
+  SoupSession *session;
   GSocket *sa;
   guint8 dg[MMKM_HB_LEN];
   MmkmHeartbeat ack;
@@ -497,11 +504,11 @@ GST_START_TEST (test_login_storm)
       ALLOWED_MISSES);
 
   mmkm_test_wait_for_threads ();
-  mmkm_test_server_setup (&srv, config);
-  http = mmkm_test_session_new (&srv, NULL);
+  mmkm_test_server_setup (&ts, config);
+  session = mmkm_test_session_new (&ts, NULL);
   sa = mmkm_test_udp_socket ();
-  mmkm_test_member_join (&srv, http, &alice);
-  f.srv = &srv;
+  mmkm_test_member_join (&ts, session, &alice);
+  f.ts = &ts;
   t0 = g_get_monotonic_time ();
   th = g_thread_new ("login-storm", login_storm, &f);
   next = t0;
@@ -516,7 +523,7 @@ GST_START_TEST (test_login_storm)
     mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
     beats++;
     sent = g_get_monotonic_time ();
-    if (mmkm_test_hb_send (&srv, sa, dg, sizeof dg)
+    if (mmkm_test_hb_send (&ts, sa, dg, sizeof dg)
         && mmkm_test_hb_recv_ack (sa, &alice, &ack, HB_INTERVAL_MS)) {
       rtt = g_get_monotonic_time () - sent;
       max_rtt = MAX (max_rtt, rtt);
@@ -532,17 +539,17 @@ GST_START_TEST (test_login_storm)
   g_thread_join (th);
   g_print ("login storm over after %.1f s\n",
       (g_get_monotonic_time () - t0) / (gdouble) G_USEC_PER_SEC);
-  g_print ("login storm: 401 %u, 429 %u, no answer %u; member: %u "
-      "heartbeats, %u ACKed, at most %u missed in a row, slowest ACK %"
+  g_print ("login storm: 401 %u, 429 %u (busy %u), no answer %u; member: "
+      "%u heartbeats, %u ACKed, at most %u missed in a row, slowest ACK %"
       G_GINT64_FORMAT " ms\n", f.http_status[401], f.http_status[429],
-      f.http_failed, beats, acks, max_misses, max_rtt / 1000);
+      f.busy, f.http_failed, beats, acks, max_misses, max_rtt / 1000);
 
   fail_unless (max_misses < ALLOWED_MISSES - 1, "%u misses in a row",
       max_misses);
   mmkm_test_hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
-  fail_unless (mmkm_test_hb_send (&srv, sa, dg, sizeof dg));
+  fail_unless (mmkm_test_hb_send (&ts, sa, dg, sizeof dg));
   fail_unless (mmkm_test_hb_recv_ack (sa, &alice, &ack, 2000));
-  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+  fail_unless_equals_int (mmkm_test_member_fetch (&ts, session, &alice, NULL),
       200);
   fail_unless (f.http_status[401] > 0);
   fail_unless (f.http_status[429] > 0);
@@ -551,9 +558,9 @@ GST_START_TEST (test_login_storm)
       fail_unless_equals_int (f.http_status[i], 0);
 
   g_object_unref (sa);
-  g_object_unref (http);
+  g_object_unref (session);
   mmkm_test_member_clear (&alice);
-  mmkm_test_server_teardown (&srv);
+  mmkm_test_server_teardown (&ts);
   mmkm_test_wait_for_threads ();
 }
 
@@ -566,36 +573,36 @@ GST_END_TEST;
  * session with a KEK still is not. */
 GST_START_TEST (test_pending_login)
 {
-  MmkmTestServer srv;
+  MmkmTestServer ts;
   MmkmTestMember alice = { "alice" }, thief = { "alice" };
-  SoupSession *http;
+  SoupSession *session;
 
-  mmkm_test_server_setup (&srv, "[passwords]\nt-cost = 1\n"
+  mmkm_test_server_setup (&ts, "[passwords]\nt-cost = 1\n"
       "m-cost-kib = 256\n");
-  http = mmkm_test_session_new (&srv, NULL);
-  mmkm_test_member_register (&srv, http, &alice);
+  session = mmkm_test_session_new (&ts, NULL);
+  mmkm_test_member_register (&ts, session, &alice);
   /* the thief's login: the password and the fingerprint of alice's
    * device (mmkm_test_member_login sends the device's fingerprint) */
   thief.device = alice.device;
-  fail_unless_equals_int (mmkm_test_member_login (&srv, http, &thief), 200);
+  fail_unless_equals_int (mmkm_test_member_login (&ts, session, &thief), 200);
   /* alice logs in and joins */
-  fail_unless_equals_int (mmkm_test_member_login (&srv, http, &alice), 200);
-  mmkm_test_member_kek (&srv, http, &alice);
-  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+  fail_unless_equals_int (mmkm_test_member_login (&ts, session, &alice), 200);
+  mmkm_test_member_kek (&ts, session, &alice);
+  fail_unless_equals_int (mmkm_test_member_fetch (&ts, session, &alice, NULL),
       200);
   /* the thief's session is gone */
-  fail_unless_equals_int (mmkm_test_request (&srv, http, "GET",
+  fail_unless_equals_int (mmkm_test_request (&ts, session, "GET",
           "/v1/session/teks", NULL, NULL, 0, thief.token, NULL), 401);
   /* and a login now is refused: alice holds a KEK */
-  fail_unless_equals_int (mmkm_test_member_login (&srv, http, &thief), 409);
-  fail_unless_equals_int (mmkm_test_member_fetch (&srv, http, &alice, NULL),
+  fail_unless_equals_int (mmkm_test_member_login (&ts, session, &thief), 409);
+  fail_unless_equals_int (mmkm_test_member_fetch (&ts, session, &alice, NULL),
       200);
 
   thief.device = NULL;
   mmkm_test_member_clear (&thief);
-  g_object_unref (http);
+  g_object_unref (session);
   mmkm_test_member_clear (&alice);
-  mmkm_test_server_teardown (&srv);
+  mmkm_test_server_teardown (&ts);
 }
 
 GST_END_TEST;
