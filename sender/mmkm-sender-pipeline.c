@@ -199,15 +199,15 @@ static gboolean
 play_song (MmkmSender * sender, MmkmSong * song, gboolean * pushed,
     gchar ** message)
 {
-  GstElement *decode, *src, *filter, *sink;
+  GstElement *decode, *src, *filter, *sink, *conv;
   GstCaps *caps;
   GstBus *bus;
   GError *err = NULL;
   gboolean ok = TRUE;
 
   *pushed = FALSE;
-  decode = gst_parse_launch ("filesrc name=src ! wavparse ! audioconvert "
-      "! audioresample ! capsfilter name=filter "
+  decode = gst_parse_launch ("filesrc name=src ! wavparse "
+      "! audioconvert name=conv ! audioresample ! capsfilter name=filter "
       "! appsink name=sink sync=false max-buffers=8", &err);
   if (decode == NULL) {
     *message = g_strdup (err->message);
@@ -217,6 +217,16 @@ play_song (MmkmSender * sender, MmkmSong * song, gboolean * pushed,
   src = gst_bin_get_by_name (GST_BIN (decode), "src");
   filter = gst_bin_get_by_name (GST_BIN (decode), "filter");
   sink = gst_bin_get_by_name (GST_BIN (decode), "sink");
+  conv = gst_bin_get_by_name (GST_BIN (decode), "conv");
+  /* audioconvert dithers by default whenever it mixes channels or changes
+   * byte order through its 32-bit intermediate: +-1 LSB of noise on a
+   * 16-bit song that needs no more than a byte swap or a copy of mono to
+   * both channels. Without dithering such a song reaches the wire sample
+   * for sample; deeper files keep the dither their reduction needs. */
+  if (song->depth > 0 && song->depth <= 16)
+    g_object_set (conv, "dithering", GST_AUDIO_DITHER_NONE, "noise-shaping",
+        GST_AUDIO_NOISE_SHAPING_NONE, NULL);
+  gst_object_unref (conv);
   g_object_set (src, "location", song->path, NULL);
   caps = gst_audio_info_to_caps (&sender->info);
   g_object_set (filter, "caps", caps, NULL);
@@ -400,10 +410,9 @@ link_pads (GstElement * a, const gchar * a_pad, GstElement * b,
   return FALSE;
 }
 
-MmkmSender *
-mmkm_sender_new (const MmkmSenderConfig * config,
-    const MmkmSenderCallbacks * callbacks, gpointer user_data,
-    GError ** error)
+static MmkmSender *
+sender_new (const MmkmSenderConfig * config,
+    const MmkmSenderCallbacks * callbacks, gpointer user_data, GError ** error)
 {
   MmkmSender *sender;
   GstElement *source, *pay, *rtpbin, *slot, *srtpenc, *rtp_sink, *rtcp_sink;
@@ -419,8 +428,7 @@ mmkm_sender_new (const MmkmSenderConfig * config,
   }
   if (config->channels != 1 && config->channels != 2) {
     g_set_error (error, MMKM_SENDER_ERROR, MMKM_SENDER_ERROR_CONFIG,
-        "%d channels: the stream has 1 (mono) or 2 (stereo)",
-        config->channels);
+        "%d channels: the stream has 1 (mono) or 2 (stereo)", config->channels);
     return NULL;
   }
   if (config->host == NULL || config->port == 0 || config->port > 65535
@@ -435,8 +443,9 @@ mmkm_sender_new (const MmkmSenderConfig * config,
         "TTL must be 0 to 255 and the payload type 96 to 127");
     return NULL;
   }
-  if (config->srtp_key == NULL
-      || g_bytes_get_size (config->srtp_key) != 30) {
+  if ((config->srtp_key == NULL && config->registry == NULL)
+      || (config->srtp_key != NULL
+          && g_bytes_get_size (config->srtp_key) != 30)) {
     g_set_error (error, MMKM_SENDER_ERROR, MMKM_SENDER_ERROR_CONFIG,
         "the SRTP master key must be 30 bytes (AES-128-ICM key and salt)");
     return NULL;
@@ -455,6 +464,7 @@ mmkm_sender_new (const MmkmSenderConfig * config,
   sender->config.srtp_key = NULL;
   sender->config.srtp_mki = NULL;
   sender->config.alsa_device = NULL;
+  sender->config.registry = NULL;
   sender->alsa_device = g_strdup (config->alsa_device);
   if (callbacks != NULL)
     sender->callbacks = *callbacks;
@@ -487,9 +497,13 @@ mmkm_sender_new (const MmkmSenderConfig * config,
 
   pay = make ("rtpL16pay", "pay", error);
   rtpbin = pay != NULL ? make ("rtpbin", "rtpbin", error) : NULL;
-  slot = rtpbin != NULL ? make ("identity", MMKM_SENDER_REGISTRY_SLOT,
-      error) : NULL;
-  srtpenc = slot != NULL ? make ("srtpenc", "srtpenc", error) : NULL;
+  if (rtpbin == NULL)
+    slot = NULL;
+  else if (config->registry != NULL)
+    slot = gst_object_ref (config->registry);   /* the bin takes its own */
+  else
+    slot = make ("identity", MMKM_SENDER_REGISTRY_SLOT, error);
+  srtpenc = slot != NULL ? make ("srtpenc", MMKM_SENDER_SRTPENC, error) : NULL;
   rtp_sink = srtpenc != NULL ? make ("udpsink", "rtp-sink", error) : NULL;
   rtcp_sink = rtp_sink != NULL ? make ("udpsink", "rtcp-sink", error) : NULL;
   if (rtcp_sink == NULL) {
@@ -502,22 +516,27 @@ mmkm_sender_new (const MmkmSenderConfig * config,
   }
   gst_bin_add_many (GST_BIN (sender->pipeline), pay, rtpbin, slot, srtpenc,
       rtp_sink, rtcp_sink, NULL);
+  if (config->registry != NULL)
+    gst_object_unref (slot);
 
   g_object_set (pay, "pt", config->payload_type, "ssrc", sender->ssrc, NULL);
   if (config->mtu > 0)
     g_object_set (pay, "mtu", config->mtu, NULL);
-  g_object_set (slot, "silent", TRUE, NULL);
+  if (config->registry == NULL)
+    g_object_set (slot, "silent", TRUE, NULL);
 
-  key_len = g_bytes_get_size (config->srtp_key);
-  key = gst_buffer_new_memdup (g_bytes_get_data (config->srtp_key, NULL),
-      key_len);
-  if (config->srtp_mki != NULL)
-    mki = gst_buffer_new_memdup (g_bytes_get_data (config->srtp_mki, NULL),
-        g_bytes_get_size (config->srtp_mki));
-  g_object_set (srtpenc, "key", key, "mki", mki, NULL);
-  gst_buffer_unref (key);
-  if (mki != NULL)
-    gst_buffer_unref (mki);
+  if (config->srtp_key != NULL) {
+    key_len = g_bytes_get_size (config->srtp_key);
+    key = gst_buffer_new_memdup (g_bytes_get_data (config->srtp_key, NULL),
+        key_len);
+    if (config->srtp_mki != NULL)
+      mki = gst_buffer_new_memdup (g_bytes_get_data (config->srtp_mki,
+              NULL), g_bytes_get_size (config->srtp_mki));
+    g_object_set (srtpenc, "key", key, "mki", mki, NULL);
+    gst_buffer_unref (key);
+    if (mki != NULL)
+      gst_buffer_unref (mki);
+  }
 
   g_object_set (rtp_sink, "host", config->host, "port", (gint) config->port,
       "ttl-mc", config->ttl, "auto-multicast", TRUE, "sync", TRUE,
@@ -528,8 +547,7 @@ mmkm_sender_new (const MmkmSenderConfig * config,
       "async", FALSE, NULL);
   if (config->multicast_iface != NULL) {
     g_object_set (rtp_sink, "multicast-iface", config->multicast_iface, NULL);
-    g_object_set (rtcp_sink, "multicast-iface", config->multicast_iface,
-        NULL);
+    g_object_set (rtcp_sink, "multicast-iface", config->multicast_iface, NULL);
   }
 
   if (!gst_element_link (source, pay)
@@ -566,6 +584,21 @@ mmkm_sender_new (const MmkmSenderConfig * config,
 failed:
   mmkm_sender_free (sender);
   return NULL;
+}
+
+MmkmSender *
+mmkm_sender_new (const MmkmSenderConfig * config,
+    const MmkmSenderCallbacks * callbacks, gpointer user_data, GError ** error)
+{
+  MmkmSender *sender;
+
+  /* the registry is ours from here, whatever happens */
+  if (config->registry != NULL)
+    gst_object_ref_sink (config->registry);
+  sender = sender_new (config, callbacks, user_data, error);
+  if (config->registry != NULL)
+    gst_object_unref (config->registry);
+  return sender;
 }
 
 guint32
@@ -610,8 +643,7 @@ mmkm_sender_start (MmkmSender * sender, GError ** error)
   gst_object_unref (clock);
   sender->base_pts = now - gst_element_get_base_time (sender->pipeline) +
       START_LEAD_MS * GST_MSECOND;
-  sender->feeder = g_thread_new ("mmkm-sender-feeder", feeder_thread,
-      sender);
+  sender->feeder = g_thread_new ("mmkm-sender-feeder", feeder_thread, sender);
   return TRUE;
 }
 

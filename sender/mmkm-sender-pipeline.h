@@ -7,8 +7,16 @@
  * multicast group or a unicast address.
  *
  *   appsrc (songs decoded and resampled to the stream format, or silence)
- *     ! rtpL16pay ! rtpbin ! identity name=mmkmregistry-slot ! srtpenc
- *     ! udpsink                      (RTCP: rtpbin ! srtpenc ! udpsink)
+ *     ! rtpL16pay ! rtpbin ! REGISTRY ! srtpenc ! udpsink
+ *                   rtpbin (RTCP)       ! srtpenc ! udpsink
+ *
+ * REGISTRY is config->registry (mmkmregistry role=sender, once it exists)
+ * or, without one, an identity named MMKM_SENDER_REGISTRY_SLOT. It is the
+ * last element before srtpenc's rtp_sink_0 on the RTP path, so that it
+ * can switch srtpenc's key and MKI in the streaming thread right before
+ * the packet that must carry them (../shared/SRTP-REKEY.md); RTCP does
+ * not pass through it: srtpenc protects RTCP with whatever key the RTP
+ * path last set.
  *
  * Every song is converted to one stream format rather than renegotiating
  * caps at song boundaries: a caps change on the wire means a new payload
@@ -24,9 +32,12 @@
 
 G_BEGIN_DECLS
 
-/* The name of the element where `mmkmregistry role=sender` goes: on the
- * RTP path, after rtpbin and before srtpenc (see docs/mmkm-sender.md). */
+/* The name of the placeholder where `mmkmregistry role=sender` goes when
+ * config->registry is NULL: on the RTP path, after rtpbin and before
+ * srtpenc (see docs/mmkm-sender.md). */
 #define MMKM_SENDER_REGISTRY_SLOT "mmkmregistry-slot"
+/* The stock srtpenc's name in the pipeline: the registry keys it. */
+#define MMKM_SENDER_SRTPENC "srtpenc"
 
 /* Element message posted when the stream has ended (after
  * MMKM_SENDER_NEXT_END): the last RTP packet has been sent. */
@@ -65,8 +76,16 @@ typedef struct
   guint mtu;                    /* 0: rtpL16pay's default */
   guint gap_ms;                 /* silence between songs (0: gapless) */
   guint rtcp_interval_ms;       /* 0: rtpbin's default (5 s) */
-  GBytes *srtp_key;             /* 30 bytes (AES-128-ICM key + salt) */
+  /* The SRTP key until mmkmregistry exists: 30 bytes (AES-128-ICM key +
+   * salt), fixed for the whole stream. May be NULL only with a registry,
+   * which then keys srtpenc itself before the first packet. */
+  GBytes *srtp_key;
   GBytes *srtp_mki;             /* NULL: no MKI */
+  /* The element put between rtpbin and srtpenc on the RTP path (one sink
+   * pad "sink", one src pad "src"; mmkm_sender_new takes a floating
+   * reference, also when it fails). NULL: an identity named
+   * MMKM_SENDER_REGISTRY_SLOT. */
+  GstElement *registry;
   const gchar *alsa_device;     /* NULL: ALSA's default */
 } MmkmSenderConfig;
 

@@ -199,7 +199,7 @@ bad_free:
 bad:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
       "--group %s: expected ADDRESS:PORT (e.g. 239.255.42.42:5004) with "
-      "an even port from 1 to 65534", text);
+      "a port from 1 to 65534", text);
   return FALSE;
 }
 
@@ -282,50 +282,62 @@ main (int argc, char **argv)
   gchar **requests = NULL;
   gint ttl = 1, rate = 48000, channels = 2, gap_ms = 0, rtcp_port = 0;
   gint rtcp_interval_ms = 0, pt = 96;
+  gint64 ssrc = 0;
   gboolean list_only = FALSE, exit_when_idle = FALSE;
   GOptionEntry entries[] = {
     {"music-dir", 'd', 0, G_OPTION_ARG_FILENAME, &music_dir,
-        "Folder of .wav files (44.1/48 kHz, mono/stereo, 16-bit)", "DIR"},
+          "Folder of .wav songs (16-bit, 44.1 or 48 kHz, mono or stereo)",
+        "DIR"},
     {"group", 'g', 0, G_OPTION_ARG_STRING, &group,
-          "Multicast group (or unicast address) and RTP port; RTCP goes "
-          "to port+1 (default 239.255.42.42:5004)", "ADDR:PORT"},
+          "Where to send: multicast group or unicast address, and RTP "
+          "port; RTCP goes to PORT+1 (default 239.255.42.42:5004)",
+        "ADDR:PORT"},
     {"rtcp-port", 0, 0, G_OPTION_ARG_INT, &rtcp_port,
         "RTCP port if not RTP port + 1", "PORT"},
     {"ttl", 0, 0, G_OPTION_ARG_INT, &ttl,
         "Multicast TTL (default 1: this network only)", "N"},
     {"iface", 0, 0, G_OPTION_ARG_STRING, &iface,
-        "Network interface for multicast (default: the system's choice)",
+          "Network interface for multicast (default: the system's choice)",
         "NAME"},
     {"rate", 0, 0, G_OPTION_ARG_INT, &rate,
-        "Stream sample rate; every song is resampled to it (default 48000)",
+          "Stream sample rate, 8000 to 192000; every song is resampled to "
+          "it (default 48000)",
         "HZ"},
     {"channels", 0, 0, G_OPTION_ARG_INT, &channels,
         "Stream channels, 1 or 2 (default 2)", "N"},
     {"request", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &requests,
         "Queue a song by title at start (repeat for more)", "TITLE"},
     {"playlist", 0, 0, G_OPTION_ARG_STRING, &playlist_spec,
-          "What plays when no request waits: all (the folder in order, "
+        "What plays when no request waits: all (the folder in order, "
           "default), none (silence) or TITLE,TITLE,...", "SPEC"},
     {"gap-ms", 0, 0, G_OPTION_ARG_INT, &gap_ms,
         "Silence between songs (default 0: gapless)", "MS"},
     {"source", 0, 0, G_OPTION_ARG_STRING, &source,
-          "files (default), auto (autoaudiosrc), alsa (alsasrc) or tone "
-          "(a live test tone)", "SOURCE"},
+        "What to play: files (default: --music-dir), auto (the sound "
+          "card, autoaudiosrc), alsa (alsasrc, --device) or tone (a live "
+          "test tone)", "SOURCE"},
     {"device", 0, 0, G_OPTION_ARG_STRING, &device,
         "ALSA device for --source alsa (e.g. hw:1)", "DEV"},
     {"srtp-key-file", 'k', 0, G_OPTION_ARG_FILENAME, &key_file,
-          "FOR TESTING, until mmkmregistry keys the sender: file with the "
-          "SRTP master key and salt in hex (60 digits, mode 600)", "FILE"},
+          "Required until mmkmregistry keys the sender, FOR TESTING: one "
+          "fixed SRTP master key and salt, 60 hex digits, file mode 600",
+        "FILE"},
     {"srtp-mki", 0, 0, G_OPTION_ARG_STRING, &mki_hex,
-        "FOR TESTING: MKI to put in every packet, in hex", "HEX"},
+          "FOR TESTING: an MKI (1 to 128 bytes, hex) in every packet",
+        "HEX"},
     {"pt", 0, 0, G_OPTION_ARG_INT, &pt, "RTP payload type (default 96)",
         "PT"},
+    {"ssrc", 0, 0, G_OPTION_ARG_INT64, &ssrc,
+        "RTP SSRC, 1 to 4294967295, for receivers set up by hand "
+          "(default: random)", "N"},
     {"rtcp-interval-ms", 0, 0, G_OPTION_ARG_INT, &rtcp_interval_ms,
-        "Minimum RTCP interval (default: rtpbin's, 5 s)", "MS"},
+        "Minimum interval between RTCP sender reports (default: "
+          "rtpbin's, 5000)", "MS"},
     {"exit-when-idle", 0, 0, G_OPTION_ARG_NONE, &exit_when_idle,
-        "End the stream when nothing is left to play", NULL},
+        "Stop when nothing is left to play (with --playlist none: after "
+          "the requests)", NULL},
     {"list", 'l', 0, G_OPTION_ARG_NONE, &list_only,
-        "Print the songs of the music folder and exit", NULL},
+        "Print the songs found in --music-dir and exit", NULL},
     {NULL}
   };
   GOptionContext *ctx;
@@ -344,20 +356,38 @@ main (int argc, char **argv)
 
   ctx = g_option_context_new ("- the MMKM audio server");
   g_option_context_set_summary (ctx,
-      "Plays requested songs in turn (then the default playlist, or silence)"
-      "\nas one continuous SRTP stream with SRTCP sender reports to a "
-      "multicast\ngroup. Songs are resampled to one stream format "
-      "(L16, --rate, --channels),\nso receivers never restart.");
+      "Plays requested songs in turn from a folder of WAV files (then the\n"
+      "default playlist, or silence when nothing waits) as one continuous\n"
+      "RTP stream: one SSRC, sequence numbers and timestamps that never\n"
+      "restart between songs, so receivers set up once. Every song is\n"
+      "converted to one stream format (L16, --rate, --channels): a 44.1 kHz\n"
+      "song in a 48 kHz stream is resampled, never sent at its own rate.\n"
+      "Packets are SRTP, RTCP sender reports SRTCP, sent to a multicast\n"
+      "group (TTL 1) or a unicast address.");
   g_option_context_set_description (ctx,
-      "Standard output has one line per event: stream ssrc=N caps=CAPS,\n"
-      "now-playing start-sample=N ... title=T, silence start-sample=N,\n"
-      "queued pending=N title=T, request-refused ..., end.\n"
-      "Standard input takes \"request TITLE\" and \"quit\".\n\n"
+      "Keys: mmkmregistry (role=sender), the MMKM key-management element,\n"
+      "is not part of mmkm-sender yet. Until it is, --srtp-key-file gives\n"
+      "one fixed SRTP key (AES-128-ICM, HMAC-SHA1-80) for the whole stream:\n"
+      "for testing only -- no re-keying, no membership, and every receiver\n"
+      "needs the same file. mmkmregistry will sit between rtpbin and\n"
+      "srtpenc and replace that option.\n\n"
+      "Standard output: one line per event, for scripts:\n"
+      "  song rate=HZ channels=N depth=BITS duration-ms=MS title=T\n"
+      "  stream ssrc=N caps=CAPS       (the RTP caps a receiver needs)\n"
+      "  now-playing start-sample=N rate=HZ channels=N duration-ms=MS "
+      "title=T\n"
+      "  silence start-sample=N         (nothing to play)\n"
+      "  live start-sample=N            (--source auto, alsa or tone)\n"
+      "  song-failed title=T            (skipped; the reason on stderr)\n"
+      "  queued pending=N title=T | request-refused reason=R title=T\n"
+      "  end                            (with --exit-when-idle)\n"
+      "start-sample counts stream frames from the start; RTP timestamps\n"
+      "advance by the same. Standard input: \"request TITLE\", \"quit\".\n\n"
       "Example:\n"
-      "  head -c 30 /dev/urandom | xxd -p -c 30 > key.hex; chmod 600 key.hex\n"
+      "  (umask 077; openssl rand -hex 30 > key.hex)\n"
       "  mmkm-sender --music-dir ~/Music --group 239.255.42.42:5004 \\\n"
       "      --srtp-key-file key.hex --request \"My Song\"\n\n"
-      "See docs/mmkm-sender.md.");
+      "Receivers, the pipelines and the key file: docs/mmkm-sender.md.");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
@@ -390,17 +420,17 @@ main (int argc, char **argv)
   if (group != NULL && !parse_group (group, &host, &port, &error))
     goto usage;
   if (gap_ms < 0 || gap_ms > 60000 || rtcp_port < 0 || rtcp_port > 65535
-      || rtcp_interval_ms < 0) {
+      || rtcp_interval_ms < 0 || ssrc < 0 || ssrc > G_MAXUINT32) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "--gap-ms must be 0 to 60000, --rtcp-port 1 to 65535");
+        "--gap-ms must be 0 to 60000, --rtcp-port 1 to 65535, "
+        "--rtcp-interval-ms not negative, --ssrc 1 to 4294967295");
     goto usage;
   }
 
   if (music_dir != NULL) {
     app.library = mmkm_song_library_scan (music_dir, &skipped, &error);
     for (i = 0; skipped != NULL && i < skipped->len; i++)
-      g_printerr ("mmkm-sender: not a song: %s\n",
-          (gchar *) skipped->pdata[i]);
+      g_printerr ("mmkm-sender: not a song: %s\n", (gchar *) skipped->pdata[i]);
     if (app.library == NULL)
       goto failed;
     for (i = 0; i < mmkm_song_library_size (app.library); i++) {
@@ -455,6 +485,7 @@ main (int argc, char **argv)
   config.channels = channels;
   config.gap_ms = gap_ms;
   config.payload_type = pt;
+  config.ssrc = (guint32) ssrc;
   config.rtcp_interval_ms = rtcp_interval_ms;
   config.alsa_device = device;
   sender = mmkm_sender_new (&config, &callbacks, &app, &error);

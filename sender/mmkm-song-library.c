@@ -12,8 +12,7 @@ struct _MmkmSongLibrary
   GPtrArray *songs;             /* MmkmSong*, sorted by file name */
 };
 
-G_DEFINE_QUARK (mmkm - song - library - error - quark,
-    mmkm_song_library_error);
+G_DEFINE_QUARK (mmkm - song - library - error - quark, mmkm_song_library_error);
 
 MmkmSong *
 mmkm_song_ref (MmkmSong * song)
@@ -54,6 +53,7 @@ mmkm_song_discover (const gchar * path, GError ** error)
   MmkmSong *song = NULL;
   gchar *abs_path, *uri;
   gchar *title = NULL;
+  GError *discover_err = NULL;
 
   discoverer = gst_discoverer_new (DISCOVER_TIMEOUT, error);
   if (discoverer == NULL)
@@ -62,14 +62,18 @@ mmkm_song_discover (const gchar * path, GError ** error)
   uri = gst_filename_to_uri (abs_path, error);
   if (uri == NULL)
     goto done;
-  info = gst_discoverer_discover_uri (discoverer, uri, error);
-  if (info == NULL)
-    goto done;
-  streams = gst_discoverer_info_get_audio_streams (info);
-  if (gst_discoverer_info_get_result (info) != GST_DISCOVERER_OK
+  /* The discoverer both returns an info and sets its error when a file
+   * does not parse: take its reason into our own message. */
+  info = gst_discoverer_discover_uri (discoverer, uri, &discover_err);
+  if (info != NULL)
+    streams = gst_discoverer_info_get_audio_streams (info);
+  if (info == NULL || discover_err != NULL
+      || gst_discoverer_info_get_result (info) != GST_DISCOVERER_OK
       || streams == NULL) {
     g_set_error (error, MMKM_SONG_LIBRARY_ERROR, MMKM_SONG_LIBRARY_ERROR_IO,
-        "%s: not a readable audio file", abs_path);
+        "%s: not a readable audio file (%s)", abs_path,
+        discover_err != NULL ? discover_err->message : "no audio stream");
+    g_clear_error (&discover_err);
     goto done;
   }
   audio = GST_DISCOVERER_AUDIO_INFO (streams->data);
@@ -140,8 +144,7 @@ mmkm_song_library_scan (const gchar * dir, GPtrArray ** skipped,
     if (song != NULL)
       g_ptr_array_add (library->songs, song);
     else if (skipped != NULL)
-      g_ptr_array_add (*skipped, g_strdup_printf ("%s: %s", path,
-              err->message));
+      g_ptr_array_add (*skipped, g_strdup (err->message));
     g_clear_error (&err);
     g_free (path);
   }
@@ -149,8 +152,7 @@ mmkm_song_library_scan (const gchar * dir, GPtrArray ** skipped,
 
   if (library->songs->len == 0) {
     g_set_error (error, MMKM_SONG_LIBRARY_ERROR,
-        MMKM_SONG_LIBRARY_ERROR_EMPTY,
-        "no playable .wav file in %s", dir);
+        MMKM_SONG_LIBRARY_ERROR_EMPTY, "no playable .wav file in %s", dir);
     mmkm_song_library_free (library);
     return NULL;
   }
