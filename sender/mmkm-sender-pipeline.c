@@ -14,6 +14,8 @@
 /* The first sample goes out this long after the pipeline starts. */
 #define START_LEAD_MS 50
 #define DECODE_POLL (100 * GST_MSECOND)
+/* Silence after a song that could not be played at all */
+#define FAILED_PAUSE_MS 500
 
 typedef struct
 {
@@ -259,7 +261,11 @@ play_song (MmkmSender * sender, MmkmSong * song, gboolean * pushed,
       ok = FALSE;
     }
   }
-  if (!ok) {
+  /* a file cut down to its header ends without a sample and no error */
+  if (ok && !*pushed && !g_atomic_int_get (&sender->stopping)) {
+    *message = g_strdup_printf ("%s: no audio in it", song->path);
+    ok = FALSE;
+  } else if (!ok) {
     if (err == NULL) {
       GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
       if (msg != NULL) {
@@ -321,6 +327,16 @@ feeder_thread (gpointer user_data)
         sender->callbacks.song_failed (sender, song, message,
             sender->user_data);
       g_free (message);
+      if (!pushed) {
+        /* Silence instead, so that a queue of files that all fail (gone
+         * or corrupted since the scan) plays silence with a failure every
+         * FAILED_PAUSE_MS rather than spinning. */
+        mmkm_song_unref (song);
+        add_mark (sender, MMKM_SENDER_PLAYING_SILENCE, NULL, sender->samples);
+        silent = TRUE;
+        push_silence (sender, FAILED_PAUSE_MS);
+        continue;
+      }
     }
     mmkm_song_unref (song);
     if (sender->config.gap_ms > 0 && !g_atomic_int_get (&sender->stopping))

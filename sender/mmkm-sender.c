@@ -205,6 +205,9 @@ bad:
 
 /* The key file holds the 30-byte key and salt in hex (60 digits; spaces,
  * newlines and colons allowed). It must not be readable by others. */
+/* Far more than 60 hex digits with spaces and colons */
+#define KEY_FILE_MAX 4096
+
 static GBytes *
 read_key_file (const gchar * path, GError ** error)
 {
@@ -215,9 +218,20 @@ read_key_file (const gchar * path, GError ** error)
   GBytes *key = NULL;
   guint i, j;
 
-  if (stat (path, &st) == 0 && (st.st_mode & 077) != 0) {
+  if (stat (path, &st) != 0) {
+    int e = errno;
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
+        "cannot read the key file %s: %s", path, g_strerror (e));
+    return NULL;
+  }
+  if ((st.st_mode & 077) != 0) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_PERM,
         "%s can be read by other users: chmod 600 %s", path, path);
+    return NULL;
+  }
+  if (!S_ISREG (st.st_mode) || st.st_size > KEY_FILE_MAX) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "%s: not a key file (60 hex digits expected)", path);
     return NULL;
   }
   if (!g_file_get_contents (path, &text, NULL, error))
