@@ -1072,7 +1072,8 @@ on_tek_ack (MmkmClient * c, guint id, guint status, const gchar * ctype,
   /* an answer about a TEK no longer held */
   if (!a)
     return;
-  if (status == 204) {
+  /* 204 (any 2xx: the server recorded it) */
+  if (status >= 200 && status < 300) {
     a->state = ACK_DONE;
     g_clear_pointer (&a->msg, g_bytes_unref);
     c->ack_backoff = 0;
