@@ -26,6 +26,9 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* Removes @dir and what it holds, subdirectories too (a client's state
+ * directory inside the server's); a symbolic link is removed, never
+ * followed */
 void
 rm_rf (const gchar * dir)
 {
@@ -34,7 +37,11 @@ rm_rf (const gchar * dir)
 
   while (d && (name = g_dir_read_name (d))) {
     gchar *p = g_build_filename (dir, name, NULL);
-    g_unlink (p);
+    if (!g_file_test (p, G_FILE_TEST_IS_SYMLINK)
+        && g_file_test (p, G_FILE_TEST_IS_DIR))
+      rm_rf (p);
+    else
+      g_unlink (p);
     g_free (p);
   }
   if (d)

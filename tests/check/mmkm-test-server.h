@@ -128,8 +128,9 @@ extern SoupSession *http;
 extern Server srv;
 
 /* the server of the test: started with --config config_path and
- * --state-dir state_dir on ports 0; killed (kill -9), or SIGTERM and
- * checked for exit 0 */
+ * --state-dir state_dir on ports 0 (--admin-listen 127.0.0.1:0 too);
+ * killed (kill -9), or SIGTERM and checked for exit 0 */
+/* @dir and all it holds, subdirectories too */
 void rm_rf (const gchar * dir);
 void server_start (void);
 void server_kill (void);
