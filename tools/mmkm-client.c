@@ -23,6 +23,7 @@
 #include "mmkm-client-gio.h"
 #include "mmkm-identity.h"
 #include "mmkm-kek.h"
+#include "mmkm-pool-exit.h"
 
 #define EXIT_USAGE 1
 #define EXIT_REFUSED 2
@@ -847,5 +848,6 @@ main (int argc, char **argv)
   g_free (r.user);
   g_free (r.group);
   g_free (r.password_file);
+  mmkm_pool_workers_await (10000);
   return code;
 }

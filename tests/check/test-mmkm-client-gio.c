@@ -418,6 +418,9 @@ program_run (const gchar * const *args, gchar ** out, gchar ** err)
   fail_unless (p != NULL, "%s", e ? e->message : "");
   fail_unless (g_subprocess_communicate_utf8 (p, NULL, NULL, out, err, &e),
       "%s", e ? e->message : "");
+  fail_unless (g_subprocess_get_if_exited (p),
+      "mmkm-client %s ended by signal %d; its stderr:\n%s", args[0],
+      g_subprocess_get_term_sig (p), *err);
   return g_subprocess_get_exit_status (p);
 }
 
