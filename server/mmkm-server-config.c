@@ -97,12 +97,13 @@ static const gchar *const known_keys[] = {
   "server/identity-dir", "server/identity-name", "server/database",
   "server/key-file", "server/sync-normal",
   "group/name", "group/suite", "group/tek-period-ms", "group/fetch-window-ms",
-  "group/propagation-delay-ms",
+  "group/propagation-delay-ms", "group/rekey-on-join",
   "members/heartbeat-interval-ms", "members/allowed-misses",
   "members/heartbeat-store-interval-s", "members/login-timeout-s",
   "members/duplicate-login", "members/requests-per-period",
   "members/request-period-ms",
   "passwords/t-cost", "passwords/m-cost-kib", "passwords/parallelism",
+  "passwords/queue",
   "limits/login-burst-per-address", "limits/login-refill-per-address-s",
   "limits/login-burst-per-user", "limits/login-refill-per-user-s",
   "limits/rate-table-size", "limits/events-kept",
@@ -218,6 +219,17 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
       return FALSE;
     }
   }
+  if (g_key_file_has_key (kf, "group", "rekey-on-join", NULL)) {
+    GError *be = NULL;
+    c->rekey_on_join = g_key_file_get_boolean (kf, "group", "rekey-on-join",
+        &be);
+    if (be) {
+      g_error_free (be);
+      g_set_error (error, CONFIG_ERROR, 0, "%s: [group] rekey-on-join must "
+          "be true or false", path);
+      return FALSE;
+    }
+  }
   b = c->sync_normal;
   if (!get_int (kf, path, "server", "sync-normal", 0, 1, &b, error))
     return FALSE;
@@ -245,6 +257,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
       c->password.m_cost_kib);
   GET_UINT ("passwords", "parallelism", 1, MMKM_PASSWORD_MAX_PARALLELISM,
       c->password.parallelism);
+  GET_UINT ("passwords", "queue", 0, 1000000, c->password_queue);
   GET_UINT ("limits", "login-burst-per-address", 1, 1000000,
       c->login_burst_per_address);
   GET_UINT ("limits", "login-refill-per-address-s", 1, 86400,

@@ -36,6 +36,7 @@ typedef struct
   gint64 tek_period_ms;
   gint64 fetch_window_ms;       /* 0: min (period / 8, 1 h) */
   gint64 propagation_delay_ms;
+  gboolean rekey_on_join;
 
   guint heartbeat_interval_ms;
   guint allowed_misses;
@@ -46,6 +47,7 @@ typedef struct
   gint64 request_period_ms;
 
   MmkmPasswordParams password;
+  guint password_queue;         /* 0: 16 per worker thread */
 
   guint login_burst_per_address;
   guint login_refill_per_address_s;

@@ -36,6 +36,9 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
     return;
   srv->metrics.heartbeats_accepted++;
   s->last_heard = now;
+  /* before the ACK: what was answered is covered across a restart */
+  if (hb.type == MMKM_HB_HEARTBEAT)
+    hb_store_maybe (srv, s, now);
   ack.type = MMKM_HB_ACK;
   memcpy (ack.session_id, s->id, MMKM_SESSION_ID_LEN);
   /* time-based, so that it goes on increasing after a server restart */
@@ -52,18 +55,6 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   if (hb.type == MMKM_HB_BYE) {
     session_end (srv, s, MMKM_REASON_BYE, now);
     return;
-  }
-  if (now - s->stored_heard >=
-      (gint64) srv->cfg.heartbeat_store_interval_s * MMKM_SECOND) {
-    GError *e = NULL;
-    if (mmkm_store_session_touch (srv->store, s->id, now, &e))
-      s->stored_heard = now;
-    else {
-      srv->metrics.store_errors++;
-      log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,
-          "cannot store the heartbeat time: %s", e->message);
-      g_clear_error (&e);
-    }
   }
 }
 

@@ -105,6 +105,8 @@ static const Route routes[] = {
   {"POST", "/v1/queue/next", ROUTE_SESSION, 0, handle_queue_next},
   {"PUT", "/v1/queue/now-playing", ROUTE_SESSION, MMKM_API_BODY_MAX,
       handle_now_playing},
+  {"POST", "/v1/session/teks/ack", ROUTE_SESSION, MMKM_API_MIKEY_MAX,
+      handle_tek_ack},
 };
 
 /* the first row for @path (any method), NULL for an unknown path */

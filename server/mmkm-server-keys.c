@@ -82,6 +82,8 @@ handle_kek (Server * srv, SoupServerMessage * msg, const Request * r)
   s->last_heard = s->stored_heard = now;
   s->ack_seq = (guint64) now;
   log_store (srv, s->user, s->source, MMKM_LOG_JOINED, MMKM_REASON_LOGIN, now);
+  if (srv->cfg.rekey_on_join)
+    s->min_mki = rekey_on_join (srv, now);
   {
     gsize rl;
     gconstpointer rp = g_bytes_get_data (reply, &rl);
@@ -120,11 +122,17 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
     reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No TEK yet.");
     return;
   }
-  idx[0] = cur;
-  out.n_teks = 1;
+  /* min_mki: with rekey-on-join, nothing older than the member's join */
+  if (g_array_index (srv->teks, TekMeta, cur).mki >= s->min_mki)
+    idx[out.n_teks++] = cur;
   for (i = cur + 1; i < srv->teks->len && out.n_teks < MMKM_API_TEKS_MAX; i++)
-    if (tek_live (srv, i))
+    if (tek_live (srv, i)
+        && g_array_index (srv->teks, TekMeta, i).mki >= s->min_mki)
       idx[out.n_teks++] = i;
+  if (out.n_teks == 0) {
+    reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No TEK yet.");
+    return;
+  }
   for (k = 0; k < out.n_teks; k++) {
     TekMeta *m = &g_array_index (srv->teks, TekMeta, idx[k]);
     g_autoptr (MmkmTek) t = mmkm_store_tek_get (srv->store, srv->group->id,
@@ -161,6 +169,7 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
           "message.");
       goto out;
     }
+    ack_remember (s, m->mki, out.teks[k].mikey);
     s->fetched_mki = MAX (s->fetched_mki, m->mki);
   }
   mmkm_schedule_current (&srv->sched, now, &n);

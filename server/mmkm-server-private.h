@@ -42,6 +42,13 @@ G_BEGIN_DECLS
   gint64 stored_heard;
   guint64 ack_seq;
   guint32 fetched_mki;
+  /* mmkm-server-ack.c: the TEK messages sent last (SentTek), newest
+   * first, which an acknowledgement must answer */
+  GQueue sent_teks;
+  /* [group] rekey-on-join: the lowest MKI this member gets (0: any) */
+  guint32 min_mki;
+  /* the heartbeat sequence number last written to the store */
+  guint64 stored_seq;
 } Session;
 
 typedef struct
@@ -86,6 +93,9 @@ typedef struct
   SoupServer *admin_http;       /* mmkm-server-admin.c */
   guint8 admin_token_hash[32];
   MmkmServerMetrics metrics;
+  GThreadPool *pw_pool;         /* mmkm-server-password-pool.c */
+  GAsyncQueue *pw_done;
+  guint pw_threads;
   int exit_code;
 } Server;
 
@@ -153,6 +163,8 @@ gboolean teks_reload (Server * srv, GError ** error);
 gboolean tek_tick (gpointer data);
 void forced_rekey (Server * srv, gint64 now);
 void forced_rekey_reason (Server * srv, gint64 now, MmkmTekReason reason);
+guint32 rekey_on_join (Server * srv, gint64 now);
+guint32 rekey_on_join_floor (Server * srv, gint64 login_us);
 
 /* mmkm-server-http.c */
 void reply_json (SoupServerMessage * msg, guint status, gchar * body);
@@ -212,6 +224,25 @@ void handle_now_playing (Server * srv, SoupServerMessage * msg,
 gboolean admin_start (Server * srv, GTlsCertificate * tls,
     GError ** error);
 void admin_stop (Server * srv);
+/* mmkm-server-password-pool.c: @done runs on the main loop, then the
+ * message is unpaused and @free_data (@data) called */
+typedef void (*PasswordChecked) (Server * srv, SoupServerMessage * msg,
+    gboolean ok, gpointer data);
+void password_pool_start (Server * srv);
+void password_pool_stop (Server * srv);
+gboolean password_check_async (Server * srv, SoupServerMessage * msg,
+    const gchar * encoded, const gchar * password, PasswordChecked done,
+    gpointer data, GDestroyNotify free_data);
+
+/* mmkm-server-ack.c */
+void ack_remember (Session * s, guint32 mki, GBytes * tek_msg);
+void ack_forget (Session * s);
+void handle_tek_ack (Server * srv, SoupServerMessage * msg,
+    const Request * req);
+
+/* mmkm-server-hb-replay.c */
+void hb_store_maybe (Server * srv, Session * s, gint64 now);
+void hb_window_restore (Server * srv, Session * s, guint64 stored_seq);
 
 /* mmkm-server-heartbeat.c */
 gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);

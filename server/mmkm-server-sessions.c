@@ -21,6 +21,7 @@ session_free (Session * s)
   OPENSSL_cleanse (s->token, sizeof s->token);
   OPENSSL_cleanse (s->kek, sizeof s->kek);
   mmkm_hb_key_clear (&s->hb_key);
+  ack_forget (s);
   g_free (s->user);
   g_free (s->source);
   g_free (s);
@@ -167,6 +168,9 @@ sessions_restore (Server * srv, gint64 now, GError ** error)
     }
     s->last_heard = s->stored_heard = MAX (row->heartbeat_us, now);
     s->ack_seq = (guint64) now;
+    hb_window_restore (srv, s, row->hb_seq);
+    if (srv->cfg.rekey_on_join)
+      s->min_mki = rekey_on_join_floor (srv, s->login_us);
     session_add (srv, s);
     n++;
   }

@@ -158,6 +158,7 @@ on_reload (gpointer data)
     srv->cfg.requests_per_period = c.requests_per_period;
     srv->cfg.request_period_ms = c.request_period_ms;
     srv->cfg.password = c.password;
+    srv->cfg.password_queue = c.password_queue;
     srv->cfg.login_burst_per_address = c.login_burst_per_address;
     srv->cfg.login_refill_per_address_s = c.login_refill_per_address_s;
     srv->cfg.login_burst_per_user = c.login_burst_per_user;
@@ -199,6 +200,7 @@ start (Server * srv, GError ** error)
   guint8 master[SECRET_LEN];
   unsigned int hl = 32;
 
+  password_pool_start (srv);
   if (g_mkdir_with_parents (srv->cfg.state_dir, 0700) != 0) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
         "cannot make the state directory %s", srv->cfg.state_dir);
@@ -340,6 +342,8 @@ wait_for_workers (guint baseline)
 static void
 stop (Server * srv)
 {
+  /* first: the checks in flight are answered while all state exists */
+  password_pool_stop (srv);
   if (srv->liveness_timer)
     g_source_remove (srv->liveness_timer);
   if (srv->tek_timer)
@@ -451,13 +455,15 @@ main (int argc, char **argv)
         "admin-listen %s:%u\n"
         "database %s\ngroup %s\nsuite %s\ntek-period-ms %" G_GINT64_FORMAT
         "\nfetch-window-ms %" G_GINT64_FORMAT "\nheartbeat-interval-ms %u\n"
-        "allowed-misses %u\nduplicate-login %s\n", srv.cfg.state_dir,
+        "allowed-misses %u\nduplicate-login %s\nrekey-on-join %s\n",
+        srv.cfg.state_dir,
         srv.cfg.listen_host, srv.cfg.listen_port, srv.cfg.heartbeat_port,
         srv.cfg.admin_host, srv.cfg.admin_port,
         srv.cfg.database, srv.cfg.group_name, srv.cfg.suite,
         srv.cfg.tek_period_ms, srv.cfg.fetch_window_ms,
         srv.cfg.heartbeat_interval_ms, srv.cfg.allowed_misses,
-        mmkm_dup_policy_to_string (srv.cfg.duplicate_login));
+        mmkm_dup_policy_to_string (srv.cfg.duplicate_login),
+        srv.cfg.rekey_on_join ? "true" : "false");
     mmkm_server_config_clear (&srv.cfg);
     g_free (srv.config_path);
     return 0;

@@ -127,6 +127,17 @@ static const gchar *const migrations[] = {
       "ALTER TABLE stream_groups ADD COLUMN now_playing INTEGER"
       " REFERENCES requests (id) ON DELETE SET NULL;"
       "ALTER TABLE stream_groups ADD COLUMN now_playing_us INTEGER;",
+  /* 3: the members' TEK acknowledgements (seed 002 step 4b), and the
+   * highest heartbeat sequence number stored with the heartbeat time, so
+   * that a replay across a restart is refused */
+  "CREATE TABLE tek_acks ("
+      " session_id BLOB NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+      " group_id INTEGER NOT NULL,"
+      " mki INTEGER NOT NULL,"
+      " acked_us INTEGER NOT NULL,"
+      " PRIMARY KEY (session_id, mki)) WITHOUT ROWID;"
+      "CREATE INDEX tek_acks_mki ON tek_acks (group_id, mki);"
+      "ALTER TABLE sessions ADD COLUMN hb_seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 guint
@@ -942,7 +953,7 @@ sq_log_query (gpointer b, const MmkmLogFilter * f, GError ** err)
 
 #define SESSION_SELECT "SELECT s.id, u.name, s.group_id, d.fingerprint, " \
   "s.login_us, s.heartbeat_us, s.source, s.ended_us, s.end_reason, " \
-  "s.kek_sealed FROM sessions s JOIN users u ON u.id = s.user_id " \
+  "s.kek_sealed, s.hb_seq FROM sessions s JOIN users u ON u.id = s.user_id " \
   "JOIN devices d ON d.id = s.device_id "
 
 static MmkmSession *
@@ -966,6 +977,7 @@ read_session (Sq * sq, sqlite3_stmt * st, gboolean with_kek, GError ** err)
   s->end_reason = (MmkmReason) sqlite3_column_int (st, 8);
   if (with_kek)
     s->sealed = col_bytes (st, 9);
+  s->hb_seq = (guint64) sqlite3_column_int64 (st, 10);
   return s;
 }
 
@@ -1042,6 +1054,105 @@ sq_session_touch (gpointer b, const guint8 * id, gint64 now_us, GError ** err)
   bind_blob (st, 2, id, MMKM_SESSION_ID_LEN);
   return run_changed (sq, st, "cannot record the heartbeat", err,
       "no live session with this id");
+}
+
+/* hb_seq is stored as SQLite's signed 64 bits: a sequence number above
+ * G_MAXINT64 (no member gets there by counting) is stored as G_MAXINT64 */
+static gboolean
+sq_session_heartbeat (gpointer b, const guint8 * id, gint64 now_us,
+    guint64 hb_seq, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "UPDATE sessions SET heartbeat_us = "
+      "max (heartbeat_us, ?), hb_seq = max (hb_seq, ?) WHERE id = ? AND "
+      "ended_us IS NULL", err);
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, now_us);
+  sqlite3_bind_int64 (st, 2, (gint64) MIN (hb_seq, (guint64) G_MAXINT64));
+  bind_blob (st, 3, id, MMKM_SESSION_ID_LEN);
+  return run_changed (sq, st, "cannot record the heartbeat", err,
+      "no live session with this id");
+}
+
+static gboolean
+sq_tek_ack (gpointer b, const guint8 * session_id, guint32 group_id,
+    guint32 mki, gint64 now_us, gboolean * first, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "INSERT INTO tek_acks (session_id, group_id, "
+      "mki, acked_us) SELECT id, group_id, ?, ? FROM sessions WHERE id = ? "
+      "AND group_id = ? AND ended_us IS NULL ON CONFLICT DO NOTHING", err);
+  sqlite3_stmt *chk;
+  gboolean row;
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, mki);
+  sqlite3_bind_int64 (st, 2, now_us);
+  bind_blob (st, 3, session_id, MMKM_SESSION_ID_LEN);
+  sqlite3_bind_int64 (st, 4, group_id);
+  if (!run (sq, st, "cannot record the TEK acknowledgement", err))
+    return FALSE;
+  *first = sqlite3_changes (sq->db) > 0;
+  if (*first)
+    return TRUE;
+  /* nothing inserted: a replay, or no such live session */
+  chk = stmt (sq, "SELECT 1 FROM tek_acks a JOIN sessions s ON s.id = "
+      "a.session_id WHERE a.session_id = ? AND a.mki = ? AND a.group_id = ? "
+      "AND s.ended_us IS NULL", err);
+  if (!chk)
+    return FALSE;
+  bind_blob (chk, 1, session_id, MMKM_SESSION_ID_LEN);
+  sqlite3_bind_int64 (chk, 2, mki);
+  sqlite3_bind_int64 (chk, 3, group_id);
+  if (!step (sq, chk, &row, "cannot read the TEK acknowledgements", err))
+    return FALSE;
+  sqlite3_reset (chk);
+  if (!row)
+    return not_found (err, "no live session with this id in this group");
+  return TRUE;
+}
+
+static GPtrArray *
+sq_tek_ack_list (gpointer b, guint32 group_id, guint32 mki, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "SELECT a.session_id, u.name, a.acked_us "
+      "FROM tek_acks a JOIN sessions s ON s.id = a.session_id JOIN users u "
+      "ON u.id = s.user_id WHERE a.group_id = ? AND a.mki = ? "
+      "ORDER BY a.acked_us, a.session_id", err);
+  GPtrArray *a;
+  gboolean row;
+
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, group_id);
+  sqlite3_bind_int64 (st, 2, mki);
+  a = g_ptr_array_new_with_free_func ((GDestroyNotify) mmkm_tek_ack_free);
+  while (step (sq, st, &row, "cannot list the TEK acknowledgements", err)) {
+    MmkmTekAck *k;
+
+    if (!row)
+      return a;
+    k = g_new0 (MmkmTekAck, 1);
+    if (!col_blob_fixed (st, 0, k->session_id, MMKM_SESSION_ID_LEN)) {
+      mmkm_tek_ack_free (k);
+      sqlite3_reset (st);
+      g_set_error (err, MMKM_STORE_ERROR, MMKM_STORE_ERROR_CORRUPT,
+          "a TEK acknowledgement has a session id of the wrong length [%s]",
+          sq->path);
+      break;
+    }
+    k->user = col_text (st, 1);
+    k->group_id = group_id;
+    k->mki = mki;
+    k->acked_us = sqlite3_column_int64 (st, 2);
+    g_ptr_array_add (a, k);
+  }
+  g_ptr_array_unref (a);
+  return NULL;
 }
 
 static gboolean
@@ -1558,6 +1669,9 @@ static const MmkmStoreVTable sqlite_vtable = {
   .now_playing_set = sq_now_playing_set,
   .now_playing_get = sq_now_playing_get,
   .request_remove = sq_request_remove,
+  .session_heartbeat = sq_session_heartbeat,
+  .tek_ack = sq_tek_ack,
+  .tek_ack_list = sq_tek_ack_list,
 };
 
 static gboolean

@@ -98,6 +98,15 @@ mmkm_request_free (MmkmRequest * r)
   g_free (r);
 }
 
+void
+mmkm_tek_ack_free (MmkmTekAck * a)
+{
+  if (!a)
+    return;
+  g_free (a->user);
+  g_free (a);
+}
+
 static const gchar *const roles[] = { "listener", "sender", "admin" };
 
 const gchar *
@@ -502,6 +511,31 @@ mmkm_store_session_touch (MmkmStore * s, const guint8 * id, gint64 now_us,
     GError ** err)
 {
   return s->vt->session_touch (s->b, id, now_us, err);
+}
+
+gboolean
+mmkm_store_session_heartbeat (MmkmStore * s, const guint8 * id,
+    gint64 now_us, guint64 hb_seq, GError ** err)
+{
+  return s->vt->session_heartbeat (s->b, id, now_us, hb_seq, err);
+}
+
+gboolean
+mmkm_store_tek_ack (MmkmStore * s, const guint8 * session_id,
+    guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
+    GError ** err)
+{
+  gboolean dummy;
+
+  return s->vt->tek_ack (s->b, session_id, group_id, mki, now_us,
+      first ? first : &dummy, err);
+}
+
+GPtrArray *
+mmkm_store_tek_ack_list (MmkmStore * s, guint32 group_id, guint32 mki,
+    GError ** err)
+{
+  return s->vt->tek_ack_list (s->b, group_id, mki, err);
 }
 
 gboolean

@@ -165,7 +165,19 @@ typedef struct
   gboolean has_kek;
   guint8 kek[MMKM_KEK_LEN];
   GBytes *sealed;               /* backend side only */
+  /* the highest heartbeat sequence number stored (0: none) */
+  guint64 hb_seq;
 } MmkmSession;
+
+/* A member's acknowledgement of a TEK (docs/mmkm-protocol.md) */
+typedef struct
+{
+  guint8 session_id[MMKM_SESSION_ID_LEN];
+  gchar *user;
+  guint32 group_id;
+  guint32 mki;
+  gint64 acked_us;              /* the first acknowledgement */
+} MmkmTekAck;
 
 typedef struct
 {
@@ -202,6 +214,7 @@ void mmkm_log_entry_free (MmkmLogEntry * e);
 void mmkm_session_free (MmkmSession * s);
 void mmkm_song_free (MmkmSong * s);
 void mmkm_request_free (MmkmRequest * r);
+void mmkm_tek_ack_free (MmkmTekAck * a);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmUser, mmkm_user_free);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmDevice, mmkm_device_free);
@@ -296,6 +309,13 @@ typedef struct
       MmkmRequest ** request, gint64 * since_us, GError ** err);
   gboolean (*request_remove) (gpointer b, guint32 group_id, gint64 id,
       GError ** err);
+  gboolean (*session_heartbeat) (gpointer b, const guint8 * id,
+      gint64 now_us, guint64 hb_seq, GError ** err);
+  gboolean (*tek_ack) (gpointer b, const guint8 * session_id,
+      guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
+      GError ** err);
+  GPtrArray *(*tek_ack_list) (gpointer b, guint32 group_id, guint32 mki,
+      GError ** err);
 } MmkmStoreVTable;
 
 typedef struct _MmkmStore MmkmStore;
@@ -370,6 +390,19 @@ MmkmSession *mmkm_store_session_get (MmkmStore * s, const guint8 * id,
     GError ** err);
 gboolean mmkm_store_session_touch (MmkmStore * s, const guint8 * id,
     gint64 now_us, GError ** err);
+/* mmkm_store_session_touch() that also raises the session's stored
+ * heartbeat sequence number to @hb_seq (never lowers it). */
+gboolean mmkm_store_session_heartbeat (MmkmStore * s, const guint8 * id,
+    gint64 now_us, guint64 hb_seq, GError ** err);
+/* Records that live session @session_id of @group_id acknowledged TEK
+ * @mki at @now_us. Idempotent: a second acknowledgement keeps the first
+ * time and sets *@first FALSE. NOT_FOUND for no such live session. */
+gboolean mmkm_store_tek_ack (MmkmStore * s, const guint8 * session_id,
+    guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
+    GError ** err);
+/* Who acknowledged TEK @mki of @group_id (MmkmTekAck), first first. */
+GPtrArray *mmkm_store_tek_ack_list (MmkmStore * s, guint32 group_id,
+    guint32 mki, GError ** err);
 /* NOT_FOUND for an unknown or already ended session. */
 gboolean mmkm_store_session_end (MmkmStore * s, const guint8 * id,
     gint64 now_us, MmkmReason reason, GError ** err);

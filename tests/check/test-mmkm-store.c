@@ -979,6 +979,99 @@ GST_START_TEST (test_sessions)
 
 GST_END_TEST;
 
+GST_START_TEST (test_tek_acks_and_hb_seq)
+{
+  Tmp t;
+  MmkmStore *s;
+  MmkmSession sess = { 0 }, *got;
+  GPtrArray *a;
+  GError *err = NULL;
+  gboolean is_first = FALSE;
+  guint8 fp[32], fp_eve[32], id_bob[16], id_eve[16];
+  MmkmTekAck *k;
+
+  tmp_init (&t);
+  s = open_store (&t);
+  add_group (s, 1, "one");
+  add_group (s, 2, "two");
+  mmkm_store_user_add (s, "bob", MMKM_ROLE_LISTENER, "$h", NULL);
+  mmkm_store_user_add (s, "eve", MMKM_ROLE_LISTENER, "$h", NULL);
+  enrol (s, "bob", "cert-bob", fp);
+  enrol (s, "eve", "cert-eve", fp_eve);
+  memset (id_bob, 1, 16);
+  memset (id_eve, 2, 16);
+  memcpy (sess.id, id_bob, 16);
+  sess.user = (gchar *) "bob";
+  sess.group_id = 1;
+  memcpy (sess.device, fp, 32);
+  sess.login_us = 100;
+  fail_unless (mmkm_store_session_create (s, &sess, NULL));
+  memcpy (sess.id, id_eve, 16);
+  sess.user = (gchar *) "eve";
+  memcpy (sess.device, fp_eve, 32);
+  sess.login_us = 110;
+  fail_unless (mmkm_store_session_create (s, &sess, NULL));
+
+  /* the heartbeat sequence number: 0 at first, raised, never lowered */
+  got = mmkm_store_session_get (s, id_bob, NULL);
+  fail_unless_equals_uint64 (got->hb_seq, 0);
+  mmkm_session_free (got);
+  fail_unless (mmkm_store_session_heartbeat (s, id_bob, 300, 17, NULL));
+  fail_unless (mmkm_store_session_heartbeat (s, id_bob, 250, 12, NULL));
+  got = mmkm_store_session_get (s, id_bob, NULL);
+  fail_unless_equals_uint64 (got->hb_seq, 17);
+  fail_unless_equals_int64 (got->heartbeat_us, 300);
+  mmkm_session_free (got);
+  a = mmkm_store_session_list_live (s, TRUE, 0, NULL);
+  fail_unless_equals_uint64 (((MmkmSession *) a->pdata[0])->hb_seq, 17);
+  g_ptr_array_unref (a);
+
+  /* acknowledgements: once per session and MKI, the first time kept */
+  fail_unless (mmkm_store_tek_ack (s, id_bob, 1, 5, 1000, &is_first, &err),
+      "%s", err ? err->message : "");
+  fail_unless (is_first);
+  fail_unless (mmkm_store_tek_ack (s, id_bob, 1, 5, 2000, &is_first, NULL));
+  fail_if (is_first);
+  fail_unless (mmkm_store_tek_ack (s, id_eve, 1, 5, 1500, &is_first, NULL));
+  fail_unless (is_first);
+  fail_unless (mmkm_store_tek_ack (s, id_eve, 1, 6, 1600, NULL, NULL));
+  /* another group, an unknown session: refused */
+  fail_if (mmkm_store_tek_ack (s, id_bob, 2, 5, 1000, &is_first, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  {
+    guint8 none[16];
+
+    memset (none, 9, 16);
+    fail_if (mmkm_store_tek_ack (s, none, 1, 5, 1000, &is_first, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  }
+  a = mmkm_store_tek_ack_list (s, 1, 5, &err);
+  fail_unless (a != NULL);
+  fail_unless_equals_int (a->len, 2);
+  k = a->pdata[0];
+  fail_unless_equals_string (k->user, "bob");
+  fail_unless_equals_int64 (k->acked_us, 1000);
+  fail_unless (memcmp (k->session_id, id_bob, 16) == 0);
+  fail_unless_equals_int (k->mki, 5);
+  k = a->pdata[1];
+  fail_unless_equals_string (k->user, "eve");
+  g_ptr_array_unref (a);
+  a = mmkm_store_tek_ack_list (s, 1, 6, NULL);
+  fail_unless_equals_int (a->len, 1);
+  g_ptr_array_unref (a);
+  /* an ended session takes no more acknowledgements; its record stays */
+  fail_unless (mmkm_store_session_end (s, id_bob, 3000, MMKM_REASON_BYE, NULL));
+  fail_if (mmkm_store_tek_ack (s, id_bob, 1, 6, 3100, &is_first, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  a = mmkm_store_tek_ack_list (s, 1, 5, NULL);
+  fail_unless_equals_int (a->len, 2);
+  g_ptr_array_unref (a);
+  mmkm_store_close (s);
+  tmp_clear (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_songs_and_queue)
 {
   Tmp t;
@@ -1340,6 +1433,7 @@ mmkm_store_suite (void)
   tcase_add_test (tc, test_seal_unit);
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_sessions);
+  tcase_add_test (tc, test_tek_acks_and_hb_seq);
   tcase_add_test (tc, test_songs_and_queue);
   tcase_add_test (tc, test_song_replace_and_now_playing);
   tcase_add_test (tc, test_kill9_durability);
