@@ -285,9 +285,8 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           "true: MIKEY shares the RTP port (for a receiver with mikeydec "
           "media-path=true, where only that port is open): the exchange runs "
           "with the receiver's RTP address and port, those of the udpsink "
-          "downstream, from the socket udpsink sends RTP from (mikeyenc lends "
-          "it its own, or uses the one set on udpsink's socket property), "
-          "and the answers are read there. Without a udpsink downstream, "
+          "downstream, from the socket udpsink sends RTP from (shared with "
+          "udpsink), and the answers are read there. Without a udpsink downstream, "
           "peer-address and peer-port must name the receiver's RTP port. "
           "false: MIKEY over UDP to peer-address:peer-port, or SDP",
           DEFAULT_MEDIA_PATH,
@@ -1431,7 +1430,7 @@ start_media_path (GstMikeyEnc * self, gchar * host, guint port)
 {
   GstElement *sink = gst_mikey_media_path_find_udpsink (self->base.srcpad);
   GSocket *socket = NULL;
-  gboolean own = TRUE;
+  gboolean lend = FALSE;
   GError *err = NULL;
   GSocketAddress *peer;
   GSocketFamily family;
@@ -1470,14 +1469,17 @@ start_media_path (GstMikeyEnc * self, gchar * host, guint port)
   family = g_socket_address_get_family (peer);
 
   if (sink != NULL) {
-    /* the application's socket for udpsink, or ours lent to it, bound
-     * where udpsink would have bound its own */
-    socket = gst_mikey_media_path_sink_get_socket (sink, family);
-    own = (socket == NULL);
-    if (own) {
+    /* udpsink's own socket (it started before us, sinks start first) or
+     * the application's: a duplicate, that stays open while we read from
+     * it even after udpsink closes its own descriptor */
+    socket = gst_mikey_media_path_sink_share_socket (sink, family, &err);
+    lend = (socket == NULL && err == NULL);
+    if (lend) {
       gchar *bind_address;
       guint bind_port;
 
+      /* udpsink not started yet: ours, bound where udpsink would have
+       * bound its own, lent to it */
       gst_mikey_media_path_sink_bind (sink, &bind_address, &bind_port);
       socket = mikey_udp_socket_new_bound (bind_address, bind_port, family,
           TRUE, &err);
@@ -1496,12 +1498,12 @@ start_media_path (GstMikeyEnc * self, gchar * host, guint port)
     return FALSE;
   }
 
-  transport = mikey_udp_thread_new_for_socket ("mikeyenc", socket, own,
+  transport = mikey_udp_thread_new_for_socket ("mikeyenc", socket, TRUE,
       on_datagram, self);
-  if (sink != NULL && own)
+  if (lend)
     gst_mikey_media_path_lend_socket (&self->lent, sink, socket);
-  how = sink == NULL ? "its own socket (no udpsink downstream)" : own ?
-      "the socket it lends to udpsink" : "the socket set on udpsink";
+  how = sink == NULL ? "its own socket (no udpsink downstream)" : lend ?
+      "the socket it lends to udpsink" : "udpsink's socket";
 
   GST_MIKEY_BASE_LOCK (self);
   self->peer = peer;

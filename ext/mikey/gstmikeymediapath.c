@@ -3,7 +3,10 @@
  * gstmikeymediapath.h). */
 #include "gstmikeymediapath.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <gst/net/gstnetaddressmeta.h>
 
 /* bins, queues, tees and srtpenc between the elements: deep enough */
@@ -305,20 +308,52 @@ gst_mikey_media_path_sink_bind (GstElement * sink, gchar ** address,
     *port = (guint) p;
 }
 
-GSocket *
-gst_mikey_media_path_sink_get_socket (GstElement * sink, GSocketFamily family)
+/* @prop's socket on @sink, when it is of @family: a new reference */
+static GSocket *
+sink_socket (GstElement * sink, const gchar * prop, GSocketFamily family)
 {
-  GSocket *socket = NULL, *v6 = NULL;
+  GSocket *socket = NULL;
 
-  if (has_property (sink, "socket", G_TYPE_SOCKET))
-    g_object_get (sink, "socket", &socket, NULL);
-  if (socket != NULL && g_socket_get_family (socket) == family)
-    return socket;
-  g_clear_object (&socket);
-  if (family == G_SOCKET_FAMILY_IPV6 &&
-      has_property (sink, "socket-v6", G_TYPE_SOCKET))
-    g_object_get (sink, "socket-v6", &v6, NULL);
-  return v6;
+  if (!has_property (sink, prop, G_TYPE_SOCKET))
+    return NULL;
+  g_object_get (sink, prop, &socket, NULL);
+  if (socket != NULL && g_socket_get_family (socket) != family)
+    g_clear_object (&socket);
+  return socket;
+}
+
+GSocket *
+gst_mikey_media_path_sink_share_socket (GstElement * sink,
+    GSocketFamily family, GError ** error)
+{
+  gboolean v6 = family == G_SOCKET_FAMILY_IPV6;
+  GSocket *socket, *copy;
+  gint fd;
+
+  /* the one it sends from once started, else the one it will use */
+  socket = sink_socket (sink, v6 ? "used-socket-v6" : "used-socket", family);
+  if (socket == NULL)
+    socket = sink_socket (sink, v6 ? "socket-v6" : "socket", family);
+  if (socket == NULL)
+    return NULL;
+
+  /* the same socket (one local port, one receive queue) under a
+   * descriptor of our own: udpsink closes its descriptor when it stops,
+   * which may be before mikeyenc stops reading */
+  fd = fcntl (g_socket_get_fd (socket), F_DUPFD_CLOEXEC, 0);
+  g_object_unref (socket);
+  if (fd < 0) {
+    int errsv = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+        "cannot share %s's socket: %s", GST_OBJECT_NAME (sink),
+        g_strerror (errsv));
+    return NULL;
+  }
+  copy = g_socket_new_from_fd (fd, error);
+  if (copy == NULL)
+    close (fd);
+  return copy;
 }
 
 void

@@ -8,11 +8,13 @@
  *   answers from udpsrc's own socket (its used-socket), so that the answer
  *   leaves from the RTP port the sender sent to.
  * - Sender: mikeyenc finds the udpsink downstream, sends to its destination
- *   (the receiver's RTP address and port) and shares one socket with it:
- *   its own, lent to udpsink through udpsink's socket property with
- *   close-socket=false (or the one the application gave udpsink), so that
- *   MIKEY and RTP leave from the same port and the receiver's answers come
- *   back to a socket mikeyenc reads (udpsink only sends on it).
+ *   (the receiver's RTP address and port) from the socket udpsink sends
+ *   RTP from, so that MIKEY and RTP leave from the same port and the
+ *   receiver's answers come back to a socket mikeyenc reads (udpsink only
+ *   sends on it). udpsink starts first (sinks change state before their
+ *   upstream): mikeyenc takes its used-socket through a duplicate
+ *   descriptor. When udpsink has not started yet, mikeyenc lends it a
+ *   socket of its own through udpsink's socket property, close-socket=false.
  *
  * These helpers do the pad walking, the buffer inspection and the udpsink
  * properties; the elements keep their exchange logic.
@@ -51,10 +53,13 @@ gboolean gst_mikey_media_path_sink_destination (GstElement * sink,
 void gst_mikey_media_path_sink_bind (GstElement * sink, gchar ** address,
     guint * port);
 
-/* The socket the application gave @sink for @family (its socket or
- * socket-v6 property), a new reference, or NULL */
-GSocket *gst_mikey_media_path_sink_get_socket (GstElement * sink,
-    GSocketFamily family);
+/* The socket @sink sends @family from (its used-socket, once started, or
+ * the one the application set on its socket property), as a new socket on
+ * a duplicate descriptor: the same local port, still open after udpsink
+ * closes its own. NULL with @error unset when @sink has none yet (it is
+ * not started: lend it one). */
+GSocket *gst_mikey_media_path_sink_share_socket (GstElement * sink,
+    GSocketFamily family, GError ** error);
 
 /* A socket lent to a udpsink, to be taken back */
 typedef struct
