@@ -334,8 +334,21 @@ gst_mikey_media_path_sink_share_socket (GstElement * sink,
   socket = sink_socket (sink, v6 ? "used-socket-v6" : "used-socket", family);
   if (socket == NULL)
     socket = sink_socket (sink, v6 ? "socket-v6" : "socket", family);
-  if (socket == NULL)
+  if (socket == NULL) {
+    GSocket *other = sink_socket (sink, v6 ? "used-socket" : "used-socket-v6",
+        v6 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
+
+    /* started, but without a socket of the destination's family: lending
+     * one now would come too late, MIKEY would leave from another port */
+    if (other != NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          "%s has no %s socket to share (it sends to an %s destination "
+          "from an %s socket)", GST_OBJECT_NAME (sink), v6 ? "IPv6" : "IPv4",
+          v6 ? "IPv6" : "IPv4", v6 ? "IPv4" : "IPv6");
+      g_object_unref (other);
+    }
     return NULL;
+  }
 
   /* the same socket (one local port, one receive queue) under a
    * descriptor of our own: udpsink closes its descriptor when it stops,

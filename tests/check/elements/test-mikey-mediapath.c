@@ -421,6 +421,41 @@ GST_START_TEST (test_app_socket_on_udpsink)
 
 GST_END_TEST;
 
+/* mikeyenc started before udpsink (here by hand; a udpsink in a bin that
+ * changes state later does the same): it lends udpsink a socket of its
+ * own, RTP leaves from it, and udpsink gets its own back when stopped */
+GST_START_TEST (test_socket_lent_to_udpsink)
+{
+  MikeyTestPair t;
+  PathStats s;
+  GstElement *enc, *sink;
+  GSocket *sock = NULL;
+  gboolean close_socket = FALSE;
+
+  pair_new (&t, &s, NULL, 40);
+  enc = gst_bin_get_by_name (GST_BIN (t.tx->pipeline), "enc");
+  sink = first_by_factory (t.tx->pipeline, "udpsink");
+  fail_unless_equals_int (gst_element_set_state (enc, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (sink, "socket", &sock, "close-socket", &close_socket, NULL);
+  fail_unless (sock != NULL, "no socket lent to udpsink");
+  fail_if (close_socket);
+
+  mikey_test_pair_run_and_compare (&t, 40);
+  check_one_port_pair (&t, &s, 40, socket_port (sock));
+
+  gst_element_set_state (t.tx->pipeline, GST_STATE_NULL);
+  g_object_unref (sock);
+  g_object_get (sink, "socket", &sock, "close-socket", &close_socket, NULL);
+  fail_unless (sock == NULL);
+  fail_unless (close_socket);
+  gst_object_unref (sink);
+  gst_object_unref (enc);
+  pair_free (&t, &s);
+}
+
+GST_END_TEST;
+
 /* The sender alone restarts: a new exchange over the media path re-keys
  * the running receiver */
 GST_START_TEST (test_sender_restart)
@@ -590,6 +625,7 @@ mikey_mediapath_suite (void)
   tcase_add_test (tc, test_one_port_queues_between);
   tcase_add_test (tc, test_stray_datagrams);
   tcase_add_test (tc, test_app_socket_on_udpsink);
+  tcase_add_test (tc, test_socket_lent_to_udpsink);
   tcase_add_test (tc, test_sender_restart);
   tcase_add_test (tc, test_answer_from_rtp_port);
   tcase_add_test (tc, test_sender_start_errors);
