@@ -498,9 +498,10 @@ GST_START_TEST (test_sender_restart)
 GST_END_TEST;
 
 /* Sends @msg from @sock to 127.0.0.1:@port; the answer and the port it
- * came from (0: none within a second) */
+ * came from (0: none within @wait_ms) */
 static GBytes *
-exchange_from (GSocket * sock, guint port, GBytes * msg, guint * from_port)
+exchange_from (GSocket * sock, guint port, GBytes * msg, guint wait_ms,
+    guint * from_port)
 {
   GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   GSocketAddress *to = g_inet_socket_address_new (lo, port), *from = NULL;
@@ -543,7 +544,7 @@ GST_START_TEST (test_answer_from_rtp_port)
       GST_STATE_CHANGE_FAILURE);
   init = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, 0x11223344,
       tek, sizeof (tek), NULL, 0, FALSE, 0, NULL);
-  answer = exchange_from (sock, rtp_port, init, &from_port);
+  answer = exchange_from (sock, rtp_port, init, 5000, &from_port);
   fail_unless (answer != NULL, "no answer on the media path");
   fail_unless_equals_int (from_port, rtp_port);
   fail_unless (g_bytes_get_size (answer) >= 10);
@@ -552,7 +553,7 @@ GST_START_TEST (test_answer_from_rtp_port)
   g_bytes_unref (answer);
   g_bytes_unref (init);
   fail_unless (mikey_test_has_message (rx->pipeline, GST_MESSAGE_ELEMENT,
-          "mikey-key-established", 1000));
+          "mikey-key-established", 5000));
   mikey_test_capture_free (rx);
 
   /* no source address */
@@ -565,9 +566,9 @@ GST_START_TEST (test_answer_from_rtp_port)
       GST_STATE_CHANGE_FAILURE);
   init = mikey_test_make_init (MIKEY_MODE_PSK, TEST_PSK, TRUE, 0x11223344,
       tek, sizeof (tek), NULL, 0, FALSE, 0, NULL);
-  answer = exchange_from (sock, rtp_port, init, &from_port);
+  answer = exchange_from (sock, rtp_port, init, 1000, &from_port);
   fail_unless (answer == NULL);
-  msg = mikey_test_find_message (rx->pipeline, GST_MESSAGE_WARNING, NULL, 1000);
+  msg = mikey_test_find_message (rx->pipeline, GST_MESSAGE_WARNING, NULL, 5000);
   fail_unless (msg != NULL);
   text = mikey_test_message_text (msg);
   fail_unless (strstr (text, "retrieve-sender-address=true") != NULL,
