@@ -147,8 +147,11 @@ mmkm_kek_member_finish (MmkmKekMember * m, const guint8 * answer, gsize len,
     case MIKEY_STEP_FAILED:
       return FALSE;
     case MIKEY_STEP_IGNORED:
-      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
-          "the answer belongs to another exchange (other CSB ID)");
+      /* the step may have said why already (a message that does not
+       * parse is ignored too) */
+      if (!error || !*error)
+        g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+            "the answer belongs to another exchange (other CSB ID)");
       return FALSE;
     default:
       /* one mode and one suite are offered: nothing to negotiate */
