@@ -263,7 +263,12 @@ gst_mikey_media_path_sink_destination (GstElement * sink, gchar ** host,
       *colon = '\0';
       p = (gint) g_ascii_strtoll (colon + 1, NULL, 10);
     }
-    h = g_strdup (clients);
+    /* an IPv6 client may be written [::1]:5004 */
+    if (clients[0] == '[' && strlen (clients) > 2 &&
+        clients[strlen (clients) - 1] == ']')
+      h = g_strndup (clients + 1, strlen (clients) - 2);
+    else
+      h = g_strdup (clients);
     g_free (clients);
   }
 
