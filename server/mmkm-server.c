@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -266,6 +267,13 @@ start (Server * srv, GError ** error)
   if (!g_socket_bind (srv->udp, sa, TRUE, error))
     return FALSE;
   g_socket_set_blocking (srv->udp, FALSE);
+  /* Room for the datagrams that arrive while the loop does something
+   * else (a TEK fetch, a busy machine): with the usual 208 KiB, a few
+   * hundred, so that a flood of junk or 100,000 members heartbeating
+   * overflow it within milliseconds and the kernel drops members'
+   * heartbeats. The kernel caps it at net.core.rmem_max; no error when
+   * it does. */
+  g_socket_set_option (srv->udp, SOL_SOCKET, SO_RCVBUF, HB_RCVBUF, NULL);
   bound = g_socket_get_local_address (srv->udp, error);
   if (!bound)
     return FALSE;
