@@ -66,6 +66,8 @@
 #include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 #include "gstmikeymediapath.h"
+#include "gstmikeyrekey.h"
+#include "gstsrtprekeyreceiver.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -154,6 +156,13 @@ struct _GstMikeyDec
   gboolean have_stream_ssrc;
   guint32 stream_ssrc;
   guint dropped;
+
+  /* live re-keying: keys with an MKI go to lib/srtp-rekey's receiver,
+   * which switches srtpdec at the first packet under each new MKI (from
+   * the first such key to stop) */
+  GstSrtpRekeyReceiver *rekey;
+  SrtpRekeyPolicy rekey_policy;
+  gint rekey_switches;          /* atomic */
 };
 
 #define gst_mikey_dec_parent_class parent_class
@@ -385,6 +394,113 @@ log_null_clock_offset (GstMikeyDec * self, MikeyResponder * resp,
   g_free (from);
 }
 
+/* ------------------------------------------------------------------------
+ * Live re-keying: keys with an MKI are handed to lib/srtp-rekey's receiver
+ * (probe mode, on srtpdec's rtp_sink and rtcp_sink), which switches
+ * srtpdec at the first SRTP or SRTCP packet under each new MKI and keeps
+ * the previous key for late packets.
+ * ---------------------------------------------------------------------- */
+
+/* srtpdec's streaming thread, no lock held */
+static void
+on_rekey_switched (GstSrtpRekeyReceiver * receiver, guint32 ssrc,
+    const guint8 * mki, gsize mki_len, guint32 roc, guint64 switch_ns,
+    gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+  gboolean first = g_atomic_int_add (&self->rekey_switches, 1) == 0;
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_mikey_bus_rekey_new (GST_ELEMENT (self), "switched",
+          first ? "initial" : "sender", mki, mki_len, TRUE, ssrc, -1,
+          (gint64) switch_ns));
+}
+
+static void
+on_rekey_unknown_mki (GstSrtpRekeyReceiver * receiver, guint32 ssrc,
+    const guint8 * mki, gsize mki_len, gboolean is_rtcp, gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+
+  GST_LOG_OBJECT (self, "%s packet of SSRC %08x under an MKI with no key "
+      "yet: dropped", is_rtcp ? "SRTCP" : "SRTP", ssrc);
+}
+
+/* srtpdec, directly downstream (a new reference), or NULL */
+static GstElement *
+find_srtpdec (GstMikeyDec * self)
+{
+  GstPad *peer = gst_pad_get_peer (self->base.srcpad);
+  GstElement *el = NULL;
+  GstElementFactory *f;
+
+  if (peer == NULL)
+    return NULL;
+  el = gst_pad_get_parent_element (peer);
+  gst_object_unref (peer);
+  if (el == NULL)
+    return NULL;
+  f = gst_element_get_factory (el);
+  if (f == NULL || g_strcmp0 (GST_OBJECT_NAME (f), "srtpdec") != 0) {
+    gst_object_unref (el);
+    return NULL;
+  }
+  return el;
+}
+
+/* Lock held. TRUE when @p's key went to the re-keying receiver (made with
+ * the first key that has an MKI). */
+static gboolean
+rekey_add_key (GstMikeyDec * self, const MikeySrtpParams * p)
+{
+  guint8 keysalt[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
+  gsize len;
+  SrtpRekeyPolicy policy;
+  SrtpRekeyRingResult r;
+  gint64 now = g_get_monotonic_time ();
+
+  if (p->mki_len == 0 || !gst_mikey_rekey_policy_from_params (p, &policy))
+    return FALSE;
+  if (self->rekey == NULL) {
+    GstSrtpRekeyReceiverCallbacks cb = { on_rekey_unknown_mki,
+      on_rekey_switched
+    };
+    GstElement *srtpdec = find_srtpdec (self);
+
+    if (srtpdec == NULL) {
+      GST_WARNING_OBJECT (self, "keys with an MKI but no srtpdec directly "
+          "downstream: they go out in caps, and a re-key cannot be followed");
+      return FALSE;
+    }
+    self->rekey = gst_srtp_rekey_receiver_new (srtpdec, &policy, 16);
+    gst_object_unref (srtpdec);
+    if (self->rekey == NULL)
+      return FALSE;
+    self->rekey_policy = policy;
+    g_atomic_int_set (&self->rekey_switches, 0);
+    gst_srtp_rekey_receiver_set_callbacks (self->rekey, &cb, self, NULL);
+    gst_srtp_rekey_receiver_attach (self->rekey, TRUE);
+    GST_INFO_OBJECT (self, "keys with an MKI: srtpdec follows live re-keys");
+  } else if (policy.suite != self->rekey_policy.suite ||
+      policy.mki_len != self->rekey_policy.mki_len) {
+    GST_WARNING_OBJECT (self, "a new key with another suite or MKI length "
+        "than the stream's: not usable for a live re-key");
+    return FALSE;
+  }
+  /* keep the key in use and its predecessor for late packets, then add */
+  gst_srtp_rekey_receiver_prune (self->rekey, now);
+  len = mikey_srtp_params_key_salt (p, keysalt);
+  r = gst_srtp_rekey_receiver_add_key (self->rekey, p->mki, p->mki_len,
+      keysalt, len, now, TRUE, p->roc);
+  OPENSSL_cleanse (keysalt, sizeof (keysalt));
+  if (r != SRTP_REKEY_RING_OK) {
+    GST_WARNING_OBJECT (self, "could not keep the new key: %s",
+        srtp_rekey_ring_result_to_string (r));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* A message the core accepted: check our own policy, keep the keys. Lock
  * held. FALSE when refused (o->error_text set). */
 static gboolean
@@ -425,6 +541,22 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
     }
   }
   self->have_refused_csb_id = FALSE;
+
+  /* a live re-key: srtpdec switches at the first packet under its MKI; the
+   * stream's caps and keys stay (the verification message that follows
+   * tells the sender this key may be used) */
+  if (self->rekey != NULL && self->base.params != NULL &&
+      rekey_add_key (self, p)) {
+    self->csb_id = csb_id;
+    GST_INFO_OBJECT (self, "new key from %s for a live re-key, CSB ID %08x",
+        peer, csb_id);
+    o->established = gst_mikey_bus_rekey_new (GST_ELEMENT (self),
+        "installed", "sender", p->mki, p->mki_len, p->has_ssrc, p->ssrc, -1,
+        -1);
+    return TRUE;
+  }
+  if (self->rekey == NULL)
+    rekey_add_key (self, p);
 
   gst_mikey_base_forget_keys (GST_MIKEY_BASE (self));
   self->base.params = gst_mikey_srtp_params_array_dup (params);
@@ -990,6 +1122,10 @@ build_caps (GstMikeyDec * self, GstCaps * upstream)
     caps = gst_caps_new_empty_simple ("application/x-srtp");
   s = gst_caps_get_structure (caps, 0);
   remove_key_fields (s);
+  /* re-keying: srtpdec gets its keys from lib/srtp-rekey's receiver at
+   * the first packet under each MKI */
+  if (self->rekey != NULL)
+    return caps;
 
   /* the crypto sessions of the stream's SSRC, or those without an SSRC
    * (an empty map: GStreamer's RTSP server, ONVIF cameras) */
@@ -1272,6 +1408,7 @@ gst_mikey_dec_stop (GstMikeyBase * base)
 
   g_clear_pointer (&self->responder, mikey_responder_free);
   gst_mikey_base_forget_keys (base);
+  g_clear_pointer (&self->rekey, gst_srtp_rekey_receiver_free);
   self->keys_gen = self->caps_gen = 0;
   self->have_refused_csb_id = FALSE;
   /* the network thread is gone: its timer with it */
@@ -1315,6 +1452,8 @@ gst_mikey_dec_reset (GstMikeyBase * base)
   /* srtpdec (downstream, already in READY) dropped its streams: the
    * keys go out in caps again on the next start */
   self->caps_gen = 0;
+  if (self->rekey != NULL)
+    gst_srtp_rekey_receiver_reset (self->rekey);
   g_atomic_int_set (&base->passthrough, 0);
 }
 

@@ -61,6 +61,8 @@
 #include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
 #include "gstmikeymediapath.h"
+#include "gstmikeyrekey.h"
+#include "gstsrtprekeysender.h"
 
 #include <string.h>
 #include <gst/rtp/gstrtpbuffer.h>
@@ -76,6 +78,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 #define DEFAULT_RETRANSMIT_MS (MIKEY_RETRANSMIT_INITIAL_DEFAULT_US / 1000)
 #define MAX_WALK_DEPTH 64
 #define DEFAULT_MEDIA_PATH FALSE
+#define DEFAULT_REKEY_INTERVAL 0
+#define DEFAULT_MKI_LENGTH 0
+/* keys srtpenc's re-keying ring holds: the current one, the next ones */
+#define REKEY_RING_CAPACITY 8
 
 /* max-held-buffers and the shared properties (mode, psk, ...) are the
  * base class's */
@@ -89,6 +95,10 @@ enum
   PROP_SRTP_CAPS,
   PROP_KEY_DATA,
   PROP_MEDIA_PATH,
+  PROP_REKEY_INTERVAL,
+  PROP_MKI_LENGTH,
+  PROP_REKEY_PACKETS,
+  PROP_REKEY_RTCP_PACKETS,
 };
 
 static GParamSpec *pspec_key_mgmt;
@@ -169,7 +179,44 @@ struct _GstMikeyEnc
   gboolean renegotiated;        /* a counter-proposal or fallback was taken */
   GSource *timer;               /* armed for the initiator's deadline */
   gboolean need_configure;      /* srtpenc not given the keys yet */
+
+  /* live re-keying: properties */
+  guint rekey_interval;         /* s, 0: off */
+  guint mki_length;             /* 0: none, or 4 when re-keying */
+  /* live re-keying: decided with the first exchange */
+  gsize mki_len;                /* the stream's MKI length, 0: none */
+  guint8 mki[SRTP_REKEY_MAX_MKI];       /* the MKI made last */
+  GPtrArray *rk_senders;        /* RekeySender*, one per srtpenc */
+  gboolean rekeying;            /* a re-key exchange runs */
+  const gchar *rekey_reason;    /* why (static string) */
+  gint64 rekey_started;         /* monotonic us */
+  GSource *rekey_timer;         /* every rekey-interval s */
+  /* key usage and the key scheduled last (count_lock: the streaming
+   * threads of srtpenc's RTP and RTCP pads count here) */
+  GMutex count_lock;
+  guint64 rekey_packets;
+  guint64 rekey_rtcp_packets;
+  guint64 rtp_count;
+  guint64 rtcp_count;
+  gboolean usage_requested;
+  guint8 sched_mki[SRTP_REKEY_MAX_MKI];
+  gsize sched_mki_len;
+  const gchar *sched_reason;
 };
+
+/* One srtpenc re-keyed by the lib/srtp-rekey sender, and the probes on its
+ * sink pads that switch its key (RTP) and count packets per key */
+typedef struct
+{
+  GstMikeyEnc *self;
+  GstSrtpRekeySender *sender;
+  GPtrArray *pads;              /* the RTP pad first, then RTCP pads */
+  GArray *probe_ids;
+} RekeySender;
+
+static RekeySender *setup_rekey_sender (GstMikeyEnc * self,
+    GstElement * srtpenc, const MikeySrtpParams * p);
+static void rekey_sender_free (gpointer data);
 
 #define gst_mikey_enc_parent_class parent_class
 G_DEFINE_TYPE (GstMikeyEnc, gst_mikey_enc, GST_TYPE_MIKEY_BASE);
@@ -195,6 +242,12 @@ static gboolean gst_mikey_enc_give_keys (GstMikeyBase * base, gpointer keys,
 static gboolean gst_mikey_enc_keys_in_place (GstMikeyBase * base);
 static void on_src_linked (GstPad * pad, GstPad * peer, GstMikeyEnc * self);
 static gchar *gst_mikey_enc_build_key_mgmt (GstMikeyEnc * self);
+static gboolean gst_mikey_enc_rekey (GstMikeyEnc * self);
+static void free_rekey_senders (GstMikeyEnc * self);
+static void stop_rekey_timer (GstMikeyEnc * self);
+static void restart_rekey_timer (GstMikeyEnc * self);
+static void post_rekey_outcome (GstMikeyEnc * self, gchar * warning,
+    GstMessage * msg);
 
 static void
 gst_mikey_enc_class_init (GstMikeyEncClass * klass)
@@ -293,6 +346,48 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (gobject_class, PROP_REKEY_INTERVAL,
+      g_param_spec_uint ("rekey-interval", "Re-key interval",
+          "Seconds between two live re-keys of the running stream (0: no "
+          "periodic re-key). Each re-key is a new MIKEY exchange in the "
+          "stream's mode (same CSB ID, a new key and a new MKI, sent as the "
+          "KEMAC key data's SPI key validity); srtpenc switches to the new "
+          "key at the first packet after the receiver acknowledged it. "
+          "Re-keying needs an MKI in every packet: when this is set at the "
+          "start the stream uses one (mki-length, 4 bytes by default). "
+          "Needs the UDP exchange (peer-address or media-path)",
+          0, G_MAXINT / 1000, DEFAULT_REKEY_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_MKI_LENGTH,
+      g_param_spec_uint ("mki-length", "MKI length",
+          "Bytes of MKI in every SRTP/SRTCP packet (RFC 3711), sent to the "
+          "receiver as the SPI key validity of the MIKEY key data. 0: no "
+          "MKI, unless rekey-interval is set (then 4). A stream started "
+          "without an MKI cannot be re-keyed (the rekey signal refuses)",
+          0, 16, DEFAULT_MKI_LENGTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_REKEY_PACKETS,
+      g_param_spec_uint64 ("rekey-packets", "Re-key after SRTP packets",
+          "SRTP packets protected under one key before mikeyenc re-keys on "
+          "its own (reason usage-limit); the default is half libsrtp's "
+          "limit of 2^48 packets per master key. Only with an MKI",
+          1, G_GUINT64_CONSTANT (1) << 48, GST_MIKEY_REKEY_SRTP_LIMIT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_REKEY_RTCP_PACKETS,
+      g_param_spec_uint64 ("rekey-rtcp-packets", "Re-key after SRTCP packets",
+          "SRTCP packets protected under one key before mikeyenc re-keys on "
+          "its own (reason usage-limit); the default is half libsrtp's "
+          "limit of 2^31 SRTCP packets per master key. Only with an MKI",
+          1, G_GUINT64_CONSTANT (1) << 31, GST_MIKEY_REKEY_SRTCP_LIMIT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_mikey_base_class_install_properties (base_class, FALSE,
       "RTP packets held while the key exchange runs; when that many are "
       "held the streaming thread waits for the key (nothing is dropped)");
@@ -331,6 +426,25 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
    */
   gst_mikey_base_class_add_key_established_signal (base_class);
 
+  /**
+   * GstMikeyEnc::rekey:
+   * @mikeyenc: the element
+   *
+   * Action signal: re-keys the running stream now (reason "signal"): a
+   * new MIKEY exchange with the receiver in the stream's mode delivers a
+   * new key with a new MKI, and srtpenc switches to it at the first packet
+   * after the receiver acknowledged it. Returns at once; the
+   * "mikey-rekey" bus messages (stage "delivered", then "switched") tell
+   * when it happened. A request while a re-key exchange runs joins it.
+   *
+   * Returns: TRUE when a re-key was started or is running; FALSE when the
+   * stream cannot be re-keyed: not keyed yet, no MKI (set rekey-interval
+   * or mki-length before starting), or no UDP exchange (SDP mode)
+   */
+  g_signal_new_class_handler ("rekey", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mikey_enc_rekey), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
+
   gst_mikey_base_class_add_pad_templates (base_class, "application/x-rtp");
   gst_element_class_set_static_metadata (element_class,
       "MIKEY key exchange for srtpenc", "Filter/Network/SRTP",
@@ -354,6 +468,11 @@ gst_mikey_enc_init (GstMikeyEnc * self)
   self->retransmit_ms = DEFAULT_RETRANSMIT_MS;
   self->media_path = DEFAULT_MEDIA_PATH;
   self->state = ENC_IDLE;
+  self->rekey_interval = DEFAULT_REKEY_INTERVAL;
+  self->mki_length = DEFAULT_MKI_LENGTH;
+  g_mutex_init (&self->count_lock);
+  self->rekey_packets = GST_MIKEY_REKEY_SRTP_LIMIT;
+  self->rekey_rtcp_packets = GST_MIKEY_REKEY_SRTCP_LIMIT;
 }
 
 /* ------------------------------------------------------------------------
@@ -383,6 +502,11 @@ reset_exchange (GstMikeyEnc * self)
   self->need_configure = FALSE;
   self->n_sent = 0;
   self->renegotiated = FALSE;
+  stop_rekey_timer (self);
+  free_rekey_senders (self);
+  self->rekeying = FALSE;
+  self->mki_len = 0;
+  OPENSSL_cleanse (self->mki, sizeof (self->mki));
   GST_MIKEY_BASE_BROADCAST (self);
 }
 
@@ -644,12 +768,25 @@ configure_srtpencs (GstMikeyEnc * self, GArray * params)
 {
   GPtrArray *found = find_srtpencs (self, FALSE);
   const MikeySrtpParams *p = &g_array_index (params, MikeySrtpParams, 0);
+  GPtrArray *senders = NULL;
   guint i;
+
+  GST_MIKEY_BASE_LOCK (self);
+  /* live re-keying: through lib/srtp-rekey's sender */
+  if (self->mki_len > 0 && p->mki_len > 0 && self->udp &&
+      self->rk_senders == NULL)
+    senders = g_ptr_array_new_with_free_func (rekey_sender_free);
+  GST_MIKEY_BASE_UNLOCK (self);
 
   for (i = 0; i < found->len; i++) {
     GstElement *srtpenc = g_ptr_array_index (found, i);
     GstBuffer *key = NULL;
+    RekeySender *rs;
 
+    if (senders != NULL && (rs = setup_rekey_sender (self, srtpenc, p))) {
+      g_ptr_array_add (senders, rs);
+      continue;
+    }
     gst_mikey_srtp_params_configure_srtpenc (p, srtpenc);
     g_object_get (srtpenc, "key", &key, NULL);
     if (key != NULL) {
@@ -662,6 +799,14 @@ configure_srtpencs (GstMikeyEnc * self, GArray * params)
   }
   i = found->len;
   g_ptr_array_unref (found);
+  if (senders != NULL && senders->len > 0) {
+    GST_MIKEY_BASE_LOCK (self);
+    self->rk_senders = senders;
+    restart_rekey_timer (self);
+    GST_MIKEY_BASE_UNLOCK (self);
+  } else if (senders != NULL) {
+    g_ptr_array_unref (senders);
+  }
   return i > 0;
 }
 
@@ -888,10 +1033,448 @@ on_timer (gpointer data)
   debug = g_strdup_printf ("%u transmissions, mode %s", self->n_sent,
       mikey_mode_name (self->config.mode));
   g_clear_error (&err);
+  if (self->rekeying) {
+    /* the stream goes on under its current key; the next interval (or
+     * signal, or usage limit) tries again */
+    self->rekeying = FALSE;
+    GST_MIKEY_BASE_UNLOCK (self);
+    g_mutex_lock (&self->count_lock);
+    self->usage_requested = FALSE;
+    g_mutex_unlock (&self->count_lock);
+    post_rekey_outcome (self, g_strdup_printf ("Re-keying failed: %s (the "
+            "stream goes on with its current key)", text), NULL);
+    g_free (text);
+    g_free (debug);
+    return G_SOURCE_REMOVE;
+  }
   GST_MIKEY_BASE_UNLOCK (self);
   post_failure (self, session, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_OPEN_READ_WRITE, text, debug);
   return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------------
+ * Live re-keying (docs/elements.md, "Live re-keying"). A re-key is a new
+ * MIKEY exchange in the stream's mode, with the same CSB ID, a new key
+ * and the next MKI; once the receiver acknowledged it (it holds the key),
+ * the key is scheduled in lib/srtp-rekey's sender, which switches srtpenc
+ * at the next packet, in its streaming thread.
+ * ---------------------------------------------------------------------- */
+
+static gint64
+rekey_clock (gpointer data)
+{
+  return g_get_monotonic_time ();
+}
+
+static void
+stop_rekey_timer (GstMikeyEnc * self)
+{
+  if (self->rekey_timer != NULL) {
+    g_source_destroy (self->rekey_timer);
+    g_source_unref (self->rekey_timer);
+    self->rekey_timer = NULL;
+  }
+}
+
+/* Lock held */
+static gboolean
+can_rekey (GstMikeyEnc * self)
+{
+  return self->state == ENC_KEYED && self->mki_len > 0 && self->udp &&
+      self->rk_senders != NULL && self->base.transport != NULL &&
+      self->initiator != NULL;
+}
+
+/* The key of the finished re-key exchange goes to srtpenc's senders, due
+ * @delay_us from now. Lock held; returns the bus message to post. */
+static GstMessage *
+rekey_delivered (GstMikeyEnc * self, gint64 delay_us)
+{
+  GArray *params = mikey_initiator_get_srtp_params (self->initiator);
+  const MikeySrtpParams *p;
+  guint8 keysalt[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
+  gsize len;
+  guint i;
+  gint64 now = g_get_monotonic_time ();
+  const gchar *reason = self->rekey_reason;
+  GstMessage *msg;
+
+  self->rekeying = FALSE;
+  if (params == NULL || params->len == 0)
+    return NULL;
+  p = &g_array_index (params, MikeySrtpParams, 0);
+  len = mikey_srtp_params_key_salt (p, keysalt);
+  g_mutex_lock (&self->count_lock);
+  memcpy (self->sched_mki, p->mki, p->mki_len);
+  self->sched_mki_len = p->mki_len;
+  self->sched_reason = reason;
+  g_mutex_unlock (&self->count_lock);
+  for (i = 0; i < self->rk_senders->len; i++) {
+    RekeySender *rs = g_ptr_array_index (self->rk_senders, i);
+
+    gst_srtp_rekey_sender_schedule (rs->sender, p->mki, p->mki_len, keysalt,
+        len, now + delay_us);
+  }
+  OPENSSL_cleanse (keysalt, sizeof (keysalt));
+  GST_INFO_OBJECT (self, "re-key (%s) delivered to %s in %" G_GINT64_FORMAT
+      " us", reason, self->peer_str, now - self->rekey_started);
+  msg = gst_mikey_bus_rekey_new (GST_ELEMENT (self), "delivered", reason,
+      p->mki, p->mki_len, self->have_ssrc, self->ssrc,
+      now - self->rekey_started, -1);
+  return msg;
+}
+
+/* Starts a re-key exchange. Transport thread, lock held. Returns a
+ * warning text when it could not (to post without the lock), and puts the
+ * bus message to post in *@msg (MIKEY-NULL: no answer to wait for). */
+static gchar *
+start_rekey (GstMikeyEnc * self, const gchar * reason, GstMessage ** msg)
+{
+  MikeyInitiatorConfig cfg;
+  MikeySrtpCs cs;
+  MikeyInitiator *init;
+  GBytes *bytes = NULL;
+  GError *err = NULL;
+  guint8 tek[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
+  const MikeySuiteInfo *suite;
+  gchar *text;
+  gsize i;
+
+  *msg = NULL;
+  if (!can_rekey (self))
+    return NULL;
+  if (self->rekeying) {
+    GST_DEBUG_OBJECT (self, "re-key (%s) joins the running one (%s)", reason,
+        self->rekey_reason);
+    return NULL;
+  }
+
+  /* the next MKI: a counter from the first, random one */
+  for (i = self->mki_len; i-- > 0;)
+    if (++self->mki[i] != 0)
+      break;
+
+  /* the stream's mode and suite, no negotiation, the same CSB: RFC 3830
+   * 4.5 updates a crypto session bundle by running the exchange again
+   * with its CSB ID */
+  gst_mikey_config_to_initiator_config (&self->config, &cfg);
+  suite = mikey_initiator_get_suite (self->initiator);
+  cfg.mode = mikey_initiator_get_mode (self->initiator);
+  cfg.suite = suite;
+  cfg.modes = NULL;
+  cfg.n_modes = 0;
+  cfg.suites = NULL;
+  cfg.n_suites = 0;
+  cfg.no_verify = FALSE;
+  cfg.retransmit_initial_us = (gint64) self->retransmit_ms * 1000;
+  cfg.timeout_us = (gint64) self->timeout_ms * 1000;
+  cfg.csb_id = mikey_initiator_get_csb_id (self->initiator);
+  /* srtpenc starts each new key at ROC 0 */
+  cs.policy_no = 0;
+  cs.ssrc = self->ssrc;
+  cs.roc = 0;
+  cfg.cs = &cs;
+  cfg.n_cs = 1;
+  cfg.mki = self->mki;
+  cfg.mki_len = self->mki_len;
+  if (self->key_data == GST_MIKEY_KEY_DATA_TEK && suite != NULL) {
+    cfg.tek_len = suite->key_len + suite->salt_len;
+    if (RAND_bytes (tek, (int) cfg.tek_len) != 1)
+      return g_strdup ("Could not re-key: no random bytes for the key");
+    cfg.tek = tek;
+  }
+  init = mikey_initiator_new (&cfg, &err);
+  OPENSSL_cleanse (tek, sizeof (tek));
+  if (init != NULL)
+    bytes = mikey_initiator_start (init, initiator_now (self), &err);
+  if (bytes == NULL) {
+    text = g_strdup_printf ("Could not build the MIKEY re-key message: %s "
+        "(the stream goes on with its current key)",
+        err ? err->message : "unknown error");
+    g_clear_error (&err);
+    g_clear_pointer (&init, mikey_initiator_free);
+    return text;
+  }
+
+  stop_timer (self);
+  g_clear_pointer (&self->initiator, mikey_initiator_free);
+  g_clear_pointer (&self->init_msg, g_bytes_unref);
+  self->initiator = init;
+  self->init_msg = bytes;
+  self->n_sent = 0;
+  self->renegotiated = FALSE;
+  self->rekeying = TRUE;
+  self->rekey_reason = reason;
+  self->rekey_started = g_get_monotonic_time ();
+  GST_INFO_OBJECT (self, "re-keying (%s): MIKEY exchange with %s, CSB ID "
+      "%08x", reason, self->peer_str, cfg.csb_id);
+  send_init (self, bytes);
+  schedule_timer (self);
+  if (mikey_initiator_get_state (init) != MIKEY_STATE_WAIT_RESPONSE) {
+    /* MIKEY-NULL: nothing answers; the key is used once the message has
+     * been sent its three times (0, 250, 750 ms) */
+    *msg = rekey_delivered (self, G_USEC_PER_SEC);
+  }
+  return NULL;
+}
+
+static void
+post_rekey_outcome (GstMikeyEnc * self, gchar * warning, GstMessage * msg)
+{
+  if (msg != NULL)
+    gst_element_post_message (GST_ELEMENT (self), msg);
+  if (warning != NULL) {
+    GST_ELEMENT_WARNING (self, RESOURCE, FAILED, ("%s", warning), (NULL));
+    g_free (warning);
+  }
+}
+
+/* transport thread */
+static gboolean
+on_rekey_timer (gpointer data)
+{
+  GstMikeyEnc *self = data;
+  GstMessage *msg = NULL;
+  gchar *warning = NULL;
+
+  GST_MIKEY_BASE_LOCK (self);
+  if (self->rekey_timer != NULL)
+    warning = start_rekey (self, "interval", &msg);
+  GST_MIKEY_BASE_UNLOCK (self);
+  post_rekey_outcome (self, warning, msg);
+  return G_SOURCE_CONTINUE;
+}
+
+/* (Re)arms the rekey-interval timer once the stream can be re-keyed. Lock
+ * held. */
+static void
+restart_rekey_timer (GstMikeyEnc * self)
+{
+  stop_rekey_timer (self);
+  if (self->rekey_interval == 0 || self->rk_senders == NULL ||
+      self->base.transport == NULL)
+    return;
+  self->rekey_timer = mikey_udp_thread_add_timeout (self->base.transport,
+      self->rekey_interval * 1000, on_rekey_timer, self, NULL);
+}
+
+typedef struct
+{
+  GstMikeyEnc *self;
+  const gchar *reason;
+} RekeyRequest;
+
+/* transport thread */
+static gboolean
+on_rekey_request (gpointer data)
+{
+  RekeyRequest *r = data;
+  GstMessage *msg = NULL;
+  gchar *warning;
+
+  GST_MIKEY_BASE_LOCK (r->self);
+  warning = start_rekey (r->self, r->reason, &msg);
+  GST_MIKEY_BASE_UNLOCK (r->self);
+  post_rekey_outcome (r->self, warning, msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: a re-key for @reason (a static string), run in the
+ * transport thread. FALSE when the stream cannot be re-keyed. */
+static gboolean
+request_rekey (GstMikeyEnc * self, const gchar * reason)
+{
+  RekeyRequest *r;
+  gboolean ok;
+
+  GST_MIKEY_BASE_LOCK (self);
+  ok = can_rekey (self);
+  if (ok) {
+    r = g_new (RekeyRequest, 1);
+    r->self = self;
+    r->reason = reason;
+    mikey_udp_thread_invoke (self->base.transport, on_rekey_request, r, g_free);
+  } else {
+    GST_WARNING_OBJECT (self, "cannot re-key (%s): %s", reason,
+        self->state != ENC_KEYED ? "no key yet" :
+        !self->udp ? "no UDP exchange (SDP mode)" :
+        self->mki_len == 0 ? "the stream has no MKI (set rekey-interval or "
+        "mki-length before starting)" : "no srtpenc downstream");
+  }
+  GST_MIKEY_BASE_UNLOCK (self);
+  return ok;
+}
+
+static gboolean
+gst_mikey_enc_rekey (GstMikeyEnc * self)
+{
+  return request_rekey (self, "signal");
+}
+
+/* srtpenc's streaming threads: packets per key */
+static void
+count_packets (GstMikeyEnc * self, guint n, gboolean rtcp)
+{
+  gboolean limit;
+
+  g_mutex_lock (&self->count_lock);
+  if (rtcp) {
+    self->rtcp_count += n;
+    limit = self->rtcp_count >= self->rekey_rtcp_packets;
+  } else {
+    self->rtp_count += n;
+    limit = self->rtp_count >= self->rekey_packets;
+  }
+  limit = limit && !self->usage_requested;
+  if (limit)
+    self->usage_requested = TRUE;
+  g_mutex_unlock (&self->count_lock);
+  if (limit) {
+    GST_INFO_OBJECT (self, "%s key usage limit reached: re-keying",
+        rtcp ? "SRTCP" : "SRTP");
+    request_rekey (self, "usage-limit");
+  }
+}
+
+static GstPadProbeReturn
+rekey_rtp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  RekeySender *rs = user_data;
+  guint n = 1;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    n = gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  /* the switch is made here, in the streaming thread, before the packet */
+  gst_srtp_rekey_sender_handle_buffer (rs->sender);
+  count_packets (rs->self, n, FALSE);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+rekey_rtcp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  RekeySender *rs = user_data;
+  guint n = 1;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    n = gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  count_packets (rs->self, n, TRUE);
+  return GST_PAD_PROBE_OK;
+}
+
+/* srtpenc's streaming thread, no lock held */
+static void
+on_rekey_switched (GstSrtpRekeySender * sender, const guint8 * mki,
+    gsize mki_len, gint64 activation_us, gint64 now_us, guint64 switch_ns,
+    gpointer user_data)
+{
+  RekeySender *rs = user_data;
+  GstMikeyEnc *self = rs->self;
+  const gchar *reason = "initial";
+
+  g_mutex_lock (&self->count_lock);
+  if (self->sched_mki_len == mki_len &&
+      memcmp (self->sched_mki, mki, mki_len) == 0)
+    reason = self->sched_reason;
+  self->rtp_count = self->rtcp_count = 0;
+  self->usage_requested = FALSE;
+  g_mutex_unlock (&self->count_lock);
+  GST_DEBUG_OBJECT (self, "srtpenc switched to the new key (%s) in %"
+      G_GUINT64_FORMAT " ns", reason, switch_ns);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_mikey_bus_rekey_new (GST_ELEMENT (self), "switched", reason, mki,
+          mki_len, self->have_ssrc, self->ssrc, -1, (gint64) switch_ns));
+}
+
+static void
+rekey_sender_free (gpointer data)
+{
+  RekeySender *rs = data;
+  guint i;
+
+  for (i = 0; i < rs->pads->len; i++)
+    gst_pad_remove_probe (g_ptr_array_index (rs->pads, i),
+        g_array_index (rs->probe_ids, gulong, i));
+  g_ptr_array_unref (rs->pads);
+  g_array_unref (rs->probe_ids);
+  gst_srtp_rekey_sender_free (rs->sender);
+  g_free (rs);
+}
+
+/* Lock held, streaming stopped */
+static void
+free_rekey_senders (GstMikeyEnc * self)
+{
+  g_clear_pointer (&self->rk_senders, g_ptr_array_unref);
+  g_mutex_lock (&self->count_lock);
+  self->rtp_count = self->rtcp_count = 0;
+  self->usage_requested = FALSE;
+  self->sched_mki_len = 0;
+  g_mutex_unlock (&self->count_lock);
+}
+
+/* srtpenc gets its first key from a lib/srtp-rekey sender, which later
+ * switches it to the next ones. Streaming thread, without the lock. NULL
+ * when the suite cannot be re-keyed. */
+static RekeySender *
+setup_rekey_sender (GstMikeyEnc * self, GstElement * srtpenc,
+    const MikeySrtpParams * p)
+{
+  SrtpRekeyPolicy policy;
+  RekeySender *rs;
+  guint8 keysalt[MIKEY_MAX_MASTER_KEY + MIKEY_MAX_MASTER_SALT];
+  gsize len;
+  GList *l, *pads = NULL;
+
+  if (!gst_mikey_rekey_policy_from_params (p, &policy)) {
+    GST_WARNING_OBJECT (self, "suite %s cannot be re-keyed with an MKI",
+        p->suite ? p->suite->name : "?");
+    return NULL;
+  }
+  rs = g_new0 (RekeySender, 1);
+  rs->self = self;
+  rs->sender = gst_srtp_rekey_sender_new (srtpenc, &policy,
+      REKEY_RING_CAPACITY, rekey_clock, NULL);
+  if (rs->sender == NULL) {
+    g_free (rs);
+    return NULL;
+  }
+  len = mikey_srtp_params_key_salt (p, keysalt);
+  gst_srtp_rekey_sender_schedule (rs->sender, p->mki, p->mki_len, keysalt,
+      len, 0);
+  OPENSSL_cleanse (keysalt, sizeof (keysalt));
+  /* ciphers, the first key and its MKI */
+  gst_srtp_rekey_sender_configure (rs->sender);
+  gst_srtp_rekey_sender_set_switch_callback (rs->sender, on_rekey_switched,
+      rs, NULL);
+
+  rs->pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  rs->probe_ids = g_array_new (FALSE, FALSE, sizeof (gulong));
+  GST_OBJECT_LOCK (srtpenc);
+  for (l = srtpenc->sinkpads; l != NULL; l = l->next)
+    pads = g_list_prepend (pads, gst_object_ref (l->data));
+  GST_OBJECT_UNLOCK (srtpenc);
+  for (l = pads; l != NULL; l = l->next) {
+    GstPad *pad = l->data;
+    gboolean rtp = g_str_has_prefix (GST_PAD_NAME (pad), "rtp_sink");
+    gulong id;
+
+    if (!rtp && !g_str_has_prefix (GST_PAD_NAME (pad), "rtcp_sink"))
+      continue;
+    id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_BUFFER_LIST, rtp ? rekey_rtp_probe :
+        rekey_rtcp_probe, rs, NULL);
+    if (id == 0)
+      continue;
+    g_ptr_array_add (rs->pads, gst_object_ref (pad));
+    g_array_append_val (rs->probe_ids, id);
+  }
+  g_list_free_full (pads, gst_object_unref);
+  GST_INFO_OBJECT (self, "%s is re-keyed live (MKI of %" G_GSIZE_FORMAT
+      " bytes, rekey-interval %u s)", GST_OBJECT_NAME (srtpenc), p->mki_len,
+      self->rekey_interval);
+  return rs;
 }
 
 static gboolean
@@ -1074,7 +1657,8 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
       return;
     }
   }
-  if (self->state != ENC_EXCHANGING || self->initiator == NULL) {
+  if ((self->state != ENC_EXCHANGING && !(self->state == ENC_KEYED &&
+              self->rekeying)) || self->initiator == NULL) {
     GST_DEBUG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes: no exchange "
         "running", len);
     GST_MIKEY_BASE_UNLOCK (self);
@@ -1103,6 +1687,14 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
   switch (step) {
     case MIKEY_STEP_COMPLETE:
       stop_timer (self);
+      if (self->rekeying) {
+        /* the receiver holds the new key: srtpenc may use it */
+        GstMessage *msg = rekey_delivered (self, 0);
+
+        GST_MIKEY_BASE_UNLOCK (self);
+        post_rekey_outcome (self, NULL, msg);
+        return;
+      }
       GST_MIKEY_BASE_UNLOCK (self);
       on_keyed (self, session);
       return;
@@ -1152,6 +1744,16 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
     GQuark domain = err ? gst_mikey_error_to_gst (err, &code) :
         GST_RESOURCE_ERROR;
 
+    if (self->rekeying) {
+      /* the stream goes on under its current key */
+      self->rekeying = FALSE;
+      GST_MIKEY_BASE_UNLOCK (self);
+      g_clear_error (&err);
+      post_rekey_outcome (self, g_strdup_printf ("Re-keying failed: %s "
+              "(the stream goes on with its current key)", text), NULL);
+      g_free (text);
+      return;
+    }
     GST_MIKEY_BASE_UNLOCK (self);
     post_failure (self, session, domain, code, text,
         g_strdup (err ? err->message : NULL));
@@ -1180,6 +1782,20 @@ build_initiator (GstMikeyEnc * self, GError ** error)
     cs.roc = 0;
     cfg.cs = &cs;
     cfg.n_cs = 1;
+  }
+
+  /* re-keying needs an MKI in every packet from the first one on: a
+   * receiver tells the keys apart by it */
+  self->mki_len = self->mki_length > 0 ? self->mki_length :
+      (self->rekey_interval > 0 ? GST_MIKEY_REKEY_DEFAULT_MKI_LEN : 0);
+  if (self->mki_len > 0) {
+    if (RAND_bytes (self->mki, (int) self->mki_len) != 1) {
+      g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_CRYPTO,
+          "no random bytes for the MKI");
+      return FALSE;
+    }
+    cfg.mki = self->mki;
+    cfg.mki_len = self->mki_len;
   }
 
   suite = self->config.suite ? self->config.suite :
@@ -1707,6 +2323,23 @@ gst_mikey_enc_set_property (GObject * object, guint prop_id,
     case PROP_KEY_DATA:
       self->key_data = g_value_get_enum (value);
       break;
+    case PROP_REKEY_INTERVAL:
+      self->rekey_interval = g_value_get_uint (value);
+      restart_rekey_timer (self);
+      break;
+    case PROP_MKI_LENGTH:
+      self->mki_length = g_value_get_uint (value);
+      break;
+    case PROP_REKEY_PACKETS:
+      g_mutex_lock (&self->count_lock);
+      self->rekey_packets = g_value_get_uint64 (value);
+      g_mutex_unlock (&self->count_lock);
+      break;
+    case PROP_REKEY_RTCP_PACKETS:
+      g_mutex_lock (&self->count_lock);
+      self->rekey_rtcp_packets = g_value_get_uint64 (value);
+      g_mutex_unlock (&self->count_lock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1754,6 +2387,22 @@ gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_KEY_DATA:
       g_value_set_enum (value, self->key_data);
       break;
+    case PROP_REKEY_INTERVAL:
+      g_value_set_uint (value, self->rekey_interval);
+      break;
+    case PROP_MKI_LENGTH:
+      g_value_set_uint (value, self->mki_length);
+      break;
+    case PROP_REKEY_PACKETS:
+      g_mutex_lock (&self->count_lock);
+      g_value_set_uint64 (value, self->rekey_packets);
+      g_mutex_unlock (&self->count_lock);
+      break;
+    case PROP_REKEY_RTCP_PACKETS:
+      g_mutex_lock (&self->count_lock);
+      g_value_set_uint64 (value, self->rekey_rtcp_packets);
+      g_mutex_unlock (&self->count_lock);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1768,6 +2417,7 @@ gst_mikey_enc_finalize (GObject * object)
 
   gst_mikey_base_stop (GST_MIKEY_BASE (self));
   g_free (self->peer_address);
+  g_mutex_clear (&self->count_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
