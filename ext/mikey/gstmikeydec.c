@@ -163,7 +163,18 @@ struct _GstMikeyDec
   GstSrtpRekeyReceiver *rekey;
   SrtpRekeyPolicy rekey_policy;
   gint rekey_switches;          /* atomic */
+  /* the receiver's key ring is ordered by this counter, not by time: a
+   * key is due after the one before it, whenever the sender switches */
+  gint64 rekey_seq;
+  GArray *rekey_order;          /* RekeyOrder, the keys in the ring */
 };
+
+typedef struct
+{
+  guint8 mki[SRTP_REKEY_MAX_MKI];
+  gsize mki_len;
+  gint64 seq;
+} RekeyOrder;
 
 #define gst_mikey_dec_parent_class parent_class
 G_DEFINE_TYPE (GstMikeyDec, gst_mikey_dec, GST_TYPE_MIKEY_BASE);
@@ -345,6 +356,8 @@ typedef struct
   /* the refusal is of a message that passed authentication (not
    * MIKEY-NULL): its sender is a peer we trust, the user must act */
   gboolean authenticated;
+  /* a live re-key refused: the stream goes on, a warning */
+  gboolean rekey_refused;
 } Outcome;
 
 static void
@@ -409,6 +422,28 @@ on_rekey_switched (GstSrtpRekeyReceiver * receiver, guint32 ssrc,
 {
   GstMikeyDec *self = user_data;
   gboolean first = g_atomic_int_add (&self->rekey_switches, 1) == 0;
+  gint64 seq = -1;
+
+  /* srtpdec uses @mki now: keep it, its predecessor (late packets) and
+   * the keys after it; wipe the older ones */
+  GST_MIKEY_BASE_LOCK (self);
+  if (self->rekey == receiver && self->rekey_order != NULL) {
+    guint i;
+
+    for (i = 0; i < self->rekey_order->len; i++) {
+      RekeyOrder *o = &g_array_index (self->rekey_order, RekeyOrder, i);
+
+      if (o->mki_len == mki_len && memcmp (o->mki, mki, mki_len) == 0)
+        seq = o->seq;
+    }
+    if (seq >= 0) {
+      gst_srtp_rekey_receiver_prune (receiver, seq);
+      for (i = self->rekey_order->len; i-- > 0;)
+        if (g_array_index (self->rekey_order, RekeyOrder, i).seq < seq - 1)
+          g_array_remove_index (self->rekey_order, i);
+    }
+  }
+  GST_MIKEY_BASE_UNLOCK (self);
 
   gst_element_post_message (GST_ELEMENT (self),
       gst_mikey_bus_rekey_new (GST_ELEMENT (self), "switched",
@@ -457,7 +492,6 @@ rekey_add_key (GstMikeyDec * self, const MikeySrtpParams * p)
   gsize len;
   SrtpRekeyPolicy policy;
   SrtpRekeyRingResult r;
-  gint64 now = g_get_monotonic_time ();
 
   if (p->mki_len == 0 || !gst_mikey_rekey_policy_from_params (p, &policy))
     return FALSE;
@@ -472,11 +506,15 @@ rekey_add_key (GstMikeyDec * self, const MikeySrtpParams * p)
           "downstream: they go out in caps, and a re-key cannot be followed");
       return FALSE;
     }
-    self->rekey = gst_srtp_rekey_receiver_new (srtpdec, &policy, 16);
+    /* room for keys the sender delivered before srtpdec saw a packet
+     * under the previous ones */
+    self->rekey = gst_srtp_rekey_receiver_new (srtpdec, &policy,
+        SRTP_REKEY_RING_MAX);
     gst_object_unref (srtpdec);
     if (self->rekey == NULL)
       return FALSE;
     self->rekey_policy = policy;
+    self->rekey_seq = 0;
     g_atomic_int_set (&self->rekey_switches, 0);
     gst_srtp_rekey_receiver_set_callbacks (self->rekey, &cb, self, NULL);
     gst_srtp_rekey_receiver_attach (self->rekey, TRUE);
@@ -487,16 +525,23 @@ rekey_add_key (GstMikeyDec * self, const MikeySrtpParams * p)
         "than the stream's: not usable for a live re-key");
     return FALSE;
   }
-  /* keep the key in use and its predecessor for late packets, then add */
-  gst_srtp_rekey_receiver_prune (self->rekey, now);
+  /* ordered by arrival; pruned when srtpdec switches (on_rekey_switched) */
   len = mikey_srtp_params_key_salt (p, keysalt);
   r = gst_srtp_rekey_receiver_add_key (self->rekey, p->mki, p->mki_len,
-      keysalt, len, now, TRUE, p->roc);
+      keysalt, len, ++self->rekey_seq, TRUE, p->roc);
   OPENSSL_cleanse (keysalt, sizeof (keysalt));
   if (r != SRTP_REKEY_RING_OK) {
     GST_WARNING_OBJECT (self, "could not keep the new key: %s",
         srtp_rekey_ring_result_to_string (r));
     return FALSE;
+  }
+  if (self->rekey_order == NULL)
+    self->rekey_order = g_array_new (FALSE, FALSE, sizeof (RekeyOrder));
+  {
+    RekeyOrder o = { {0}, p->mki_len, self->rekey_seq };
+
+    memcpy (o.mki, p->mki, p->mki_len);
+    g_array_append_val (self->rekey_order, o);
   }
   return TRUE;
 }
@@ -545,8 +590,16 @@ take_keys (GstMikeyDec * self, MikeyResponder * resp, const gchar * peer,
   /* a live re-key: srtpdec switches at the first packet under its MKI; the
    * stream's caps and keys stay (the verification message that follows
    * tells the sender this key may be used) */
-  if (self->rekey != NULL && self->base.params != NULL &&
-      rekey_add_key (self, p)) {
+  if (self->rekey != NULL && self->base.params != NULL) {
+    if (!rekey_add_key (self, p)) {
+      /* no verification message: the sender keeps its current key */
+      o->error_text = g_strdup_printf ("MIKEY re-key from %s refused: the "
+          "new key cannot be used for a live re-key of this stream (see "
+          "the debug log)", peer);
+      o->error_code = GST_STREAM_ERROR_DECRYPT;
+      o->rekey_refused = TRUE;
+      return FALSE;
+    }
     self->csb_id = csb_id;
     GST_INFO_OBJECT (self, "new key from %s for a live re-key, CSB ID %08x",
         peer, csb_id);
@@ -726,7 +779,7 @@ handle_datagram (GstMikeyDec * self, const guint8 * data, gsize len,
         note_refusal (self, t, &o);
         o.error_fatal = self->error_on_refusal;
       } else if (!send) {
-        o.error_fatal = TRUE;
+        o.error_fatal = !o.rekey_refused;
       }
       break;
     case MIKEY_RESPONSE_RETRANSMISSION:
@@ -1409,6 +1462,7 @@ gst_mikey_dec_stop (GstMikeyBase * base)
   g_clear_pointer (&self->responder, mikey_responder_free);
   gst_mikey_base_forget_keys (base);
   g_clear_pointer (&self->rekey, gst_srtp_rekey_receiver_free);
+  g_clear_pointer (&self->rekey_order, g_array_unref);
   self->keys_gen = self->caps_gen = 0;
   self->have_refused_csb_id = FALSE;
   /* the network thread is gone: its timer with it */

@@ -301,6 +301,7 @@ typedef enum
   DECIDE_SWITCH,
   DECIDE_UNKNOWN,
   DECIDE_FULL,
+  DECIDE_LATE_RTCP,
 } Decision;
 
 /* Lock held */
@@ -320,6 +321,16 @@ decide (GstSrtpRekeyReceiver * r, const SrtpRekeyPacketInfo * info,
         st->switch_seq = info->seq;
       }
       return DECIDE_PASS;
+    }
+    if (st->has_prev && memcmp (st->prev, mki, mki_len) == 0 && info->is_rtcp) {
+      /* SRTCP under the previous key after the switch: srtpenc restarted
+       * the SRTCP index with the new key, and srtpdec keeps one SRTCP
+       * replay window per stream, for both keys. Accepted, this packet's
+       * (higher) index would make the new key's SRTCP packets look
+       * replayed or old (measured with mikeyenc re-keying: "Dropping
+       * replayed packet"), for as long as their index stays below it.
+       * Dropped instead: one late report lost. */
+      return DECIDE_LATE_RTCP;
     }
     if (st->has_prev && memcmp (st->prev, mki, mki_len) == 0) {
       /* srtpdec holds the previous key too: late packets pass. An SRTCP
@@ -474,6 +485,12 @@ again:
       g_mutex_lock (&r->lock);
       r->stats.unknown_mki_drops++;
       g_mutex_unlock (&r->lock);
+      return GST_SRTP_REKEY_DROP;
+    case DECIDE_LATE_RTCP:
+      r->stats.late_rtcp_drops++;
+      g_mutex_unlock (&r->lock);
+      if (locked_switch)
+        g_mutex_unlock (&r->switch_lock);
       return GST_SRTP_REKEY_DROP;
     case DECIDE_FULL:
       r->stats.stream_limit_drops++;

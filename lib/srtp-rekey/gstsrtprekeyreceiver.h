@@ -95,6 +95,10 @@ typedef struct
   guint64 unknown_mki_drops;    /* dropped before srtpdec: unknown MKI */
   guint64 malformed_drops;      /* dropped: too short, not RTP */
   guint64 stream_limit_drops;   /* dropped: too many SSRCs */
+  /* SRTCP under the previous key after the switch: dropped, as srtpdec's
+   * one SRTCP replay window per stream would let it block the new key's
+   * SRTCP (the SRTCP index restarts with each key) */
+  guint64 late_rtcp_drops;
   guint64 requests_answered;    /* srtpdec "request-key" answered */
   guint64 shared_copies;        /* shared buffers copied before srtpdec */
 } GstSrtpRekeyReceiverStats;

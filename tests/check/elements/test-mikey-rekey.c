@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Live re-keying of a running unicast stream (docs/elements.md, "Live
+ * re-keying"): mikeyenc runs a new MIKEY exchange per re-key (PSK here,
+ * the real mode, over UDP on loopback), srtpenc switches to the new key
+ * and MKI at the first packet after the receiver acknowledged it, and
+ * mikeydec's lib/srtp-rekey receiver switches srtpdec at the first SRTP /
+ * SRTCP packet under the new MKI. Checked: every audio byte arrives,
+ * byte-exact and in order, every SRTCP packet is decrypted, srtpdec drops
+ * nothing, and the mikey-rekey bus messages of both sides tell each
+ * re-key with its MKI and reason and no key bytes.
+ *
+ * The pipelines are driven packet by packet from appsrc (no clock), so a
+ * lost packet is a missing one, not a late one. */
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/app/gstappsink.h>
+#include <string.h>
+#include "mikey-test-util.h"
+
+#define SSRC 0x11223344u
+#define FRAME_BYTES 160         /* 10 ms of S16BE 8 kHz mono */
+#define AUDIO_CAPS "audio/x-raw,format=S16BE,rate=8000,channels=1," \
+  "layout=interleaved"
+
+typedef struct
+{
+  GstElement *tx, *rx;
+  GstElement *enc, *dec, *srtpdec;
+  GstElement *asrc, *rtcpsrc, *asink, *rtcpsink;
+  GMutex lock;
+  GCond cond;
+  /* mikey-rekey messages */
+  guint tx_delivered, tx_switched, rx_installed, rx_switched;
+  guint reasons_wrong;          /* a reason or stage not expected */
+  guint key_fields;             /* a message with key bytes in it */
+  gint64 exchange_us_sum, exchange_us_max;
+  gdouble tx_switch_us_sum, rx_switch_us_sum, rx_switch_us_max;
+  const gchar *expect_reason;
+  GString *last_tx_mki, *last_rx_mki;
+  guint mki_mismatch;           /* receiver switched to another MKI */
+  guint errors;
+  gchar *error_text;
+  guint rx_rtcp;                /* SRTCP packets srtpdec decrypted */
+} Pair;
+
+static GstPadProbeReturn
+count_rtcp (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Pair *p = user_data;
+
+  g_mutex_lock (&p->lock);
+  p->rx_rtcp++;
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstBusSyncReply
+on_bus (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  Pair *p = user_data;
+  const GstStructure *s;
+
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    g_mutex_lock (&p->lock);
+    p->errors++;
+    if (p->error_text == NULL)
+      p->error_text = g_strdup (err->message);
+    g_cond_broadcast (&p->cond);
+    g_mutex_unlock (&p->lock);
+    g_clear_error (&err);
+    return GST_BUS_DROP;
+  }
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT ||
+      !gst_message_has_name (msg, "mikey-rekey"))
+    return GST_BUS_DROP;
+
+  s = gst_message_get_structure (msg);
+  g_mutex_lock (&p->lock);
+  {
+    const gchar *stage = gst_structure_get_string (s, "stage");
+    const gchar *reason = gst_structure_get_string (s, "reason");
+    const gchar *mki = gst_structure_get_string (s, "mki");
+    gboolean from_tx = GST_MESSAGE_SRC (msg) == GST_OBJECT (p->enc);
+    gint i;
+
+    for (i = 0; i < gst_structure_n_fields (s); i++) {
+      const gchar *f = gst_structure_nth_field_name (s, i);
+
+      if (strstr (f, "key") != NULL)
+        p->key_fields++;
+    }
+    fail_unless (stage != NULL && reason != NULL && mki != NULL);
+    fail_unless_equals_int (strlen (mki), 8);   /* 4-byte MKI, in hex */
+    if (from_tx && g_str_equal (stage, "delivered")) {
+      gint64 us = 0;
+
+      p->tx_delivered++;
+      if (!g_str_equal (reason, p->expect_reason))
+        p->reasons_wrong++;
+      gst_structure_get_int64 (s, "exchange-us", &us);
+      p->exchange_us_sum += us;
+      p->exchange_us_max = MAX (p->exchange_us_max, us);
+    } else if (from_tx && g_str_equal (stage, "switched")) {
+      gdouble us = 0;
+
+      p->tx_switched++;
+      if (!g_str_equal (reason, p->expect_reason))
+        p->reasons_wrong++;
+      gst_structure_get_double (s, "switch-us", &us);
+      p->tx_switch_us_sum += us;
+      g_string_assign (p->last_tx_mki, mki);
+    } else if (!from_tx && g_str_equal (stage, "installed")) {
+      p->rx_installed++;
+      if (!g_str_equal (reason, "sender"))
+        p->reasons_wrong++;
+    } else if (!from_tx && g_str_equal (stage, "switched")) {
+      gdouble us = 0;
+
+      p->rx_switched++;
+      if (!g_str_equal (reason, p->rx_switched == 1 ? "initial" : "sender"))
+        p->reasons_wrong++;
+      gst_structure_get_double (s, "switch-us", &us);
+      p->rx_switch_us_sum += us;
+      p->rx_switch_us_max = MAX (p->rx_switch_us_max, us);
+      g_string_assign (p->last_rx_mki, mki);
+    } else {
+      p->reasons_wrong++;
+    }
+  }
+  g_cond_broadcast (&p->cond);
+  g_mutex_unlock (&p->lock);
+  return GST_BUS_DROP;
+}
+
+static GstElement *
+by_name (GstElement * bin, const gchar * name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), name);
+
+  fail_unless (e != NULL, "no %s", name);
+  gst_object_unref (e);         /* the pipeline keeps it */
+  return e;
+}
+
+/* @enc_props: mode and re-key settings of mikeyenc; @dec_props those of
+ * mikeydec (both without ports) */
+static Pair *
+pair_new (const gchar * enc_props, const gchar * dec_props)
+{
+  Pair *p = g_new0 (Pair, 1);
+  guint rtp_port = mikey_test_free_port ();
+  guint rtcp_port = mikey_test_free_port ();
+  guint mikey_port = mikey_test_free_port ();
+  gchar *desc;
+  GError *err = NULL;
+  GstBus *bus;
+
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->last_tx_mki = g_string_new (NULL);
+  p->last_rx_mki = g_string_new (NULL);
+  p->expect_reason = "signal";
+
+  desc = g_strdup_printf ("udpsrc address=127.0.0.1 port=%u "
+      "buffer-size=4194304 caps=\"" TEST_SRTP_CAPS "\" ! mikeydec name=dec "
+      "address=127.0.0.1 port=%u %s ! srtpdec name=sd "
+      "sd.rtp_src ! rtpL16depay ! appsink name=asink sync=false "
+      "udpsrc address=127.0.0.1 port=%u buffer-size=4194304 "
+      "caps=application/x-srtcp ! sd.rtcp_sink "
+      "sd.rtcp_src ! appsink name=rtcpsink sync=false", rtp_port,
+      mikey_port, dec_props, rtcp_port);
+  p->rx = gst_parse_launch (desc, &err);
+  fail_unless (p->rx != NULL, "%s", err ? err->message : "?");
+  g_free (desc);
+
+  desc = g_strdup_printf ("appsrc name=asrc format=time caps=\"" AUDIO_CAPS
+      "\" ! rtpL16pay ssrc=%u pt=96 ! mikeyenc name=enc "
+      "peer-address=127.0.0.1 peer-port=%u %s ! se.rtp_sink_0 "
+      "srtpenc name=se se.rtp_src_0 ! udpsink host=127.0.0.1 port=%u "
+      "sync=false async=false "
+      "appsrc name=rtcpsrc format=time caps=application/x-rtcp ! "
+      "se.rtcp_sink_0 se.rtcp_src_0 ! udpsink host=127.0.0.1 port=%u "
+      "sync=false async=false", SSRC, mikey_port, enc_props, rtp_port,
+      rtcp_port);
+  p->tx = gst_parse_launch (desc, &err);
+  fail_unless (p->tx != NULL, "%s", err ? err->message : "?");
+  g_free (desc);
+
+  p->enc = by_name (p->tx, "enc");
+  p->dec = by_name (p->rx, "dec");
+  p->srtpdec = by_name (p->rx, "sd");
+  p->asrc = by_name (p->tx, "asrc");
+  p->rtcpsrc = by_name (p->tx, "rtcpsrc");
+  p->asink = by_name (p->rx, "asink");
+  p->rtcpsink = by_name (p->rx, "rtcpsink");
+  {
+    GstPad *pad = gst_element_get_static_pad (p->rtcpsink, "sink");
+
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_rtcp, p, NULL);
+    gst_object_unref (pad);
+  }
+
+  bus = gst_element_get_bus (p->tx);
+  gst_bus_set_sync_handler (bus, on_bus, p, NULL);
+  gst_object_unref (bus);
+  bus = gst_element_get_bus (p->rx);
+  gst_bus_set_sync_handler (bus, on_bus, p, NULL);
+  gst_object_unref (bus);
+
+  fail_if (gst_element_set_state (p->rx, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (p->tx, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  return p;
+}
+
+static void
+pair_free (Pair * p)
+{
+  gst_element_set_state (p->tx, GST_STATE_NULL);
+  gst_element_set_state (p->rx, GST_STATE_NULL);
+  gst_object_unref (p->tx);
+  gst_object_unref (p->rx);
+  g_string_free (p->last_tx_mki, TRUE);
+  g_string_free (p->last_rx_mki, TRUE);
+  g_free (p->error_text);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+  g_free (p);
+}
+
+/* The n-th frame's bytes: a counter, so that a lost, repeated or
+ * reordered frame shows */
+static void
+fill_frame (guint8 * data, guint n)
+{
+  guint i;
+
+  for (i = 0; i < FRAME_BYTES; i++)
+    data[i] = (guint8) ((n * 7 + i * 13 + (n >> 8)) & 0xff);
+}
+
+static void
+push_frame (Pair * p, guint n)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, FRAME_BYTES, NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  fill_frame (map.data, n);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = n * 10 * GST_MSECOND;
+  GST_BUFFER_DURATION (buf) = 10 * GST_MSECOND;
+  fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (p->asrc),
+          buf), GST_FLOW_OK);
+}
+
+/* An RTCP sender report of our SSRC whose counts say @n */
+static void
+rtcp_packet (guint8 * d, guint n)
+{
+  memset (d, 0, 28);
+  d[0] = 0x80;
+  d[1] = 200;
+  d[3] = 6;
+  GST_WRITE_UINT32_BE (d + 4, SSRC);
+  GST_WRITE_UINT32_BE (d + 8, n);
+  GST_WRITE_UINT32_BE (d + 20, n);
+  GST_WRITE_UINT32_BE (d + 24, n * FRAME_BYTES);
+}
+
+static void
+push_rtcp (Pair * p, guint n)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 28, NULL);
+  GstMapInfo map;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  rtcp_packet (map.data, n);
+  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (p->rtcpsrc),
+          buf), GST_FLOW_OK);
+}
+
+/* Waits until *@counter reaches @n (lock held); FALSE on timeout or an
+ * error */
+static gboolean
+wait_count (Pair * p, guint * counter, guint n, gint64 timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (*counter < n && p->errors == 0)
+    if (!g_cond_wait_until (&p->cond, &p->lock, end))
+      break;
+  return *counter >= n && p->errors == 0;
+}
+
+typedef struct
+{
+  guint frames, bytes_ok, rtcp, rtcp_ok;
+} Received;
+
+/* Pulls what the receiver decoded until @frames frames and @rtcp SRTCP
+ * packets came (or a quiet second passed), comparing each with what was
+ * sent */
+static void
+collect (Pair * p, guint frames, guint rtcp, Received * r)
+{
+  GByteArray *audio = g_byte_array_new ();
+  guint8 expect[FRAME_BYTES];
+  gint64 last = g_get_monotonic_time ();
+  guint i;
+
+  memset (r, 0, sizeof (*r));
+  while (audio->len < frames * FRAME_BYTES || r->rtcp < rtcp) {
+    GstSample *s;
+    gboolean got = FALSE;
+
+    while ((s = gst_app_sink_try_pull_sample (GST_APP_SINK (p->asink),
+                1 * GST_MSECOND)) != NULL) {
+      GstBuffer *b = gst_sample_get_buffer (s);
+      GstMapInfo map;
+
+      gst_buffer_map (b, &map, GST_MAP_READ);
+      g_byte_array_append (audio, map.data, map.size);
+      gst_buffer_unmap (b, &map);
+      gst_sample_unref (s);
+      got = TRUE;
+    }
+    while ((s = gst_app_sink_try_pull_sample (GST_APP_SINK (p->rtcpsink),
+                1 * GST_MSECOND)) != NULL) {
+      GstBuffer *b = gst_sample_get_buffer (s);
+      guint8 d[28], e[28];
+
+      if (gst_buffer_get_size (b) == 28) {
+        gst_buffer_extract (b, 0, d, 28);
+        rtcp_packet (e, GST_READ_UINT32_BE (d + 8));
+        /* in order: the n-th SRTCP packet says n */
+        if (memcmp (d, e, 28) == 0 && GST_READ_UINT32_BE (d + 8) == r->rtcp)
+          r->rtcp_ok++;
+      }
+      r->rtcp++;
+      gst_sample_unref (s);
+      got = TRUE;
+    }
+    if (got)
+      last = g_get_monotonic_time ();
+    else if (g_get_monotonic_time () - last > G_USEC_PER_SEC)
+      break;
+  }
+  r->frames = audio->len / FRAME_BYTES;
+  for (i = 0; i < r->frames; i++) {
+    fill_frame (expect, i);
+    if (memcmp (audio->data + i * FRAME_BYTES, expect, FRAME_BYTES) == 0)
+      r->bytes_ok += FRAME_BYTES;
+  }
+  g_byte_array_unref (audio);
+}
+
+static guint64
+srtpdec_drops (Pair * p)
+{
+  GstStructure *stats = NULL;
+  guint64 drops = 0;
+  guint v;
+
+  g_object_get (p->srtpdec, "stats", &stats, NULL);
+  if (stats != NULL && gst_structure_get_uint (stats, "recv-drop-count", &v))
+    drops = v;
+  if (stats != NULL)
+    gst_structure_free (stats);
+  return drops;
+}
+
+/* 1,000 re-keys, each a PSK exchange fired by the rekey signal, three
+ * audio packets and one SRTCP packet under every key */
+GST_START_TEST (test_rekey_1000_signal)
+{
+  Pair *p = pair_new ("mode=psk psk=" TEST_PSK " mki-length=4",
+      "mode=psk psk=" TEST_PSK);
+  const guint n_rekeys = 1000, per_key = 3;
+  guint k, f = 0, i;
+  gboolean ok;
+  Received r;
+  gint64 t0, t1;
+
+  t0 = g_get_monotonic_time ();
+  for (k = 0; k <= n_rekeys; k++) {
+    if (k == 0) {
+      /* mikeyenc holds the packets until the first key is in place and
+       * releases them with the next one: frames until srtpdec has it */
+      for (i = 0; i < 5000; i++) {
+        push_frame (p, f++);
+        g_mutex_lock (&p->lock);
+        ok = p->rx_switched > 0;
+        g_mutex_unlock (&p->lock);
+        if (ok)
+          break;
+        g_usleep (1000);
+      }
+      fail_unless (i < 5000, "the first key never came into use");
+    } else {
+      for (i = 0; i < per_key; i++)
+        push_frame (p, f++);
+    }
+    /* as a real stream, re-keyed every few minutes with an RTCP report
+     * every few seconds, would: the receiver is on key k (it switched at
+     * the first packet under it) and has the SRTCP packet sent under it
+     * before key k + 1 is delivered. (An SRTCP packet under key k that
+     * arrives after srtpdec switched to k + 1 is dropped by lib/srtp-
+     * rekey: docs/elements.md) */
+    g_mutex_lock (&p->lock);
+    ok = wait_count (p, &p->rx_switched, k + 1, 10000);
+    g_mutex_unlock (&p->lock);
+    fail_unless (ok, "the receiver did not switch to key %u", k);
+    push_rtcp (p, k);
+    g_mutex_lock (&p->lock);
+    ok = wait_count (p, &p->rx_rtcp, k + 1, 10000);
+    g_mutex_unlock (&p->lock);
+    fail_unless (ok, "SRTCP packet %u not decrypted", k);
+    if (k == n_rekeys)
+      break;
+    g_signal_emit_by_name (p->enc, "rekey", &ok);
+    fail_unless (ok);
+    g_mutex_lock (&p->lock);
+    ok = wait_count (p, &p->tx_delivered, k + 1, 10000);
+    g_mutex_unlock (&p->lock);
+    fail_unless (ok, "re-key %u not delivered: %s", k + 1,
+        p->error_text ? p->error_text : "timeout");
+  }
+  t1 = g_get_monotonic_time ();
+
+  collect (p, f, n_rekeys + 1, &r);
+  g_mutex_lock (&p->lock);
+  wait_count (p, &p->rx_switched, n_rekeys + 1, 5000);
+  g_mutex_unlock (&p->lock);
+
+  GST_INFO ("%u re-keys in %.2f s: %u/%u frames, %u/%u SRTCP, exchange "
+      "mean %.0f us max %" G_GINT64_FORMAT " us, switch tx %.1f us rx %.1f "
+      "us (max %.0f us)", n_rekeys, (t1 - t0) / 1e6, r.frames, f, r.rtcp,
+      n_rekeys + 1, (gdouble) p->exchange_us_sum / n_rekeys,
+      p->exchange_us_max, p->tx_switch_us_sum / MAX (p->tx_switched, 1),
+      p->rx_switch_us_sum / MAX (p->rx_switched, 1), p->rx_switch_us_max);
+  g_print ("test-mikey-rekey: %u re-keys (PSK exchange each) in %.2f s; "
+      "packets lost: %u of %u SRTP, %u of %u SRTCP; one re-key exchange on "
+      "loopback: mean %.0f us, max %" G_GINT64_FORMAT " us; switch in the "
+      "streaming thread: sender %.1f us, receiver %.1f us (max %.0f us)\n",
+      n_rekeys, (t1 - t0) / 1e6, f - r.frames, f, n_rekeys + 1 - r.rtcp,
+      n_rekeys + 1, (gdouble) p->exchange_us_sum / n_rekeys,
+      p->exchange_us_max, p->tx_switch_us_sum / MAX (p->tx_switched, 1),
+      p->rx_switch_us_sum / MAX (p->rx_switched, 1), p->rx_switch_us_max);
+
+  fail_unless_equals_int (p->errors, 0);
+  fail_unless_equals_int (r.frames, f);
+  fail_unless_equals_int (r.bytes_ok, f * FRAME_BYTES);
+  fail_unless_equals_int (r.rtcp, n_rekeys + 1);
+  fail_unless_equals_int (r.rtcp_ok, n_rekeys + 1);
+  fail_unless_equals_int (srtpdec_drops (p), 0);
+  g_mutex_lock (&p->lock);
+  fail_unless_equals_int (p->tx_delivered, n_rekeys);
+  fail_unless_equals_int (p->tx_switched, n_rekeys);
+  fail_unless_equals_int (p->rx_installed, n_rekeys);
+  /* the first key and every re-key */
+  fail_unless_equals_int (p->rx_switched, n_rekeys + 1);
+  fail_unless_equals_int (p->reasons_wrong, 0);
+  fail_unless_equals_int (p->key_fields, 0);
+  /* both sides use the same, last MKI */
+  fail_unless_equals_string (p->last_tx_mki->str, p->last_rx_mki->str);
+  g_mutex_unlock (&p->lock);
+  pair_free (p);
+}
+
+GST_END_TEST;
+
+static Suite *
+mikey_rekey_suite (void)
+{
+  Suite *s = suite_create ("mikey-rekey");
+  TCase *tc = tcase_create ("general");
+
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_rekey_1000_signal);
+  return s;
+}
+
+MIKEY_CHECK_MAIN (mikey_rekey);
