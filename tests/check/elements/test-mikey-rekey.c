@@ -168,10 +168,10 @@ pair_new (const gchar * enc_props, const gchar * dec_props)
   desc = g_strdup_printf ("udpsrc address=127.0.0.1 port=%u "
       "buffer-size=4194304 caps=\"" TEST_SRTP_CAPS "\" ! mikeydec name=dec "
       "address=127.0.0.1 port=%u %s ! srtpdec name=sd "
-      "sd.rtp_src ! rtpL16depay ! appsink name=asink sync=false "
+      "sd.rtp_src ! rtpL16depay ! appsink name=asink sync=false async=false "
       "udpsrc address=127.0.0.1 port=%u buffer-size=4194304 "
       "caps=application/x-srtcp ! sd.rtcp_sink "
-      "sd.rtcp_src ! appsink name=rtcpsink sync=false", rtp_port,
+      "sd.rtcp_src ! appsink name=rtcpsink sync=false async=false", rtp_port,
       mikey_port, dec_props, rtcp_port);
   p->rx = gst_parse_launch (desc, &err);
   fail_unless (p->rx != NULL, "%s", err ? err->message : "?");
@@ -476,6 +476,104 @@ GST_START_TEST (test_rekey_1000_signal)
 
 GST_END_TEST;
 
+/* Pushes @n frames, one every @gap_us, and checks they all arrive
+ * byte-exact. Returns the frames pushed. */
+static guint
+stream_paced (Pair * p, guint n, gulong gap_us)
+{
+  guint f;
+  Received r;
+
+  for (f = 0; f < n; f++) {
+    push_frame (p, f);
+    g_usleep (gap_us);
+  }
+  collect (p, n, 0, &r);
+  fail_unless_equals_int (p->errors, 0);
+  fail_unless_equals_int (r.frames, n);
+  fail_unless_equals_int (r.bytes_ok, n * FRAME_BYTES);
+  fail_unless_equals_int (srtpdec_drops (p), 0);
+  return n;
+}
+
+/* rekey-interval=1: a PSK exchange every second, on its own */
+GST_START_TEST (test_rekey_interval)
+{
+  Pair *p = pair_new ("mode=psk psk=" TEST_PSK " rekey-interval=1",
+      "mode=psk psk=" TEST_PSK);
+
+  p->expect_reason = "interval";
+  /* 3.2 s of audio, 20 ms packets */
+  stream_paced (p, 160, 20000);
+  g_mutex_lock (&p->lock);
+  fail_unless (p->tx_delivered >= 2, "%u re-keys", p->tx_delivered);
+  fail_unless (p->tx_switched >= 2);
+  fail_unless_equals_int (p->rx_installed, p->tx_delivered);
+  fail_unless_equals_int (p->rx_switched, p->tx_switched + 1);
+  fail_unless_equals_int (p->reasons_wrong, 0);
+  fail_unless_equals_int (p->key_fields, 0);
+  fail_unless_equals_string (p->last_tx_mki->str, p->last_rx_mki->str);
+  g_mutex_unlock (&p->lock);
+  pair_free (p);
+}
+
+GST_END_TEST;
+
+/* rekey-packets=25: mikeyenc re-keys on its own when a key protected that
+ * many packets (the default is half libsrtp's 2^48 limit) */
+GST_START_TEST (test_rekey_usage_limit)
+{
+  Pair *p = pair_new ("mode=psk psk=" TEST_PSK " mki-length=4 "
+      "rekey-packets=25", "mode=psk psk=" TEST_PSK);
+
+  p->expect_reason = "usage-limit";
+  stream_paced (p, 200, 2000);
+  g_mutex_lock (&p->lock);
+  /* 200 packets, at most 25 (and the few during an exchange) per key */
+  fail_unless (p->tx_switched >= 5, "%u re-keys", p->tx_switched);
+  fail_unless_equals_int (p->rx_switched, p->tx_switched + 1);
+  fail_unless_equals_int (p->reasons_wrong, 0);
+  g_mutex_unlock (&p->lock);
+  pair_free (p);
+}
+
+GST_END_TEST;
+
+/* Without rekey-interval or mki-length the stream has no MKI: it cannot be
+ * re-keyed without loss, so the signal refuses, and the stream goes on */
+GST_START_TEST (test_rekey_needs_mki)
+{
+  Pair *p = pair_new ("mode=psk psk=" TEST_PSK, "mode=psk psk=" TEST_PSK);
+  gboolean ok = TRUE;
+  GstStructure *caps_s;
+  GstCaps *caps = NULL;
+  guint f;
+  Received r;
+
+  for (f = 0; f < 20; f++) {
+    push_frame (p, f);
+    g_usleep (5000);
+  }
+  g_object_get (p->enc, "srtp-caps", &caps, NULL);
+  fail_unless (caps != NULL, "not keyed");
+  caps_s = gst_caps_get_structure (caps, 0);
+  fail_if (gst_structure_has_field (caps_s, "mki"));
+  gst_caps_unref (caps);
+  g_signal_emit_by_name (p->enc, "rekey", &ok);
+  fail_if (ok);
+  for (; f < 40; f++)
+    push_frame (p, f);
+  collect (p, 40, 0, &r);
+  fail_unless_equals_int (r.frames, 40);
+  fail_unless_equals_int (r.bytes_ok, 40 * FRAME_BYTES);
+  g_mutex_lock (&p->lock);
+  fail_unless_equals_int (p->tx_delivered + p->rx_installed, 0);
+  g_mutex_unlock (&p->lock);
+  pair_free (p);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_rekey_suite (void)
 {
@@ -485,6 +583,9 @@ mikey_rekey_suite (void)
   tcase_set_timeout (tc, 300);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_rekey_1000_signal);
+  tcase_add_test (tc, test_rekey_interval);
+  tcase_add_test (tc, test_rekey_usage_limit);
+  tcase_add_test (tc, test_rekey_needs_mki);
   return s;
 }
 
