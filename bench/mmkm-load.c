@@ -232,6 +232,34 @@ self_cpu (void)
       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/* datagrams the kernel dropped on the UDP socket bound to local @port
+ * (a full receive buffer), from /proc/net/udp */
+static guint64
+udp_drops (guint16 port)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint64 drops = 0;
+  guint i;
+
+  if (!g_file_get_contents ("/proc/net/udp", &text, NULL, NULL))
+    return 0;
+  lines = g_strsplit (text, "\n", -1);
+  for (i = 1; lines[i]; i++) {
+    g_auto (GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " ", -1);
+    guint n = 0, j;
+    gchar *fields[16];
+    for (j = 0; f[j] && n < G_N_ELEMENTS (fields); j++)
+      if (*f[j])
+        fields[n++] = f[j];
+    /* sl local rem st queues tr retrnsmt uid timeout inode ref ptr drops */
+    if (n >= 13 && strchr (fields[1], ':')
+        && g_ascii_strtoull (strchr (fields[1], ':') + 1, NULL, 16) == port)
+      drops += g_ascii_strtoull (fields[12], NULL, 10);
+  }
+  return drops;
+}
+
 static MmkmStore *
 srv_store_open (Srv * s)
 {
@@ -779,35 +807,42 @@ beats_readable (GSocket * sock, GIOCondition cond, gpointer data)
 }
 
 /* A certificate of its own for each provisioned device (the store keys
- * devices by the SHA-256 of their DER), signed cheaply with one P-256 key:
+ * devices by the SHA-256 of their DER): one P-256 key, a serial number
+ * per device:
  * these members never run the DH exchange, the only place the server
  * reads a device certificate. */
 static GBytes *
-device_cert (EVP_PKEY * key, const gchar * user, guint serial)
+device_cert (X509 * x, EVP_PKEY * key, guint serial)
 {
-  X509 *x = X509_new ();
-  X509_NAME *n = X509_NAME_new ();
   guint8 *der = NULL;
   int len;
   GBytes *b;
 
-  X509_set_version (x, 2);
   ASN1_INTEGER_set (X509_get_serialNumber (x), (long) serial + 1);
-  X509_NAME_add_entry_by_txt (n, "CN", MBSTRING_ASC, (const guint8 *) user,
-      -1, -1, 0);
-  X509_set_subject_name (x, n);
-  X509_set_issuer_name (x, n);
-  X509_gmtime_adj (X509_getm_notBefore (x), -86400);
-  X509_gmtime_adj (X509_getm_notAfter (x), 86400L * 365);
-  X509_set_pubkey (x, key);
   if (X509_sign (x, key, EVP_sha256 ()) <= 0
       || (len = i2d_X509 (x, &der)) <= 0)
     g_error ("cannot make a device certificate");
   b = g_bytes_new (der, len);
   OPENSSL_free (der);
-  X509_NAME_free (n);
-  X509_free (x);
   return b;
+}
+
+static X509 *
+device_cert_template (EVP_PKEY * key)
+{
+  X509 *x = X509_new ();
+  X509_NAME *n = X509_NAME_new ();
+
+  X509_set_version (x, 2);
+  X509_NAME_add_entry_by_txt (n, "CN", MBSTRING_ASC,
+      (const guint8 *) "mmkm-load device", -1, -1, 0);
+  X509_set_subject_name (x, n);
+  X509_set_issuer_name (x, n);
+  X509_gmtime_adj (X509_getm_notBefore (x), -86400);
+  X509_gmtime_adj (X509_getm_notAfter (x), 86400L * 365);
+  X509_set_pubkey (x, key);
+  X509_NAME_free (n);
+  return x;
 }
 
 /* N users, devices and live sessions with KEKs we chose, written through
@@ -820,6 +855,7 @@ provision (Srv * s, guint n, GPtrArray * members, gdouble * seconds)
   MmkmPasswordParams pp;
   g_autofree gchar *hash = NULL;
   EVP_PKEY *ca = EVP_EC_gen ("P-256");
+  X509 *tmpl = device_cert_template (ca);
   gint64 now = g_get_real_time (), t0 = g_get_monotonic_time ();
   GError *e = NULL;
   guint i;
@@ -836,7 +872,7 @@ provision (Srv * s, guint n, GPtrArray * members, gdouble * seconds)
   hash = mmkm_password_hash (&pp, PASSWORD, strlen (PASSWORD), NULL);
   for (i = 0; i < n; i++) {
     g_autofree gchar *user = g_strdup_printf ("hb%07u", i);
-    g_autoptr (GBytes) der = device_cert (ca, user, i);
+    g_autoptr (GBytes) der = device_cert (tmpl, ca, i);
     MmkmSession row = { 0 };
     LoadMember *m = load_member_new (user, NULL);
     guint8 kek[MMKM_KEK_LEN];
@@ -865,6 +901,7 @@ provision (Srv * s, guint n, GPtrArray * members, gdouble * seconds)
     g_ptr_array_add (members, m);
   }
   mmkm_store_close (st);
+  X509_free (tmpl);
   EVP_PKEY_free (ca);
   *seconds = (g_get_monotonic_time () - t0) / 1e6;
   return TRUE;
@@ -872,6 +909,7 @@ fail:
   g_printerr ("provisioning: %s\n", e ? e->message : "?");
   g_clear_error (&e);
   mmkm_store_close (st);
+  X509_free (tmpl);
   EVP_PKEY_free (ca);
   return FALSE;
 }
@@ -1111,7 +1149,7 @@ main (int argc, char **argv)
     g_autoptr (GSocketAddress) any = NULL, to = NULL;
     GSource *src;
     gdouble prov_s = 0, c0, s0, t_hb, cpu_hb, self_hb, rss0, hwm0, rss, hwm;
-    guint64 sent0, acks0;
+    guint64 sent0, acks0, drops_srv = 0, drops_gen = 0;
     gint64 t0;
     guint i;
 
@@ -1167,6 +1205,13 @@ main (int argc, char **argv)
     srv_mem (&S, &rss, &hwm);
     B.sending = FALSE;
     wait_seconds (1);           /* the last ACKs */
+    {
+      g_autoptr (GSocketAddress) mine = g_socket_get_local_address (B.sock,
+          NULL);
+      drops_srv = udp_drops (S.hb_port);
+      drops_gen = mine ? udp_drops (g_inet_socket_address_get_port
+          (G_INET_SOCKET_ADDRESS (mine))) : 0;
+    }
 
     g_string_append_printf (table, "\n== Heartbeats: %d sessions, one "
         "authenticated heartbeat each every 10 s (%.0f /s) ==\n", members,
@@ -1180,9 +1225,11 @@ main (int argc, char **argv)
         t_hb, warmup, B.sent - sent0, B.acks - acks0, (B.acks - acks0) / t_hb);
     g_string_append_printf (table, "  whole phase: %" G_GUINT64_FORMAT
         " sent, %" G_GUINT64_FORMAT " not sent, %" G_GUINT64_FORMAT " ACKs "
-        "(loss %.3f %%), %" G_GUINT64_FORMAT " bad ACKs\n", B.sent,
-        B.send_failed, B.acks, B.sent ? 100.0 * (B.sent - MIN (B.acks,
-                B.sent)) / B.sent : 0.0, B.bad_acks);
+        "(loss %.3f %%), %" G_GUINT64_FORMAT " bad ACKs; receive buffer "
+        "drops: server %" G_GUINT64_FORMAT ", generator %" G_GUINT64_FORMAT
+        "\n", B.sent, B.send_failed, B.acks, B.sent ? 100.0 * (B.sent -
+            MIN (B.acks, B.sent)) / B.sent : 0.0, B.bad_acks, drops_srv,
+        drops_gen);
     g_string_append_printf (table, "  server CPU %.3f core (%.1f us per "
         "heartbeat), RSS %.1f MiB (peak %.1f); generator CPU %.2f core\n",
         cpu_hb / t_hb, cpu_hb * 1e6 / MAX (B.acks - acks0, 1), rss, hwm,

@@ -13,6 +13,43 @@
 #include "mmkm-password.h"
 #include "mmkm-server-private.h"
 
+/* Writes the queued heartbeat times. A failed batch is dropped: the
+ * times stay in memory and go out again after the store interval, and a
+ * restart gives every member a full deadline anyway. */
+void
+hb_flush (Server * srv)
+{
+  GError *e = NULL;
+  guint n;
+
+  if (srv->hb_flush_timer) {
+    g_source_remove (srv->hb_flush_timer);
+    srv->hb_flush_timer = 0;
+  }
+  n = srv->hb_pending_times ? srv->hb_pending_times->len : 0;
+  if (!n)
+    return;
+  if (!mmkm_store_session_touch_many (srv->store, srv->hb_pending_ids->data,
+          (const gint64 *) (gpointer) srv->hb_pending_times->data, n, NULL,
+          &e)) {
+    log_event (G_LOG_LEVEL_WARNING, "store-error", NULL, NULL,
+        "cannot store %u heartbeat times: %s", n, e->message);
+    g_clear_error (&e);
+  }
+  g_byte_array_set_size (srv->hb_pending_ids, 0);
+  g_array_set_size (srv->hb_pending_times, 0);
+}
+
+static gboolean
+hb_flush_tick (gpointer data)
+{
+  Server *srv = data;
+
+  srv->hb_flush_timer = 0;
+  hb_flush (srv);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
     gint64 now)
@@ -53,14 +90,12 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   }
   if (now - s->stored_heard >=
       (gint64) srv->cfg.heartbeat_store_interval_s * MMKM_SECOND) {
-    GError *e = NULL;
-    if (mmkm_store_session_touch (srv->store, s->id, now, &e))
-      s->stored_heard = now;
-    else {
-      log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,
-          "cannot store the heartbeat time: %s", e->message);
-      g_clear_error (&e);
-    }
+    /* queued: one transaction (one sync) per batch, not one per member */
+    s->stored_heard = now;
+    g_byte_array_append (srv->hb_pending_ids, s->id, MMKM_SESSION_ID_LEN);
+    g_array_append_val (srv->hb_pending_times, now);
+    if (!srv->hb_flush_timer)
+      srv->hb_flush_timer = g_timeout_add (HB_FLUSH_MS, hb_flush_tick, srv);
   }
 }
 

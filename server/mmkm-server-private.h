@@ -21,6 +21,8 @@
 G_BEGIN_DECLS
 #define SECRET_LEN 32
 #define HB_BATCH 64
+#define HB_FLUSH_MS 250
+#define HB_RCVBUF (4 << 20)
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
     typedef struct
 {
@@ -50,6 +52,11 @@ typedef struct
   gint64 created;
   MmkmTekReason reason;
   gboolean dead;
+  /* key || salt, read from the store by the first fetch that serves this
+   * TEK (tek_material()) rather than by every fetch; wiped when the TEK
+   * leaves the list (tek_meta_clear) */
+  guint material_len;
+  guint8 material[MMKM_TEK_MAX_KEY + MMKM_TEK_MAX_SALT];
 } TekMeta;
 
 typedef struct
@@ -78,6 +85,11 @@ typedef struct
   GHashTable *by_token;         /* GBytes (SHA-256 of token) -> Session */
   GHashTable *by_id;            /* GBytes (session id) -> Session (same) */
   GHashTable *buckets;          /* "a:<addr>" / "u:<user>\n<addr>" */
+  /* heartbeat times waiting for the store: written in one transaction
+   * per HB_FLUSH_MS (mmkm-server-heartbeat.c) */
+  GByteArray *hb_pending_ids;
+  GArray *hb_pending_times;
+  guint hb_flush_timer;
   int exit_code;
 } Server;
 
@@ -141,6 +153,9 @@ G_GNUC_PRINTF (5, 6);
 
 /* mmkm-server-tek.c */
      gboolean tek_live (Server * srv, guint i);
+     void tek_meta_clear (gpointer meta);
+     const TekMeta *tek_material (Server * srv, guint i, gint64 now,
+    GError ** error);
      gint tek_current (Server * srv, gint64 now);
      guint32 tek_latest_live (Server * srv);
      gboolean teks_reload (Server * srv, GError ** error);
@@ -181,5 +196,6 @@ G_GNUC_PRINTF (5, 6);
 
 /* mmkm-server-heartbeat.c */
      gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);
+     void hb_flush (Server * srv);
 
 G_END_DECLS

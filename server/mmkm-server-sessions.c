@@ -163,7 +163,13 @@ sessions_restore (Server * srv, gint64 now, GError ** error)
       g_ptr_array_unref (live);
       return FALSE;
     }
-    s->last_heard = s->stored_heard = MAX (row->heartbeat_us, now);
+    s->last_heard = MAX (row->heartbeat_us, now);
+    /* spread over the store interval (by the random session id): every
+     * restored session due for its store write in the same second would
+     * make one huge batch while the heartbeat socket waits */
+    s->stored_heard = s->last_heard - (gint64) ((s->id[0] | s->id[1] << 8 |
+            (guint32) s->id[2] << 16) % ((guint32) MAX (1,
+                srv->cfg.heartbeat_store_interval_s) * 1000u)) * 1000;
     s->ack_seq = (guint64) now;
     session_add (srv, s);
     n++;

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -262,6 +263,10 @@ start (Server * srv, GError ** error)
   if (!g_socket_bind (srv->udp, sa, TRUE, error))
     return FALSE;
   g_socket_set_blocking (srv->udp, FALSE);
+  /* room for the heartbeats of a busy moment (a store commit): 10,000
+   * members a second need more than the default 208 KiB; the kernel caps
+   * it at net.core.rmem_max */
+  g_socket_set_option (srv->udp, SOL_SOCKET, SO_RCVBUF, HB_RCVBUF, NULL);
   bound = g_socket_get_local_address (srv->udp, error);
   if (!bound)
     return FALSE;
@@ -350,6 +355,10 @@ stop (Server * srv)
   }
   g_clear_object (&srv->udp);
   /* sessions stay live in the store: members go on after a restart */
+  if (srv->store)
+    hb_flush (srv);
+  g_clear_pointer (&srv->hb_pending_ids, g_byte_array_unref);
+  g_clear_pointer (&srv->hb_pending_times, g_array_unref);
   g_clear_pointer (&srv->by_id, g_hash_table_unref);
   g_clear_pointer (&srv->by_token, g_hash_table_unref);
   g_clear_pointer (&srv->buckets, g_hash_table_unref);
@@ -449,6 +458,9 @@ main (int argc, char **argv)
 
   srv.loop = g_main_loop_new (NULL, FALSE);
   srv.teks = g_array_new (FALSE, TRUE, sizeof (TekMeta));
+  g_array_set_clear_func (srv.teks, tek_meta_clear);
+  srv.hb_pending_ids = g_byte_array_new ();
+  srv.hb_pending_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   srv.by_token = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, (GDestroyNotify) session_free);
   srv.by_id = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,

@@ -1022,6 +1022,40 @@ sq_session_get (gpointer b, const guint8 * id, GError ** err)
   return s;
 }
 
+static gboolean exec (Sq * sq, const gchar * sql, const gchar * what,
+    GError ** err);
+
+static gboolean
+sq_session_touch_many (gpointer b, const guint8 * ids, const gint64 * times,
+    guint n, guint * written, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st;
+  guint i, w = 0;
+
+  if (!exec (sq, "BEGIN IMMEDIATE", "cannot begin the heartbeat batch", err))
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    st = stmt (sq, "UPDATE sessions SET heartbeat_us = max (heartbeat_us, ?)"
+        " WHERE id = ? AND ended_us IS NULL", err);
+    if (!st)
+      goto fail;
+    sqlite3_bind_int64 (st, 1, times[i]);
+    bind_blob (st, 2, ids + i * MMKM_SESSION_ID_LEN, MMKM_SESSION_ID_LEN);
+    if (!run (sq, st, "cannot record the heartbeats", err))
+      goto fail;
+    w += sqlite3_changes (sq->db) > 0;
+  }
+  if (!exec (sq, "COMMIT", "cannot commit the heartbeat batch", err))
+    goto fail;
+  if (written)
+    *written = w;
+  return TRUE;
+fail:
+  sqlite3_exec (sq->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
 static gboolean
 sq_session_touch (gpointer b, const guint8 * id, gint64 now_us, GError ** err)
 {
@@ -1335,6 +1369,7 @@ static const MmkmStoreVTable sqlite_vtable = {
   .log_append = sq_log_append,
   .log_query = sq_log_query,
   .session_create = sq_session_create,
+  .session_touch_many = sq_session_touch_many,
   .session_get = sq_session_get,
   .session_touch = sq_session_touch,
   .session_end = sq_session_end,

@@ -504,6 +504,31 @@ mmkm_store_session_touch (MmkmStore * s, const guint8 * id, gint64 now_us,
 }
 
 gboolean
+mmkm_store_session_touch_many (MmkmStore * s, const guint8 * ids,
+    const gint64 * times, guint n, guint * written, GError ** err)
+{
+  guint i, w = 0;
+
+  if (s->vt->session_touch_many)
+    return s->vt->session_touch_many (s->b, ids, times, n, written, err);
+  for (i = 0; i < n; i++) {
+    GError *e = NULL;
+    if (s->vt->session_touch (s->b, ids + i * MMKM_SESSION_ID_LEN, times[i],
+            &e))
+      w++;
+    else if (!g_error_matches (e, MMKM_STORE_ERROR,
+            MMKM_STORE_ERROR_NOT_FOUND)) {
+      g_propagate_error (err, e);
+      return FALSE;
+    }
+    g_clear_error (&e);
+  }
+  if (written)
+    *written = w;
+  return TRUE;
+}
+
+gboolean
 mmkm_store_session_end (MmkmStore * s, const guint8 * id, gint64 now_us,
     MmkmReason reason, GError ** err)
 {

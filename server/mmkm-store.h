@@ -263,6 +263,9 @@ typedef struct
       GError ** err);
   gboolean (*session_end) (gpointer b, const guint8 * id, gint64 now_us,
       MmkmReason reason, GError ** err);
+  /* may be NULL: the wrapper then calls session_touch row by row */
+  gboolean (*session_touch_many) (gpointer b, const guint8 * ids,
+      const gint64 * times, guint n, guint * written, GError ** err);
   GPtrArray *(*session_list_live) (gpointer b, gboolean any_group,
       guint32 group_id, GError ** err);
 
@@ -352,6 +355,14 @@ MmkmSession *mmkm_store_session_get (MmkmStore * s, const guint8 * id,
     GError ** err);
 gboolean mmkm_store_session_touch (MmkmStore * s, const guint8 * id,
     gint64 now_us, GError ** err);
+/* The heartbeat times of @n sessions (@ids: @n ids of
+ * MMKM_SESSION_ID_LEN bytes one after the other, @times: theirs) in one
+ * transaction, so that a server with many members commits (and syncs)
+ * once per batch rather than once per member. Ended or unknown sessions
+ * are skipped, not an error; *@written (may be NULL) counts the rows
+ * written. On error nothing is written. */
+gboolean mmkm_store_session_touch_many (MmkmStore * s, const guint8 * ids,
+    const gint64 * times, guint n, guint * written, GError ** err);
 /* NOT_FOUND for an unknown or already ended session. */
 gboolean mmkm_store_session_end (MmkmStore * s, const guint8 * id,
     gint64 now_us, MmkmReason reason, GError ** err);
