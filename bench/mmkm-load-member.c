@@ -78,8 +78,7 @@ load_member_login_done (LoadMember * m, GBytes * answer, GError ** error)
 }
 
 GBytes *
-load_member_kek_start (LoadMember * m, MikeyCert * server_cert,
-    GError ** error)
+load_member_kek_start (LoadMember * m, MikeyCert * server_cert, GError ** error)
 {
   g_clear_pointer (&m->exchange, mmkm_kek_member_free);
   m->exchange = mmkm_kek_member_new (m->device, m->user, server_cert, error);

@@ -222,6 +222,22 @@ srv_mem (Srv * s, gdouble * rss, gdouble * hwm)
     *hwm = g_ascii_strtod (p + 6, NULL) / 1024;
 }
 
+/* the machine is shared: what else ran says how far wall-clock rates
+ * can be trusted (the CPU-time figures hold regardless) */
+static const gchar *
+loadavg (void)
+{
+  static gchar buf[64];
+  gchar *text = NULL;
+
+  buf[0] = 0;
+  if (g_file_get_contents ("/proc/loadavg", &text, NULL, NULL)) {
+    g_strlcpy (buf, text, sizeof buf);
+    g_free (text);
+  }
+  return buf;
+}
+
 static gdouble
 self_cpu (void)
 {
@@ -372,6 +388,11 @@ typedef struct
   MmkmIdentity *server;
   MikeyCert *member_cert;
   MikeyCert *server_cert;
+  guint8 kek[MMKM_KEK_LEN];
+  guint8 tek[30];
+  MmkmHbKey hb_key;
+  guint8 hb_sid[MMKM_SESSION_ID_LEN];
+  guint8 hb[MMKM_HB_LEN];
 } Prims;
 
 static const guint8 sign_msg[400] = { 1 };
@@ -466,14 +487,54 @@ prim_exchange (Prims * p)
   OPENSSL_cleanse (k2, sizeof k2);
 }
 
+/* what the server does per TEK fetch that no cache can save: the TEK
+ * message for this member under its KEK */
+static void
+prim_tek (Prims * p)
+{
+  MmkmTekParams tp = { 0 };
+  GBytes *b;
+
+  tp.kek = p->kek;
+  tp.user_name = "load";
+  tp.group_id = 1;
+  tp.tek = p->tek;
+  tp.tek_len = 30;
+  tp.mki = 1;
+  b = mmkm_tek_message_build (&tp, g_get_real_time (), NULL);
+  if (!b)
+    g_error ("TEK message build failed");
+  g_bytes_unref (b);
+}
+
+/* what the server does per heartbeat: check one, make the ACK */
+static void
+prim_hb (Prims * p)
+{
+  MmkmHeartbeat hb, ack = { 0 };
+  guint8 out[MMKM_HB_LEN];
+
+  if (!mmkm_hb_decode (&p->hb_key, p->hb_sid, MMKM_HB_FROM_MEMBER, p->hb,
+          sizeof p->hb, &hb, NULL))
+    g_error ("heartbeat decode failed");
+  ack.type = MMKM_HB_ACK;
+  memcpy (ack.session_id, p->hb_sid, MMKM_SESSION_ID_LEN);
+  ack.seq = hb.seq;
+  ack.mki = 1;
+  if (!mmkm_hb_encode (&p->hb_key, &ack, out, NULL))
+    g_error ("ACK encode failed");
+}
+
 /* operations per CPU second of this thread; rounds interleave the
  * primitives (A B C A B C ...) so that noise hits them alike; median */
-#define N_PRIMS 5
+#define N_PRIMS 7
 static void
 prims_measure (Prims * p, gdouble seconds, gdouble rates[N_PRIMS])
 {
   void (*fn[N_PRIMS]) (Prims *) = {
-  prim_argon2, prim_dh, prim_sign, prim_verify, prim_exchange};
+    prim_argon2, prim_dh, prim_sign, prim_verify, prim_exchange, prim_tek,
+    prim_hb
+  };
   const guint rounds = 5;
   gdouble v[N_PRIMS][5];
   guint r, k;
@@ -499,22 +560,30 @@ prims_init (Prims * p)
   GPtrArray *a;
 
   mmkm_password_params_init_default (&p->params);
-  p->hash = mmkm_password_hash (&p->params, PASSWORD, strlen (PASSWORD),
-      NULL);
+  p->hash = mmkm_password_hash (&p->params, PASSWORD, strlen (PASSWORD), NULL);
   p->dh_peer = dh_keygen ();
+  {
+    MmkmHeartbeat hb = { 0 };
+    RAND_bytes (p->kek, sizeof p->kek);
+    RAND_bytes (p->tek, sizeof p->tek);
+    RAND_bytes (p->hb_sid, sizeof p->hb_sid);
+    mmkm_hb_key_derive (p->kek, MMKM_KEK_LEN, &p->hb_key, NULL);
+    hb.type = MMKM_HB_HEARTBEAT;
+    memcpy (hb.session_id, p->hb_sid, MMKM_SESSION_ID_LEN);
+    hb.seq = 1;
+    mmkm_hb_encode (&p->hb_key, &hb, p->hb, NULL);
+  }
   p->rsa = EVP_RSA_gen (3072);
   p->member = mmkm_identity_new ("load", "mmkm:user:load", 0, NULL);
   p->server = mmkm_identity_new ("mmkm-server", MMKM_SERVER_ID, 0, NULL);
   if (!p->hash || !p->rsa || !p->member || !p->server)
     g_error ("cannot set up the primitives");
   a = mikey_cert_load_pem (mmkm_identity_get_cert_pem (p->member),
-      strlen (mmkm_identity_get_cert_pem (p->member)),
-      NULL);
+      strlen (mmkm_identity_get_cert_pem (p->member)), NULL);
   p->member_cert = mikey_cert_ref (g_ptr_array_index (a, 0));
   g_ptr_array_unref (a);
   a = mikey_cert_load_pem (mmkm_identity_get_cert_pem (p->server),
-      strlen (mmkm_identity_get_cert_pem (p->server)),
-      NULL);
+      strlen (mmkm_identity_get_cert_pem (p->server)), NULL);
   p->server_cert = mikey_cert_ref (g_ptr_array_index (a, 0));
   g_ptr_array_unref (a);
 }
@@ -529,6 +598,8 @@ prims_clear (Prims * p)
   mmkm_identity_free (p->server);
   mikey_cert_unref (p->member_cert);
   mikey_cert_unref (p->server_cert);
+  OPENSSL_cleanse (p->kek, sizeof p->kek);
+  mmkm_hb_key_clear (&p->hb_key);
 }
 
 /* ------------------------------------------------------------------------
@@ -699,8 +770,7 @@ fetch_next (Fetches * F)
   m = g_ptr_array_index (F->members, F->next++ % F->members->len);
   F->running++;
   /* http_send, with the phase's state on the message */
-  uri = g_strdup_printf ("https://127.0.0.1:%u/v1/session/teks",
-      current->port);
+  uri = g_strdup_printf ("https://127.0.0.1:%u/v1/session/teks", current->port);
   r = g_new0 (Req, 1);
   r->msg = soup_message_new ("GET", uri);
   r->done = fetch_done;
@@ -819,8 +889,7 @@ device_cert (X509 * x, EVP_PKEY * key, guint serial)
   GBytes *b;
 
   ASN1_INTEGER_set (X509_get_serialNumber (x), (long) serial + 1);
-  if (X509_sign (x, key, EVP_sha256 ()) <= 0
-      || (len = i2d_X509 (x, &der)) <= 0)
+  if (X509_sign (x, key, EVP_sha256 ()) <= 0 || (len = i2d_X509 (x, &der)) <= 0)
     g_error ("cannot make a device certificate");
   b = g_bytes_new (der, len);
   OPENSSL_free (der);
@@ -960,7 +1029,7 @@ main (int argc, char **argv)
     {"seconds", 's', 0, G_OPTION_ARG_DOUBLE, &seconds,
         "Length of the TEK fetch phase (default 10)", "S"},
     {"hb-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &hb_seconds,
-          "Heartbeat measurement window, after one interval of warm-up "
+        "Heartbeat measurement window, after one interval of warm-up "
           "(default 40: longer than heartbeat-store-interval-s)", "S"},
     {"prim-seconds", 0, 0, G_OPTION_ARG_DOUBLE, &prim_seconds,
         "CPU seconds for the primitives (default 5)", "S"},
@@ -996,6 +1065,36 @@ main (int argc, char **argv)
     do_login = TRUE;
   signal (SIGPIPE, SIG_IGN);
 
+  g_print ("primitives: %g CPU s ...\n", prim_seconds);
+  prims_init (&P);
+  prims_measure (&P, prim_seconds, rates);
+  /* what the server does per login: argon2id at register and at login,
+   * its side of the DH, one signature, one verification */
+  floor_login = 1.0 / (2.0 / rates[0] + 1.0 / rates[1] + 1.0 / rates[2] +
+      1.0 / rates[3]);
+  g_string_append_printf (table, "mmkm-load on %ld cores, load average at "
+      "start %s", sysconf (_SC_NPROCESSORS_ONLN), loadavg ());
+  g_string_append_printf (table, "\n== Primitives, per CPU second of one "
+      "core (median of 5 interleaved rounds) ==\n");
+  g_string_append_printf (table, "  argon2id verify (t=%u, m=%u KiB, p=%u)"
+      "                %10.1f /s\n", P.params.t_cost, P.params.m_cost_kib,
+      P.params.parallelism, rates[0]);
+  g_string_append_printf (table, "  DH OAKLEY 5 (modp_1536) keygen+derive, "
+      "one side        %10.1f /s\n", rates[1]);
+  g_string_append_printf (table, "  RSA-3072 sign (SHA-256, PKCS#1 v1.5)"
+      "                  %10.1f /s\n", rates[2]);
+  g_string_append_printf (table, "  RSA-3072 verify"
+      "                                       %10.1f /s\n", rates[3]);
+  g_string_append_printf (table, "  mmkm-kek exchange, both sides (lib/mmkm)"
+      "              %10.1f /s\n", rates[4]);
+  g_string_append_printf (table, "  TEK message build (lib/mmkm, per member "
+      "and fetch)    %10.1f /s\n", rates[5]);
+  g_string_append_printf (table, "  heartbeat check + ACK (lib/mmkm, 2 "
+      "HMAC-SHA-256)      %10.1f /s\n", rates[6]);
+  g_string_append_printf (table, "  => server-side floor of one login (2 "
+      "argon2id + DH + sign + verify): %.1f ms, %.1f logins/s per core\n",
+      1000 / floor_login, floor_login);
+
   if (do_login) {
     Srv S;
     Logins L = { 0 };
@@ -1004,13 +1103,6 @@ main (int argc, char **argv)
     gint64 t0;
     guint i;
 
-    g_print ("primitives: %g CPU s ...\n", prim_seconds);
-    prims_init (&P);
-    prims_measure (&P, prim_seconds, rates);
-    /* what the server does per login: argon2id at register and at
-     * login, its side of the DH, one signature, one verification */
-    floor_login = 1.0 / (2.0 / rates[0] + 1.0 / rates[1] + 1.0 / rates[2] +
-        1.0 / rates[3]);
 
     srv_init (&S, "# mmkm-load: the defaults\n");
     current = &S;
@@ -1058,30 +1150,20 @@ main (int argc, char **argv)
     self_login = self_cpu () - s0;
     srv_mem (&S, &rss, &hwm);
 
-    g_string_append_printf (table, "\n== Logins: primitives (per CPU second "
-        "of one core) against real logins ==\n");
-    g_string_append_printf (table, "  argon2id verify (t=%u, m=%u KiB, p=%u)"
-        "         %10.1f /s\n", P.params.t_cost, P.params.m_cost_kib,
-        P.params.parallelism, rates[0]);
-    g_string_append_printf (table, "  DH OAKLEY 5 (modp_1536) keygen+derive, "
-        "one side %10.1f /s\n", rates[1]);
-    g_string_append_printf (table, "  RSA-3072 sign (SHA-256, PKCS#1 v1.5)"
-        "           %10.1f /s\n", rates[2]);
-    g_string_append_printf (table, "  RSA-3072 verify"
-        "                                %10.1f /s\n", rates[3]);
-    g_string_append_printf (table, "  mmkm-kek exchange, both sides (lib/mmkm,"
-        " info)  %10.1f /s\n", rates[4]);
-    g_string_append_printf (table, "  floor: server side of one login (2 "
-        "argon2id + DH + sign + verify), one core %8.1f /s\n", floor_login);
-    g_string_append_printf (table, "  real: register+login+DH+first TEK over "
-        "HTTPS, %d at a time: %u ok, %u failed in %.2f s = %.1f /s\n",
-        concurrency, L.ok, L.failed, t_login, L.ok / t_login);
-    g_string_append_printf (table, "  ratio real / floor (the server's main "
-        "loop is one thread: one core) %.2f\n", L.ok / t_login / floor_login);
-    g_string_append_printf (table, "  server CPU %.2f core (%.1f ms per "
-        "login), RSS %.1f MiB (peak %.1f); generator CPU %.2f core\n",
-        cpu_login / t_login, cpu_login * 1000 / MAX (L.ok, 1), rss, hwm,
-        self_login / t_login);
+    g_string_append_printf (table, "\n== Logins: register + login + DH "
+        "exchange + first TEK fetch over HTTPS, %d at a time ==\n",
+        concurrency);
+    g_string_append_printf (table, "  %u ok, %u failed in %.2f s: %.1f "
+        "logins/s; wall-clock ratio to the one-core floor %.2f\n", L.ok,
+        L.failed, t_login, L.ok / t_login, L.ok / t_login / floor_login);
+    g_string_append_printf (table, "  server CPU %.1f ms per login against "
+        "the floor's %.1f ms: CPU ratio floor/real %.2f (%.1f logins/s per "
+        "server core)\n", cpu_login * 1000 / MAX (L.ok, 1),
+        1000 / floor_login, L.ok / MAX (cpu_login, 1e-9) / floor_login,
+        L.ok / MAX (cpu_login, 1e-9));
+    g_string_append_printf (table, "  server busy %.2f core during the phase,"
+        " RSS %.1f MiB (peak %.1f); generator %.2f core\n",
+        cpu_login / t_login, rss, hwm, self_login / t_login);
 
     if (do_tek && L.ok) {
       Fetches F = { 0 };
@@ -1125,10 +1207,12 @@ main (int argc, char **argv)
           "%.0f /s; latency p50 %.2f ms, p99 %.2f ms\n", F.latency_ms->len,
           F.failed, t_tek, F.latency_ms->len / t_tek,
           percentile (F.latency_ms, 50), percentile (F.latency_ms, 99));
-      g_string_append_printf (table, "  server CPU %.2f core (%.1f us per "
-          "fetch), RSS %.1f MiB; generator CPU %.2f core\n", cpu_tek / t_tek,
-          cpu_tek * 1e6 / MAX (F.latency_ms->len, 1), rss,
-          self_tek / t_tek);
+      g_string_append_printf (table, "  server CPU %.1f us per fetch (%.0f "
+          "fetches/s per server core; the TEK message alone %.1f us), busy "
+          "%.2f core, RSS %.1f MiB; generator %.2f core\n",
+          cpu_tek * 1e6 / MAX (F.latency_ms->len, 1),
+          F.latency_ms->len / MAX (cpu_tek, 1e-9), 1e6 / rates[5],
+          cpu_tek / t_tek, rss, self_tek / t_tek);
       g_array_unref (F.latency_ms);
       g_ptr_array_unref (ok);
       g_object_unref (F.http);
@@ -1136,7 +1220,6 @@ main (int argc, char **argv)
     g_object_unref (L.http);
     g_ptr_array_unref (L.members);
     srv_clear (&S);
-    prims_clear (&P);
   }
 
   if (do_hb) {
@@ -1149,7 +1232,7 @@ main (int argc, char **argv)
     g_autoptr (GSocketAddress) any = NULL, to = NULL;
     GSource *src;
     gdouble prov_s = 0, c0, s0, t_hb, cpu_hb, self_hb, rss0, hwm0, rss, hwm;
-    guint64 sent0, acks0, drops_srv = 0, drops_gen = 0;
+    guint64 sent0, acks0, drops_srv = 0, drops_gen = 0, drops0, drops1;
     gint64 t0;
     guint i;
 
@@ -1197,11 +1280,13 @@ main (int argc, char **argv)
     s0 = self_cpu ();
     sent0 = B.sent;
     acks0 = B.acks;
+    drops0 = udp_drops (S.hb_port);
     t0 = g_get_monotonic_time ();
     wait_seconds (hb_seconds);
     t_hb = (g_get_monotonic_time () - t0) / 1e6;
     cpu_hb = srv_cpu (&S) - c0;
     self_hb = self_cpu () - s0;
+    drops1 = udp_drops (S.hb_port);
     srv_mem (&S, &rss, &hwm);
     B.sending = FALSE;
     wait_seconds (1);           /* the last ACKs */
@@ -1221,18 +1306,22 @@ main (int argc, char **argv)
         "%.1f s; the server restored them at start (spawn to ready %.1f s, "
         "RSS then %.1f MiB)\n", prov_s, S.start_s, rss0);
     g_string_append_printf (table, "  measured %.1f s after %.0f s warm-up: "
-        "%" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " ACKs (%.0f /s)\n",
-        t_hb, warmup, B.sent - sent0, B.acks - acks0, (B.acks - acks0) / t_hb);
-    g_string_append_printf (table, "  whole phase: %" G_GUINT64_FORMAT
-        " sent, %" G_GUINT64_FORMAT " not sent, %" G_GUINT64_FORMAT " ACKs "
-        "(loss %.3f %%), %" G_GUINT64_FORMAT " bad ACKs; receive buffer "
-        "drops: server %" G_GUINT64_FORMAT ", generator %" G_GUINT64_FORMAT
-        "\n", B.sent, B.send_failed, B.acks, B.sent ? 100.0 * (B.sent -
-            MIN (B.acks, B.sent)) / B.sent : 0.0, B.bad_acks, drops_srv,
-        drops_gen);
-    g_string_append_printf (table, "  server CPU %.3f core (%.1f us per "
-        "heartbeat), RSS %.1f MiB (peak %.1f); generator CPU %.2f core\n",
-        cpu_hb / t_hb, cpu_hb * 1e6 / MAX (B.acks - acks0, 1), rss, hwm,
+        "%" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT " ACKs (%.0f /s), %"
+        G_GUINT64_FORMAT " dropped by the server's socket\n", t_hb, warmup,
+        B.sent - sent0, B.acks - acks0, (B.acks - acks0) / t_hb,
+        drops1 - drops0);
+    g_string_append_printf (table,
+        "  whole phase: %" G_GUINT64_FORMAT " sent, %" G_GUINT64_FORMAT
+        " not sent, %" G_GUINT64_FORMAT " ACKs " "(loss %.3f %%), %"
+        G_GUINT64_FORMAT " bad ACKs; receive buffer " "drops: server %"
+        G_GUINT64_FORMAT ", generator %" G_GUINT64_FORMAT "\n", B.sent,
+        B.send_failed, B.acks, B.sent ? 100.0 * (B.sent - MIN (B.acks,
+                B.sent)) / B.sent : 0.0, B.bad_acks, drops_srv, drops_gen);
+    g_string_append_printf (table,
+        "  server CPU %.3f core (%.1f us per "
+        "heartbeat; check + ACK alone %.1f us), RSS %.1f MiB (peak %.1f); "
+        "generator %.2f core\n", cpu_hb / t_hb,
+        cpu_hb * 1e6 / MAX (B.acks - acks0, 1), 1e6 / rates[6], rss, hwm,
         self_hb / t_hb);
     g_source_destroy (src);
     g_source_unref (src);
@@ -1241,7 +1330,9 @@ main (int argc, char **argv)
     srv_clear (&S);
     g_ptr_array_unref (ms);
   }
+  g_string_append_printf (table, "\nload average at the end %s", loadavg ());
   g_print ("%s", table->str);
   g_string_free (table, TRUE);
+  prims_clear (&P);
   return 0;
 }

@@ -516,8 +516,7 @@ mmkm_store_session_touch_many (MmkmStore * s, const guint8 * ids,
     if (s->vt->session_touch (s->b, ids + i * MMKM_SESSION_ID_LEN, times[i],
             &e))
       w++;
-    else if (!g_error_matches (e, MMKM_STORE_ERROR,
-            MMKM_STORE_ERROR_NOT_FOUND)) {
+    else if (!g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
       g_propagate_error (err, e);
       return FALSE;
     }

@@ -979,6 +979,61 @@ GST_START_TEST (test_sessions)
 
 GST_END_TEST;
 
+/* Many heartbeat times in one transaction: live sessions get theirs
+ * (never going back in time), ended and unknown ones are skipped. */
+GST_START_TEST (test_session_touch_many)
+{
+  Tmp t;
+  MmkmStore *s;
+  MmkmSession sess = { 0 }, *got;
+  guint8 fp[32], ids[4 * 16];
+  gint64 times[4] = { 500, 150, 700, 800 };
+  GError *err = NULL;
+  guint written = 99, i;
+
+  tmp_init (&t);
+  s = open_store (&t);
+  add_group (s, 1, "one");
+  mmkm_store_user_add (s, "bob", MMKM_ROLE_LISTENER, "$h", NULL);
+  enrol (s, "bob", "cert-bob", fp);
+  sess.user = (gchar *) "bob";
+  sess.group_id = 1;
+  memcpy (sess.device, fp, 32);
+  sess.login_us = 200;
+  for (i = 0; i < 3; i++) {
+    memset (sess.id, i + 1, 16);
+    fail_unless (mmkm_store_session_create (s, &sess, NULL));
+    memcpy (ids + i * 16, sess.id, 16);
+  }
+  /* the third has ended; the fourth never existed */
+  fail_unless (mmkm_store_session_end (s, ids + 32, 300, MMKM_REASON_BYE,
+          NULL));
+  memset (ids + 48, 9, 16);
+
+  fail_unless (mmkm_store_session_touch_many (s, ids, times, 4, &written,
+          &err), "%s", err ? err->message : "");
+  fail_unless_equals_int (written, 2);
+  got = mmkm_store_session_get (s, ids, NULL);
+  fail_unless_equals_int64 (got->heartbeat_us, 500);
+  mmkm_session_free (got);
+  /* 150 is before the login's 200: the time does not go back */
+  got = mmkm_store_session_get (s, ids + 16, NULL);
+  fail_unless_equals_int64 (got->heartbeat_us, 200);
+  mmkm_session_free (got);
+  got = mmkm_store_session_get (s, ids + 32, NULL);
+  fail_unless_equals_int64 (got->heartbeat_us, 200);
+  fail_unless_equals_int64 (got->ended_us, 300);
+  mmkm_session_free (got);
+  /* an empty batch is fine */
+  fail_unless (mmkm_store_session_touch_many (s, ids, times, 0, &written,
+          NULL));
+  fail_unless_equals_int (written, 0);
+  mmkm_store_close (s);
+  tmp_clear (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_songs_and_queue)
 {
   Tmp t;
@@ -1215,6 +1270,7 @@ mmkm_store_suite (void)
   tcase_add_test (tc, test_seal_unit);
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_sessions);
+  tcase_add_test (tc, test_session_touch_many);
   tcase_add_test (tc, test_songs_and_queue);
   tcase_add_test (tc, test_kill9_durability);
   return s;
