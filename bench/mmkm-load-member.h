@@ -14,7 +14,9 @@
 #include "mmkm-kek.h"
 #include "mmkm-tek.h"
 
-G_BEGIN_DECLS typedef struct
+G_BEGIN_DECLS
+
+typedef struct
 {
   gchar *user;
   MmkmIdentity *device;         /* NULL: a provisioned member */

@@ -20,8 +20,9 @@
 #include "mmkm-seal.h"
 
 G_BEGIN_DECLS
+
 #define MMKM_STORE_ERROR (mmkm_store_error_quark ())
-    GQuark mmkm_store_error_quark (void);
+GQuark mmkm_store_error_quark (void);
 
 typedef enum
 {
@@ -214,70 +215,71 @@ typedef struct
 {
   void (*close) (gpointer backend);
 
-    gboolean (*user_add) (gpointer b, const gchar * name, MmkmRole role,
+  gboolean (*user_add) (gpointer b, const gchar * name, MmkmRole role,
       const gchar * password_hash, gint64 now_us, GError ** err);
   MmkmUser *(*user_get) (gpointer b, const gchar * name, GError ** err);
   GPtrArray *(*user_list) (gpointer b, GError ** err);
-    gboolean (*user_set_password) (gpointer b, const gchar * name,
+  gboolean (*user_set_password) (gpointer b, const gchar * name,
       const gchar * password_hash, GError ** err);
-    gboolean (*user_set_role) (gpointer b, const gchar * name, MmkmRole role,
+  gboolean (*user_set_role) (gpointer b, const gchar * name, MmkmRole role,
       GError ** err);
-    gboolean (*user_set_disabled) (gpointer b, const gchar * name,
+  gboolean (*user_set_disabled) (gpointer b, const gchar * name,
       gboolean disabled, GError ** err);
-    gboolean (*user_remove) (gpointer b, const gchar * name, GError ** err);
+  gboolean (*user_remove) (gpointer b, const gchar * name, GError ** err);
 
-    gboolean (*device_enrol) (gpointer b, const gchar * user,
+  gboolean (*device_enrol) (gpointer b, const gchar * user,
       const guint8 * fingerprint, GBytes * cert_der, gint64 now_us,
       GError ** err);
   MmkmDevice *(*device_get) (gpointer b, const guint8 * fingerprint,
       GError ** err);
   GPtrArray *(*device_list) (gpointer b, const gchar * user, GError ** err);
-    gboolean (*device_revoke) (gpointer b, const guint8 * fingerprint,
+  gboolean (*device_revoke) (gpointer b, const guint8 * fingerprint,
       gint64 now_us, GError ** err);
 
-    gboolean (*group_create) (gpointer b, const MmkmGroup * g, GError ** err);
+  gboolean (*group_create) (gpointer b, const MmkmGroup * g, GError ** err);
   MmkmGroup *(*group_get) (gpointer b, guint32 id, GError ** err);
   MmkmGroup *(*group_get_by_name) (gpointer b, const gchar * name,
       GError ** err);
   GPtrArray *(*group_list) (gpointer b, GError ** err);
-    gboolean (*group_set_stream) (gpointer b, guint32 id, guint32 ssrc,
+  gboolean (*group_set_stream) (gpointer b, guint32 id, guint32 ssrc,
       guint32 roc, GError ** err);
 
-    gboolean (*tek_append) (gpointer b, const MmkmTek * sealed_tek,
+  gboolean (*tek_append) (gpointer b, const MmkmTek * sealed_tek,
       GError ** err);
   MmkmTek *(*tek_get) (gpointer b, guint32 group_id, MmkmTekWhich which,
       guint32 mki, gint64 now_us, GError ** err);
   GPtrArray *(*tek_list_after) (gpointer b, guint32 group_id,
       gboolean from_start, guint32 after_mki, guint limit, GError ** err);
 
-    gboolean (*log_append) (gpointer b, const MmkmLogEntry * e, gint64 * id,
+  gboolean (*log_append) (gpointer b, const MmkmLogEntry * e, gint64 * id,
       GError ** err);
-  GPtrArray *(*log_query) (gpointer b, const MmkmLogFilter * f, GError ** err);
+  GPtrArray *(*log_query) (gpointer b, const MmkmLogFilter * f,
+      GError ** err);
 
-    gboolean (*session_create) (gpointer b, const MmkmSession * s,
+  gboolean (*session_create) (gpointer b, const MmkmSession * s,
       GError ** err);
   MmkmSession *(*session_get) (gpointer b, const guint8 * id, GError ** err);
-    gboolean (*session_touch) (gpointer b, const guint8 * id, gint64 now_us,
+  gboolean (*session_touch) (gpointer b, const guint8 * id, gint64 now_us,
       GError ** err);
-    gboolean (*session_end) (gpointer b, const guint8 * id, gint64 now_us,
+  gboolean (*session_end) (gpointer b, const guint8 * id, gint64 now_us,
       MmkmReason reason, GError ** err);
   /* may be NULL: the wrapper then calls session_touch row by row */
-    gboolean (*session_touch_many) (gpointer b, const guint8 * ids,
+  gboolean (*session_touch_many) (gpointer b, const guint8 * ids,
       const gint64 * times, guint n, guint * written, GError ** err);
   GPtrArray *(*session_list_live) (gpointer b, gboolean any_group,
       guint32 group_id, GError ** err);
 
-    gboolean (*song_add) (gpointer b, const MmkmSong * s, gint64 * id,
+  gboolean (*song_add) (gpointer b, const MmkmSong * s, gint64 * id,
       GError ** err);
   GPtrArray *(*song_list) (gpointer b, guint32 group_id, GError ** err);
-    gboolean (*song_remove) (gpointer b, gint64 id, GError ** err);
+  gboolean (*song_remove) (gpointer b, gint64 id, GError ** err);
 
-    gboolean (*request_enqueue) (gpointer b, guint32 group_id, gint64 song_id,
+  gboolean (*request_enqueue) (gpointer b, guint32 group_id, gint64 song_id,
       const gchar * user, gint64 now_us, gint64 * id, GError ** err);
   GPtrArray *(*queue_list) (gpointer b, guint32 group_id, GError ** err);
   MmkmRequest *(*queue_pop) (gpointer b, guint32 group_id, gint64 now_us,
       GError ** err);
-    gboolean (*request_count) (gpointer b, const gchar * user,
+  gboolean (*request_count) (gpointer b, const gchar * user,
       guint32 group_id, gint64 since_us, guint * count, GError ** err);
 } MmkmStoreVTable;
 
