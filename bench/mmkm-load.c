@@ -170,6 +170,13 @@ srv_stop (Srv * s)
     return;
   g_subprocess_send_signal (s->proc, SIGTERM);
   g_subprocess_wait (s->proc, NULL, NULL);
+  if (!g_subprocess_get_successful (s->proc)) {
+    g_autofree gchar *log = g_build_filename (s->dir, "server.log", NULL);
+    g_autofree gchar *text = NULL;
+    g_file_get_contents (log, &text, NULL, NULL);
+    g_printerr ("the server did not exit cleanly on SIGTERM; its log:\n%s\n",
+        text ? text : "");
+  }
   g_clear_object (&s->proc);
 }
 
