@@ -1330,6 +1330,26 @@ main (int argc, char **argv)
         "generator %.2f core\n", cpu_hb / t_hb,
         cpu_hb * 1e6 / MAX (B.acks - acks0, 1), 1e6 / rates[6], rss, hwm,
         self_hb / t_hb);
+    {
+      g_autofree gchar *log = g_build_filename (S.dir, "server.log", NULL);
+      g_autofree gchar *text = NULL;
+      g_auto (GStrv) lines = NULL;
+      guint slow = 0, k;
+      gint64 worst = 0;
+
+      if (g_file_get_contents (log, &text, NULL, NULL))
+        lines = g_strsplit (text, "\n", -1);
+      for (k = 0; lines && lines[k]; k++) {
+        const gchar *p = strstr (lines[k], " took ");
+        if (strstr (lines[k], "heartbeat times took") && p) {
+          slow++;
+          worst = MAX (worst, g_ascii_strtoll (p + 6, NULL, 10));
+        }
+      }
+      g_string_append_printf (table, "  heartbeat store batches slower than "
+          "100 ms (the socket waits meanwhile): %u, the slowest %"
+          G_GINT64_FORMAT " ms\n", slow, worst);
+    }
     g_source_destroy (src);
     g_source_unref (src);
     g_object_unref (B.sock);

@@ -20,6 +20,7 @@ void
 hb_flush (Server * srv)
 {
   GError *e = NULL;
+  gint64 t0;
   guint n;
 
   if (srv->hb_flush_timer) {
@@ -29,6 +30,7 @@ hb_flush (Server * srv)
   n = srv->hb_pending_times ? srv->hb_pending_times->len : 0;
   if (!n)
     return;
+  t0 = g_get_monotonic_time ();
   if (!mmkm_store_session_touch_many (srv->store, srv->hb_pending_ids->data,
           (const gint64 *) (gpointer) srv->hb_pending_times->data, n, NULL,
           &e)) {
@@ -36,6 +38,13 @@ hb_flush (Server * srv)
         "cannot store %u heartbeat times: %s", n, e->message);
     g_clear_error (&e);
   }
+  t0 = g_get_monotonic_time () - t0;
+  /* heartbeats wait in the socket meanwhile: say when the store is what
+   * makes them late or lost */
+  if (t0 >= HB_SLOW_US)
+    log_event (G_LOG_LEVEL_WARNING, "store-slow", NULL, NULL,
+        "%u heartbeat times took %" G_GINT64_FORMAT " ms to store", n,
+        t0 / 1000);
   g_byte_array_set_size (srv->hb_pending_ids, 0);
   g_array_set_size (srv->hb_pending_times, 0);
 }

@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 #define HB_BATCH 64
 #define HB_FLUSH_MS 250
 #define HB_RCVBUF (4 << 20)
+#define HB_SLOW_US (100 * 1000)
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
     typedef struct
 {
