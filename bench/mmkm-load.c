@@ -1331,6 +1331,12 @@ main (int argc, char **argv)
         cpu_hb * 1e6 / MAX (B.acks - acks0, 1), 1e6 / rates[6], rss, hwm,
         self_hb / t_hb);
     {
+      gdouble us = cpu_hb * 1e6 / MAX (B.acks - acks0, 1);
+      g_string_append_printf (table, "  capacity implied: %.0f heartbeats/s "
+          "per server core, %.0f members at one per 10 s on half a core\n",
+          1e6 / us, 0.5 * 1e6 / us * 10);
+    }
+    {
       g_autofree gchar *log = g_build_filename (S.dir, "server.log", NULL);
       g_autofree gchar *text = NULL;
       g_auto (GStrv) lines = NULL;
