@@ -127,7 +127,7 @@ srv_start (Srv * s)
   g_subprocess_launcher_set_stderr_file_path (l, log);
   s->proc = g_subprocess_launcher_spawn (l, &e, server_exe, "--config",
       s->config, "--state-dir", s->dir, "--listen", "127.0.0.1:0",
-      "--heartbeat-port", "0", NULL);
+      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL);
   if (!s->proc) {
     g_printerr ("cannot start %s: %s\n", server_exe, e->message);
     g_clear_error (&e);
@@ -972,6 +972,10 @@ provision (Srv * s, guint n, GPtrArray * members, gdouble * seconds)
       load_member_free (m);
       goto fail;
     }
+    /* as if each had been heartbeating before the server's restart: a
+     * restored session takes its stored number (0 here) + the server's
+     * step (at most 4) - 1 as seen, and would not answer those */
+    m->seq = 8;
     OPENSSL_cleanse (kek, sizeof kek);
     OPENSSL_cleanse (row.kek, sizeof row.kek);
     g_ptr_array_add (members, m);
@@ -1054,6 +1058,7 @@ main (int argc, char **argv)
   Prims P = { 0 };
   gdouble rates[N_PRIMS] = { 0 };
   gdouble floor_login = 0;
+  long ncores = MAX (1, sysconf (_SC_NPROCESSORS_ONLN));
 
   setvbuf (stdout, NULL, _IOLBF, 0);
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -1160,9 +1165,15 @@ main (int argc, char **argv)
     g_string_append_printf (table, "\n== Logins: register + login + DH "
         "exchange + first TEK fetch over HTTPS, %d at a time ==\n",
         concurrency);
+    /* the server checks passwords on a pool of one thread per core, the
+     * rest of a login on its main loop: its floor on this machine is
+     * between the one-core floor and that times the cores (which the
+     * generator's own signatures and DH share) */
     g_string_append_printf (table, "  %u ok, %u failed in %.2f s: %.1f "
-        "logins/s; wall-clock ratio to the one-core floor %.2f\n", L.ok,
-        L.failed, t_login, L.ok / t_login, L.ok / t_login / floor_login);
+        "logins/s; wall-clock ratio to the one-core floor %.2f, to the "
+        "%ld-core floor %.2f\n", L.ok, L.failed, t_login, L.ok / t_login,
+        L.ok / t_login / floor_login, ncores,
+        L.ok / t_login / (floor_login * ncores));
     g_string_append_printf (table, "  server CPU %.1f ms per login against "
         "the floor's %.1f ms: CPU ratio floor/real %.2f (%.1f logins/s per "
         "server core)\n", cpu_login * 1000 / MAX (L.ok, 1),
@@ -1347,7 +1358,7 @@ main (int argc, char **argv)
         lines = g_strsplit (text, "\n", -1);
       for (k = 0; lines && lines[k]; k++) {
         const gchar *p = strstr (lines[k], " took ");
-        if (strstr (lines[k], "heartbeat times took") && p) {
+        if (strstr (lines[k], "heartbeats took") && p) {
           slow++;
           worst = MAX (worst, g_ascii_strtoll (p + 6, NULL, 10));
         }

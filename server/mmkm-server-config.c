@@ -14,6 +14,8 @@ mmkm_server_config_init (MmkmServerConfig * c)
   c->listen_host = g_strdup ("127.0.0.1");
   c->listen_port = MMKM_SERVER_DEFAULT_PORT;
   c->heartbeat_port = MMKM_SERVER_DEFAULT_HEARTBEAT_PORT;
+  c->admin_host = g_strdup ("127.0.0.1");
+  c->admin_port = MMKM_SERVER_DEFAULT_ADMIN_PORT;
   c->identity_name = g_strdup ("server");
   c->group_name = g_strdup ("default");
   c->suite = g_strdup ("AES_CM_128_HMAC_SHA1_80");
@@ -33,6 +35,7 @@ mmkm_server_config_init (MmkmServerConfig * c)
   c->login_burst_per_user = 5;
   c->login_refill_per_user_s = 30;
   c->rate_table_size = 10000;
+  c->events_kept = 1024;
 }
 
 void
@@ -40,6 +43,7 @@ mmkm_server_config_clear (MmkmServerConfig * c)
 {
   g_free (c->state_dir);
   g_free (c->listen_host);
+  g_free (c->admin_host);
   g_free (c->identity_dir);
   g_free (c->identity_name);
   g_free (c->database);
@@ -93,15 +97,17 @@ static const gchar *const known_keys[] = {
   "server/identity-dir", "server/identity-name", "server/database",
   "server/key-file", "server/sync-normal",
   "group/name", "group/suite", "group/tek-period-ms", "group/fetch-window-ms",
-  "group/propagation-delay-ms",
+  "group/propagation-delay-ms", "group/rekey-on-join",
   "members/heartbeat-interval-ms", "members/allowed-misses",
   "members/heartbeat-store-interval-s", "members/login-timeout-s",
   "members/duplicate-login", "members/requests-per-period",
   "members/request-period-ms",
   "passwords/t-cost", "passwords/m-cost-kib", "passwords/parallelism",
+  "passwords/queue",
   "limits/login-burst-per-address", "limits/login-refill-per-address-s",
   "limits/login-burst-per-user", "limits/login-refill-per-user-s",
-  "limits/rate-table-size",
+  "limits/rate-table-size", "limits/events-kept",
+  "admin/listen",
   NULL
 };
 
@@ -173,7 +179,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
     GError ** error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
-  g_autofree gchar *listen = NULL, *dup = NULL;
+  g_autofree gchar *listen = NULL, *dup = NULL, *admin = NULL;
   gint64 b;
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error))
@@ -188,13 +194,17 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
       || !get_str (kf, "server", "key-file", &c->key_file)
       || !get_str (kf, "group", "name", &c->group_name)
       || !get_str (kf, "group", "suite", &c->suite)
-      || !get_str (kf, "members", "duplicate-login", &dup)) {
+      || !get_str (kf, "members", "duplicate-login", &dup)
+      || !get_str (kf, "admin", "listen", &admin)) {
     g_set_error (error, CONFIG_ERROR, 0, "%s: a string value is not UTF-8",
         path);
     return FALSE;
   }
   if (listen && !mmkm_server_parse_listen (listen, &c->listen_host,
           &c->listen_port, error))
+    return FALSE;
+  if (admin && !mmkm_server_parse_listen (admin, &c->admin_host,
+          &c->admin_port, error))
     return FALSE;
   if (dup) {
     if (g_str_equal (dup, "refuse"))
@@ -206,6 +216,17 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
     else {
       g_set_error (error, CONFIG_ERROR, 0, "%s: [members] duplicate-login "
           "must be refuse, replace or allow", path);
+      return FALSE;
+    }
+  }
+  if (g_key_file_has_key (kf, "group", "rekey-on-join", NULL)) {
+    GError *be = NULL;
+    c->rekey_on_join = g_key_file_get_boolean (kf, "group", "rekey-on-join",
+        &be);
+    if (be) {
+      g_error_free (be);
+      g_set_error (error, CONFIG_ERROR, 0, "%s: [group] rekey-on-join must "
+          "be true or false", path);
       return FALSE;
     }
   }
@@ -236,6 +257,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
       c->password.m_cost_kib);
   GET_UINT ("passwords", "parallelism", 1, MMKM_PASSWORD_MAX_PARALLELISM,
       c->password.parallelism);
+  GET_UINT ("passwords", "queue", 0, 1000000, c->password_queue);
   GET_UINT ("limits", "login-burst-per-address", 1, 1000000,
       c->login_burst_per_address);
   GET_UINT ("limits", "login-refill-per-address-s", 1, 86400,
@@ -245,6 +267,7 @@ mmkm_server_config_load (MmkmServerConfig * c, const gchar * path,
   GET_UINT ("limits", "login-refill-per-user-s", 1, 86400,
       c->login_refill_per_user_s);
   GET_UINT ("limits", "rate-table-size", 16, 10000000, c->rate_table_size);
+  GET_UINT ("limits", "events-kept", 16, 65536, c->events_kept);
   return TRUE;
 }
 

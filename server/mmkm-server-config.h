@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 #define MMKM_SERVER_DEFAULT_PORT 8443
 #define MMKM_SERVER_DEFAULT_HEARTBEAT_PORT 8444
+#define MMKM_SERVER_DEFAULT_ADMIN_PORT 8445
     typedef enum
 {
   MMKM_DUP_REFUSE,
@@ -22,6 +23,8 @@ typedef struct
   gchar *listen_host;
   guint16 listen_port;          /* 0: any free port (printed) */
   guint16 heartbeat_port;       /* 0: any free port (printed) */
+  gchar *admin_host;            /* the admin listener (mmkm-server-admin.c) */
+  guint16 admin_port;           /* 0: any free port (printed) */
   gchar *identity_dir;          /* NULL: the state directory */
   gchar *identity_name;
   gchar *database;
@@ -33,6 +36,7 @@ typedef struct
   gint64 tek_period_ms;
   gint64 fetch_window_ms;       /* 0: min (period / 8, 1 h) */
   gint64 propagation_delay_ms;
+  gboolean rekey_on_join;
 
   guint heartbeat_interval_ms;
   guint allowed_misses;
@@ -43,12 +47,14 @@ typedef struct
   gint64 request_period_ms;
 
   MmkmPasswordParams password;
+  guint password_queue;         /* 0: 16 per worker thread */
 
   guint login_burst_per_address;
   guint login_refill_per_address_s;
   guint login_burst_per_user;
   guint login_refill_per_user_s;
   guint rate_table_size;
+  guint events_kept;            /* the event ring's size (read at start) */
 } MmkmServerConfig;
 
 void mmkm_server_config_init (MmkmServerConfig * c);

@@ -65,6 +65,7 @@ reply_unauthorized (SoupServerMessage * msg)
 void
 reply_store_error (Server * srv, SoupServerMessage * msg, const GError * e)
 {
+  srv->metrics.store_errors++;
   log_event (G_LOG_LEVEL_WARNING, "store-error", NULL, NULL, "store: %s",
       e->message);
   reply_error (msg, MMKM_API_ERR_SERVER_ERROR,
@@ -94,6 +95,18 @@ static const Route routes[] = {
   {"POST", "/v1/session/kek", ROUTE_SESSION, MMKM_API_MIKEY_MAX, handle_kek},
   {"GET", "/v1/session/teks", ROUTE_SESSION, 0, handle_teks},
   {"POST", "/v1/session/bye", ROUTE_SESSION, 0, handle_bye},
+  {"GET", "/v1/session/events", ROUTE_SESSION, 0, handle_events},
+  {"PUT", "/v1/songs", ROUTE_SESSION, MMKM_API_LIST_BODY_MAX,
+      handle_songs_put},
+  {"GET", "/v1/songs", ROUTE_SESSION, MMKM_API_LIST_BODY_MAX,
+      handle_songs_get},
+  {"POST", "/v1/queue", ROUTE_SESSION, MMKM_API_BODY_MAX, handle_queue_post},
+  {"GET", "/v1/queue", ROUTE_SESSION, MMKM_API_BODY_MAX, handle_queue_get},
+  {"POST", "/v1/queue/next", ROUTE_SESSION, 0, handle_queue_next},
+  {"PUT", "/v1/queue/now-playing", ROUTE_SESSION, MMKM_API_BODY_MAX,
+      handle_now_playing},
+  {"POST", "/v1/session/teks/ack", ROUTE_SESSION, MMKM_API_MIKEY_MAX,
+      handle_tek_ack},
 };
 
 /* the first row for @path (any method), NULL for an unknown path */

@@ -82,6 +82,8 @@ handle_kek (Server * srv, SoupServerMessage * msg, const Request * r)
   s->last_heard = s->stored_heard = now;
   s->ack_seq = (guint64) now;
   log_store (srv, s->user, s->source, MMKM_LOG_JOINED, MMKM_REASON_LOGIN, now);
+  if (srv->cfg.rekey_on_join)
+    s->min_mki = rekey_on_join (srv, now);
   {
     gsize rl;
     gconstpointer rp = g_bytes_get_data (reply, &rl);
@@ -104,6 +106,7 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
   Session *s = r->session;
   gint64 now = r->now;
   MmkmApiTeks out = { 0 };
+  gint64 t0 = g_get_monotonic_time ();
   gint cur = tek_current (srv, now);
   GError *e = NULL;
   guint64 n = 0;
@@ -119,11 +122,17 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
     reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No TEK yet.");
     return;
   }
-  idx[0] = cur;
-  out.n_teks = 1;
+  /* min_mki: with rekey-on-join, nothing older than the member's join */
+  if (g_array_index (srv->teks, TekMeta, cur).mki >= s->min_mki)
+    idx[out.n_teks++] = cur;
   for (i = cur + 1; i < srv->teks->len && out.n_teks < MMKM_API_TEKS_MAX; i++)
-    if (tek_live (srv, i))
+    if (tek_live (srv, i)
+        && g_array_index (srv->teks, TekMeta, i).mki >= s->min_mki)
       idx[out.n_teks++] = i;
+  if (out.n_teks == 0) {
+    reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No TEK yet.");
+    return;
+  }
   for (k = 0; k < out.n_teks; k++) {
     const TekMeta *m = tek_material (srv, idx[k], now, &e);
     MmkmTekParams tp = { 0 };
@@ -154,6 +163,7 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
           "message.");
       goto out;
     }
+    ack_remember (s, m->mki, out.teks[k].mikey);
     s->fetched_mki = MAX (s->fetched_mki, m->mki);
   }
   mmkm_schedule_current (&srv->sched, now, &n);
@@ -172,6 +182,8 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
       out.next_fetch = now + srv->sched.period;
   }
   reply_json (msg, 200, mmkm_api_teks_to_json (&out));
+  srv->metrics.tek_fetches++;
+  mmkm_server_metrics_fetch_time (&srv->metrics, g_get_monotonic_time () - t0);
 out:
   g_clear_error (&e);
   mmkm_api_teks_clear (&out);

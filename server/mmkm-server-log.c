@@ -50,10 +50,17 @@ log_store (Server * srv, const gchar * user, const gchar * source,
   le.event = ev;
   le.reason = reason;
   if (!mmkm_store_log_append (srv->store, &le, NULL, &e)) {
+    srv->metrics.store_errors++;
     log_event (G_LOG_LEVEL_WARNING, "store-error", user, source,
         "cannot write the join/leave log: %s", e->message);
     g_clear_error (&e);
   }
+  /* the sender sees who comes and goes on its event stream */
+  if (ev == MMKM_LOG_LEFT)
+    events_publish (srv, MMKM_API_EVENT_LEFT, now, user,
+        mmkm_reason_to_string (reason), 0, 0);
+  else if (reason == MMKM_REASON_LOGIN)
+    events_publish (srv, MMKM_API_EVENT_JOINED, now, user, NULL, 0, 0);
   log_event (G_LOG_LEVEL_MESSAGE, ev == MMKM_LOG_JOINED ? "joined" : "left",
       user, source, "%s %s (%s)", user, ev == MMKM_LOG_JOINED ? "joined" :
       "left", mmkm_reason_to_string (reason));

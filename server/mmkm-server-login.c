@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* POST /v1/register and POST /v1/login: password checks with the same
- * work for every refusal, rate limited per address and per user+address. */
+ * work for every refusal, rate limited per address and per user+address;
+ * the check itself runs on the worker pool (mmkm-server-password-pool.c). */
 #define G_LOG_DOMAIN "mmkm-server"
 
 #include <openssl/crypto.h>
@@ -84,80 +85,160 @@ login_rate_ok (Server * srv, const gchar * user, const gchar * addr,
       srv->cfg.login_refill_per_user_s, now, retry_after);
 }
 
-static MmkmUser *
-check_password (Server * srv, SoupServerMessage * msg, const gchar * user,
-    const gchar * password, const gchar * addr, gint64 now)
+/* A register or login request while its password is checked */
+typedef struct
 {
-  gint64 retry = 1;
-  MmkmUser *u;
-  GError *e = NULL;
-  gboolean ok;
+  gboolean is_login;
+  MmkmApiRegisterRequest reg;
+  MmkmApiLoginRequest login;
+  MmkmUser *user;
+  gchar *addr;
+  gchar *source;
+} Pending;
 
-  if (!login_rate_ok (srv, user, addr, now, &retry)) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", user, addr,
+static void
+pending_free (gpointer data)
+{
+  Pending *p = data;
+
+  mmkm_api_register_request_clear (&p->reg);
+  mmkm_api_login_request_clear (&p->login);
+  mmkm_user_free (p->user);
+  g_free (p->addr);
+  g_free (p->source);
+  g_free (p);
+}
+
+static void register_finish (Server * srv, SoupServerMessage * msg,
+    Pending * p);
+static void login_finish (Server * srv, SoupServerMessage * msg, Pending * p);
+
+/* main loop, after the check */
+static void
+password_checked (Server * srv, SoupServerMessage * msg, gboolean ok,
+    gpointer data)
+{
+  Pending *p = data;
+  const gchar *user = p->is_login ? p->login.user : p->reg.user;
+
+  /* the password is no longer needed */
+  mmkm_api_free_secret (p->is_login ? p->login.password : p->reg.password);
+  if (p->is_login)
+    p->login.password = NULL;
+  else
+    p->reg.password = NULL;
+  if (!ok) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_FAILED]++;
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", user, p->addr,
+        "wrong user name or password");
+    reply_unauthorized (msg);
+    return;
+  }
+  login_rate_refund (srv, user, p->addr);
+  if (p->is_login)
+    login_finish (srv, msg, p);
+  else
+    register_finish (srv, msg, p);
+}
+
+/* The rate limits, the user's row, then the password check with the same
+ * work for an unknown user, on the worker pool; the answer follows from
+ * password_checked(). Takes @p; answers at once when refused. */
+static void
+check_password (Server * srv, SoupServerMessage * msg, Pending * p, gint64 now)
+{
+  const gchar *user = p->is_login ? p->login.user : p->reg.user;
+  const gchar *password = p->is_login ? p->login.password : p->reg.password;
+  gint64 retry = 1;
+  GError *e = NULL;
+
+  if (!login_rate_ok (srv, user, p->addr, now, &retry)) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_LIMITED]++;
+    log_event (G_LOG_LEVEL_MESSAGE, "login-limited", user, p->addr,
         "too many password attempts");
     reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS,
         "Too many attempts: try again later.", "login_rate", retry);
-    return NULL;
+    pending_free (p);
+    return;
   }
-  u = mmkm_store_user_get (srv->store, user, &e);
-  if (!u && !g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
+  p->user = mmkm_store_user_get (srv->store, user, &e);
+  if (!p->user
+      && !g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
     reply_store_error (srv, msg, e);
     g_clear_error (&e);
-    return NULL;
+    pending_free (p);
+    return;
   }
   g_clear_error (&e);
-  ok = mmkm_password_verify (u ? u->password_hash : NULL, password,
-      strlen (password), &srv->cfg.password, NULL);
-  if (!ok) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", user, addr,
-        "wrong user name or password");
-    mmkm_user_free (u);
-    reply_unauthorized (msg);
-    return NULL;
+  if (!password_check_async (srv, msg, p->user ? p->user->password_hash :
+          NULL, password, password_checked, p, pending_free)) {
+    /* not checked: no attempt counted */
+    login_rate_refund (srv, user, p->addr);
+    log_event (G_LOG_LEVEL_WARNING, "login-busy", user, p->addr,
+        "password checks queue full");
+    reply_error_full (msg, MMKM_API_ERR_TOO_MANY_REQUESTS, "The server is "
+        "busy: try again shortly.", "busy", 1);
+    pending_free (p);
   }
-  login_rate_refund (srv, user, addr);
-  return u;
+}
+
+static Pending *
+pending_new (gboolean is_login, const Request * r)
+{
+  Pending *p = g_new0 (Pending, 1);
+
+  p->is_login = is_login;
+  p->addr = g_strdup (r->addr);
+  p->source = g_strdup (r->source);
+  return p;
 }
 
 void
 handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
 {
-  const gchar *addr = r->addr;
-  gint64 now = r->now;
   GBytes *data = request_body (msg, "/v1/register", "application/json");
-  MmkmApiRegisterRequest req = { 0 };
+  Pending *p;
+  GError *e = NULL;
+  gsize len;
+  gconstpointer b;
+
+  if (!data)
+    return;
+  p = pending_new (FALSE, r);
+  b = g_bytes_get_data (data, &len);
+  if (!mmkm_api_register_request_from_json (b, len, &p->reg, &e)) {
+    wipe_request_body (msg, data);
+    reply_codec_error (msg, e);
+    g_clear_error (&e);
+    pending_free (p);
+    return;
+  }
+  wipe_request_body (msg, data);
+  check_password (srv, msg, p, r->now);
+}
+
+static void
+register_finish (Server * srv, SoupServerMessage * msg, Pending * p)
+{
+  const gchar *addr = p->addr;
+  MmkmApiRegisterRequest *req = &p->reg;
   MmkmApiRegisterResponse resp = { 0 };
-  g_autoptr (MmkmUser) u = NULL;
+  MmkmUser *u = p->user;
   GPtrArray *certs = NULL, *devs = NULL;
   g_autofree gchar *uri = NULL;
   GError *e = NULL;
   MikeyCert *cert;
-  gsize der_len, len;
+  gsize der_len;
   const guint8 *der;
-  gconstpointer p;
   GBytes *der_bytes;
   guint i;
 
-  if (!data)
-    return;
-  p = g_bytes_get_data (data, &len);
-  if (!mmkm_api_register_request_from_json (p, len, &req, &e)) {
-    wipe_request_body (msg, data);
-    reply_codec_error (msg, e);
-    g_clear_error (&e);
-    return;
-  }
-  u = check_password (srv, msg, req.user, req.password, addr, now);
-  wipe_request_body (msg, data);
-  if (!u)
-    goto out;
   if (u->disabled) {
     reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
     goto out;
   }
-  certs = mikey_cert_load_pem (req.certificate, strlen (req.certificate), &e);
-  uri = mmkm_user_id (req.user, NULL);
+  certs = mikey_cert_load_pem (req->certificate, strlen (req->certificate), &e);
+  uri = mmkm_user_id (req->user, NULL);
   if (!certs || certs->len != 1 || !uri
       || !mikey_cert_matches_identity (g_ptr_array_index (certs, 0), uri, NULL)
       || !mikey_cert_check_usage (g_ptr_array_index (certs, 0),
@@ -169,7 +250,7 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
     goto out;
   }
   cert = g_ptr_array_index (certs, 0);
-  devs = mmkm_store_device_list (srv->store, req.user, &e);
+  devs = mmkm_store_device_list (srv->store, req->user, &e);
   if (!devs) {
     reply_store_error (srv, msg, e);
     goto out;
@@ -183,7 +264,7 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
   mmkm_cert_fingerprint (cert, resp.fingerprint);
   der = mikey_cert_get_der (cert, &der_len);
   der_bytes = g_bytes_new (der, der_len);
-  if (!mmkm_store_device_enrol (srv->store, req.user, resp.fingerprint,
+  if (!mmkm_store_device_enrol (srv->store, req->user, resp.fingerprint,
           der_bytes, &e)) {
     g_bytes_unref (der_bytes);
     if (g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_EXISTS))
@@ -194,9 +275,10 @@ handle_register (Server * srv, SoupServerMessage * msg, const Request * r)
     goto out;
   }
   g_bytes_unref (der_bytes);
-  resp.user = req.user;
+  resp.user = req->user;
   reply_json (msg, 201, mmkm_api_register_response_to_json (&resp));
-  log_event (G_LOG_LEVEL_MESSAGE, "register", req.user, addr,
+  srv->metrics.registrations++;
+  log_event (G_LOG_LEVEL_MESSAGE, "register", req->user, addr,
       "device enrolled");
 out:
   g_clear_error (&e);
@@ -204,63 +286,71 @@ out:
     g_ptr_array_unref (certs);
   if (devs)
     g_ptr_array_unref (devs);
-  mmkm_api_register_request_clear (&req);
 }
 
 void
 handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
 {
-  const gchar *addr = r->addr, *source = r->source;
-  gint64 now = r->now;
   GBytes *data = request_body (msg, "/v1/login", "application/json");
-  MmkmApiLoginRequest req = { 0 };
-  MmkmApiLoginResponse resp = { 0 };
-  g_autoptr (MmkmUser) u = NULL;
-  g_autoptr (MmkmDevice) dev = NULL;
+  Pending *p;
   GError *e = NULL;
-  Session *s, *old;
   gsize len;
-  gconstpointer p;
+  gconstpointer b;
 
   if (!data)
     return;
-  p = g_bytes_get_data (data, &len);
-  if (!mmkm_api_login_request_from_json (p, len, &req, &e)) {
+  p = pending_new (TRUE, r);
+  b = g_bytes_get_data (data, &len);
+  if (!mmkm_api_login_request_from_json (b, len, &p->login, &e)) {
     wipe_request_body (msg, data);
     reply_codec_error (msg, e);
     g_clear_error (&e);
+    pending_free (p);
     return;
   }
-  u = check_password (srv, msg, req.user, req.password, addr, now);
   wipe_request_body (msg, data);
-  if (!u)
-    goto out;
-  dev = mmkm_store_device_get (srv->store, req.fingerprint, NULL);
-  if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req.user)) {
-    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req.user, addr,
+  check_password (srv, msg, p, r->now);
+}
+
+static void
+login_finish (Server * srv, SoupServerMessage * msg, Pending * p)
+{
+  const gchar *addr = p->addr, *source = p->source;
+  /* the check took a while: times from now on */
+  gint64 now = g_get_real_time ();
+  MmkmApiLoginRequest *req = &p->login;
+  MmkmApiLoginResponse resp = { 0 };
+  MmkmUser *u = p->user;
+  g_autoptr (MmkmDevice) dev = NULL;
+  Session *s, *old;
+
+  dev = mmkm_store_device_get (srv->store, req->fingerprint, NULL);
+  if (!dev || dev->revoked_us != 0 || !g_str_equal (dev->user, req->user)) {
+    srv->metrics.logins[MMKM_METRICS_LOGIN_FAILED]++;
+    log_event (G_LOG_LEVEL_MESSAGE, "login-failed", req->user, addr,
         "not the user's enrolled device");
     reply_unauthorized (msg);
-    goto out;
+    return;
   }
   if (u->disabled) {
     reply_error (msg, MMKM_API_ERR_FORBIDDEN, "This user is disabled.");
-    goto out;
+    return;
   }
-  if (!g_str_equal (req.group, srv->group->name)) {
+  if (!g_str_equal (req->group, srv->group->name)) {
     reply_error (msg, MMKM_API_ERR_NOT_FOUND, "No such group.");
-    goto out;
+    return;
   }
-  old = session_find_user (srv, req.user, srv->group->id);
+  old = session_find_user (srv, req->user, srv->group->id);
   if (old) {
-    log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req.user, source,
+    log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req->user, source,
         "user logged in already (policy %s)",
         mmkm_dup_policy_to_string (srv->cfg.duplicate_login));
     if (srv->cfg.duplicate_login == MMKM_DUP_REFUSE) {
-      log_store (srv, req.user, source, MMKM_LOG_JOINED, MMKM_REASON_REFUSED,
-          now);
+      log_store (srv, req->user, source, MMKM_LOG_JOINED,
+          MMKM_REASON_REFUSED, now);
       reply_error_full (msg, MMKM_API_ERR_CONFLICT, "This user is logged in "
           "already.", "duplicate_login", -1);
-      goto out;
+      return;
     }
     if (srv->cfg.duplicate_login == MMKM_DUP_REPLACE)
       session_end (srv, old, MMKM_REASON_REPLACED, now);
@@ -269,14 +359,14 @@ handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
   if (RAND_bytes (s->id, sizeof s->id) != 1) {
     session_free (s);
     reply_error (msg, MMKM_API_ERR_SERVER_ERROR, "No randomness.");
-    goto out;
+    return;
   }
   session_token (srv, s->id, s->token);
   sha256 (s->token, MMKM_API_TOKEN_LEN, s->token_hash);
-  s->user = g_strdup (req.user);
+  s->user = g_strdup (req->user);
   s->role = u->role;
   s->group_id = srv->group->id;
-  memcpy (s->device, req.fingerprint, MMKM_FINGERPRINT_LEN);
+  memcpy (s->device, req->fingerprint, MMKM_FINGERPRINT_LEN);
   s->source = g_strdup (source);
   s->login_us = now;
   session_add (srv, s);
@@ -299,9 +389,7 @@ handle_login (Server * srv, SoupServerMessage * msg, const Request * r)
     OPENSSL_cleanse (resp.token, sizeof resp.token);
     reply_json (msg, 200, body);
   }
-  log_event (G_LOG_LEVEL_MESSAGE, "login", req.user, source,
+  srv->metrics.logins[MMKM_METRICS_LOGIN_OK]++;
+  log_event (G_LOG_LEVEL_MESSAGE, "login", req->user, source,
       "logged in; the DH exchange follows");
-out:
-  g_clear_error (&e);
-  mmkm_api_login_request_clear (&req);
 }

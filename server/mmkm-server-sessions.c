@@ -21,6 +21,7 @@ session_free (Session * s)
   OPENSSL_cleanse (s->token, sizeof s->token);
   OPENSSL_cleanse (s->kek, sizeof s->kek);
   mmkm_hb_key_clear (&s->hb_key);
+  ack_forget (s);
   g_free (s->user);
   g_free (s->source);
   g_free (s);
@@ -56,8 +57,10 @@ session_end (Server * srv, Session * s, MmkmReason reason, gint64 now)
   GBytes *kid = key_bytes (s->id, MMKM_SESSION_ID_LEN);
   GBytes *kt = key_bytes (s->token_hash, 32);
 
+  events_session_end (srv, s);
   if (s->stored) {
     if (!mmkm_store_session_end (srv->store, s->id, now, reason, &e)) {
+      srv->metrics.store_errors++;
       log_event (G_LOG_LEVEL_WARNING, "store-error", s->user, s->source,
           "cannot end the session in the store: %s", e->message);
       g_clear_error (&e);
@@ -163,14 +166,11 @@ sessions_restore (Server * srv, gint64 now, GError ** error)
       g_ptr_array_unref (live);
       return FALSE;
     }
-    s->last_heard = MAX (row->heartbeat_us, now);
-    /* spread over the store interval (by the random session id): every
-     * restored session due for its store write in the same second would
-     * make one huge batch while the heartbeat socket waits */
-    s->stored_heard = s->last_heard - (gint64) ((s->id[0] | s->id[1] << 8 |
-            (guint32) s->id[2] << 16) % ((guint32) MAX (1,
-                srv->cfg.heartbeat_store_interval_s) * 1000u)) * 1000;
+    s->last_heard = s->stored_heard = MAX (row->heartbeat_us, now);
     s->ack_seq = (guint64) now;
+    hb_window_restore (srv, s, row->hb_seq);
+    if (srv->cfg.rekey_on_join)
+      s->min_mki = rekey_on_join_floor (srv, s->login_us);
     session_add (srv, s);
     n++;
   }

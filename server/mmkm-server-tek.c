@@ -147,9 +147,15 @@ tek_mint (Server * srv, gint64 activation, MmkmTekReason reason, gint64 now,
       OPENSSL_cleanse (&t, sizeof t);
       g_array_append_val (srv->teks, m);
       teks_mark_dead (srv);
+      if (reason == MMKM_TEK_SCHEDULE)
+        srv->metrics.rotations_scheduled++;
+      else
+        srv->metrics.rotations_forced++;
       log_event (G_LOG_LEVEL_MESSAGE, "tek", NULL, NULL, "TEK %08x made "
           "(%s), active at %" G_GINT64_FORMAT, m.mki,
           mmkm_tek_reason_to_string (reason), activation);
+      events_publish (srv, MMKM_API_EVENT_TEK, now, NULL, NULL, m.mki,
+          activation);
       return TRUE;
     }
     OPENSSL_cleanse (&t, sizeof t);
@@ -236,11 +242,56 @@ tek_schedule_timer (Server * srv, gint64 now)
 void
 forced_rekey (Server * srv, gint64 now)
 {
+  forced_rekey_reason (srv, now, MMKM_TEK_LEAVE);
+}
+
+/* [group] rekey-on-join: a member that just got its KEK must not get a
+ * TEK that protected traffic before it joined. A forced TEK (coalesced
+ * like a leave's) is made now; the member gets TEKs from it on. Returns
+ * the lowest MKI the member may have: when no TEK could be made, one
+ * above every TEK so far (it then waits for the next one rather than
+ * getting an old one). */
+guint32
+rekey_on_join (Server * srv, gint64 now)
+{
+  guint32 before = srv->teks->len ?
+      g_array_index (srv->teks, TekMeta, srv->teks->len - 1).mki : 0;
+
+  forced_rekey_reason (srv, now, MMKM_TEK_JOIN);
+  if (srv->teks->len && g_array_index (srv->teks, TekMeta,
+          srv->teks->len - 1).mki > before)
+    return g_array_index (srv->teks, TekMeta, srv->teks->len - 1).mki;
+  return before + 1;
+}
+
+/* After a restart: the lowest MKI a session that logged in at @login_us
+ * may have, by the same rule: the TEKs made since it logged in (its join
+ * TEK was made at its DH exchange, after the login; MKIs are made in
+ * time order). */
+guint32
+rekey_on_join_floor (Server * srv, gint64 login_us)
+{
+  guint i;
+
+  for (i = 0; i < srv->teks->len; i++) {
+    TekMeta *t = &g_array_index (srv->teks, TekMeta, i);
+    if (t->created >= login_us)
+      return t->mki;
+  }
+  return srv->teks->len ? g_array_index (srv->teks, TekMeta,
+      srv->teks->len - 1).mki + 1 : 1;
+}
+
+/* The same for another cause (MMKM_TEK_ADMIN: the rotate command;
+ * MMKM_TEK_JOIN: rekey-on-join). */
+void
+forced_rekey_reason (Server * srv, gint64 now, MmkmTekReason reason)
+{
   gboolean coalesced = FALSE;
   gint64 act = mmkm_rekey_request (&srv->sched, &srv->rekey, now, &coalesced);
   GError *e = NULL;
 
-  if (!tek_mint (srv, act, MMKM_TEK_LEAVE, now, &e)) {
+  if (!tek_mint (srv, act, reason, now, &e)) {
     log_event (G_LOG_LEVEL_WARNING, "tek-error", NULL, NULL,
         "cannot make the forced TEK: %s", e->message);
     g_clear_error (&e);

@@ -159,6 +159,7 @@ on_reload (gpointer data)
     srv->cfg.requests_per_period = c.requests_per_period;
     srv->cfg.request_period_ms = c.request_period_ms;
     srv->cfg.password = c.password;
+    srv->cfg.password_queue = c.password_queue;
     srv->cfg.login_burst_per_address = c.login_burst_per_address;
     srv->cfg.login_refill_per_address_s = c.login_refill_per_address_s;
     srv->cfg.login_burst_per_user = c.login_burst_per_user;
@@ -173,6 +174,8 @@ on_reload (gpointer data)
   tls = g_tls_certificate_new_from_files (crt, key, &e);
   if (tls) {
     soup_server_set_tls_certificate (srv->http, tls);
+    if (srv->admin_http)
+      soup_server_set_tls_certificate (srv->admin_http, tls);
     g_object_unref (tls);
   } else {
     log_event (G_LOG_LEVEL_WARNING, "reload", NULL, NULL,
@@ -198,6 +201,7 @@ start (Server * srv, GError ** error)
   guint8 master[SECRET_LEN];
   unsigned int hl = 32;
 
+  password_pool_start (srv);
   if (g_mkdir_with_parents (srv->cfg.state_dir, 0700) != 0) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
         "cannot make the state directory %s", srv->cfg.state_dir);
@@ -302,6 +306,8 @@ start (Server * srv, GError ** error)
   printf ("heartbeat udp %u\n", srv->hb_port);
   log_event (G_LOG_LEVEL_MESSAGE, "listen", NULL, NULL, "heartbeats on UDP "
       "port %u", srv->hb_port);
+  if (!admin_start (srv, tls, error))
+    return FALSE;
 
   srv->liveness_timer = g_timeout_add (MAX (50u,
           MIN (1000u, srv->cfg.heartbeat_interval_ms / 4)), liveness_tick, srv);
@@ -341,10 +347,15 @@ wait_for_workers (guint baseline)
 static void
 stop (Server * srv)
 {
+  /* first: the checks in flight are answered while all state exists */
+  password_pool_stop (srv);
   if (srv->liveness_timer)
     g_source_remove (srv->liveness_timer);
   if (srv->tek_timer)
     g_source_remove (srv->tek_timer);
+  /* answers the waiting polls while the listener is still there */
+  events_free (srv);
+  admin_stop (srv);
   if (srv->http) {
     soup_server_disconnect (srv->http);
     g_object_unref (srv->http);
@@ -353,12 +364,11 @@ stop (Server * srv)
     g_source_destroy (srv->udp_source);
     g_source_unref (srv->udp_source);
   }
+  /* sessions stay live in the store: members go on after a restart; the
+   * ACKs that waited for this batch still leave */
+  hb_flush (srv);
+  hb_batch_free (srv);
   g_clear_object (&srv->udp);
-  /* sessions stay live in the store: members go on after a restart */
-  if (srv->store)
-    hb_flush (srv);
-  g_clear_pointer (&srv->hb_pending_ids, g_byte_array_unref);
-  g_clear_pointer (&srv->hb_pending_times, g_array_unref);
   g_clear_pointer (&srv->by_id, g_hash_table_unref);
   g_clear_pointer (&srv->by_token, g_hash_table_unref);
   g_clear_pointer (&srv->buckets, g_hash_table_unref);
@@ -379,6 +389,7 @@ main (int argc, char **argv)
 {
   Server srv = { 0 };
   g_autofree gchar *config = NULL, *state_dir = NULL, *listen = NULL;
+  g_autofree gchar *admin_listen = NULL;
   gint hb_port = -1;
   gboolean version = FALSE, check = FALSE;
   guint baseline;
@@ -392,6 +403,9 @@ main (int argc, char **argv)
         "HOST:PORT"},
     {"heartbeat-port", 0, 0, G_OPTION_ARG_INT, &hb_port,
         "UDP port for heartbeats (default 8444; 0: any free one)", "PORT"},
+    {"admin-listen", 0, 0, G_OPTION_ARG_STRING, &admin_listen,
+        "Admin HTTPS address (default 127.0.0.1:8445; port 0: any free "
+          "one)", "HOST:PORT"},
     {"check-config", 0, 0, G_OPTION_ARG_NONE, &check,
           "Check the configuration, print the settings in effect and exit",
         NULL},
@@ -432,6 +446,9 @@ main (int argc, char **argv)
   if (listen && !mmkm_server_parse_listen (listen, &srv.cfg.listen_host,
           &srv.cfg.listen_port, &e))
     goto fail;
+  if (admin_listen && !mmkm_server_parse_listen (admin_listen,
+          &srv.cfg.admin_host, &srv.cfg.admin_port, &e))
+    goto fail;
   if (hb_port >= 0) {
     if (hb_port > 65535) {
       g_printerr ("mmkm-server: --heartbeat-port out of range\n");
@@ -443,24 +460,28 @@ main (int argc, char **argv)
     goto fail;
   if (check) {
     printf ("state-dir %s\nlisten %s:%u\nheartbeat-port %u\n"
+        "admin-listen %s:%u\n"
         "database %s\ngroup %s\nsuite %s\ntek-period-ms %" G_GINT64_FORMAT
         "\nfetch-window-ms %" G_GINT64_FORMAT "\nheartbeat-interval-ms %u\n"
-        "allowed-misses %u\nduplicate-login %s\n", srv.cfg.state_dir,
+        "allowed-misses %u\nduplicate-login %s\nrekey-on-join %s\n",
+        srv.cfg.state_dir,
         srv.cfg.listen_host, srv.cfg.listen_port, srv.cfg.heartbeat_port,
+        srv.cfg.admin_host, srv.cfg.admin_port,
         srv.cfg.database, srv.cfg.group_name, srv.cfg.suite,
         srv.cfg.tek_period_ms, srv.cfg.fetch_window_ms,
         srv.cfg.heartbeat_interval_ms, srv.cfg.allowed_misses,
-        mmkm_dup_policy_to_string (srv.cfg.duplicate_login));
+        mmkm_dup_policy_to_string (srv.cfg.duplicate_login),
+        srv.cfg.rekey_on_join ? "true" : "false");
     mmkm_server_config_clear (&srv.cfg);
     g_free (srv.config_path);
     return 0;
   }
 
+  mmkm_server_metrics_init (&srv.metrics, g_get_real_time ());
   srv.loop = g_main_loop_new (NULL, FALSE);
   srv.teks = g_array_new (FALSE, TRUE, sizeof (TekMeta));
   g_array_set_clear_func (srv.teks, tek_meta_clear);
-  srv.hb_pending_ids = g_byte_array_new ();
-  srv.hb_pending_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  hb_batch_init (&srv);
   srv.by_token = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, (GDestroyNotify) session_free);
   srv.by_id = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
@@ -474,6 +495,7 @@ main (int argc, char **argv)
    * wait_for_workers) */
   g_thread_pool_set_max_unused_threads (0);
   g_thread_pool_set_max_idle_time (500);
+  events_init (&srv, g_get_real_time ());
   if (!start (&srv, &e))
     goto fail;
   baseline = count_threads ();

@@ -120,6 +120,24 @@ static const gchar *const migrations[] = {
       " WHERE popped_us IS NULL;"
       "CREATE INDEX requests_user ON requests (user_id, group_id,"
       " requested_us);" "CREATE INDEX requests_song ON requests (song_id);",
+  /* 2: the sender's song numbers (the API's song ids) and what plays */
+  "ALTER TABLE songs ADD COLUMN number INTEGER;"
+      "CREATE UNIQUE INDEX songs_number ON songs (group_id, number)"
+      " WHERE removed_us IS NULL AND number IS NOT NULL;"
+      "ALTER TABLE stream_groups ADD COLUMN now_playing INTEGER"
+      " REFERENCES requests (id) ON DELETE SET NULL;"
+      "ALTER TABLE stream_groups ADD COLUMN now_playing_us INTEGER;",
+  /* 3: the members' TEK acknowledgements (seed 002 step 4b), and the
+   * highest heartbeat sequence number stored with the heartbeat time, so
+   * that a replay across a restart is refused */
+  "CREATE TABLE tek_acks ("
+      " session_id BLOB NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,"
+      " group_id INTEGER NOT NULL,"
+      " mki INTEGER NOT NULL,"
+      " acked_us INTEGER NOT NULL,"
+      " PRIMARY KEY (session_id, mki)) WITHOUT ROWID;"
+      "CREATE INDEX tek_acks_mki ON tek_acks (group_id, mki);"
+      "ALTER TABLE sessions ADD COLUMN hb_seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 guint
@@ -935,7 +953,7 @@ sq_log_query (gpointer b, const MmkmLogFilter * f, GError ** err)
 
 #define SESSION_SELECT "SELECT s.id, u.name, s.group_id, d.fingerprint, " \
   "s.login_us, s.heartbeat_us, s.source, s.ended_us, s.end_reason, " \
-  "s.kek_sealed FROM sessions s JOIN users u ON u.id = s.user_id " \
+  "s.kek_sealed, s.hb_seq FROM sessions s JOIN users u ON u.id = s.user_id " \
   "JOIN devices d ON d.id = s.device_id "
 
 static MmkmSession *
@@ -959,6 +977,7 @@ read_session (Sq * sq, sqlite3_stmt * st, gboolean with_kek, GError ** err)
   s->end_reason = (MmkmReason) sqlite3_column_int (st, 8);
   if (with_kek)
     s->sealed = col_bytes (st, 9);
+  s->hb_seq = (guint64) sqlite3_column_int64 (st, 10);
   return s;
 }
 
@@ -1022,12 +1041,48 @@ sq_session_get (gpointer b, const guint8 * id, GError ** err)
   return s;
 }
 
+static gboolean
+sq_session_touch (gpointer b, const guint8 * id, gint64 now_us, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "UPDATE sessions SET heartbeat_us = "
+      "max (heartbeat_us, ?) WHERE id = ? AND ended_us IS NULL", err);
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, now_us);
+  bind_blob (st, 2, id, MMKM_SESSION_ID_LEN);
+  return run_changed (sq, st, "cannot record the heartbeat", err,
+      "no live session with this id");
+}
+
+/* hb_seq is stored as SQLite's signed 64 bits: a sequence number above
+ * G_MAXINT64 (no member gets there by counting) is stored as G_MAXINT64 */
+static gboolean
+sq_session_heartbeat (gpointer b, const guint8 * id, gint64 now_us,
+    guint64 hb_seq, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "UPDATE sessions SET heartbeat_us = "
+      "max (heartbeat_us, ?), hb_seq = max (hb_seq, ?) WHERE id = ? AND "
+      "ended_us IS NULL", err);
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, now_us);
+  sqlite3_bind_int64 (st, 2, (gint64) MIN (hb_seq, (guint64) G_MAXINT64));
+  bind_blob (st, 3, id, MMKM_SESSION_ID_LEN);
+  return run_changed (sq, st, "cannot record the heartbeat", err,
+      "no live session with this id");
+}
+
 static gboolean exec (Sq * sq, const gchar * sql, const gchar * what,
     GError ** err);
 
 static gboolean
-sq_session_touch_many (gpointer b, const guint8 * ids, const gint64 * times,
-    guint n, guint * written, GError ** err)
+sq_session_heartbeat_many (gpointer b, const guint8 * ids,
+    const gint64 * times, const guint64 * hb_seqs, guint n, guint * written,
+    GError ** err)
 {
   Sq *sq = b;
   sqlite3_stmt *st;
@@ -1037,11 +1092,12 @@ sq_session_touch_many (gpointer b, const guint8 * ids, const gint64 * times,
     return FALSE;
   for (i = 0; i < n; i++) {
     st = stmt (sq, "UPDATE sessions SET heartbeat_us = max (heartbeat_us, ?)"
-        " WHERE id = ? AND ended_us IS NULL", err);
+        ", hb_seq = max (hb_seq, ?) WHERE id = ? AND ended_us IS NULL", err);
     if (!st)
       goto fail;
     sqlite3_bind_int64 (st, 1, times[i]);
-    bind_blob (st, 2, ids + i * MMKM_SESSION_ID_LEN, MMKM_SESSION_ID_LEN);
+    sqlite3_bind_int64 (st, 2, (gint64) MIN (hb_seqs[i], (guint64) G_MAXINT64));
+    bind_blob (st, 3, ids + i * MMKM_SESSION_ID_LEN, MMKM_SESSION_ID_LEN);
     if (!run (sq, st, "cannot record the heartbeats", err))
       goto fail;
     w += sqlite3_changes (sq->db) > 0;
@@ -1057,18 +1113,82 @@ fail:
 }
 
 static gboolean
-sq_session_touch (gpointer b, const guint8 * id, gint64 now_us, GError ** err)
+sq_tek_ack (gpointer b, const guint8 * session_id, guint32 group_id,
+    guint32 mki, gint64 now_us, gboolean * first, GError ** err)
 {
   Sq *sq = b;
-  sqlite3_stmt *st = stmt (sq, "UPDATE sessions SET heartbeat_us = "
-      "max (heartbeat_us, ?) WHERE id = ? AND ended_us IS NULL", err);
+  sqlite3_stmt *st = stmt (sq, "INSERT INTO tek_acks (session_id, group_id, "
+      "mki, acked_us) SELECT id, group_id, ?, ? FROM sessions WHERE id = ? "
+      "AND group_id = ? AND ended_us IS NULL ON CONFLICT DO NOTHING", err);
+  sqlite3_stmt *chk;
+  gboolean row;
 
   if (!st)
     return FALSE;
-  sqlite3_bind_int64 (st, 1, now_us);
-  bind_blob (st, 2, id, MMKM_SESSION_ID_LEN);
-  return run_changed (sq, st, "cannot record the heartbeat", err,
-      "no live session with this id");
+  sqlite3_bind_int64 (st, 1, mki);
+  sqlite3_bind_int64 (st, 2, now_us);
+  bind_blob (st, 3, session_id, MMKM_SESSION_ID_LEN);
+  sqlite3_bind_int64 (st, 4, group_id);
+  if (!run (sq, st, "cannot record the TEK acknowledgement", err))
+    return FALSE;
+  *first = sqlite3_changes (sq->db) > 0;
+  if (*first)
+    return TRUE;
+  /* nothing inserted: a replay, or no such live session */
+  chk = stmt (sq, "SELECT 1 FROM tek_acks a JOIN sessions s ON s.id = "
+      "a.session_id WHERE a.session_id = ? AND a.mki = ? AND a.group_id = ? "
+      "AND s.ended_us IS NULL", err);
+  if (!chk)
+    return FALSE;
+  bind_blob (chk, 1, session_id, MMKM_SESSION_ID_LEN);
+  sqlite3_bind_int64 (chk, 2, mki);
+  sqlite3_bind_int64 (chk, 3, group_id);
+  if (!step (sq, chk, &row, "cannot read the TEK acknowledgements", err))
+    return FALSE;
+  sqlite3_reset (chk);
+  if (!row)
+    return not_found (err, "no live session with this id in this group");
+  return TRUE;
+}
+
+static GPtrArray *
+sq_tek_ack_list (gpointer b, guint32 group_id, guint32 mki, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "SELECT a.session_id, u.name, a.acked_us "
+      "FROM tek_acks a JOIN sessions s ON s.id = a.session_id JOIN users u "
+      "ON u.id = s.user_id WHERE a.group_id = ? AND a.mki = ? "
+      "ORDER BY a.acked_us, a.session_id", err);
+  GPtrArray *a;
+  gboolean row;
+
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, group_id);
+  sqlite3_bind_int64 (st, 2, mki);
+  a = g_ptr_array_new_with_free_func ((GDestroyNotify) mmkm_tek_ack_free);
+  while (step (sq, st, &row, "cannot list the TEK acknowledgements", err)) {
+    MmkmTekAck *k;
+
+    if (!row)
+      return a;
+    k = g_new0 (MmkmTekAck, 1);
+    if (!col_blob_fixed (st, 0, k->session_id, MMKM_SESSION_ID_LEN)) {
+      mmkm_tek_ack_free (k);
+      sqlite3_reset (st);
+      g_set_error (err, MMKM_STORE_ERROR, MMKM_STORE_ERROR_CORRUPT,
+          "a TEK acknowledgement has a session id of the wrong length [%s]",
+          sq->path);
+      break;
+    }
+    k->user = col_text (st, 1);
+    k->group_id = group_id;
+    k->mki = mki;
+    k->acked_us = sqlite3_column_int64 (st, 2);
+    g_ptr_array_add (a, k);
+  }
+  g_ptr_array_unref (a);
+  return NULL;
 }
 
 static gboolean
@@ -1126,7 +1246,8 @@ sq_song_add (gpointer b, const MmkmSong * s, gint64 * id, GError ** err)
 {
   Sq *sq = b;
   sqlite3_stmt *st = stmt (sq, "INSERT INTO songs (group_id, title, "
-      "duration_us, rate, channels, file) VALUES (?, ?, ?, ?, ?, ?)", err);
+      "duration_us, rate, channels, file, number) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)", err);
   GError *e = NULL;
 
   if (!st)
@@ -1136,7 +1257,9 @@ sq_song_add (gpointer b, const MmkmSong * s, gint64 * id, GError ** err)
   sqlite3_bind_int64 (st, 3, s->duration_us);
   sqlite3_bind_int64 (st, 4, s->rate);
   sqlite3_bind_int64 (st, 5, s->channels);
-  bind_text (st, 6, s->file);
+  bind_text (st, 6, s->file ? s->file : "");
+  if (s->number)
+    sqlite3_bind_int64 (st, 7, s->number);
   if (!run (sq, st, "cannot add the song", &e)) {
     if (e->code == MMKM_STORE_ERROR_NOT_FOUND) {
       g_clear_error (&e);
@@ -1156,8 +1279,8 @@ sq_song_list (gpointer b, guint32 group_id, GError ** err)
 {
   Sq *sq = b;
   sqlite3_stmt *st = stmt (sq, "SELECT id, group_id, title, duration_us, "
-      "rate, channels, file FROM songs WHERE group_id = ? AND removed_us "
-      "IS NULL ORDER BY id", err);
+      "rate, channels, file, number FROM songs WHERE group_id = ? AND "
+      "removed_us IS NULL ORDER BY id", err);
   GPtrArray *a;
   gboolean row;
 
@@ -1178,6 +1301,7 @@ sq_song_list (gpointer b, guint32 group_id, GError ** err)
     s->rate = (guint) sqlite3_column_int64 (st, 4);
     s->channels = (guint) sqlite3_column_int64 (st, 5);
     s->file = col_text (st, 6);
+    s->number = (guint32) sqlite3_column_int64 (st, 7);
     g_ptr_array_add (a, s);
   }
   g_ptr_array_unref (a);
@@ -1199,7 +1323,7 @@ sq_song_remove (gpointer b, gint64 id, GError ** err)
 }
 
 #define REQUEST_COLS "r.id, r.group_id, r.song_id, u.name, r.requested_us, " \
-  "r.popped_us"
+  "r.popped_us, s.number, s.title"
 
 static MmkmRequest *
 read_request (sqlite3_stmt * st)
@@ -1212,6 +1336,8 @@ read_request (sqlite3_stmt * st)
   r->user = col_text (st, 3);
   r->requested_us = sqlite3_column_int64 (st, 4);
   r->popped_us = sqlite3_column_int64 (st, 5);
+  r->song_number = (guint32) sqlite3_column_int64 (st, 6);
+  r->title = col_text (st, 7);
   return r;
 }
 
@@ -1276,7 +1402,8 @@ sq_queue_pop (gpointer b, guint32 group_id, gint64 now_us, GError ** err)
       "AND s.removed_us IS NULL ORDER BY r.id LIMIT 1) "
       "RETURNING id, group_id, song_id, "
       "(SELECT name FROM users WHERE id = user_id), requested_us, "
-      "popped_us", err);
+      "popped_us, (SELECT number FROM songs WHERE id = song_id), "
+      "(SELECT title FROM songs WHERE id = song_id)", err);
   gboolean row;
   MmkmRequest *r;
 
@@ -1302,6 +1429,21 @@ sq_queue_pop (gpointer b, guint32 group_id, gint64 now_us, GError ** err)
 }
 
 static gboolean
+sq_request_remove (gpointer b, guint32 group_id, gint64 id, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "DELETE FROM requests WHERE id = ? "
+      "AND group_id = ? AND popped_us IS NULL", err);
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, id);
+  sqlite3_bind_int64 (st, 2, group_id);
+  return run_changed (sq, st, "cannot remove the request", err,
+      "no such request in the queue");
+}
+
+static gboolean
 sq_request_count (gpointer b, const gchar * user, guint32 group_id,
     gint64 since_us, guint * count, GError ** err)
 {
@@ -1319,6 +1461,184 @@ sq_request_count (gpointer b, const gchar * user, guint32 group_id,
   if (!step (sq, st, &row, "cannot count the requests", err))
     return FALSE;
   *count = row ? (guint) sqlite3_column_int64 (st, 0) : 0;
+  sqlite3_reset (st);
+  return TRUE;
+}
+
+static gboolean exec (Sq * sq, const gchar * sql, const gchar * what,
+    GError ** err);
+
+static gboolean
+song_replace_in (Sq * sq, guint32 group_id, const MmkmSong * songs, guint n,
+    gint64 now_us, GError ** err)
+{
+  sqlite3_stmt *st = stmt (sq, "SELECT id, number FROM songs WHERE "
+      "group_id = ? AND removed_us IS NULL", err);
+  g_autoptr (GHashTable) live = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean row;
+  guint i;
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, group_id);
+  for (;;) {
+    gint64 id, number;
+    if (!step (sq, st, &row, "cannot list the songs", err))
+      return FALSE;
+    if (!row)
+      break;
+    id = sqlite3_column_int64 (st, 0);
+    number = sqlite3_column_int64 (st, 1);
+    g_array_append_val (ids, id);
+    g_array_append_val (ids, number);
+  }
+  /* number -> index of its id in @ids; songs without one go */
+  for (i = 0; i < ids->len; i += 2)
+    g_hash_table_insert (live, &g_array_index (ids, gint64, i + 1),
+        GUINT_TO_POINTER (i + 1));
+  for (i = 0; i < n; i++) {
+    const MmkmSong *s = &songs[i];
+    gint64 number = s->number;
+    guint at = GPOINTER_TO_UINT (g_hash_table_lookup (live, &number));
+
+    if (at) {
+      st = stmt (sq, "UPDATE songs SET title = ?, duration_us = ?, rate = ?, "
+          "channels = ?, file = ? WHERE id = ?", err);
+      if (!st)
+        return FALSE;
+      sqlite3_bind_int64 (st, 6, g_array_index (ids, gint64, at - 1));
+      g_hash_table_remove (live, &number);
+    } else {
+      st = stmt (sq, "INSERT INTO songs (title, duration_us, rate, "
+          "channels, file, group_id, number) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          err);
+      if (!st)
+        return FALSE;
+      sqlite3_bind_int64 (st, 6, group_id);
+      sqlite3_bind_int64 (st, 7, number);
+    }
+    bind_text (st, 1, s->title);
+    sqlite3_bind_int64 (st, 2, s->duration_us);
+    sqlite3_bind_int64 (st, 3, s->rate);
+    sqlite3_bind_int64 (st, 4, s->channels);
+    bind_text (st, 5, s->file ? s->file : "");
+    if (!run (sq, st, "cannot store the song list", err))
+      return FALSE;
+  }
+  /* the live songs not in the new list, and those without a number */
+  for (i = 0; i < ids->len; i += 2) {
+    gint64 number = g_array_index (ids, gint64, i + 1);
+    if (number != 0 && !g_hash_table_contains (live, &number))
+      continue;
+    st = stmt (sq, "UPDATE songs SET removed_us = ? WHERE id = ?", err);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64 (st, 1, now_us);
+    sqlite3_bind_int64 (st, 2, g_array_index (ids, gint64, i));
+    if (!run (sq, st, "cannot store the song list", err))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+sq_song_replace (gpointer b, guint32 group_id, const MmkmSong * songs,
+    guint n, gint64 now_us, GError ** err)
+{
+  Sq *sq = b;
+  GError *e = NULL;
+
+  if (!exec (sq, "BEGIN IMMEDIATE", "cannot store the song list", err))
+    return FALSE;
+  if (!song_replace_in (sq, group_id, songs, n, now_us, &e)) {
+    sqlite3_exec (sq->db, "ROLLBACK", NULL, NULL, NULL);
+    if (e->code == MMKM_STORE_ERROR_NOT_FOUND) {
+      g_clear_error (&e);
+      return not_found (err, "no group %u", group_id);
+    }
+    g_propagate_error (err, e);
+    return FALSE;
+  }
+  if (!exec (sq, "COMMIT", "cannot store the song list", err)) {
+    sqlite3_exec (sq->db, "ROLLBACK", NULL, NULL, NULL);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+sq_request_usage (gpointer b, const gchar * user, guint32 group_id,
+    gint64 since_us, guint * count, gint64 * oldest_us, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "SELECT count (*), "
+      "coalesce (min (r.requested_us), 0) FROM requests r "
+      "JOIN users u ON u.id = r.user_id WHERE u.name = ? AND r.group_id = ? "
+      "AND r.requested_us >= ?", err);
+  gboolean row;
+
+  if (!st)
+    return FALSE;
+  bind_text (st, 1, user);
+  sqlite3_bind_int64 (st, 2, group_id);
+  sqlite3_bind_int64 (st, 3, since_us);
+  if (!step (sq, st, &row, "cannot count the requests", err))
+    return FALSE;
+  *count = row ? (guint) sqlite3_column_int64 (st, 0) : 0;
+  *oldest_us = row ? sqlite3_column_int64 (st, 1) : 0;
+  sqlite3_reset (st);
+  return TRUE;
+}
+
+static gboolean
+sq_now_playing_set (gpointer b, guint32 group_id, gint64 request_id,
+    gint64 now_us, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st;
+
+  if (request_id == 0) {
+    st = stmt (sq, "UPDATE stream_groups SET now_playing = NULL, "
+        "now_playing_us = ? WHERE id = ?", err);
+    if (!st)
+      return FALSE;
+    sqlite3_bind_int64 (st, 1, now_us);
+    sqlite3_bind_int64 (st, 2, group_id);
+    return run_changed (sq, st, "cannot store what plays", err,
+        "no such group");
+  }
+  st = stmt (sq, "UPDATE stream_groups SET now_playing = ?1, "
+      "now_playing_us = ?2 WHERE id = ?3 AND EXISTS (SELECT 1 FROM requests "
+      "WHERE id = ?1 AND group_id = ?3 AND popped_us IS NOT NULL)", err);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, request_id);
+  sqlite3_bind_int64 (st, 2, now_us);
+  sqlite3_bind_int64 (st, 3, group_id);
+  return run_changed (sq, st, "cannot store what plays", err,
+      "no such entry taken from the queue in this group");
+}
+
+static gboolean
+sq_now_playing_get (gpointer b, guint32 group_id, MmkmRequest ** request,
+    gint64 * since_us, GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st = stmt (sq, "SELECT " REQUEST_COLS ", g.now_playing_us "
+      "FROM stream_groups g JOIN requests r ON r.id = g.now_playing "
+      "JOIN users u ON u.id = r.user_id JOIN songs s ON s.id = r.song_id "
+      "WHERE g.id = ?", err);
+  gboolean row;
+
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, group_id);
+  if (!step (sq, st, &row, "cannot read what plays", err))
+    return FALSE;
+  *request = row ? read_request (st) : NULL;
+  if (since_us)
+    *since_us = row ? sqlite3_column_int64 (st, 8) : 0;
   sqlite3_reset (st);
   return TRUE;
 }
@@ -1369,7 +1689,6 @@ static const MmkmStoreVTable sqlite_vtable = {
   .log_append = sq_log_append,
   .log_query = sq_log_query,
   .session_create = sq_session_create,
-  .session_touch_many = sq_session_touch_many,
   .session_get = sq_session_get,
   .session_touch = sq_session_touch,
   .session_end = sq_session_end,
@@ -1381,6 +1700,15 @@ static const MmkmStoreVTable sqlite_vtable = {
   .queue_list = sq_queue_list,
   .queue_pop = sq_queue_pop,
   .request_count = sq_request_count,
+  .song_replace = sq_song_replace,
+  .request_usage = sq_request_usage,
+  .now_playing_set = sq_now_playing_set,
+  .now_playing_get = sq_now_playing_get,
+  .request_remove = sq_request_remove,
+  .session_heartbeat = sq_session_heartbeat,
+  .session_heartbeat_many = sq_session_heartbeat_many,
+  .tek_ack = sq_tek_ack,
+  .tek_ack_list = sq_tek_ack_list,
 };
 
 static gboolean

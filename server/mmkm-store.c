@@ -94,7 +94,17 @@ mmkm_request_free (MmkmRequest * r)
   if (!r)
     return;
   g_free (r->user);
+  g_free (r->title);
   g_free (r);
+}
+
+void
+mmkm_tek_ack_free (MmkmTekAck * a)
+{
+  if (!a)
+    return;
+  g_free (a->user);
+  g_free (a);
 }
 
 static const gchar *const roles[] = { "listener", "sender", "admin" };
@@ -504,17 +514,26 @@ mmkm_store_session_touch (MmkmStore * s, const guint8 * id, gint64 now_us,
 }
 
 gboolean
-mmkm_store_session_touch_many (MmkmStore * s, const guint8 * ids,
-    const gint64 * times, guint n, guint * written, GError ** err)
+mmkm_store_session_heartbeat (MmkmStore * s, const guint8 * id,
+    gint64 now_us, guint64 hb_seq, GError ** err)
+{
+  return s->vt->session_heartbeat (s->b, id, now_us, hb_seq, err);
+}
+
+gboolean
+mmkm_store_session_heartbeat_many (MmkmStore * s, const guint8 * ids,
+    const gint64 * times, const guint64 * hb_seqs, guint n, guint * written,
+    GError ** err)
 {
   guint i, w = 0;
 
-  if (s->vt->session_touch_many)
-    return s->vt->session_touch_many (s->b, ids, times, n, written, err);
+  if (s->vt->session_heartbeat_many)
+    return s->vt->session_heartbeat_many (s->b, ids, times, hb_seqs, n,
+        written, err);
   for (i = 0; i < n; i++) {
     GError *e = NULL;
-    if (s->vt->session_touch (s->b, ids + i * MMKM_SESSION_ID_LEN, times[i],
-            &e))
+    if (s->vt->session_heartbeat (s->b, ids + i * MMKM_SESSION_ID_LEN,
+            times[i], hb_seqs[i], &e))
       w++;
     else if (!g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
       g_propagate_error (err, e);
@@ -525,6 +544,24 @@ mmkm_store_session_touch_many (MmkmStore * s, const guint8 * ids,
   if (written)
     *written = w;
   return TRUE;
+}
+
+gboolean
+mmkm_store_tek_ack (MmkmStore * s, const guint8 * session_id,
+    guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
+    GError ** err)
+{
+  gboolean dummy;
+
+  return s->vt->tek_ack (s->b, session_id, group_id, mki, now_us,
+      first ? first : &dummy, err);
+}
+
+GPtrArray *
+mmkm_store_tek_ack_list (MmkmStore * s, guint32 group_id, guint32 mki,
+    GError ** err)
+{
+  return s->vt->tek_ack_list (s->b, group_id, mki, err);
 }
 
 gboolean
@@ -591,4 +628,57 @@ mmkm_store_request_count (MmkmStore * s, const gchar * user,
     guint32 group_id, gint64 since_us, guint * count, GError ** err)
 {
   return s->vt->request_count (s->b, user, group_id, since_us, count, err);
+}
+
+gboolean
+mmkm_store_song_replace (MmkmStore * s, guint32 group_id,
+    const MmkmSong * songs, guint n, gint64 now_us, GError ** err)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    const MmkmSong *song = &songs[i];
+    if (!song->title || !g_utf8_validate (song->title, -1, NULL)
+        || strlen (song->title) > 1024
+        || (song->file && (!g_utf8_validate (song->file, -1, NULL)
+                || strlen (song->file) > 4096)))
+      return invalid (err, "a song needs a title (and file name) in UTF-8");
+    if (song->number == 0
+        || !g_hash_table_add (seen, GUINT_TO_POINTER (song->number)))
+      return invalid (err, "each song needs its own non-zero number");
+  }
+  return s->vt->song_replace (s->b, group_id, songs, n, now_us, err);
+}
+
+gboolean
+mmkm_store_request_usage (MmkmStore * s, const gchar * user,
+    guint32 group_id, gint64 since_us, guint * count, gint64 * oldest_us,
+    GError ** err)
+{
+  return s->vt->request_usage (s->b, user, group_id, since_us, count,
+      oldest_us, err);
+}
+
+gboolean
+mmkm_store_now_playing_set (MmkmStore * s, guint32 group_id,
+    gint64 request_id, gint64 now_us, GError ** err)
+{
+  if (request_id < 0)
+    return invalid (err, "no such request");
+  return s->vt->now_playing_set (s->b, group_id, request_id, now_us, err);
+}
+
+gboolean
+mmkm_store_now_playing_get (MmkmStore * s, guint32 group_id,
+    MmkmRequest ** request, gint64 * since_us, GError ** err)
+{
+  return s->vt->now_playing_get (s->b, group_id, request, since_us, err);
+}
+
+gboolean
+mmkm_store_request_remove (MmkmStore * s, guint32 group_id, gint64 id,
+    GError ** err)
+{
+  return s->vt->request_remove (s->b, group_id, id, err);
 }

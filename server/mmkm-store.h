@@ -165,7 +165,19 @@ typedef struct
   gboolean has_kek;
   guint8 kek[MMKM_KEK_LEN];
   GBytes *sealed;               /* backend side only */
+  /* the highest heartbeat sequence number stored (0: none) */
+  guint64 hb_seq;
 } MmkmSession;
+
+/* A member's acknowledgement of a TEK (docs/mmkm-protocol.md) */
+typedef struct
+{
+  guint8 session_id[MMKM_SESSION_ID_LEN];
+  gchar *user;
+  guint32 group_id;
+  guint32 mki;
+  gint64 acked_us;              /* the first acknowledgement */
+} MmkmTekAck;
 
 typedef struct
 {
@@ -176,6 +188,9 @@ typedef struct
   guint rate;
   guint channels;
   gchar *file;                  /* the sender's name for it */
+  guint32 number;               /* the sender's id for it (the API's song
+                                 * id), unique among the group's live
+                                 * songs; 0: none */
 } MmkmSong;
 
 typedef struct
@@ -186,6 +201,9 @@ typedef struct
   gchar *user;
   gint64 requested_us;
   gint64 popped_us;             /* 0 while queued */
+  /* the song's, read with the request */
+  guint32 song_number;
+  gchar *title;
 } MmkmRequest;
 
 void mmkm_user_free (MmkmUser * u);
@@ -196,6 +214,7 @@ void mmkm_log_entry_free (MmkmLogEntry * e);
 void mmkm_session_free (MmkmSession * s);
 void mmkm_song_free (MmkmSong * s);
 void mmkm_request_free (MmkmRequest * r);
+void mmkm_tek_ack_free (MmkmTekAck * a);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmUser, mmkm_user_free);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmDevice, mmkm_device_free);
@@ -263,9 +282,6 @@ typedef struct
       GError ** err);
   gboolean (*session_end) (gpointer b, const guint8 * id, gint64 now_us,
       MmkmReason reason, GError ** err);
-  /* may be NULL: the wrapper then calls session_touch row by row */
-  gboolean (*session_touch_many) (gpointer b, const guint8 * ids,
-      const gint64 * times, guint n, guint * written, GError ** err);
   GPtrArray *(*session_list_live) (gpointer b, gboolean any_group,
       guint32 group_id, GError ** err);
 
@@ -281,6 +297,29 @@ typedef struct
       GError ** err);
   gboolean (*request_count) (gpointer b, const gchar * user,
       guint32 group_id, gint64 since_us, guint * count, GError ** err);
+
+  gboolean (*song_replace) (gpointer b, guint32 group_id,
+      const MmkmSong * songs, guint n, gint64 now_us, GError ** err);
+  gboolean (*request_usage) (gpointer b, const gchar * user,
+      guint32 group_id, gint64 since_us, guint * count, gint64 * oldest_us,
+      GError ** err);
+  gboolean (*now_playing_set) (gpointer b, guint32 group_id,
+      gint64 request_id, gint64 now_us, GError ** err);
+  gboolean (*now_playing_get) (gpointer b, guint32 group_id,
+      MmkmRequest ** request, gint64 * since_us, GError ** err);
+  gboolean (*request_remove) (gpointer b, guint32 group_id, gint64 id,
+      GError ** err);
+  gboolean (*session_heartbeat) (gpointer b, const guint8 * id,
+      gint64 now_us, guint64 hb_seq, GError ** err);
+  /* may be NULL: the wrapper then calls session_heartbeat row by row */
+  gboolean (*session_heartbeat_many) (gpointer b, const guint8 * ids,
+      const gint64 * times, const guint64 * hb_seqs, guint n,
+      guint * written, GError ** err);
+  gboolean (*tek_ack) (gpointer b, const guint8 * session_id,
+      guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
+      GError ** err);
+  GPtrArray *(*tek_ack_list) (gpointer b, guint32 group_id, guint32 mki,
+      GError ** err);
 } MmkmStoreVTable;
 
 typedef struct _MmkmStore MmkmStore;
@@ -355,14 +394,30 @@ MmkmSession *mmkm_store_session_get (MmkmStore * s, const guint8 * id,
     GError ** err);
 gboolean mmkm_store_session_touch (MmkmStore * s, const guint8 * id,
     gint64 now_us, GError ** err);
-/* The heartbeat times of @n sessions (@ids: @n ids of
- * MMKM_SESSION_ID_LEN bytes one after the other, @times: theirs) in one
- * transaction, so that a server with many members commits (and syncs)
- * once per batch rather than once per member. Ended or unknown sessions
- * are skipped, not an error; *@written (may be NULL) counts the rows
- * written. On error nothing is written. */
-gboolean mmkm_store_session_touch_many (MmkmStore * s, const guint8 * ids,
-    const gint64 * times, guint n, guint * written, GError ** err);
+/* mmkm_store_session_touch() that also raises the session's stored
+ * heartbeat sequence number to @hb_seq (never lowers it). */
+gboolean mmkm_store_session_heartbeat (MmkmStore * s, const guint8 * id,
+    gint64 now_us, guint64 hb_seq, GError ** err);
+/* mmkm_store_session_heartbeat() for @n sessions (@ids: @n ids of
+ * MMKM_SESSION_ID_LEN bytes one after the other, @times and @hb_seqs:
+ * theirs) in one transaction, so that a server with many members commits
+ * (and syncs) once per batch rather than once per member. An id may come
+ * more than once (times and sequence numbers only go up). Ended or unknown
+ * sessions are skipped, not an error; *@written (may be NULL) counts the
+ * rows written. The SQLite store writes nothing on error (a backend
+ * without a batch writes row by row). */
+gboolean mmkm_store_session_heartbeat_many (MmkmStore * s,
+    const guint8 * ids, const gint64 * times, const guint64 * hb_seqs,
+    guint n, guint * written, GError ** err);
+/* Records that live session @session_id of @group_id acknowledged TEK
+ * @mki at @now_us. Idempotent: a second acknowledgement keeps the first
+ * time and sets *@first FALSE. NOT_FOUND for no such live session. */
+gboolean mmkm_store_tek_ack (MmkmStore * s, const guint8 * session_id,
+    guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
+    GError ** err);
+/* Who acknowledged TEK @mki of @group_id (MmkmTekAck), first first. */
+GPtrArray *mmkm_store_tek_ack_list (MmkmStore * s, guint32 group_id,
+    guint32 mki, GError ** err);
 /* NOT_FOUND for an unknown or already ended session. */
 gboolean mmkm_store_session_end (MmkmStore * s, const guint8 * id,
     gint64 now_us, MmkmReason reason, GError ** err);
@@ -388,6 +443,29 @@ MmkmRequest *mmkm_store_queue_pop (MmkmStore * s, guint32 group_id,
     gint64 now_us, GError ** err);
 gboolean mmkm_store_request_count (MmkmStore * s, const gchar * user,
     guint32 group_id, gint64 since_us, guint * count, GError ** err);
+/* Makes @songs (their `number`s, each non-zero and once) the group's live
+ * song list in one transaction: a live song whose number is in @songs is
+ * updated in place (its queued requests stay), the others are marked
+ * removed (their requests still count), new numbers are added. */
+gboolean mmkm_store_song_replace (MmkmStore * s, guint32 group_id,
+    const MmkmSong * songs, guint n, gint64 now_us, GError ** err);
+/* The user's requests in the group since @since_us (queued or popped)
+ * and the time of the oldest of them (0 when none): a sliding window. */
+gboolean mmkm_store_request_usage (MmkmStore * s, const gchar * user,
+    guint32 group_id, gint64 since_us, guint * count, gint64 * oldest_us,
+    GError ** err);
+/* What the group's sender plays: a popped request of the group
+ * (NOT_FOUND otherwise), or 0 for nothing. */
+gboolean mmkm_store_now_playing_set (MmkmStore * s, guint32 group_id,
+    gint64 request_id, gint64 now_us, GError ** err);
+/* *@request NULL when nothing plays; @since_us: when it was set */
+gboolean mmkm_store_now_playing_get (MmkmStore * s, guint32 group_id,
+    MmkmRequest ** request, gint64 * since_us, GError ** err);
+/* Takes a queued request out of the queue (an administrator's act): it
+ * is forgotten, so it no longer counts against its requester either.
+ * NOT_FOUND when @id is not queued in @group_id. */
+gboolean mmkm_store_request_remove (MmkmStore * s, guint32 group_id,
+    gint64 id, GError ** err);
 
 G_END_DECLS
 #endif /* MMKM_STORE_H */

@@ -154,6 +154,8 @@ static const gchar decode_summary[] =
     "               no keys (they come from the DH secret of the two peers)\n"
     "  DHHMAC       Diffie-Hellman with an HMAC keyed from a pre-shared\n"
     "               secret: --psk checks the MAC of an initiation message\n"
+    "  PSK verify   a V payload MACed with keys from the pre-shared key and\n"
+    "               the initiation message it answers: --psk with --init\n"
     "Exit 0 means every protection the message has was checked and holds.\n"
     "\n"
     "The output CONTAINS THE SRTP KEYS in hex (that is what debugging needs,\n"
@@ -200,6 +202,10 @@ static const gchar decode_description[] =
     "  # Decrypt and verify a MIKEY-PSK message:\n"
     "  mikey-tool decode --psk 000102030405060708090a0b0c0d0e0f 'mikey AQA...'\n"
     "\n"
+    "  # Verify the verification message that answers it:\n"
+    "  mikey-tool decode --psk 000102030405060708090a0b0c0d0e0f \\\n"
+    "    --init 'mikey AQA...' 'mikey AQE...'\n"
+    "\n"
     "  # Who signed this DH message, and is it trusted by my CA?\n"
     "  mikey-tool decode --ca-file ca.pem 'mikey AQQF...'\n"
     "\n"
@@ -223,6 +229,7 @@ typedef struct
   gchar *peer_cert;
   gchar *ca_file;
   gchar *crl_file;
+  gchar *init;
   gchar **rest;
 } DecodeOptions;
 
@@ -233,6 +240,8 @@ typedef struct
   MikeyKey *key;
   MikeyCert *peer_cert;
   MikeyTrust *trust;
+  /* --init: the initiation message a verification message answers */
+  MikeyMessage *init_msg;
 } DecodeKeys;
 
 static void
@@ -244,6 +253,7 @@ decode_options_clear (DecodeOptions * o)
   g_free (o->peer_cert);
   g_free (o->ca_file);
   g_free (o->crl_file);
+  g_free (o->init);
   g_strfreev (o->rest);
 }
 
@@ -257,6 +267,8 @@ decode_keys_clear (DecodeKeys * k)
     mikey_cert_unref (k->peer_cert);
   if (k->trust != NULL)
     mikey_trust_free (k->trust);
+  if (k->init_msg != NULL)
+    mikey_message_free (k->init_msg);
 }
 
 /* Reads the files and the PSK; an exit code, MIKEY_TOOL_EXIT_OK when all
@@ -288,6 +300,20 @@ decode_keys_load (const DecodeOptions * o, DecodeKeys * k)
       (k->trust = mikey_tool_load_trust ("--ca-file", o->ca_file,
               &err)) == NULL)
     goto bad;
+  if (o->init != NULL) {
+    gchar *key_mgmt = extract_key_mgmt (o->init);
+    gsize init_len = 0;
+    guint8 *init = mikey_key_mgmt_decode (key_mgmt, &init_len, &err);
+
+    g_free (key_mgmt);
+    if (init != NULL)
+      k->init_msg = mikey_message_parse (init, init_len, &err);
+    g_free (init);
+    if (k->init_msg == NULL) {
+      g_prefix_error (&err, "--init: ");
+      goto bad;
+    }
+  }
   if (o->crl_file != NULL && k->trust == NULL) {
     g_set_error (&err, MIKEY_ERROR, MIKEY_ERROR_INVALID, "--crl-file needs "
         "--ca-file: the CRLs are checked along the chains to those CAs");
@@ -669,6 +695,28 @@ check_dhhmac_mac (MikeyToolDecoded * dec, const MikeyPayload * kemac,
     kemac_failed (dec, kemac_err);
 }
 
+/* PSK verification message (RFC 3830 3.1): its V MAC is keyed from the
+ * pre-shared key and the RAND of the initiation message it answers, and
+ * covers that message's IDi, IDr and T: both are needed (--psk, --init). */
+static void
+check_psk_verify (MikeyToolDecoded * dec, const DecodeKeys * k,
+    GError ** kemac_err)
+{
+  if (k->psk == NULL) {
+    dec->kemac_status = MIKEY_TOOL_KEMAC_ABSENT;
+    return;
+  }
+  if (k->init_msg == NULL) {
+    dec->kemac_status = MIKEY_TOOL_KEMAC_UNVERIFIABLE;
+    return;
+  }
+  if (mikey_psk_check_verify (k->init_msg, dec->msg, dec->data, dec->len,
+          k->psk, k->psk_len, kemac_err))
+    dec->kemac_status = MIKEY_TOOL_KEMAC_MAC_VERIFIED;
+  else
+    kemac_failed (dec, kemac_err);
+}
+
 /* Opens the KEMAC (if any) the way its data type calls for and derives the
  * SRTP parameters. Never fails by itself: what went wrong is recorded in
  * @dec, with the errors owned by the caller. */
@@ -688,6 +736,10 @@ open_keys (MikeyToolDecoded * dec, const DecodeKeys * k, GError ** kemac_err,
     dec->srtp_error = *srtp_err;
     if (dt == MIKEY_DT_DHHMAC_INIT || dt == MIKEY_DT_DHHMAC_RESP)
       check_dhhmac_mac (dec, kemac, k, kemac_err);
+    return;
+  }
+  if (dt == MIKEY_DT_PSK_VERIFY && kemac == NULL) {
+    check_psk_verify (dec, k, kemac_err);
     return;
   }
   if (kemac == NULL) {
@@ -822,6 +874,11 @@ report_unused_psk (const MikeyToolDecoded * dec)
           "protected (MIKEY-NULL: KEMAC neither encrypted nor MACed), so "
           "--psk cannot verify it; decode it without --psk");
     case MIKEY_TOOL_KEMAC_UNVERIFIABLE:
+      if (dt == MIKEY_DT_PSK_VERIFY)
+        return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "the MAC of a "
+            "verification message is keyed with the RAND of the initiation "
+            "message it answers and covers that message's IDs and "
+            "timestamp: pass that message with --init to verify it");
       return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "the MAC of a DHHMAC "
           "response is keyed with the RAND of the initiation message, which "
           "it does not carry: --psk cannot verify it on its own");
@@ -853,6 +910,11 @@ report_unused_options (const MikeyToolDecoded * dec, const DecodeKeys * k)
 
   if (k->psk != NULL && !psk_used)
     return report_unused_psk (dec);
+  if (k->init_msg != NULL && (k->psk == NULL ||
+          dec->msg->hdr.data_type != MIKEY_DT_PSK_VERIFY))
+    return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "--init is for checking "
+        "a PSK verification message with --psk; this is a %s message%s",
+        data_type_name (dec), k->psk == NULL ? " and --psk is missing" : "");
   if (k->key != NULL && dec->msg->hdr.data_type != MIKEY_DT_PK_INIT)
     return mikey_tool_fail (MIKEY_TOOL_EXIT_VERIFY, "--key opens public-key "
         "(PKE) messages; this is a %s message: nothing to open with it",
@@ -1056,6 +1118,10 @@ mikey_tool_decode (int argc, char **argv)
     {"crl-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.crl_file,
         "CRLs (PEM) of the --ca-file CAs: refuses revoked certificates "
           "and CAs without a current CRL", "FILE"},
+    {"init", 0, 0, G_OPTION_ARG_STRING, &opt.init,
+          "The initiation message (base64) a PSK verification message "
+          "answers: with --psk, verifies its MAC",
+        "MESSAGE"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt.rest, NULL,
         NULL},
     {NULL}

@@ -329,6 +329,19 @@ gboolean mikey_responder_get_clock_offset (const MikeyResponder * resp,
  * Helpers shared by both sides and by mikey-tool
  * ---------------------------------------------------------------------- */
 
+/* Checks the PSK verification message @resp (wire bytes @data/@len)
+ * answering the PSK initiation message @init under the pre-shared key
+ * @psk (RFC 3830 3.1, 5.2): same CSB ID, data type PSK verify, an
+ * HMAC-SHA-1 V payload last, whose MAC (keyed from @psk and the RAND of
+ * @init) covers @resp up to the MAC and then IDi || IDr || T of @init.
+ * MIKEY_ERROR_AUTH when the MAC does not verify, MIKEY_ERROR_INVALID for
+ * a message of another form or exchange. The identities and the
+ * timestamp of @resp are left to the caller. */
+MIKEY_API
+gboolean mikey_psk_check_verify (const MikeyMessage * init,
+    const MikeyMessage * resp, const guint8 * data, gsize len,
+    const guint8 * psk, gsize psk_len, GError ** error);
+
 /* Decrypts and verifies the KEMAC of a PSK/NULL initiation message @msg
  * (wire bytes @data/@len). With @psk NULL only an unprotected (NULL/NULL)
  * KEMAC can be opened; a protected one gives MIKEY_ERROR_SETTINGS (no

@@ -108,13 +108,13 @@ mikey_psk_build_init (MikeyInitiator * init, MikeyMessage * msg,
       sizeof (init->keys.auth_key), NULL, NULL, 0, error);
 }
 
-/* The V payload of a verification message (PSK and PKE answers). */
-gboolean
-mikey_psk_handle_verify (MikeyInitiator * init, const MikeyMessage * resp,
-    const guint8 * data, gsize len, GError ** error)
+/* The V payload of a verification message of @expected type answering
+ * @init_msg, its MAC keyed with @auth_key (PSK and PKE answers). */
+static gboolean
+check_verify_mac (const MikeyMessage * init_msg, const MikeyMessage * resp,
+    const guint8 * data, gsize len, guint8 expected, const guint8 * auth_key,
+    gsize auth_key_len, GError ** error)
 {
-  guint8 expected = init->mode == MIKEY_MODE_PKE ? MIKEY_DT_PK_VERIFY :
-      MIKEY_DT_PSK_VERIFY;
   const MikeyPayload *v = mikey_message_find (resp, MIKEY_PT_V, NULL);
   GByteArray *extra;
   gboolean ok;
@@ -131,20 +131,70 @@ mikey_psk_handle_verify (MikeyInitiator * init, const MikeyMessage * resp,
         "verification message must end with an HMAC-SHA-1 V payload");
     return FALSE;
   }
-  extra = mikey_verify_mac_extra (init->init_msg, resp);
+  extra = mikey_verify_mac_extra (init_msg, resp);
   ok = mikey_check_mac (resp, resp->payloads->len - 1, data, len,
-      init->keys.auth_key, sizeof (init->keys.auth_key), extra, error);
+      auth_key, auth_key_len, extra, error);
   g_byte_array_unref (extra);
-  if (!ok) {
+  if (!ok)
     g_prefix_error (error, "verification message: ");
+  return ok;
+}
+
+gboolean
+mikey_psk_handle_verify (MikeyInitiator * init, const MikeyMessage * resp,
+    const guint8 * data, gsize len, GError ** error)
+{
+  guint8 expected = init->mode == MIKEY_MODE_PKE ? MIKEY_DT_PK_VERIFY :
+      MIKEY_DT_PSK_VERIFY;
+
+  if (!check_verify_mac (init->init_msg, resp, data, len, expected,
+          init->keys.auth_key, sizeof (init->keys.auth_key), error))
     return FALSE;
-  }
   /* PKE: only the holder of peer_cert's key, checked for id_r, opens the
    * envelope; PSK has nothing but the ID payload to say who answered */
   if (init->mode == MIKEY_MODE_PSK)
     return mikey_initiator_check_idr (init, mikey_message_find (resp,
             MIKEY_PT_ID, NULL), error);
   return TRUE;
+}
+
+/* For an initiator that kept its initiation message rather than its
+ * exchange (a server answering many members): the keys come again from
+ * the pre-shared key and the RAND of @init. */
+gboolean
+mikey_psk_check_verify (const MikeyMessage * init, const MikeyMessage * resp,
+    const guint8 * data, gsize len, const guint8 * psk, gsize psk_len,
+    GError ** error)
+{
+  const MikeyPayload *rand = mikey_message_find (init, MIKEY_PT_RAND, NULL);
+  MikeyTransportKeys keys = { {0} };
+  gboolean ok;
+
+  if (init->hdr.data_type != MIKEY_DT_PSK_INIT || rand == NULL ||
+      mikey_message_find (init, MIKEY_PT_T, NULL) == NULL) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+        "the message answered is not a PSK initiation message with T and "
+        "RAND payloads");
+    return FALSE;
+  }
+  if (resp->hdr.csb_id != init->hdr.csb_id) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+        "answer is for CSB ID 0x%08x, not 0x%08x", resp->hdr.csb_id,
+        init->hdr.csb_id);
+    return FALSE;
+  }
+  if (psk == NULL || psk_len == 0) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "a verification message is checked with the pre-shared key");
+    return FALSE;
+  }
+  if (!mikey_transport_keys_derive (psk, psk_len, init->hdr.csb_id,
+          rand->u.rand.rand.data, rand->u.rand.rand.len, &keys, error))
+    return FALSE;
+  ok = check_verify_mac (init, resp, data, len, MIKEY_DT_PSK_VERIFY,
+      keys.auth_key, sizeof (keys.auth_key), error);
+  mikey_transport_keys_clear (&keys);
+  return ok;
 }
 
 /* HDR + T + [IDr] + V, the MAC over it plus IDi || IDr || T_i. Shared

@@ -452,6 +452,24 @@ mmkm_api_wipe_member (JsonObject * o, const gchar * name)
 }
 
 gboolean
+mmkm_api_get_bool (JsonObject * o, const gchar * ctx, const gchar * name,
+    gboolean * out, GError ** error)
+{
+  gboolean ok;
+  JsonNode *n = field (o, ctx, name, FALSE, &ok, error);
+
+  *out = FALSE;
+  if (n == NULL)
+    return ok;
+  if (json_node_get_value_type (n) != G_TYPE_BOOLEAN) {
+    field_error (error, ctx, name, "must be true or false");
+    return FALSE;
+  }
+  *out = json_node_get_boolean (n);
+  return TRUE;
+}
+
+gboolean
 mmkm_api_get_int (JsonObject * o, const gchar * ctx, const gchar * name,
     gint64 min, gint64 max, gboolean required, gint64 * out, GError ** error)
 {

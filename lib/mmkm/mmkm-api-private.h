@@ -33,6 +33,9 @@ void mmkm_api_doc_clear (MmkmApiDoc * doc);
 gboolean mmkm_api_get_str (JsonObject * o, const gchar * ctx,
     const gchar * name, MmkmApiStrKind kind, gsize max, gboolean required,
     gchar ** out, GError ** error);
+/* an optional JSON true/false (absent or null: FALSE) */
+gboolean mmkm_api_get_bool (JsonObject * o, const gchar * ctx,
+    const gchar * name, gboolean * out, GError ** error);
 gboolean mmkm_api_get_int (JsonObject * o, const gchar * ctx,
     const gchar * name, gint64 min, gint64 max, gboolean required,
     gint64 * out, GError ** error);

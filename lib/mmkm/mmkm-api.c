@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "mmkm-api-admin.h"
 #include "mmkm-api-private.h"
 #include "mmkm-error.h"
 
@@ -491,6 +492,10 @@ mmkm_api_events_to_json (const MmkmApiEvents * m)
   }
   json_builder_end_array (b);
   add_int (b, "last", m->last);
+  if (m->gap) {
+    json_builder_set_member_name (b, "gap");
+    json_builder_add_boolean_value (b, TRUE);
+  }
   return finish (b);
 }
 
@@ -512,6 +517,7 @@ mmkm_api_events_from_json (const gchar * data, gsize len,
     return FALSE;
   o = doc.root;
   ok = GET_INT ("last", 0, TIME_MAX, TRUE, &last)
+      && mmkm_api_get_bool (o, ctx, "gap", &m.gap, error)
       && mmkm_api_get_array (o, ctx, "events", MMKM_API_EVENTS_MAX, &a, error);
   if (ok)
     m.events = g_new0 (MmkmApiEvent, json_array_get_length (a) + 1);
@@ -672,7 +678,10 @@ mmkm_api_song_request_to_json (const MmkmApiSongRequest * m)
 {
   JsonBuilder *b = begin ();
 
-  add_int (b, "song", m->song);
+  if (m->title != NULL)
+    add_str (b, "title", m->title);
+  else
+    add_int (b, "song", m->song);
   return finish (b);
 }
 
@@ -684,23 +693,35 @@ mmkm_api_song_request_from_json (const gchar * data, gsize len,
   const gchar *ctx = NULL;
   JsonObject *o;
   gint64 song = 0;
+  gchar *title = NULL;
   gboolean ok;
 
   if (!mmkm_api_doc_parse (&doc, data, len, MMKM_API_BODY_MAX,
           "song request", error))
     return FALSE;
   o = doc.root;
-  ok = GET_INT ("song", 1, G_MAXUINT32, TRUE, &song);
+  ok = GET_INT ("song", 1, G_MAXUINT32, FALSE, &song)
+      && mmkm_api_get_str (o, ctx, "title", MMKM_API_STR_TEXT,
+      MMKM_API_TITLE_MAX, FALSE, &title, error);
+  if (ok && (song == 0) == (title == NULL)) {
+    g_set_error (error, MMKM_ERROR, MMKM_ERROR_BAD_REQUEST,
+        "the song request needs either field \"song\" or field \"title\"");
+    ok = FALSE;
+  }
   mmkm_api_doc_clear (&doc);
-  if (!ok)
+  if (!ok) {
+    g_free (title);
     return FALSE;
+  }
   out->song = song;
+  out->title = title;
   return TRUE;
 }
 
 void
 mmkm_api_song_request_clear (MmkmApiSongRequest * m)
 {
+  g_free (m->title);
   memset (m, 0, sizeof (*m));
 }
 
@@ -1001,6 +1022,7 @@ CODEC_ENTRY (MmkmApiQueueEntry, queue_entry)
 CODEC_ENTRY (MmkmApiQueue, queue)
 CODEC_ENTRY (MmkmApiNowPlaying, now_playing)
 CODEC_ENTRY (MmkmApiError, error)
+CODEC_ENTRY (MmkmApiAdminRequest, admin_request)
 /* *INDENT-ON* */
 
 #define CODEC(Type, name, file) \
@@ -1019,6 +1041,7 @@ static const MmkmApiCodec codecs[] = {
   CODEC (MmkmApiQueue, queue, "queue"),
   CODEC (MmkmApiNowPlaying, now_playing, "now-playing"),
   CODEC (MmkmApiError, error, "error"),
+  CODEC (MmkmApiAdminRequest, admin_request, "admin-request"),
 };
 
 const MmkmApiCodec *

@@ -166,6 +166,10 @@ typedef struct
   MmkmApiEvent *events;
   guint n_events;
   guint64 last;                 /* the "after" of the next poll */
+  /* events after the poll's "after" were dropped (the member fell
+   * behind, or the server restarted): fetch the TEKs, the songs and the
+   * queue again, then poll after "last" */
+  gboolean gap;
 } MmkmApiEvents;
 
 /* after=<event number>&timeout=<seconds> (each optional: 0 and 30) */
@@ -194,7 +198,8 @@ typedef struct
 /* ---- POST /v1/queue ---- */
 typedef struct
 {
-  guint32 song;
+  guint32 song;                 /* 0: by title */
+  gchar *title;                 /* NULL: by id; exactly one of the two */
 } MmkmApiSongRequest;
 
 typedef struct

@@ -10,6 +10,8 @@
 
 #include "mikey-error.h"
 #include "mikey-suite.h"
+#include "mikey-timestamp.h"
+#include "mikey-replay.h"
 
 struct _MmkmTekReceiver
 {
@@ -47,8 +49,9 @@ mmkm_tek_message_build (const MmkmTekParams * p, gint64 now_us, GError ** error)
   cfg.psk = p->kek;
   cfg.psk_len = MMKM_KEK_LEN;
   cfg.suite = p->suite;
-  /* delivered over HTTPS: the answer is the HTTP response */
-  cfg.no_verify = TRUE;
+  /* the member acknowledges with a verification message (seed 002, step
+   * 4b); this side keeps the message, not the exchange, to check it */
+  cfg.no_verify = FALSE;
   cfg.csb_id = p->group_id;
   cfg.tek = p->tek;
   cfg.tek_len = p->tek_len;
@@ -150,15 +153,26 @@ gboolean
 mmkm_tek_receiver_open (MmkmTekReceiver * r, const guint8 * data, gsize len,
     gint64 now_us, MikeySrtpParams * out, GError ** error)
 {
+  return mmkm_tek_receiver_open_ack (r, data, len, now_us, out, NULL, error);
+}
+
+gboolean
+mmkm_tek_receiver_open_ack (MmkmTekReceiver * r, const guint8 * data,
+    gsize len, gint64 now_us, MikeySrtpParams * out, GBytes ** ack,
+    GError ** error)
+{
   g_autoptr (MikeyMessage) msg = NULL;
   GBytes *reply = NULL;
   MikeyResponseResult res;
   GArray *params;
 
   memset (out, 0, sizeof (*out));
+  if (ack != NULL)
+    *ack = NULL;
   res = mikey_responder_handle_init (r->resp, data, len, MMKM_SERVER_ID,
       now_us, &reply, error);
-  g_clear_pointer (&reply, g_bytes_unref);
+  if (res != MIKEY_RESPONSE_ACCEPTED)
+    g_clear_pointer (&reply, g_bytes_unref);
   if (res == MIKEY_RESPONSE_RETRANSMISSION) {
     /* harmless for a peer that lost our answer; here it is a replay */
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_REPLAY,
@@ -175,12 +189,12 @@ mmkm_tek_receiver_open (MmkmTekReceiver * r, const guint8 * data, gsize len,
   /* accepted: the MAC covered the header and the ID payloads read here */
   msg = mikey_message_parse (data, len, error);
   if (msg == NULL || !check_idr (r, msg, error))
-    return FALSE;
+    goto refused;
   if (mikey_responder_get_csb_id (r->resp) != r->group_id) {
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_POLICY,
         "the TEK message is for group %u, not %u",
         mikey_responder_get_csb_id (r->resp), r->group_id);
-    return FALSE;
+    goto refused;
   }
   params = mikey_responder_get_srtp_params (r->resp);
   if (params == NULL || params->len != 1 ||
@@ -188,9 +202,85 @@ mmkm_tek_receiver_open (MmkmTekReceiver * r, const guint8 * data, gsize len,
     g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
         "a TEK message carries one crypto session and a %d-byte MKI",
         MMKM_MKI_LEN);
-    return FALSE;
+    goto refused;
   }
   *out = g_array_index (params, MikeySrtpParams, 0);
+  if (ack != NULL)
+    *ack = reply;
+  else if (reply != NULL)
+    g_bytes_unref (reply);
+  return TRUE;
+
+refused:
+  /* no acknowledgement of a TEK this member does not take */
+  g_clear_pointer (&reply, g_bytes_unref);
+  return FALSE;
+}
+
+/* The ID payload of @ack (a verification message has one: IDr) */
+static gboolean
+check_ack_idr (const MikeyMessage * ack, const gchar * user_id, GError ** error)
+{
+  const MikeyPayload *id = mikey_message_find (ack, MIKEY_PT_ID, NULL);
+  gsize want = strlen (user_id);
+
+  if (id != NULL && id->u.id.data.len == want &&
+      memcmp (id->u.id.data.data, user_id, want) == 0)
+    return TRUE;
+  g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_IDENTITY,
+      "mismatched identity: the acknowledgement is not from %s", user_id);
+  return FALSE;
+}
+
+gboolean
+mmkm_tek_ack_check (const guint8 * kek, const gchar * user_name,
+    GBytes * tek_msg, const guint8 * ack, gsize ack_len, gint64 now_us,
+    gint64 skew_us, GError ** error)
+{
+  g_autoptr (MikeyMessage) init = NULL;
+  g_autoptr (MikeyMessage) v = NULL;
+  g_autofree gchar *user_id = NULL;
+  const MikeyPayload *t;
+  gconstpointer idata;
+  gsize ilen;
+  gint64 t_us;
+
+  if (kek == NULL || tek_msg == NULL) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_SETTINGS,
+        "checking an acknowledgement needs the KEK and the TEK message");
+    return FALSE;
+  }
+  if (skew_us <= 0)
+    skew_us = MIKEY_REPLAY_DEFAULT_SKEW_US;
+  user_id = mmkm_user_id (user_name, error);
+  if (user_id == NULL)
+    return FALSE;
+  idata = g_bytes_get_data (tek_msg, &ilen);
+  init = mikey_message_parse (idata, ilen, error);
+  if (init == NULL)
+    return FALSE;
+  v = mikey_message_parse (ack, ack_len, error);
+  if (v == NULL)
+    return FALSE;
+  if (!mikey_psk_check_verify (init, v, ack, ack_len, kek, MMKM_KEK_LEN, error))
+    return FALSE;
+  /* authenticated: what it says now means something */
+  if (!check_ack_idr (v, user_id, error))
+    return FALSE;
+  t = mikey_message_find (v, MIKEY_PT_T, NULL);
+  if (t == NULL || t->u.t.ts_type != MIKEY_TS_NTP_UTC) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_INVALID,
+        "an acknowledgement carries an NTP-UTC timestamp");
+    return FALSE;
+  }
+  t_us = mikey_ntp_to_unix_us (t->u.t.value);
+  if (t_us < now_us - skew_us || t_us > now_us + skew_us) {
+    g_set_error (error, MIKEY_ERROR, MIKEY_ERROR_STALE,
+        "the acknowledgement's timestamp is %" G_GINT64_FORMAT " s from "
+        "this clock (allowed: %" G_GINT64_FORMAT " s): check the member's "
+        "clock", (t_us - now_us) / G_USEC_PER_SEC, skew_us / G_USEC_PER_SEC);
+    return FALSE;
+  }
   return TRUE;
 }
 

@@ -34,8 +34,10 @@ typedef struct
 } MmkmTekParams;
 
 /* Server side: the TEK message for one member, timestamped @now_us (NTP
- * UTC), no verification message asked for (the HTTPS response is the
- * acknowledgement of delivery). MIKEY_ERROR_SETTINGS for bad parameters. */
+ * UTC). It asks for a verification message (V flag): the member's
+ * acknowledgement that it opened the TEK (mmkm_tek_receiver_open_ack(),
+ * mmkm_tek_ack_check()); a member that sends none still has the TEK.
+ * MIKEY_ERROR_SETTINGS for bad parameters. */
 GBytes *mmkm_tek_message_build (const MmkmTekParams * p, gint64 now_us,
     GError ** error);
 
@@ -65,6 +67,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MmkmTekReceiver, mmkm_tek_receiver_free);
  * Every check on what the message says is made once its MAC verified. */
 gboolean mmkm_tek_receiver_open (MmkmTekReceiver * r, const guint8 * data,
     gsize len, gint64 now_us, MikeySrtpParams * out, GError ** error);
+
+/* mmkm_tek_receiver_open() that also gives the member's acknowledgement:
+ * the RFC 3830 PSK verification message its responder built for this TEK
+ * message (HDR with the same CSB ID, T, IDr, V whose MAC under the KEK
+ * covers it and the server's IDi, IDr and T), to send with
+ * POST /v1/session/teks/ack. *@ack is NULL when the message asked for
+ * none (a server before acknowledgements). */
+gboolean mmkm_tek_receiver_open_ack (MmkmTekReceiver * r, const guint8 * data,
+    gsize len, gint64 now_us, MikeySrtpParams * out, GBytes ** ack,
+    GError ** error);
+
+/* Server side: is @ack the acknowledgement of @tek_msg, a TEK message
+ * this server built for @user_name under @kek? Checks, once the V MAC
+ * verified (MIKEY_ERROR_AUTH otherwise, or MIKEY_ERROR_INVALID for
+ * another form or CSB ID), that IDr is the member (MIKEY_ERROR_IDENTITY)
+ * and that its timestamp is within @skew_us of @now_us (0:
+ * MIKEY_REPLAY_DEFAULT_SKEW_US; MIKEY_ERROR_STALE). A replayed
+ * acknowledgement passes again: recording it must be idempotent. */
+gboolean mmkm_tek_ack_check (const guint8 * kek, const gchar * user_name,
+    GBytes * tek_msg, const guint8 * ack, gsize ack_len, gint64 now_us,
+    gint64 skew_us, GError ** error);
 
 /* The MMKM_MKI_LEN-byte MKI of @p as a number (0 when it has none) */
 guint32 mmkm_tek_get_mki (const MikeySrtpParams * p);

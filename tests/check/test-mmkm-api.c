@@ -14,7 +14,7 @@
 #include "mmkm-error.h"
 
 static const gchar *const optional_fields[] = {
-  "expiry_us", "reason", "retry_after", "resets_at_us", "now_playing",
+  "expiry_us", "reason", "retry_after", "resets_at_us", "now_playing", "gap",
 };
 
 static gchar *
@@ -330,6 +330,13 @@ is_optional (const gchar * member)
   return FALSE;
 }
 
+/* the admin request's members are each optional: the command picks */
+static gboolean
+is_optional_in (const MmkmApiCodec * c, const gchar * member)
+{
+  return strcmp (c->name, "admin-request") == 0 || is_optional (member);
+}
+
 static void
 try_body (const MmkmApiCodec * c, JsonNode * root, gboolean want_ok,
     const gchar * member, const gchar * what, const gchar * file)
@@ -361,7 +368,7 @@ mutate_remove (const MmkmApiCodec * c, JsonNode * root, JsonObject * o,
   JsonNode *saved = json_object_dup_member (o, member);
 
   json_object_remove_member (o, member);
-  try_body (c, root, is_optional (member), member, "without", file);
+  try_body (c, root, is_optional_in (c, member), member, "without", file);
   json_object_set_member (o, member, saved);
 }
 
@@ -394,7 +401,7 @@ mutate_type (const MmkmApiCodec * c, JsonNode * root, JsonObject * o,
     if (!same) {
       json_object_set_member (o, member, n);
       /* null is "nothing playing" in a now-playing report */
-      try_body (c, root, JSON_NODE_HOLDS_NULL (n) && (is_optional (member)
+      try_body (c, root, JSON_NODE_HOLDS_NULL (n) && (is_optional_in (c, member)
               || strcmp (c->name, "now-playing") == 0), member, others[i],
           file);
     } else {
@@ -612,6 +619,18 @@ GST_START_TEST (test_numbers)
 
   expect_ok (req, "{\"song\":4294967295}");
   expect_ok (req, "{\"song\":1}");
+  /* by id or by title, exactly one of them */
+  expect_ok (req, "{\"title\":\"Clair de lune\"}");
+  expect_ok (req, "{\"song\":null,\"title\":\"x\"}");
+  expect_refused (req, "{}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  expect_refused (req, "{\"song\":1,\"title\":\"x\"}",
+      MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  expect_refused (req, "{\"title\":\"\"}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  expect_refused (req, "{\"title\":2}", MMKM_ERROR_BAD_REQUEST, "\"title\"");
+  /* the gap flag is a boolean */
+  expect_ok (events, "{\"events\":[],\"last\":1,\"gap\":false}");
+  expect_refused (events, "{\"events\":[],\"last\":1,\"gap\":1}",
+      MMKM_ERROR_BAD_REQUEST, "\"gap\"");
   for (i = 0; i < G_N_ELEMENTS (bad); i++) {
     b = g_strdup_printf ("{\"song\":%s}", bad[i]);
     expect_refused (req, b, MMKM_ERROR_BAD_REQUEST, NULL);

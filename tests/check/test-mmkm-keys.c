@@ -753,6 +753,125 @@ GST_START_TEST (test_tek_mikey_tool_decode)
 
 GST_END_TEST;
 
+/* Seed 002 step 4b: the member's responder answers the TEK message with a
+ * PSK verification message; the server checks it against the TEK message
+ * it sent, and mikey-tool verifies it with the KEK and that message. */
+GST_START_TEST (test_tek_ack)
+{
+  const gchar *tool = g_getenv ("MIKEY_TOOL");
+  g_autoptr (MmkmTekReceiver) r = NULL;
+  g_autofree gchar *kek_hex = mikey_hex_encode (KEK, sizeof (KEK));
+  g_autofree gchar *msg_b64 = NULL;
+  g_autofree gchar *ack_b64 = NULL;
+  guint8 tek[30], other_kek[MMKM_KEK_LEN];
+  GBytes *msg, *msg2, *ack = NULL, *ack2 = NULL;
+  MikeySrtpParams p;
+  GError *err = NULL;
+  const guint8 *a;
+  gsize alen, mlen;
+  gchar *out;
+
+  fail_unless (tool != NULL);
+  fill_tek (tek, sizeof (tek));
+  memset (other_kek, 0x55, sizeof other_kek);
+  r = mmkm_tek_receiver_new (KEK, "alice", GROUP, 0, &err);
+  fail_unless (r != NULL);
+  msg = tek_message (KEK, "alice", GROUP, tek, NOW_US);
+  a = g_bytes_get_data (msg, &mlen);
+  fail_unless (mmkm_tek_receiver_open_ack (r, a, mlen, NOW_US + 1000, &p,
+          &ack, &err), "%s", err ? err->message : "");
+  mikey_srtp_params_clear (&p);
+  fail_unless (ack != NULL);
+  a = g_bytes_get_data (ack, &alen);
+  /* HDR (PSK verify) T IDr V: small */
+  fail_unless (alen > 10 && alen < 120, "%" G_GSIZE_FORMAT, alen);
+
+  fail_unless (mmkm_tek_ack_check (KEK, "alice", msg, a, alen,
+          NOW_US + 2000, 0, &err), "%s", err ? err->message : "");
+  /* a replay passes the check again: the store records it once */
+  fail_unless (mmkm_tek_ack_check (KEK, "alice", msg, a, alen,
+          NOW_US + 3000, 0, NULL));
+  /* another KEK, another TEK message, another member, another time */
+  fail_if (mmkm_tek_ack_check (other_kek, "alice", msg, a, alen, NOW_US, 0,
+          &err));
+  expect_error (&err, MIKEY_ERROR_AUTH, NULL);
+  msg2 = tek_message (KEK, "alice", GROUP, tek, NOW_US + 1);
+  fail_if (mmkm_tek_ack_check (KEK, "alice", msg2, a, alen, NOW_US, 0, &err));
+  expect_error (&err, MIKEY_ERROR_AUTH, NULL);
+  fail_if (mmkm_tek_ack_check (KEK, "bob", msg, a, alen, NOW_US, 0, &err));
+  expect_error (&err, MIKEY_ERROR_IDENTITY, "not from mmkm:user:bob");
+  fail_if (mmkm_tek_ack_check (KEK, "alice", msg, a, alen,
+          NOW_US + 120 * G_USEC_PER_SEC, 0, &err));
+  expect_error (&err, MIKEY_ERROR_STALE, NULL);
+  /* the TEK message itself is no acknowledgement */
+  fail_if (mmkm_tek_ack_check (KEK, "alice", msg, g_bytes_get_data (msg,
+              NULL), mlen, NOW_US, 0, &err));
+  expect_error (&err, MIKEY_ERROR_INVALID, NULL);
+  /* a flipped bit, truncations: refused, never a crash */
+  {
+    guint8 *bad = g_memdup2 (a, alen);
+    gsize cut;
+
+    bad[alen - 1] ^= 1;
+    fail_if (mmkm_tek_ack_check (KEK, "alice", msg, bad, alen, NOW_US, 0,
+            &err));
+    expect_error (&err, MIKEY_ERROR_AUTH, NULL);
+    for (cut = 0; cut < alen; cut++) {
+      fail_if (mmkm_tek_ack_check (KEK, "alice", msg, a, cut, NOW_US, 0, NULL));
+    }
+    g_free (bad);
+  }
+  /* a refused TEK message gives no acknowledgement */
+  a = g_bytes_get_data (msg, &mlen);
+  fail_if (mmkm_tek_receiver_open_ack (r, a, mlen, NOW_US, &p, &ack2, &err));
+  g_clear_error (&err);
+  fail_unless (ack2 == NULL);
+
+  /* mikey-tool decode --psk <KEK> --init <TEK message> <ack> */
+  msg_b64 = g_base64_encode (g_bytes_get_data (msg, NULL), mlen);
+  a = g_bytes_get_data (ack, &alen);
+  ack_b64 = g_base64_encode (a, alen);
+  {
+    const gchar *argv[] = { tool, "decode", "--psk", kek_hex, "--init",
+      msg_b64, ack_b64, NULL
+    };
+
+    out = run (argv);
+  }
+  fail_unless (strstr (out, "mmkm:user:alice") != NULL, "%s", out);
+  g_free (out);
+  /* without the TEK message it says what is missing (exit 3, no crash) */
+  {
+    const gchar *argv[] = { tool, "decode", "--psk", kek_hex, ack_b64, NULL };
+    gchar *errout = NULL;
+    gint status;
+
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL, 0, NULL, NULL,
+            NULL, &errout, &status, NULL));
+    fail_if (g_spawn_check_wait_status (status, NULL));
+    fail_unless (strstr (errout, "--init") != NULL, "%s", errout);
+    g_free (errout);
+  }
+  /* with the wrong KEK: refused */
+  {
+    g_autofree gchar *bad_hex = mikey_hex_encode (other_kek, MMKM_KEK_LEN);
+    const gchar *argv[] = { tool, "decode", "--psk", bad_hex, "--init",
+      msg_b64, ack_b64, NULL
+    };
+    gint status;
+
+    fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+            NULL, NULL, NULL, &status, NULL));
+    fail_if (g_spawn_check_wait_status (status, NULL));
+  }
+  g_bytes_unref (ack);
+  g_bytes_unref (msg);
+  g_bytes_unref (msg2);
+}
+
+GST_END_TEST;
+
 static Suite *
 mmkm_keys_suite (void)
 {
@@ -774,6 +893,7 @@ mmkm_keys_suite (void)
   tcase_add_test (tc, test_tek_round_trip);
   tcase_add_test (tc, test_tek_refusals);
   tcase_add_test (tc, test_tek_mikey_tool_decode);
+  tcase_add_test (tc, test_tek_ack);
   return s;
 }
 

@@ -979,15 +979,17 @@ GST_START_TEST (test_sessions)
 
 GST_END_TEST;
 
-/* Many heartbeat times in one transaction: live sessions get theirs
- * (never going back in time), ended and unknown ones are skipped. */
-GST_START_TEST (test_session_touch_many)
+/* Many heartbeats in one transaction: live sessions get theirs (times and
+ * sequence numbers never going back, an id twice in a batch is fine),
+ * ended and unknown ones are skipped. */
+GST_START_TEST (test_session_heartbeat_many)
 {
   Tmp t;
   MmkmStore *s;
   MmkmSession sess = { 0 }, *got;
-  guint8 fp[32], ids[4 * 16];
-  gint64 times[4] = { 500, 150, 700, 800 };
+  guint8 fp[32], ids[5 * 16];
+  gint64 times[5] = { 500, 150, 700, 800, 400 };
+  guint64 seqs[5] = { 9, 4, 5, 6, 7 };
   GError *err = NULL;
   guint written = 99, i;
 
@@ -1005,29 +1007,127 @@ GST_START_TEST (test_session_touch_many)
     fail_unless (mmkm_store_session_create (s, &sess, NULL));
     memcpy (ids + i * 16, sess.id, 16);
   }
-  /* the third has ended; the fourth never existed */
+  /* the third has ended; the fourth never existed; the fifth is the
+   * first again, with an earlier time and a lower number */
   fail_unless (mmkm_store_session_end (s, ids + 32, 300, MMKM_REASON_BYE,
           NULL));
   memset (ids + 48, 9, 16);
+  memcpy (ids + 64, ids, 16);
 
-  fail_unless (mmkm_store_session_touch_many (s, ids, times, 4, &written,
-          &err), "%s", err ? err->message : "");
-  fail_unless_equals_int (written, 2);
+  fail_unless (mmkm_store_session_heartbeat_many (s, ids, times, seqs, 5,
+          &written, &err), "%s", err ? err->message : "");
+  fail_unless_equals_int (written, 3);
   got = mmkm_store_session_get (s, ids, NULL);
   fail_unless_equals_int64 (got->heartbeat_us, 500);
+  fail_unless_equals_uint64 (got->hb_seq, 9);
   mmkm_session_free (got);
   /* 150 is before the login's 200: the time does not go back */
   got = mmkm_store_session_get (s, ids + 16, NULL);
   fail_unless_equals_int64 (got->heartbeat_us, 200);
+  fail_unless_equals_uint64 (got->hb_seq, 4);
   mmkm_session_free (got);
   got = mmkm_store_session_get (s, ids + 32, NULL);
   fail_unless_equals_int64 (got->heartbeat_us, 200);
+  fail_unless_equals_uint64 (got->hb_seq, 0);
   fail_unless_equals_int64 (got->ended_us, 300);
   mmkm_session_free (got);
   /* an empty batch is fine */
-  fail_unless (mmkm_store_session_touch_many (s, ids, times, 0, &written,
-          NULL));
+  fail_unless (mmkm_store_session_heartbeat_many (s, ids, times, seqs, 0,
+          &written, NULL));
   fail_unless_equals_int (written, 0);
+  mmkm_store_close (s);
+  tmp_clear (&t);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tek_acks_and_hb_seq)
+{
+  Tmp t;
+  MmkmStore *s;
+  MmkmSession sess = { 0 }, *got;
+  GPtrArray *a;
+  GError *err = NULL;
+  gboolean is_first = FALSE;
+  guint8 fp[32], fp_eve[32], id_bob[16], id_eve[16];
+  MmkmTekAck *k;
+
+  tmp_init (&t);
+  s = open_store (&t);
+  add_group (s, 1, "one");
+  add_group (s, 2, "two");
+  mmkm_store_user_add (s, "bob", MMKM_ROLE_LISTENER, "$h", NULL);
+  mmkm_store_user_add (s, "eve", MMKM_ROLE_LISTENER, "$h", NULL);
+  enrol (s, "bob", "cert-bob", fp);
+  enrol (s, "eve", "cert-eve", fp_eve);
+  memset (id_bob, 1, 16);
+  memset (id_eve, 2, 16);
+  memcpy (sess.id, id_bob, 16);
+  sess.user = (gchar *) "bob";
+  sess.group_id = 1;
+  memcpy (sess.device, fp, 32);
+  sess.login_us = 100;
+  fail_unless (mmkm_store_session_create (s, &sess, NULL));
+  memcpy (sess.id, id_eve, 16);
+  sess.user = (gchar *) "eve";
+  memcpy (sess.device, fp_eve, 32);
+  sess.login_us = 110;
+  fail_unless (mmkm_store_session_create (s, &sess, NULL));
+
+  /* the heartbeat sequence number: 0 at first, raised, never lowered */
+  got = mmkm_store_session_get (s, id_bob, NULL);
+  fail_unless_equals_uint64 (got->hb_seq, 0);
+  mmkm_session_free (got);
+  fail_unless (mmkm_store_session_heartbeat (s, id_bob, 300, 17, NULL));
+  fail_unless (mmkm_store_session_heartbeat (s, id_bob, 250, 12, NULL));
+  got = mmkm_store_session_get (s, id_bob, NULL);
+  fail_unless_equals_uint64 (got->hb_seq, 17);
+  fail_unless_equals_int64 (got->heartbeat_us, 300);
+  mmkm_session_free (got);
+  a = mmkm_store_session_list_live (s, TRUE, 0, NULL);
+  fail_unless_equals_uint64 (((MmkmSession *) a->pdata[0])->hb_seq, 17);
+  g_ptr_array_unref (a);
+
+  /* acknowledgements: once per session and MKI, the first time kept */
+  fail_unless (mmkm_store_tek_ack (s, id_bob, 1, 5, 1000, &is_first, &err),
+      "%s", err ? err->message : "");
+  fail_unless (is_first);
+  fail_unless (mmkm_store_tek_ack (s, id_bob, 1, 5, 2000, &is_first, NULL));
+  fail_if (is_first);
+  fail_unless (mmkm_store_tek_ack (s, id_eve, 1, 5, 1500, &is_first, NULL));
+  fail_unless (is_first);
+  fail_unless (mmkm_store_tek_ack (s, id_eve, 1, 6, 1600, NULL, NULL));
+  /* another group, an unknown session: refused */
+  fail_if (mmkm_store_tek_ack (s, id_bob, 2, 5, 1000, &is_first, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  {
+    guint8 none[16];
+
+    memset (none, 9, 16);
+    fail_if (mmkm_store_tek_ack (s, none, 1, 5, 1000, &is_first, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  }
+  a = mmkm_store_tek_ack_list (s, 1, 5, &err);
+  fail_unless (a != NULL);
+  fail_unless_equals_int (a->len, 2);
+  k = a->pdata[0];
+  fail_unless_equals_string (k->user, "bob");
+  fail_unless_equals_int64 (k->acked_us, 1000);
+  fail_unless (memcmp (k->session_id, id_bob, 16) == 0);
+  fail_unless_equals_int (k->mki, 5);
+  k = a->pdata[1];
+  fail_unless_equals_string (k->user, "eve");
+  g_ptr_array_unref (a);
+  a = mmkm_store_tek_ack_list (s, 1, 6, NULL);
+  fail_unless_equals_int (a->len, 1);
+  g_ptr_array_unref (a);
+  /* an ended session takes no more acknowledgements; its record stays */
+  fail_unless (mmkm_store_session_end (s, id_bob, 3000, MMKM_REASON_BYE, NULL));
+  fail_if (mmkm_store_tek_ack (s, id_bob, 1, 6, 3100, &is_first, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  a = mmkm_store_tek_ack_list (s, 1, 5, NULL);
+  fail_unless_equals_int (a->len, 2);
+  g_ptr_array_unref (a);
   mmkm_store_close (s);
   tmp_clear (&t);
 }
@@ -1116,6 +1216,33 @@ GST_START_TEST (test_songs_and_queue)
   fail_unless_equals_int (a->len, 2);
   g_ptr_array_unref (a);
 
+  /* an administrator takes eve's request out: gone from the queue and
+   * from her count; only a queued request of that group can go */
+  {
+    gint64 eve_req = 0;
+    guint i;
+
+    a = mmkm_store_queue_list (s, 1, NULL);
+    for (i = 0; i < a->len; i++)
+      if (g_str_equal (((MmkmRequest *) a->pdata[i])->user, "eve"))
+        eve_req = ((MmkmRequest *) a->pdata[i])->id;
+    g_ptr_array_unref (a);
+    fail_unless (eve_req > 0);
+    fail_if (mmkm_store_request_remove (s, 2, eve_req, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+    fail_if (mmkm_store_request_remove (s, 1, r, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+    fail_unless (mmkm_store_request_remove (s, 1, eve_req, NULL));
+    fail_if (mmkm_store_request_remove (s, 1, eve_req, &err));
+    ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+    a = mmkm_store_queue_list (s, 1, NULL);
+    fail_unless_equals_int (a->len, 1);
+    fail_unless_equals_string (((MmkmRequest *) a->pdata[0])->user, "bob");
+    g_ptr_array_unref (a);
+    fail_unless (mmkm_store_request_count (s, "eve", 1, 0, &n, NULL));
+    fail_unless_equals_int (n, 0);
+  }
+
   /* a removed song leaves the list and the queue */
   fail_unless (mmkm_store_song_remove (s, s1, NULL));
   fail_if (mmkm_store_song_remove (s, s1, &err));
@@ -1132,6 +1259,104 @@ GST_START_TEST (test_songs_and_queue)
   ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
   fail_unless (mmkm_store_request_count (s, "bob", 1, 0, &n, NULL));
   fail_unless_equals_int (n, 2);
+  mmkm_store_close (s);
+  tmp_clear (&t);
+}
+
+GST_END_TEST;
+
+/* The sender's list replaces the group's in one transaction, keeping the
+ * rows (and so the queued requests) of the numbers it keeps; the request
+ * window; what plays. */
+GST_START_TEST (test_song_replace_and_now_playing)
+{
+  Tmp t;
+  MmkmStore *s;
+  MmkmSong songs[3] = { {0}
+  };
+  GPtrArray *a;
+  GError *err = NULL;
+  MmkmRequest *req, *playing = NULL;
+  gint64 r1, r2, since = 0, oldest = 0, id2;
+  guint n, i;
+
+  tmp_init (&t);
+  s = open_store (&t);
+  add_group (s, 1, "one");
+  mmkm_store_user_add (s, "bob", MMKM_ROLE_LISTENER, "$h", NULL);
+  for (i = 0; i < 3; i++) {
+    songs[i].group_id = 1;
+    songs[i].number = 10 + i;
+    songs[i].title = g_strdup_printf ("Song %u", i);
+    songs[i].duration_us = G_USEC_PER_SEC;
+    songs[i].rate = 48000;
+    songs[i].channels = 2;
+  }
+  fail_unless (mmkm_store_song_replace (s, 1, songs, 3, 100, NULL));
+  a = mmkm_store_song_list (s, 1, NULL);
+  fail_unless_equals_int (a->len, 3);
+  fail_unless_equals_int (((MmkmSong *) a->pdata[2])->number, 12);
+  id2 = ((MmkmSong *) a->pdata[1])->id;
+  g_ptr_array_unref (a);
+  fail_unless (mmkm_store_request_enqueue (s, 1, id2, "bob", 200, &r1, NULL));
+  fail_unless (mmkm_store_request_enqueue (s, 1, id2, "bob", 300, &r2, NULL));
+
+  /* keep 11 (renamed), drop 10 and 12, add 13 */
+  g_free (songs[0].title);
+  songs[0].title = g_strdup ("Song 1 (live)");
+  songs[0].number = 11;
+  songs[1].number = 13;
+  fail_unless (mmkm_store_song_replace (s, 1, songs, 2, 400, NULL));
+  a = mmkm_store_song_list (s, 1, NULL);
+  fail_unless_equals_int (a->len, 2);
+  fail_unless_equals_int64 (((MmkmSong *) a->pdata[0])->id, id2);
+  g_ptr_array_unref (a);
+  a = mmkm_store_queue_list (s, 1, NULL);
+  fail_unless_equals_int (a->len, 2);
+  req = a->pdata[0];
+  fail_unless_equals_int (req->song_number, 11);
+  fail_unless_equals_string (req->title, "Song 1 (live)");
+  g_ptr_array_unref (a);
+  /* a number twice, or 0, is refused before anything is written */
+  songs[1].number = 11;
+  fail_if (mmkm_store_song_replace (s, 1, songs, 2, 500, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_INVALID);
+  songs[1].number = 0;
+  fail_if (mmkm_store_song_replace (s, 1, songs, 2, 500, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_INVALID);
+  fail_if (mmkm_store_song_replace (s, 9, songs, 1, 500, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+
+  /* the window: both requests, the oldest at 200; then only the second */
+  fail_unless (mmkm_store_request_usage (s, "bob", 1, 0, &n, &oldest, NULL));
+  fail_unless (n == 2 && oldest == 200);
+  fail_unless (mmkm_store_request_usage (s, "bob", 1, 201, &n, &oldest, NULL));
+  fail_unless (n == 1 && oldest == 300);
+  fail_unless (mmkm_store_request_usage (s, "eve", 1, 0, &n, &oldest, NULL));
+  fail_unless (n == 0 && oldest == 0);
+
+  /* only a popped request of the group plays */
+  fail_unless (mmkm_store_now_playing_get (s, 1, &playing, &since, NULL));
+  fail_unless (playing == NULL);
+  fail_if (mmkm_store_now_playing_set (s, 1, r1, 600, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+  req = mmkm_store_queue_pop (s, 1, 700, NULL);
+  fail_unless (req && req->id == r1 && req->song_number == 11);
+  fail_unless_equals_string (req->title, "Song 1 (live)");
+  mmkm_request_free (req);
+  fail_unless (mmkm_store_now_playing_set (s, 1, r1, 800, NULL));
+  fail_unless (mmkm_store_now_playing_get (s, 1, &playing, &since, NULL));
+  fail_unless (playing && playing->id == r1 && since == 800);
+  fail_unless_equals_string (playing->user, "bob");
+  mmkm_request_free (playing);
+  fail_unless (mmkm_store_now_playing_set (s, 1, 0, 900, NULL));
+  fail_unless (mmkm_store_now_playing_get (s, 1, &playing, &since, NULL));
+  fail_unless (playing == NULL);
+  fail_if (mmkm_store_now_playing_set (s, 1, 12345, 1000, &err));
+  ASSERT_ERROR (err, MMKM_STORE_ERROR_NOT_FOUND);
+
+  for (i = 0; i < 3; i++)
+    g_free (songs[i].title);
   mmkm_store_close (s);
   tmp_clear (&t);
 }
@@ -1270,8 +1495,10 @@ mmkm_store_suite (void)
   tcase_add_test (tc, test_seal_unit);
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_sessions);
-  tcase_add_test (tc, test_session_touch_many);
+  tcase_add_test (tc, test_tek_acks_and_hb_seq);
+  tcase_add_test (tc, test_session_heartbeat_many);
   tcase_add_test (tc, test_songs_and_queue);
+  tcase_add_test (tc, test_song_replace_and_now_playing);
   tcase_add_test (tc, test_kill9_durability);
   return s;
 }
