@@ -27,6 +27,7 @@ typedef struct
   MmkmHbKey hb_key;
   MmkmHbWindow ack_window;
   guint64 seq;
+  gint64 hb_sent_us;            /* monotonic: the last heartbeat's send */
   MmkmKekMember *exchange;
   MmkmTekReceiver *rx;
 } LoadMember;
