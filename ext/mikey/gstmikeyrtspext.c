@@ -140,6 +140,37 @@ same_key (const MikeySrtpParams * a, const MikeySrtpParams * b)
       memcmp (a->mki, b->mki, a->mki_len) == 0;
 }
 
+/* GStreamer 1.22's MIKEY parser (payloads_from_bytes) never returns on a
+ * message with a payload it does not read (ID, CERT, V, GEN_EXT, ...):
+ * its loop does not advance (GStreamer issue 3314, fixed in 1.27.1).
+ * rtspsrc itself will hang on such a message; this element must not be
+ * what hangs first, so it hands GStreamer only messages of the payloads
+ * it walks. */
+static gboolean
+gstreamer_walks (const MikeyMessage * msg)
+{
+  guint i;
+
+  for (i = 0; i < msg->payloads->len; i++) {
+    const MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
+
+    switch (p->type) {
+      case MIKEY_PT_KEMAC:
+      case MIKEY_PT_T:
+      case MIKEY_PT_PKE:
+      case MIKEY_PT_SP:
+      case MIKEY_PT_RAND:
+        break;
+      default:
+        GST_WARNING ("a=key-mgmt with a MIKEY payload of type %u, which "
+            "GStreamer 1.22's MIKEY parser loops on for ever: not used",
+            p->type);
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 /* Our reading of @value: one MikeySrtpParams per distinct key, NULL when
  * the message carries no MKI (GStreamer's reading is then complete) or
  * is one we refuse (GStreamer's reading is left as it is). */
@@ -160,6 +191,8 @@ our_params (const gchar * value)
   msg = mikey_message_parse (data, len, &err);
   if (msg == NULL)
     goto refused;
+  if (!gstreamer_walks (msg))
+    goto done;
   /* only unprotected (MIKEY-NULL) messages: rtspsrc can use no other */
   kd = mikey_psk_open_kemac (msg, data, len, NULL, 0, &err);
   if (kd == NULL)
@@ -229,11 +262,13 @@ add_key_mgmt (GstMikeyRtspExt * self, const gchar * value)
 {
   Entry e = { {0}, NULL };
 
-  if (value == NULL || !gstreamer_key_digest (value, e.digest))
+  /* ours first: GStreamer's parser is only given what ours accepted */
+  if (value == NULL || (e.params = our_params (value)) == NULL)
     return;
-  e.params = our_params (value);
-  if (e.params == NULL)
+  if (!gstreamer_key_digest (value, e.digest)) {
+    entry_clear (&e);
     return;
+  }
   GST_INFO_OBJECT (self, "a=key-mgmt with %u key(s) and a %" G_GSIZE_FORMAT
       "-byte MKI", e.params->len,
       g_array_index (e.params, MikeySrtpParams, 0).mki_len);
