@@ -143,9 +143,24 @@ same_key (const MikeySrtpParams * a, const MikeySrtpParams * b)
 /* GStreamer 1.22's MIKEY parser (payloads_from_bytes) never returns on a
  * message with a payload it does not read (ID, CERT, V, GEN_EXT, ...):
  * its loop does not advance (GStreamer issue 3314, fixed in 1.27.1).
- * rtspsrc itself will hang on such a message; this element must not be
- * what hangs first, so it hands GStreamer only messages of the payloads
- * it walks. */
+ * These are the payloads it walks. */
+static gboolean
+gstreamer_walks_type (guint8 type)
+{
+  switch (type) {
+    case MIKEY_PT_KEMAC:
+    case MIKEY_PT_T:
+    case MIKEY_PT_PKE:
+    case MIKEY_PT_SP:
+    case MIKEY_PT_RAND:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* This element must not be what hangs: GStreamer's parser is only given
+ * messages it walks */
 static gboolean
 gstreamer_walks (const MikeyMessage * msg)
 {
@@ -154,21 +169,66 @@ gstreamer_walks (const MikeyMessage * msg)
   for (i = 0; i < msg->payloads->len; i++) {
     const MikeyPayload *p = g_ptr_array_index (msg->payloads, i);
 
-    switch (p->type) {
-      case MIKEY_PT_KEMAC:
-      case MIKEY_PT_T:
-      case MIKEY_PT_PKE:
-      case MIKEY_PT_SP:
-      case MIKEY_PT_RAND:
-        break;
-      default:
-        GST_WARNING ("a=key-mgmt with a MIKEY payload of type %u, which "
-            "GStreamer 1.22's MIKEY parser loops on for ever: not used",
-            p->type);
-        return FALSE;
+    if (!gstreamer_walks_type (p->type)) {
+      GST_WARNING ("a=key-mgmt with a MIKEY payload of type %u, which "
+          "GStreamer 1.22's MIKEY parser loops on for ever: not used", p->type);
+      return FALSE;
     }
   }
   return TRUE;
+}
+
+/* rtspsrc parses every a=key-mgmt with GStreamer's parser right after
+ * parse_sdp(), and hangs on one it cannot walk. An unauthenticated message
+ * (KEMAC without encryption and MAC, nothing signed) means the same
+ * without the payloads it cannot walk (identities, extensions: no
+ * protection rests on them), so such a value is given back without them;
+ * NULL when @value needs no change or cannot be changed. */
+static gchar *
+walkable_key_mgmt (const gchar * value)
+{
+  guint8 *data;
+  gsize len = 0;
+  MikeyMessage *msg;
+  const MikeyPayload *kemac;
+  GBytes *bytes;
+  gchar *ret = NULL;
+  gboolean changed = FALSE;
+  guint i;
+
+  data = mikey_key_mgmt_decode (value, &len, NULL);
+  if (data == NULL)
+    return NULL;
+  msg = mikey_message_parse (data, len, NULL);
+  if (msg == NULL)
+    goto out;
+  kemac = mikey_message_find (msg, MIKEY_PT_KEMAC, NULL);
+  if (kemac == NULL || kemac->u.kemac.enc_alg != MIKEY_ENC_NULL ||
+      kemac->u.kemac.mac_alg != MIKEY_MAC_NULL ||
+      mikey_message_find (msg, MIKEY_PT_SIGN, NULL) != NULL)
+    goto out;
+  for (i = msg->payloads->len; i > 0; i--) {
+    const MikeyPayload *p = g_ptr_array_index (msg->payloads, i - 1);
+
+    if (!gstreamer_walks_type (p->type)) {
+      GST_WARNING ("a=key-mgmt: dropping a MIKEY payload of type %u from "
+          "an unauthenticated message (GStreamer 1.22's parser would hang "
+          "rtspsrc on it)", p->type);
+      g_ptr_array_remove_index (msg->payloads, i - 1);
+      changed = TRUE;
+    }
+  }
+  if (changed && (bytes = mikey_message_serialize (msg, NULL)) != NULL) {
+    ret = mikey_key_mgmt_encode (g_bytes_get_data (bytes, NULL),
+        g_bytes_get_size (bytes));
+    g_bytes_unref (bytes);
+  }
+out:
+  if (msg != NULL)
+    mikey_message_free (msg);
+  OPENSSL_cleanse (data, len);
+  g_free (data);
+  return ret;
 }
 
 /* Our reading of @value: one MikeySrtpParams per distinct key, NULL when
@@ -287,18 +347,37 @@ gst_mikey_rtsp_ext_parse_sdp (GstRTSPExtension * ext, GstSDPMessage * sdp,
   g_array_set_size (self->entries, 0);
   for (j = 0; j < gst_sdp_message_attributes_len (sdp); j++) {
     const GstSDPAttribute *a = gst_sdp_message_get_attribute (sdp, j);
+    gchar *fixed;
 
-    if (g_strcmp0 (a->key, "key-mgmt") == 0)
-      add_key_mgmt (self, a->value);
+    if (g_strcmp0 (a->key, "key-mgmt") != 0)
+      continue;
+    if ((fixed = walkable_key_mgmt (a->value)) != NULL) {
+      GstSDPAttribute repl;
+
+      gst_sdp_attribute_set (&repl, "key-mgmt", fixed);
+      gst_sdp_message_replace_attribute (sdp, j, &repl);
+      g_free (fixed);
+    }
+    add_key_mgmt (self, gst_sdp_message_get_attribute (sdp, j)->value);
   }
   for (i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
-    const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+    /* the SDP is rtspsrc's own copy, handed over to be changed */
+    GstSDPMedia *m = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
 
     for (j = 0; j < gst_sdp_media_attributes_len (m); j++) {
       const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, j);
+      gchar *fixed;
 
-      if (g_strcmp0 (a->key, "key-mgmt") == 0)
-        add_key_mgmt (self, a->value);
+      if (g_strcmp0 (a->key, "key-mgmt") != 0)
+        continue;
+      if ((fixed = walkable_key_mgmt (a->value)) != NULL) {
+        GstSDPAttribute repl;
+
+        gst_sdp_attribute_set (&repl, "key-mgmt", fixed);
+        gst_sdp_media_replace_attribute (m, j, &repl);
+        g_free (fixed);
+      }
+      add_key_mgmt (self, gst_sdp_media_get_attribute (m, j)->value);
     }
   }
   g_mutex_unlock (&self->lock);

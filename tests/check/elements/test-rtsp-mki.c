@@ -32,6 +32,7 @@
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include "mikey-exchange.h"
+#include "mikey-message.h"
 #include "mikey-suite.h"
 
 #define N_BUFFERS 50
@@ -44,6 +45,9 @@
 #define TAG_LEN 10              /* HMAC-SHA1-80 */
 
 static const guint8 mki[4] = { 0x4f, 0x4e, 0x56, 0x01 };
+
+/* IDi the camera puts in its MIKEY, NULL for none */
+static const gchar *camera_id;
 
 static gint replaced;
 static gint enc_packets;        /* SRTP packets the server sent */
@@ -102,6 +106,7 @@ camera_key_mgmt (const gchar * theirs)
   cfg.mki_len = sizeof (mki);
   cfg.cs = &cs;
   cfg.n_cs = 1;
+  cfg.id_i = camera_id;
   init = mikey_initiator_new (&cfg, &err);
   fail_unless (init != NULL, "%s", err ? err->message : "?");
   bytes = mikey_initiator_start (init, g_get_real_time (), &err);
@@ -483,6 +488,27 @@ GST_START_TEST (test_plain_rtspsrc_plays_mki_camera)
 
 GST_END_TEST;
 
+/* A camera that names itself in its MIKEY (an ID payload): GStreamer
+ * 1.22's MIKEY parser loops for ever on it, so rtspsrc would hang at
+ * DESCRIBE; the extension gives rtspsrc the message without it */
+GST_START_TEST (test_plain_rtspsrc_plays_camera_with_identity)
+{
+  GByteArray *expect, *got;
+
+  camera_id = "sip:camera@example.invalid";
+  expect = expected_audio ();
+  got = play_camera ();
+  fail_unless (g_atomic_int_get (&dec_out) >= N_BUFFERS,
+      "srtpdec decrypted %d packets", g_atomic_int_get (&dec_out));
+  fail_unless_equals_int (got->len, BYTES);
+  fail_unless (memcmp (got->data, expect->data, BYTES) == 0,
+      "decrypted audio differs");
+  g_byte_array_unref (got);
+  g_byte_array_unref (expect);
+}
+
+GST_END_TEST;
+
 /* The same pipeline on stock GStreamer 1.22, our plugin not installed:
  * srtpdec is keyed without the MKI and every packet fails. rtspsrc makes
  * its list of extensions once per process (when its class is made, which
@@ -761,6 +787,52 @@ GST_START_TEST (test_ext_session_level)
 
 GST_END_TEST;
 
+/* An unauthenticated message with an ID payload is rewritten in the SDP
+ * without it (what rtspsrc parses next), and keys the stream */
+GST_START_TEST (test_ext_drops_identity)
+{
+  static const guint8 m4[4] = { 5, 6, 7, 8 };
+  GstRTSPExtension *ext = make_ext ();
+  GstSDPMessage *sdp;
+  GstSDPMedia *m;
+  gchar *a = null_key_mgmt_id (0x33, m4, 4, 9, "sip:cam@example.invalid");
+  const gchar *now;
+  guint8 *raw, tek[30];
+  gsize raw_len;
+  MikeyMessage *msg;
+  GstCaps *caps;
+
+  memset (tek, 0x33, sizeof (tek));
+  gst_sdp_message_new (&sdp);
+  m = audio_media (a);
+  gst_sdp_message_add_media (sdp, m);
+  gst_sdp_media_free (m);
+  gst_rtsp_extension_parse_sdp (ext, sdp, NULL);
+
+  now = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, 0),
+      "key-mgmt");
+  fail_unless (now != NULL && g_strcmp0 (now, a) != 0);
+  raw = mikey_key_mgmt_decode (now, &raw_len, NULL);
+  fail_unless (raw != NULL);
+  msg = mikey_message_parse (raw, raw_len, NULL);
+  fail_unless (msg != NULL);
+  fail_unless (mikey_message_find (msg, MIKEY_PT_ID, NULL) == NULL);
+  fail_unless (mikey_message_find (msg, MIKEY_PT_KEMAC, NULL) != NULL);
+  mikey_message_free (msg);
+  g_free (raw);
+
+  caps = stream_caps (sdp, 0);
+  fail_unless (gst_rtsp_extension_configure_stream (ext, caps));
+  check_buffer (gst_caps_get_structure (caps, 0), "mki", m4, 4);
+  check_buffer (gst_caps_get_structure (caps, 0), "srtp-key", tek, 30);
+  gst_caps_unref (caps);
+  gst_sdp_message_free (sdp);
+  g_free (a);
+  gst_object_unref (ext);
+}
+
+GST_END_TEST;
+
 /* What a server can put in a=key-mgmt is untrusted: garbage, truncated
  * and bit-flipped messages neither crash nor change any stream */
 GST_START_TEST (test_ext_untrusted_key_mgmt)
@@ -844,8 +916,10 @@ rtsp_mki_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_ext_matches_streams);
   tcase_add_test (tc, test_ext_session_level);
+  tcase_add_test (tc, test_ext_drops_identity);
   tcase_add_test (tc, test_ext_untrusted_key_mgmt);
   tcase_add_test (tc, test_plain_rtspsrc_plays_mki_camera);
+  tcase_add_test (tc, test_plain_rtspsrc_plays_camera_with_identity);
   tcase_add_test (tc, test_stock_rtspsrc_decrypts_nothing);
   return s;
 }
