@@ -759,6 +759,48 @@ GST_START_TEST (test_ext_matches_streams)
 
 GST_END_TEST;
 
+/* A camera's message built byte by byte from RFC 3830, not with our codec
+ * (tests/check/data/device-null-mki.b64): MKI 00000001 */
+GST_START_TEST (test_ext_device_sample)
+{
+  static const guint8 m4[4] = { 0, 0, 0, 1 };
+  static const guint8 keysalt[30] = {
+    0xe1, 0xf9, 0x7a, 0x0d, 0x3e, 0x01, 0x8b, 0xe0, 0xd6, 0x4f, 0xa3, 0x2c,
+    0x06, 0xde, 0x41, 0x39, 0x0e, 0xc6, 0x75, 0xad, 0x49, 0x8a, 0xfe, 0xeb,
+    0xb6, 0x96, 0x0b, 0x3a, 0xab, 0xe6
+  };
+  GstRTSPExtension *ext = make_ext ();
+  const gchar *dir = g_getenv ("MIKEY_TEST_DATA");
+  gchar *path, *text = NULL, *value;
+  GstSDPMessage *sdp;
+  GstSDPMedia *m;
+  GstCaps *caps;
+
+  fail_unless (dir != NULL, "MIKEY_TEST_DATA not set");
+  path = g_build_filename (dir, "device-null-mki.b64", NULL);
+  fail_unless (g_file_get_contents (path, &text, NULL, NULL), "%s", path);
+  value = g_strconcat ("mikey ", g_strstrip (text), NULL);
+  gst_sdp_message_new (&sdp);
+  m = audio_media (value);
+  gst_sdp_message_add_media (sdp, m);
+  gst_sdp_media_free (m);
+  gst_rtsp_extension_parse_sdp (ext, sdp, NULL);
+  caps = stream_caps (sdp, 0);
+  /* GStreamer alone: no MKI */
+  fail_if (gst_structure_has_field (gst_caps_get_structure (caps, 0), "mki"));
+  fail_unless (gst_rtsp_extension_configure_stream (ext, caps));
+  check_buffer (gst_caps_get_structure (caps, 0), "mki", m4, 4);
+  check_buffer (gst_caps_get_structure (caps, 0), "srtp-key", keysalt, 30);
+  gst_caps_unref (caps);
+  gst_sdp_message_free (sdp);
+  g_free (value);
+  g_free (text);
+  g_free (path);
+  gst_object_unref (ext);
+}
+
+GST_END_TEST;
+
 /* A session-level a=key-mgmt applies to every stream without its own
  * (gst_rtspsrc_collect_payloads falls back to it) */
 GST_START_TEST (test_ext_session_level)
@@ -915,6 +957,7 @@ rtsp_mki_suite (void)
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_ext_matches_streams);
+  tcase_add_test (tc, test_ext_device_sample);
   tcase_add_test (tc, test_ext_session_level);
   tcase_add_test (tc, test_ext_drops_identity);
   tcase_add_test (tc, test_ext_untrusted_key_mgmt);
