@@ -556,6 +556,19 @@ GST_START_TEST (test_stock_rtspsrc_decrypts_nothing)
   env = g_environ_setenv (env, "GST_CHECKS",
       "test_stock_rtspsrc_decrypts_nothing", TRUE);
   env = g_environ_setenv (env, STOCK_ENV, "1", TRUE);
+  /* Sanitizer builds: the child's registry scan makes more than 2048
+   * GQuarks, and GLib then leaves its first quark block behind on
+   * purpose (lock-free readers); LeakSanitizer would fail the child for
+   * it. The child runs play_camera() as the parent's own tests do, with
+   * leak checking there. */
+  {
+    const gchar *asan = g_environ_getenv (env, "ASAN_OPTIONS");
+    gchar *opts = g_strconcat (asan ? asan : "", asan ? ":" : "",
+        "detect_leaks=0", NULL);
+
+    env = g_environ_setenv (env, "ASAN_OPTIONS", opts, TRUE);
+    g_free (opts);
+  }
   argv[0] = self;
   argv[1] = NULL;
   fail_unless (g_spawn_sync (NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL,
