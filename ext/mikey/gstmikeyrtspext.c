@@ -288,7 +288,8 @@ our_params (const gchar * value)
   goto done;
 
 refused:
-  GST_WARNING ("an SDP a=key-mgmt our MIKEY parser refuses (%s); rtspsrc "
+  /* not a warning: the stream may well play with GStreamer's reading */
+  GST_INFO ("an SDP a=key-mgmt our MIKEY parser refuses (%s); rtspsrc "
       "keeps GStreamer's reading of it", err ? err->message : "?");
 done:
   g_clear_error (&err);
