@@ -48,6 +48,14 @@
  * oldest are dropped beyond that, with a warning) and sent once the caps
  * carry the key.
  *
+ * Live re-keying (docs/elements.md): a key with an MKI puts srtpdec under
+ * lib/srtp-rekey's receiver (probes on its rtp_sink and rtcp_sink): each
+ * key a later exchange delivers is held before the verification message
+ * goes out, srtpdec switches to it at the first SRTP or SRTCP packet under
+ * its MKI and keeps the previous key for late packets. Each step is posted
+ * as a "mikey-rekey" element message (stage installed / switched, reason
+ * initial / sender, mki in hex, never key bytes).
+ *
  * ## Example pipeline
  * |[
  * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp,media=(string)audio,clock-rate=(int)8000,encoding-name=(string)L16,channels=(int)1,payload=(int)96" !

@@ -37,6 +37,17 @@
  * many are held, the streaming thread waits. No packet reaches srtpenc
  * before its key is in place, and none is dropped.
  *
+ * Live re-keying (docs/elements.md): with rekey-interval (or mki-length)
+ * set at the start every packet carries an MKI, and the stream can be
+ * re-keyed while it runs, every rekey-interval seconds, by the "rekey"
+ * action signal, or on its own before libsrtp's key-usage limit
+ * (rekey-packets, rekey-rtcp-packets). Each re-key is a new MIKEY
+ * exchange in the stream's mode with the same CSB ID, a new key and the
+ * next MKI; srtpenc switches at the first packet after the receiver
+ * acknowledged the key, so nothing is lost. Each step is posted as a
+ * "mikey-rekey" element message (stage delivered / switched, reason
+ * interval / signal / usage-limit, mki in hex, never key bytes).
+ *
  * ## Example pipeline
  * |[
  * gst-launch-1.0 audiotestsrc ! audio/x-raw,format=S16BE,rate=8000,channels=1 !
