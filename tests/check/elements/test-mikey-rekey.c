@@ -41,6 +41,7 @@ typedef struct
   guint errors;
   gchar *error_text;
   guint rx_rtcp;                /* SRTCP packets srtpdec decrypted */
+  guint rtp_port, rtcp_port, mikey_port;
 } Pair;
 
 static GstPadProbeReturn
@@ -148,22 +149,15 @@ by_name (GstElement * bin, const gchar * name)
 
 /* @enc_props: mode and re-key settings of mikeyenc; @dec_props those of
  * mikeydec (both without ports) */
-static Pair *
-pair_new (const gchar * enc_props, const gchar * dec_props)
+/* The receiver pipeline (again, for a restart), PLAYING */
+static void
+rx_start (Pair * p, const gchar * dec_props)
 {
-  Pair *p = g_new0 (Pair, 1);
-  guint rtp_port = mikey_test_free_port ();
-  guint rtcp_port = mikey_test_free_port ();
-  guint mikey_port = mikey_test_free_port ();
   gchar *desc;
   GError *err = NULL;
   GstBus *bus;
-
-  g_mutex_init (&p->lock);
-  g_cond_init (&p->cond);
-  p->last_tx_mki = g_string_new (NULL);
-  p->last_rx_mki = g_string_new (NULL);
-  p->expect_reason = "signal";
+  guint rtp_port = p->rtp_port, rtcp_port = p->rtcp_port;
+  guint mikey_port = p->mikey_port;
 
   desc = g_strdup_printf ("udpsrc address=127.0.0.1 port=%u "
       "buffer-size=4194304 caps=\"" TEST_SRTP_CAPS "\" ! mikeydec name=dec "
@@ -176,25 +170,8 @@ pair_new (const gchar * enc_props, const gchar * dec_props)
   p->rx = gst_parse_launch (desc, &err);
   fail_unless (p->rx != NULL, "%s", err ? err->message : "?");
   g_free (desc);
-
-  desc = g_strdup_printf ("appsrc name=asrc format=time caps=\"" AUDIO_CAPS
-      "\" ! rtpL16pay ssrc=%u pt=96 ! mikeyenc name=enc "
-      "peer-address=127.0.0.1 peer-port=%u %s ! se.rtp_sink_0 "
-      "srtpenc name=se se.rtp_src_0 ! udpsink host=127.0.0.1 port=%u "
-      "sync=false async=false "
-      "appsrc name=rtcpsrc format=time caps=application/x-rtcp ! "
-      "se.rtcp_sink_0 se.rtcp_src_0 ! udpsink host=127.0.0.1 port=%u "
-      "sync=false async=false", SSRC, mikey_port, enc_props, rtp_port,
-      rtcp_port);
-  p->tx = gst_parse_launch (desc, &err);
-  fail_unless (p->tx != NULL, "%s", err ? err->message : "?");
-  g_free (desc);
-
-  p->enc = by_name (p->tx, "enc");
   p->dec = by_name (p->rx, "dec");
   p->srtpdec = by_name (p->rx, "sd");
-  p->asrc = by_name (p->tx, "asrc");
-  p->rtcpsrc = by_name (p->tx, "rtcpsrc");
   p->asink = by_name (p->rx, "asink");
   p->rtcpsink = by_name (p->rx, "rtcpsink");
   {
@@ -203,16 +180,52 @@ pair_new (const gchar * enc_props, const gchar * dec_props)
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_rtcp, p, NULL);
     gst_object_unref (pad);
   }
+  bus = gst_element_get_bus (p->rx);
+  gst_bus_set_sync_handler (bus, on_bus, p, NULL);
+  gst_object_unref (bus);
+  fail_if (gst_element_set_state (p->rx, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+}
+
+static Pair *
+pair_new (const gchar * enc_props, const gchar * dec_props)
+{
+  Pair *p = g_new0 (Pair, 1);
+  gchar *desc;
+  GError *err = NULL;
+  GstBus *bus;
+
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->last_tx_mki = g_string_new (NULL);
+  p->last_rx_mki = g_string_new (NULL);
+  p->expect_reason = "signal";
+  p->rtp_port = mikey_test_free_port ();
+  p->rtcp_port = mikey_test_free_port ();
+  p->mikey_port = mikey_test_free_port ();
+  rx_start (p, dec_props);
+
+  desc = g_strdup_printf ("appsrc name=asrc format=time caps=\"" AUDIO_CAPS
+      "\" ! rtpL16pay ssrc=%u pt=96 ! mikeyenc name=enc "
+      "peer-address=127.0.0.1 peer-port=%u %s ! se.rtp_sink_0 "
+      "srtpenc name=se se.rtp_src_0 ! udpsink host=127.0.0.1 port=%u "
+      "sync=false async=false "
+      "appsrc name=rtcpsrc format=time caps=application/x-rtcp ! "
+      "se.rtcp_sink_0 se.rtcp_src_0 ! udpsink host=127.0.0.1 port=%u "
+      "sync=false async=false", SSRC, p->mikey_port, enc_props, p->rtp_port,
+      p->rtcp_port);
+  p->tx = gst_parse_launch (desc, &err);
+  fail_unless (p->tx != NULL, "%s", err ? err->message : "?");
+  g_free (desc);
+
+  p->enc = by_name (p->tx, "enc");
+  p->asrc = by_name (p->tx, "asrc");
+  p->rtcpsrc = by_name (p->tx, "rtcpsrc");
 
   bus = gst_element_get_bus (p->tx);
   gst_bus_set_sync_handler (bus, on_bus, p, NULL);
   gst_object_unref (bus);
-  bus = gst_element_get_bus (p->rx);
-  gst_bus_set_sync_handler (bus, on_bus, p, NULL);
-  gst_object_unref (bus);
 
-  fail_if (gst_element_set_state (p->rx, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE);
   fail_if (gst_element_set_state (p->tx, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE);
   return p;
@@ -574,6 +587,76 @@ GST_START_TEST (test_rekey_needs_mki)
 
 GST_END_TEST;
 
+/* A receiver restarted alone (a new mikeydec, the sender running on) gets
+ * keys at the sender's next re-key (rekey-interval=1): after that, every
+ * frame arrives byte-exact */
+GST_START_TEST (test_rekey_receiver_restart)
+{
+  Pair *p = pair_new ("mode=psk psk=" TEST_PSK " rekey-interval=1 "
+      "timeout=700", "mode=psk psk=" TEST_PSK);
+  GByteArray *audio = g_byte_array_new ();
+  guint8 expect[FRAME_BYTES];
+  guint f, from, n, i;
+  GstSample *sample;
+  gboolean ok;
+
+  p->expect_reason = "interval";
+  for (f = 0; f < 30; f++) {
+    push_frame (p, f);
+    g_usleep (10000);
+  }
+  g_mutex_lock (&p->lock);
+  ok = wait_count (p, &p->rx_switched, 1, 5000);
+  g_mutex_unlock (&p->lock);
+  fail_unless (ok);
+
+  /* the receiver goes away and comes back as a new pipeline */
+  gst_element_set_state (p->rx, GST_STATE_NULL);
+  gst_object_unref (p->rx);
+  g_mutex_lock (&p->lock);
+  p->rx_switched = p->rx_installed = 0;
+  g_mutex_unlock (&p->lock);
+  rx_start (p, "mode=psk psk=" TEST_PSK);
+
+  /* 3 s more: at least two intervals */
+  for (; f < 330; f++) {
+    push_frame (p, f);
+    g_usleep (10000);
+  }
+  g_usleep (200000);
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (p->asink),
+              10 * GST_MSECOND)) != NULL) {
+    GstBuffer *b = gst_sample_get_buffer (sample);
+    GstMapInfo map;
+
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    g_byte_array_append (audio, map.data, map.size);
+    gst_buffer_unmap (b, &map);
+    gst_sample_unref (sample);
+  }
+  n = audio->len / FRAME_BYTES;
+  fail_unless_equals_int (audio->len % FRAME_BYTES, 0);
+  /* the frames under the keys the new receiver never got are lost; from
+   * its first key on, every frame to the end, in order */
+  fail_unless (n >= 100, "only %u frames after the restart", n);
+  from = f - n;
+  for (i = 0; i < n; i++) {
+    fill_frame (expect, from + i);
+    fail_unless (memcmp (audio->data + i * FRAME_BYTES, expect,
+            FRAME_BYTES) == 0, "frame %u of %u differs", i, n);
+  }
+  g_print ("test-mikey-rekey: the restarted receiver decrypts from frame %u "
+      "of %u on (10 ms frames; rekey-interval=1)\n", from, f);
+  g_mutex_lock (&p->lock);
+  fail_unless (p->rx_installed >= 1 || p->rx_switched >= 1);
+  fail_unless_equals_int (p->errors, 0);
+  g_mutex_unlock (&p->lock);
+  g_byte_array_unref (audio);
+  pair_free (p);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_rekey_suite (void)
 {
@@ -586,6 +669,7 @@ mikey_rekey_suite (void)
   tcase_add_test (tc, test_rekey_interval);
   tcase_add_test (tc, test_rekey_usage_limit);
   tcase_add_test (tc, test_rekey_needs_mki);
+  tcase_add_test (tc, test_rekey_receiver_restart);
   return s;
 }
 
