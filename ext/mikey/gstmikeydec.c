@@ -326,7 +326,10 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "MIKEY key exchange for srtpdec", "Filter/Network/SRTP",
       "Answers MIKEY (RFC 3830) key exchanges as responder and gives the "
-      "keys to the downstream srtpdec through caps", "gst-mikey maintainers");
+      "keys to the downstream srtpdec through caps; follows the sender's "
+      "live re-keys (keys with an MKI) without losing a packet, posting "
+      "mikey-rekey element messages (stage, reason, mki; never key bytes)",
+      "gst-mikey maintainers");
 
   GST_DEBUG_CATEGORY_INIT (gst_mikey_dec_debug, "mikeydec", 0,
       "MIKEY responder for srtpdec");

@@ -366,7 +366,10 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           "key at the first packet after the receiver acknowledged it. "
           "Re-keying needs an MKI in every packet: when this is set at the "
           "start the stream uses one (mki-length, 4 bytes by default). "
-          "Needs the UDP exchange (peer-address or media-path)",
+          "Needs the UDP exchange (peer-address or media-path). Each step "
+          "is posted as a mikey-rekey element message (stage delivered / "
+          "switched, reason interval / signal / usage-limit, mki in hex; "
+          "never key bytes)",
           0, G_MAXINT / 1000, DEFAULT_REKEY_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
