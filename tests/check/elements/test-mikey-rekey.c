@@ -657,6 +657,102 @@ GST_START_TEST (test_rekey_receiver_restart)
 
 GST_END_TEST;
 
+/* @text with every "PKI/" replaced by the test PKI directory */
+static gchar *
+pki_props (const gchar * text)
+{
+  gchar *dir = mikey_test_pki ("");
+  gchar *sep = g_strconcat (dir, G_DIR_SEPARATOR_S, NULL);
+  gchar **parts = g_strsplit (text, "PKI/", -1);
+  gchar *ret = g_strjoinv (sep, parts);
+
+  g_strfreev (parts);
+  g_free (sep);
+  g_free (dir);
+  return ret;
+}
+
+/* Re-keys by the signal in another mode than PSK: each one a new
+ * exchange of that mode (signed Diffie-Hellman: a new shared secret per
+ * key; PKE: a new envelope to the receiver's certificate) */
+static void
+rekey_in_mode (const gchar * enc_props, const gchar * dec_props, guint n)
+{
+  gchar *e = pki_props (enc_props), *d = pki_props (dec_props);
+  Pair *p = pair_new (e, d);
+  guint f = 0, k, i;
+  gboolean ok;
+  Received r;
+
+  g_free (e);
+  g_free (d);
+  for (i = 0; i < 5000; i++) {
+    push_frame (p, f++);
+    g_mutex_lock (&p->lock);
+    ok = p->rx_switched > 0 || p->errors > 0;
+    g_mutex_unlock (&p->lock);
+    if (ok)
+      break;
+    g_usleep (1000);
+  }
+  fail_unless_equals_int (p->errors, 0);
+  for (k = 1; k <= n; k++) {
+    g_signal_emit_by_name (p->enc, "rekey", &ok);
+    fail_unless (ok);
+    g_mutex_lock (&p->lock);
+    ok = wait_count (p, &p->tx_delivered, k, 10000);
+    g_mutex_unlock (&p->lock);
+    fail_unless (ok, "re-key %u: %s", k, p->error_text ? p->error_text :
+        "timeout");
+    for (i = 0; i < 3; i++)
+      push_frame (p, f++);
+    g_mutex_lock (&p->lock);
+    ok = wait_count (p, &p->rx_switched, k + 1, 10000);
+    g_mutex_unlock (&p->lock);
+    fail_unless (ok);
+  }
+  collect (p, f, 0, &r);
+  fail_unless_equals_int (r.frames, f);
+  fail_unless_equals_int (r.bytes_ok, f * FRAME_BYTES);
+  fail_unless_equals_int (srtpdec_drops (p), 0);
+  g_mutex_lock (&p->lock);
+  fail_unless_equals_int (p->tx_switched, n);
+  fail_unless_equals_int (p->rx_installed, n);
+  fail_unless_equals_int (p->reasons_wrong, 0);
+  fail_unless_equals_string (p->last_tx_mki->str, p->last_rx_mki->str);
+  g_mutex_unlock (&p->lock);
+  pair_free (p);
+}
+
+#define RX_PK "cert=PKI/bob-chain.pem key=PKI/bob-key.pem " \
+  "ca-file=PKI/root-ca.pem id=sip:bob@example.org"
+#define TX_CERT "cert=PKI/alice.pem key=PKI/alice-key.pem " \
+  "ca-file=PKI/root-ca.pem id=sip:alice@example.org " \
+  "peer-id=sip:bob@example.org"
+
+GST_START_TEST (test_rekey_dh)
+{
+  rekey_in_mode (TX_CERT " mode=dh mki-length=4", RX_PK " mode=dh", 5);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rekey_pke)
+{
+  rekey_in_mode (TX_CERT " peer-cert=PKI/bob-chain.pem mode=pke "
+      "mki-length=4", RX_PK " mode=pke", 5);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rekey_dhhmac)
+{
+  rekey_in_mode ("psk=" TEST_PSK " mode=dhhmac mki-length=4",
+      "psk=" TEST_PSK " mode=dhhmac", 5);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_rekey_suite (void)
 {
@@ -670,6 +766,9 @@ mikey_rekey_suite (void)
   tcase_add_test (tc, test_rekey_usage_limit);
   tcase_add_test (tc, test_rekey_needs_mki);
   tcase_add_test (tc, test_rekey_receiver_restart);
+  tcase_add_test (tc, test_rekey_dh);
+  tcase_add_test (tc, test_rekey_pke);
+  tcase_add_test (tc, test_rekey_dhhmac);
   return s;
 }
 
