@@ -397,9 +397,6 @@ gst_mmkm_registry_change_state (GstElement * element, GstStateChange transition)
         release (self);
         return GST_STATE_CHANGE_FAILURE;
       }
-      if (self->sender && gst_srtp_rekey_sender_configure (self->sender))
-        /* no data flows yet: srtpenc takes the key at its first packet */
-        self->sender_configured = FALSE;
       break;
     default:
       break;

@@ -6,7 +6,7 @@
  * made it), so a pipeline's streaming threads never wait for the network.
  * What crosses threads: keys go into the re-keying glue (its calls take
  * their own lock, from any thread), an unknown MKI comes in from the
- * streaming thread through g_main_context_invoke, bus messages are posted
+ * streaming thread as an idle source on the context, bus messages are posted
  * from whichever thread saw the event (gst_element_post_message is
  * thread-safe), and the start and stop handshakes use the element's
  * lock and cond. */
@@ -40,6 +40,21 @@ static gint64
 wall_clock (gpointer data)
 {
   return g_get_real_time ();
+}
+
+/* Runs @func in the network thread. Never in the caller's (which
+ * g_main_context_invoke would do on a context no loop runs any more):
+ * once the thread has ended, @func is dropped with the context. */
+static void
+run_in_thread (GstMmkmRegistry * self, GSourceFunc func, gpointer data,
+    GDestroyNotify notify)
+{
+  GSource *src = g_idle_source_new ();
+
+  g_source_set_priority (src, G_PRIORITY_DEFAULT);
+  g_source_set_callback (src, func, data, notify);
+  g_source_attach (src, self->context);
+  g_source_unref (src);
 }
 
 /* ---- the start handshake ------------------------------------------------- */
@@ -595,7 +610,7 @@ void
 gst_mmkm_session_stop (GstMmkmRegistry * self)
 {
   if (self->thread) {
-    g_main_context_invoke (self->context, leave_in_thread, self);
+    run_in_thread (self, leave_in_thread, self, NULL);
     g_thread_join (self->thread);
     self->thread = NULL;
   }
@@ -649,6 +664,5 @@ gst_mmkm_session_saw_mki (GstMmkmRegistry * self, guint32 mki)
   s = g_new0 (SawMki, 1);
   s->self = gst_object_ref (self);
   s->mki = mki;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
-      saw_mki_in_thread, s, saw_mki_free);
+  run_in_thread (self, saw_mki_in_thread, s, saw_mki_free);
 }
