@@ -40,8 +40,8 @@ rm_rf (const gchar * dir)
   g_rmdir (dir);
 }
 
-void
-server_start (void)
+static void
+server_spawn (const gchar * listen, const gchar * hb_port)
 {
   const gchar *exe = g_getenv ("MMKM_SERVER");
   g_autoptr (GSubprocessLauncher) l =
@@ -53,8 +53,8 @@ server_start (void)
   fail_unless (exe != NULL, "MMKM_SERVER is not set");
   g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   srv.proc = g_subprocess_launcher_spawn (l, &e, exe, "--config",
-      config_path, "--state-dir", state_dir, "--listen", "127.0.0.1:0",
-      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL);
+      config_path, "--state-dir", state_dir, "--listen", listen,
+      "--heartbeat-port", hb_port, "--admin-listen", "127.0.0.1:0", NULL);
   fail_unless (srv.proc != NULL, "%s", e ? e->message : "");
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (srv.proc));
   g_clear_pointer (&srv.fingerprint, g_free);
@@ -74,6 +74,22 @@ server_start (void)
   }
   fail_unless (srv.fingerprint && srv.port && srv.hb_port,
       "the server did not start");
+}
+
+void
+server_start (void)
+{
+  server_spawn ("127.0.0.1:0", "0");
+}
+
+void
+server_restart_same_ports (void)
+{
+  g_autofree gchar *listen = g_strdup_printf ("127.0.0.1:%u", srv.port);
+  g_autofree gchar *hb = g_strdup_printf ("%u", srv.hb_port);
+
+  server_kill ();
+  server_spawn (listen, hb);
 }
 
 void

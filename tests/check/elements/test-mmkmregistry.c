@@ -98,6 +98,7 @@ typedef struct
   gchar *dir;                   /* its state-dir */
   /* bus messages seen */
   guint joined, heartbeats, fetched, activated, unknown;
+  guint lost, restored, rejoined;
   gint left;                    /* atomic */
   GstMessage *error;
   /* what reached the appsink (receivers) or srtpenc (sender) */
@@ -205,8 +206,16 @@ drain (Peer * p)
       const gchar *ev = gst_structure_get_string (s, "event");
 
       fail_if (structure_has_key (s), "a key in %" GST_PTR_FORMAT, s);
-      if (g_str_equal (name, "mmkm-joined"))
+      gboolean rejoin = FALSE;
+
+      if (g_str_equal (name, "mmkm-joined")) {
         p->joined++;
+        if (gst_structure_get_boolean (s, "rejoin", &rejoin) && rejoin)
+          p->rejoined++;
+      } else if (g_str_equal (name, "mmkm-server-lost"))
+        p->lost++;
+      else if (g_str_equal (name, "mmkm-server-restored"))
+        p->restored++;
       else if (g_str_equal (name, "mmkm-heartbeat"))
         p->heartbeats++;
       else if (g_str_equal (name, "mmkm-rekey") && ev) {
@@ -519,6 +528,60 @@ GST_START_TEST (test_sender_two_receivers)
 
 GST_END_TEST;
 
+/* The server killed (-9) mid-stream and started again on its ports: the
+ * audio goes on under the keys held, the members notice the loss and the
+ * return by themselves, and the rotations go on after it. */
+GST_START_TEST (test_server_restart)
+{
+  Peer tx = { 0 }, r1 = { 0 };
+  Peer *all[] = { &tx, &r1 };
+  guint p1 = free_udp_port (), p2 = free_udp_port ();
+  guint before;
+  GstBus *bus;
+  GstMessage *eos;
+
+  make_receiver (&r1, "receiver", "alice", p1, PASSWORD);
+  make_sender (&tx, p1, p2);
+  fail_if (gst_element_set_state (r1.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (tx.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  drain_for (all, 2, 3 * G_USEC_PER_SEC);
+
+  server_kill ();
+  /* 3 heartbeats of 300 ms missed: lost */
+  drain_for (all, 2, 2 * G_USEC_PER_SEC);
+  fail_unless (r1.lost >= 1, "the receiver did not notice");
+  fail_unless (tx.lost >= 1, "the sender did not notice");
+  server_restart_same_ports ();
+  before = stat_int64 (&tx, "switches");
+  drain_for (all, 2, 6 * G_USEC_PER_SEC);
+  fail_unless (r1.restored >= 1 && tx.restored >= 1);
+  /* TEK periods of 1.5 s: the rotation went on after the restart */
+  fail_unless (stat_int64 (&tx, "switches") >= before + 2, "%u -> %u",
+      before, (guint) stat_int64 (&tx, "switches"));
+
+  gst_element_send_event (tx.pipe, gst_event_new_eos ());
+  bus = gst_element_get_bus (tx.pipe);
+  eos = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_EOS);
+  fail_unless (eos != NULL, "the sender did not drain");
+  gst_message_unref (eos);
+  gst_object_unref (bus);
+  drain_for (all, 2, 500 * 1000);
+
+  fail_unless_equals_int (check_received (&r1, &tx), 0);
+  g_print ("mmkmregistry, server restart: %u packets, 0 lost, %u key "
+      "switches (%u after the restart); lost/restored: receiver %u/%u, "
+      "sender %u/%u; re-logins: receiver %u, sender %u\n", tx.seqs->len,
+      (guint) stat_int64 (&tx, "switches"),
+      (guint) stat_int64 (&tx, "switches") - before, r1.lost, r1.restored,
+      tx.lost, tx.restored, r1.rejoined, tx.rejoined);
+  peer_free (&r1);
+  peer_free (&tx);
+}
+
+GST_END_TEST;
+
 /* ---- errors -------------------------------------------------------------- */
 
 /* A receiver set up by @adjust fails NULL to READY with an error whose
@@ -669,6 +732,7 @@ mmkmregistry_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_sender_two_receivers);
+  tcase_add_test (tc, test_server_restart);
   suite_add_tcase (s, tc);
 
   tcase_add_checked_fixture (te, setup, teardown);
