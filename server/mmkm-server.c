@@ -310,33 +310,47 @@ start (Server * srv, GError ** error)
   return TRUE;
 }
 
+/* GLib's pool workers (GIO's TLS handshakes, the password checks) are
+ * named "pool-<program>"; "pool-spawner" lives as long as the process. */
 static guint
-count_threads (void)
+count_pool_workers (void)
 {
   GDir *d = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *tid;
   guint n = 0;
 
-  while (d && g_dir_read_name (d))
-    n++;
+  while (d && (tid = g_dir_read_name (d))) {
+    g_autofree gchar *path = g_build_filename ("/proc/self/task", tid, "comm",
+        NULL);
+    g_autofree gchar *comm = NULL;
+
+    if (g_file_get_contents (path, &comm, NULL, NULL)
+        && g_str_has_prefix (comm, "pool-")
+        && !g_str_has_prefix (comm, "pool-spawner"))
+      n++;
+  }
   if (d)
     g_dir_close (d);
   return n;
 }
 
-/* GIO's worker threads (TLS handshakes) linger idle for a while; their
- * exit is awaited (a second or so at most) so that the process ends with
- * no thread holding a TLS library's thread-local state, which
- * LeakSanitizer's exit check cannot walk. */
+/* Idle pool workers linger; their exit is awaited (10 s at most, a
+ * fraction of a second in practice) so that the process ends with no
+ * thread exiting, or holding a TLS library's thread-local state, while
+ * LeakSanitizer's exit check stops and walks the threads (a thread that
+ * exits under its tracer crashes the check). */
 static void
-wait_for_workers (guint baseline)
+wait_for_workers (void)
 {
   guint i;
 
   g_thread_pool_stop_unused_threads ();
-  for (i = 0; i < 300 && count_threads () > baseline; i++) {
+  for (i = 0; i < 1000 && count_pool_workers () > 0; i++) {
     g_usleep (10 * 1000);
     g_thread_pool_stop_unused_threads ();
   }
+  /* a worker seen gone from /proc may still be finishing its exit */
+  g_usleep (20 * 1000);
 }
 
 static void
@@ -384,7 +398,6 @@ main (int argc, char **argv)
   g_autofree gchar *admin_listen = NULL;
   gint hb_port = -1;
   gboolean version = FALSE, check = FALSE;
-  guint baseline;
   GOptionEntry entries[] = {
     {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
         "Configuration file (see data/mmkm-server.conf)", "FILE"},
@@ -488,10 +501,9 @@ main (int argc, char **argv)
   events_init (&srv, g_get_real_time ());
   if (!start (&srv, &e))
     goto fail;
-  baseline = count_threads ();
   g_main_loop_run (srv.loop);
   stop (&srv);
-  wait_for_workers (baseline);
+  wait_for_workers ();
   return 0;
 
 fail:
