@@ -70,6 +70,7 @@
 #include "gstmmkmregistry.h"
 #include "gstmmkmsession.h"
 #include "gstmmkmmessages.h"
+#include "gstmmkmqueue.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -103,7 +104,17 @@ enum
   PROP_HEARTBEAT_INTERVAL,
   PROP_JOIN_TIMEOUT,
   PROP_STATS,
+  PROP_SONGS,
+  PROP_QUEUE,
 };
+
+enum
+{
+  SIGNAL_REQUEST_SONG,
+  LAST_SIGNAL,
+};
+
+static guint signals[LAST_SIGNAL];
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -559,6 +570,12 @@ gst_mmkm_registry_get_property (GObject * object, guint prop_id,
     case PROP_STATS:
       g_value_take_boxed (value, make_stats (self));
       break;
+    case PROP_SONGS:
+      gst_mmkm_queue_get_songs (self, value);
+      break;
+    case PROP_QUEUE:
+      g_value_take_boxed (value, gst_mmkm_queue_get_queue (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -584,6 +601,11 @@ gst_mmkm_registry_finalize (GObject * object)
   g_free (self->ca_file);
   g_free (self->state_dir);
   g_free (self->fail_message);
+  g_value_unset (&self->songs);
+  if (self->queue)
+    gst_structure_free (self->queue);
+  g_hash_table_unref (self->requests);
+  g_ptr_array_unref (self->waiting);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -609,8 +631,18 @@ gst_mmkm_registry_init (GstMmkmRegistry * self)
   self->group = g_strdup (DEFAULT_GROUP);
   self->role = DEFAULT_ROLE;
   self->join_timeout = DEFAULT_JOIN_TIMEOUT;
+  g_value_init (&self->songs, GST_TYPE_ARRAY);
+  self->requests = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+      NULL, g_free);
+  self->waiting = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+}
+
+static gboolean
+gst_mmkm_registry_request_song (GstMmkmRegistry * self, const gchar * song)
+{
+  return gst_mmkm_queue_request (self, song);
 }
 
 static void
@@ -696,6 +728,50 @@ gst_mmkm_registry_class_init (GstMmkmRegistryClass * klass)
       g_param_spec_boxed ("stats", "Statistics",
           "Counters of packets, key switches and drops (never key bytes)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstMmkmRegistry:songs:
+   *
+   * The group's song list as the server has it (read at login and again
+   * at each change): "song" structures with id, title, duration-ms,
+   * rate, channels.
+   */
+  g_object_class_install_property (gobject_class, PROP_SONGS,
+      gst_param_spec_array ("songs", "Songs",
+          "The group's song list (song structures: id, title, duration-ms, "
+          "rate, channels)", g_param_spec_boxed ("song", "Song",
+              "A song", GST_TYPE_STRUCTURE,
+              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  /**
+   * GstMmkmRegistry:queue:
+   *
+   * What plays and the requests queued: an "mmkm-queue" structure with
+   * playing (boolean), now-playing (an "entry" structure, when playing)
+   * and entries (an array of "entry" structures: entry, song, title,
+   * requested-by, requested-at); NULL before the first answer.
+   */
+  g_object_class_install_property (gobject_class, PROP_QUEUE,
+      g_param_spec_boxed ("queue", "Queue",
+          "What plays and the song requests queued (mmkm-queue structure)",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstMmkmRegistry::request-song:
+   * @registry: the element
+   * @song: a song's id (decimal) or title (exact, any case)
+   *
+   * Asks the server to queue the song. The outcome is posted as an
+   * mmkm-queue message: event "queued" (entry, song, title) or
+   * "refused" (reason: no such song, the member's request limit, requests
+   * turned off ...).
+   *
+   * Returns: TRUE when the request is on its way (the element has joined)
+   */
+  signals[SIGNAL_REQUEST_SONG] = g_signal_new_class_handler ("request-song",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mmkm_registry_request_song), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -65,6 +65,10 @@ struct _GstMmkmRegistry
   gboolean leaving;
   GArray *scheduled;            /* sender: MKIs given to the sender glue */
   gchar *suite;                 /* the group's, from the first login */
+  guint songs_op;               /* gstmmkmqueue.c: calls under way */
+  guint queue_op;
+  GHashTable *requests;         /* op id -> what request-song asked */
+  GPtrArray *waiting;           /* titles waiting for the song list */
 
   /* the start and stop handshake (lock, cond) */
   GMutex lock;
@@ -95,6 +99,9 @@ struct _GstMmkmRegistry
   gint64 joined_us;
   gint64 first_key_us;          /* first packet under a key */
   guint32 current_mki;
+  GValue songs;                 /* GstValueArray of "song" structures */
+  gboolean have_songs;
+  GstStructure *queue;          /* "mmkm-queue", NULL before the first */
 };
 
 G_END_DECLS

@@ -16,6 +16,7 @@
 
 #include "gstmmkmsession.h"
 #include "gstmmkmmessages.h"
+#include "gstmmkmqueue.h"
 
 #include <string.h>
 #include <glib/gstdio.h>
@@ -299,6 +300,7 @@ group_events (GstMmkmRegistry * self, const MmkmApiEvents * v)
   for (i = 0; i < v->n_events; i++) {
     const MmkmApiEvent *e = &v->events[i];
 
+    gst_mmkm_queue_group_event (self, e);
     if (e->type == MMKM_API_EVENT_JOINED || e->type == MMKM_API_EVENT_LEFT)
       gst_mmkm_post (self, "mmkm-member", "event", G_TYPE_STRING,
           e->type == MMKM_API_EVENT_JOINED ? "joined" : "left", "user",
@@ -361,6 +363,7 @@ joined (GstMmkmRegistry * self)
       "rejoin", G_TYPE_BOOLEAN, !first, "join-us", G_TYPE_INT64,
       first ? now - self->start_us : (gint64) 0, NULL);
   poll_events (self);
+  gst_mmkm_queue_joined (self);
 }
 
 static void
@@ -370,6 +373,8 @@ on_event (MmkmClientDriver * d, MmkmClient * c, const MmkmClientEvent * ev,
   GstMmkmRegistry *self = data;
 
   GST_DEBUG_OBJECT (self, "client event %s", mmkm_client_event_name (ev->type));
+  if (gst_mmkm_queue_client_event (self, ev))
+    return;
   switch (ev->type) {
     case MMKM_CLIENT_EVENT_REGISTERED:{
       GError *e = NULL;
@@ -507,6 +512,7 @@ session_main (gpointer data)
     g_source_destroy (self->leave_timeout);
     g_clear_pointer (&self->leave_timeout, g_source_unref);
   }
+  gst_mmkm_queue_reset (self);
   /* the driver frees its members (the client) */
   if (self->driver)
     g_clear_pointer (&self->driver, mmkm_client_driver_free);
@@ -609,6 +615,10 @@ leave_in_thread (gpointer data)
 void
 gst_mmkm_session_stop (GstMmkmRegistry * self)
 {
+  /* no request-song from now on */
+  g_mutex_lock (&self->lock);
+  self->started = FALSE;
+  g_mutex_unlock (&self->lock);
   if (self->thread) {
     run_in_thread (self, leave_in_thread, self, NULL);
     g_thread_join (self->thread);

@@ -13,6 +13,7 @@
 
 #include "mmkm-test-server.h"
 #include "mmkm-password.h"
+#include "mmkm-api.h"
 
 #define WRONG_FP "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:" \
   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
@@ -24,7 +25,7 @@
 static const gchar server_config[] =
     "[group]\ntek-period-ms = 1500\nfetch-window-ms = 1000\n"
     "[members]\nheartbeat-interval-ms = 300\nallowed-misses = 3\n"
-    "[passwords]\nt-cost = 1\nm-cost-kib = 256\n";
+    "requests-per-period = 1\n" "[passwords]\nt-cost = 1\nm-cost-kib = 256\n";
 
 /* ---- the server ---------------------------------------------------------- */
 
@@ -59,6 +60,7 @@ setup_with (const gchar * config)
   fail_unless (g_file_set_contents (config_path, config, -1, NULL));
   add_users ();                 /* alice, bob: listeners */
   add_user ("radio", MMKM_ROLE_SENDER);
+  add_user ("dj", MMKM_ROLE_SENDER);
   http = soup_session_new ();
   server_start ();
 }
@@ -657,6 +659,131 @@ GST_START_TEST (test_unknown_mki_newcomer)
 
 GST_END_TEST;
 
+/* The sender's song list, published over HTTPS by a sender session of
+ * the test's own ("dj", through the shared helpers) */
+static void
+publish_songs (void)
+{
+  Member m = { 0 };
+  MmkmApiSong songs[2] = {
+    {1, (gchar *) "Gymnopédie No. 1", 185000, 44100, 2},
+    {2, (gchar *) "Clair de lune", 300000, 48000, 2},
+  };
+  MmkmApiSongList list = { songs, 2 };
+  g_autofree gchar *json = mmkm_api_song_list_to_json (&list);
+  g_autofree gchar *reg = NULL;
+
+  m.user = g_strdup ("dj");
+  m.device = mmkm_identity_new ("dj", "mmkm:user:dj", 0, NULL);
+  fail_unless (m.device != NULL);
+  reg = register_json ("dj", PASSWORD, m.device);
+  fail_unless_equals_int (post_json ("/v1/register", reg, NULL), 201);
+  member_login (&m);
+  member_kek (&m);
+  fail_unless_equals_int (request ("PUT", "/v1/songs", "application/json",
+          json, strlen (json), m.token, NULL), 204);
+  g_free (m.user);
+  member_clear (&m);
+}
+
+/* Waits (reading the bus) for an mmkm-queue message with @event; a
+ * copy of its structure */
+static GstStructure *
+wait_queue_message (Peer * p, const gchar * event)
+{
+  GstBus *bus = gst_element_get_bus (p->pipe);
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  GstStructure *found = NULL;
+
+  while (!found && g_get_monotonic_time () < end) {
+    GstMessage *m = gst_bus_timed_pop (bus, 100 * GST_MSECOND);
+    const GstStructure *s;
+
+    if (!m)
+      continue;
+    s = gst_message_get_structure (m);
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
+      fail ("error while waiting for %s", event);
+    if (s && gst_structure_has_name (s, "mmkm-queue")
+        && g_strcmp0 (gst_structure_get_string (s, "event"), event) == 0)
+      found = gst_structure_copy (s);
+    gst_message_unref (m);
+  }
+  gst_object_unref (bus);
+  fail_unless (found != NULL, "no mmkm-queue %s", event);
+  return found;
+}
+
+/* request-song by title: queued (and in the queue property); another
+ * over the member's limit (1 per period here): refused with the reason;
+ * a title not in the list: refused */
+GST_START_TEST (test_request_song)
+{
+  Peer r = { 0 };
+  GstStructure *s, *q = NULL;
+  const GstStructure *e;
+  GValue songs = G_VALUE_INIT;
+  const GValue *entries;
+  gboolean ok = FALSE;
+  guint song = 0;
+  guint64 entry = 0, qe = 0;
+  gint64 end;
+
+  publish_songs ();
+  make_receiver (&r, "receiver", "alice", free_udp_port (), PASSWORD);
+  fail_if (gst_element_set_state (r.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  s = wait_queue_message (&r, "songs");
+  gst_structure_free (s);
+  g_value_init (&songs, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (r.reg), "songs", &songs);
+  fail_unless_equals_int (gst_value_array_get_size (&songs), 2);
+  g_value_unset (&songs);
+
+  g_signal_emit_by_name (r.reg, "request-song", "clair DE lune", &ok);
+  fail_unless (ok);
+  s = wait_queue_message (&r, "queued");
+  fail_unless (gst_structure_get_uint (s, "song", &song));
+  fail_unless_equals_int (song, 2);
+  fail_unless (gst_structure_get_uint64 (s, "entry", &entry));
+  gst_structure_free (s);
+  /* the queue property follows the server's queue event */
+  end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end) {
+    g_object_get (r.reg, "queue", &q, NULL);
+    if (q && (entries = gst_structure_get_value (q, "entries"))
+        && gst_value_array_get_size (entries) == 1)
+      break;
+    g_clear_pointer (&q, gst_structure_free);
+    g_usleep (50 * 1000);
+  }
+  fail_unless (q != NULL, "the queue property did not show the request");
+  e = gst_value_get_structure (gst_value_array_get_value
+      (gst_structure_get_value (q, "entries"), 0));
+  fail_unless (gst_structure_get_uint64 (e, "entry", &qe));
+  fail_unless (qe == entry);
+  fail_unless_equals_string (gst_structure_get_string (e, "requested-by"),
+      "alice");
+  gst_structure_free (q);
+
+  g_signal_emit_by_name (r.reg, "request-song", "1", &ok);
+  fail_unless (ok);
+  s = wait_queue_message (&r, "refused");
+  GST_INFO ("refused: %s", gst_structure_get_string (s, "reason"));
+  fail_unless (gst_structure_get_uint (s, "status", &song));
+  fail_unless_equals_int (song, 429);
+  gst_structure_free (s);
+
+  g_signal_emit_by_name (r.reg, "request-song", "No such song", &ok);
+  s = wait_queue_message (&r, "refused");
+  fail_unless (strstr (gst_structure_get_string (s, "reason"),
+          "no song titled") != NULL);
+  gst_structure_free (s);
+  peer_free (&r);
+}
+
+GST_END_TEST;
+
 /* ---- errors -------------------------------------------------------------- */
 
 /* A receiver set up by @adjust fails NULL to READY with an error whose
@@ -818,6 +945,7 @@ mmkmregistry_suite (void)
 
   tcase_add_checked_fixture (te, setup, teardown);
   tcase_set_timeout (te, 120);
+  tcase_add_test (te, test_request_song);
   tcase_add_test (te, test_wrong_password);
   tcase_add_test (te, test_wrong_fingerprint);
   tcase_add_test (te, test_unknown_group);
