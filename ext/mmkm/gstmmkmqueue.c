@@ -202,7 +202,7 @@ take_songs (GstMmkmRegistry * self, const MmkmApiSongList * list)
     GValue item = G_VALUE_INIT;
 
     g_value_init (&item, GST_TYPE_STRUCTURE);
-    gst_value_set_structure (&item, gst_structure_new ("song", "id",
+    g_value_take_boxed (&item, gst_structure_new ("song", "id",
             G_TYPE_UINT, g->id, "title", G_TYPE_STRING,
             g->title ? g->title : "", "duration-ms", G_TYPE_UINT,
             g->duration_ms, "rate", G_TYPE_UINT, g->rate, "channels",
@@ -236,7 +236,7 @@ take_queue (GstMmkmRegistry * self, const MmkmApiQueue * q)
     GValue item = G_VALUE_INIT;
 
     g_value_init (&item, GST_TYPE_STRUCTURE);
-    gst_value_set_structure (&item, entry_structure (&q->entries[i]));
+    g_value_take_boxed (&item, entry_structure (&q->entries[i]));
     gst_value_array_append_and_take_value (&entries, &item);
   }
   s = gst_structure_new ("mmkm-queue", "playing", G_TYPE_BOOLEAN,
