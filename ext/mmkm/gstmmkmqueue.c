@@ -48,10 +48,20 @@ get_queue (GstMmkmRegistry * self)
     self->queue_op = mmkm_client_get_queue (self->client);
 }
 
+static gboolean
+refuse_pending (gpointer key, gpointer value, gpointer data)
+{
+  refused (data, value, "the session with the server ended before the "
+      "answer (the member logged in again): ask again", 0);
+  return TRUE;
+}
+
 void
 gst_mmkm_queue_joined (GstMmkmRegistry * self)
 {
-  /* a new session: the calls of the last one get no answer */
+  /* a new session: the calls of the last one get no answer (the client
+   * forgets them) */
+  g_hash_table_foreach_remove (self->requests, refuse_pending, self);
   self->songs_op = self->queue_op = 0;
   get_songs (self);
   get_queue (self);
@@ -111,7 +121,8 @@ send_request (GstMmkmRegistry * self, gchar * what)
     return;
   }
   if (!(op = mmkm_client_request_song (self->client, song))) {
-    refused (self, what, "not joined", 0);
+    refused (self, what, "not joined to the server at the moment (logging "
+        "in again): ask again", 0);
     g_free (what);
     return;
   }
