@@ -10,10 +10,13 @@
  * 3-4), a datagram as it is, a datagram made authentic (the member's
  * session id and a correct MAC, so that the fuzzer gets past the MAC), a
  * step of the clock, a transport failure, an API call, a packet with an
- * MKI, a leave. Bit 0 of the first byte picks the member: a fresh one
- * that is logging in, or one that is joined (a real login, DH exchange
- * and TEK fetch answered with the server side's functions, made once and
- * again whenever an input threw it out).
+ * MKI (or, with op's bit 3, a TEK fetch answered with a real TEK list
+ * under the member's KEK, MKIs status << 16 | length and the next one,
+ * whose acknowledgements become open requests), a leave. Bit 0 of the
+ * first byte picks the member: a fresh one that is logging in, or one
+ * that is joined (a real login, DH exchange, TEK fetch and TEK
+ * acknowledgement answered with the server side's functions, made once
+ * and again whenever an input threw it out).
  *
  * Properties: no crash, leak, out-of-bounds access or undefined
  * behaviour (ASan, UBSan), no GLib critical or warning (fatal); every
@@ -23,6 +26,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "mmkm-client.h"
 #include "mmkm-hmac.h"
@@ -102,13 +106,44 @@ take (MmkmClient * c, MmkmClientOp op)
   return q;
 }
 
+/* A TEK list as the server makes it: @n TEKs from @mki on, under @kek;
+ * NULL when the group cannot have one (a fuzzed login answer) */
+static gchar *
+teks_json (const guint8 * kek, guint32 group_id, guint32 mki, guint n)
+{
+  MmkmApiTeks t = { 0 };
+  guint8 tek[30] = { 1, 2, 3 };
+  gchar *json = NULL;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    MmkmTekParams p = { 0 };
+
+    p.kek = kek;
+    p.user_name = "alice";
+    p.group_id = group_id;
+    p.tek = tek;
+    p.tek_len = sizeof tek;
+    p.mki = mki + i;
+    tek[3] = (guint8) i;
+    t.teks[i].mki = mki + i;
+    t.teks[i].activation = now + i * 3600 * SEC;
+    if (!(t.teks[i].mikey = mmkm_tek_message_build (&p, now, NULL)))
+      goto out;
+    t.n_teks = i + 1;
+  }
+  t.next_fetch = now + 3000 * SEC;
+  json = mmkm_api_teks_to_json (&t);
+out:
+  mmkm_api_teks_clear (&t);
+  return json;
+}
+
 static void
 real_join (MmkmClient * c)
 {
   MmkmApiLoginResponse lr = { 0 };
-  MmkmApiTeks t = { 0 };
-  MmkmTekParams p = { 0 };
-  guint8 kek[MMKM_KEK_LEN], tek[30] = { 1, 2, 3 };
+  guint8 kek[MMKM_KEK_LEN];
   MmkmClientRequest *q;
   GBytes *reply = NULL;
   gchar *json;
@@ -139,24 +174,52 @@ real_join (MmkmClient * c)
   g_bytes_unref (reply);
   mmkm_client_request_free (q);
   q = take (c, MMKM_CLIENT_OP_TEKS);
-  p.kek = kek;
-  p.user_name = "alice";
-  p.group_id = 7;
-  p.tek = tek;
-  p.tek_len = sizeof tek;
-  p.mki = 42;
-  t.teks[0].mki = 42;
-  t.teks[0].activation = now;
-  t.teks[0].mikey = mmkm_tek_message_build (&p, now, NULL);
-  t.n_teks = 1;
-  t.next_fetch = now + 3000 * SEC;
-  json = mmkm_api_teks_to_json (&t);
-  mmkm_api_teks_clear (&t);
+  json = teks_json (kek, 7, 42, 1);
+  check (json != NULL, "TEK list");
   mmkm_client_receive_response (c, q->id, 200, "application/json",
       (const guint8 *) json, strlen (json), now);
   g_free (json);
   mmkm_client_request_free (q);
+  /* the acknowledgement the server takes */
+  q = take (c, MMKM_CLIENT_OP_TEK_ACK);
+  mmkm_client_receive_response (c, q->id, 204, NULL, NULL, 0, now);
+  mmkm_client_request_free (q);
+  OPENSSL_cleanse (kek, sizeof kek);
   check (mmkm_client_get_state (c) == MMKM_CLIENT_JOINED, "joined");
+  check (mmkm_client_get_tek_acked (c, 42), "TEK acknowledged");
+}
+
+/* A fetch answered with a real TEK list (MKIs @mki, @mki + 1) under the
+ * member's KEK; every other request goes to the open ones, the
+ * acknowledgements among them */
+static void
+real_teks (Run * r, guint32 mki)
+{
+  const MmkmApiLoginResponse *l = mmkm_client_get_login (r->c);
+  guint8 kek[MMKM_KEK_LEN];
+  MmkmClientRequest *q;
+  gchar *json;
+
+  if (!l || !mmkm_client_get_kek (r->c, kek))
+    return;
+  mmkm_client_fetch (r->c, now);
+  while ((q = mmkm_client_next_request (r->c))
+      && q->op != MMKM_CLIENT_OP_TEKS) {
+    g_array_append_val (r->open, q->id);
+    mmkm_client_request_free (q);
+  }
+  /* a fetch was under way already: it stays open */
+  if (q) {
+    json = teks_json (kek, l->group_id, mki, 2);
+    if (json)
+      mmkm_client_receive_response (r->c, q->id, 200, "application/json",
+          (const guint8 *) json, strlen (json), now);
+    else
+      g_array_append_val (r->open, q->id);
+    g_free (json);
+    mmkm_client_request_free (q);
+  }
+  OPENSSL_cleanse (kek, sizeof kek);
 }
 
 int
@@ -308,7 +371,10 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
         api_call (r.c, status, len);
         break;
       case 6:
-        mmkm_client_saw_mki (r.c, status << 16 | len, now);
+        if (op & 8)
+          real_teks (&r, status << 16 | len);
+        else
+          mmkm_client_saw_mki (r.c, status << 16 | len, now);
         break;
       default:
         mmkm_client_leave (r.c, now);

@@ -23,6 +23,7 @@ def body(name):
 
 JOINED, FRESH_JOIN, FRESH_REGISTER = b'\x01', b'\x00', b'\x02'
 ANSWER_JSON, ANSWER_MIKEY = 0, 8
+REAL_TEKS = 6 | 8
 ack = (b'MMKM\x01\x03\x00\x01' + bytes(16) + struct.pack('>Q', 1) +
        bytes(8) + b'\x00\x00\x00\x2a')
 seeds = {
@@ -39,6 +40,16 @@ seeds = {
     'timeouts': JOINED + rec(3 | 8) * 5 + rec(0, 200, b'{}'),
     'unknown-mki': JOINED + rec(6, 0, b'\x00' * 99) + rec(4, 0),
     'bye': JOINED + rec(7) + rec(ANSWER_JSON, 204),
+    # a real TEK list (MKIs 0x10000, 0x10001), then the acknowledgements:
+    # one taken, one failed and retried at the deadline, then refused
+    'tek-ack': JOINED + rec(REAL_TEKS, 1) + rec(ANSWER_JSON, 204) +
+    rec(ANSWER_JSON, 503) + rec(3 | 8) +
+    rec(ANSWER_JSON, 400, body('error-unknown-song.json')),
+    # acknowledgements failing, a fresher list while they are open, and
+    # the session gone
+    'tek-ack-renewed': JOINED + rec(REAL_TEKS, 2) + rec(4) +
+    rec(REAL_TEKS, 2) + rec(ANSWER_JSON, 400) + rec(3 | 8) +
+    rec(ANSWER_JSON, 401, body('error-unauthorized.json')),
     'login': FRESH_JOIN + rec(ANSWER_JSON, 200, body('login-response.json')) +
     rec(ANSWER_MIKEY, 200, b'\x01\x02\x03'),
     'login-refused': FRESH_JOIN +

@@ -18,6 +18,7 @@
 #include "mmkm-api.h"
 #include "mmkm-api-admin.h"
 #include "mmkm-identity.h"
+#include "mmkm-pool-exit.h"
 
 /* exit codes, documented in --help and docs/mmkm-server.md */
 enum
@@ -996,5 +997,6 @@ out:
   g_free (c.state_dir);
   g_free (c.token_file);
   g_free (c.fingerprint);
+  mmkm_pool_workers_await (10000);
   return rc;
 }

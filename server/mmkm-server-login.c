@@ -341,6 +341,16 @@ login_finish (Server * srv, SoupServerMessage * msg, Pending * p)
     return;
   }
   old = session_find_user (srv, req->user, srv->group->id);
+  if (old && !old->stored && srv->cfg.duplicate_login != MMKM_DUP_ALLOW) {
+    /* A login that never did its DH exchange (an answer lost and the
+     * login retried, or someone with the password but not the device
+     * key) holds no KEK and is no member yet: it must not keep the user
+     * out for login-timeout-s. */
+    log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req->user, source,
+        "a login without a DH exchange replaced");
+    session_end (srv, old, MMKM_REASON_REPLACED, now);
+    old = NULL;
+  }
   if (old) {
     log_event (G_LOG_LEVEL_MESSAGE, "duplicate-login", req->user, source,
         "user logged in already (policy %s)",

@@ -65,6 +65,11 @@ finish_done (gpointer data)
   Server *srv = data;
   Job *j;
 
+  /* an idle added by a check that ended during password_pool_stop(),
+   * which answered it already: the loop is iterated again at shutdown
+   * (events_free) after the queue is gone */
+  if (!srv->pw_done)
+    return G_SOURCE_REMOVE;
   while ((j = g_async_queue_try_pop (srv->pw_done)) != NULL) {
     if (!j->gone) {
       j->done (srv, j->msg, j->ok, j->data);

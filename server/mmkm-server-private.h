@@ -22,6 +22,7 @@
 G_BEGIN_DECLS
 #define SECRET_LEN 32
 #define HB_BATCH 64
+#define HB_RCVBUF (4 * 1024 * 1024)
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
     typedef struct
 {

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "mmkm-schedule.h"
 #include "mmkm-tek.h"
 #include "mmkm-password.h"
+#include "mmkm-pool-exit.h"
 #include "mmkm-store-sqlite.h"
 #include "mmkm-server-config.h"
 #include "mmkm-server-private.h"
@@ -266,6 +268,13 @@ start (Server * srv, GError ** error)
   if (!g_socket_bind (srv->udp, sa, TRUE, error))
     return FALSE;
   g_socket_set_blocking (srv->udp, FALSE);
+  /* Room for the datagrams that arrive while the loop does something
+   * else (a TEK fetch, a busy machine): with the usual 208 KiB, a few
+   * hundred, so that a flood of junk or 100,000 members heartbeating
+   * overflow it within milliseconds and the kernel drops members'
+   * heartbeats. The kernel caps it at net.core.rmem_max; no error when
+   * it does. */
+  g_socket_set_option (srv->udp, SOL_SOCKET, SO_RCVBUF, HB_RCVBUF, NULL);
   bound = g_socket_get_local_address (srv->udp, error);
   if (!bound)
     return FALSE;
@@ -308,49 +317,6 @@ start (Server * srv, GError ** error)
           MIN (1000u, srv->cfg.heartbeat_interval_ms / 4)), liveness_tick, srv);
   printf ("ready\n");
   return TRUE;
-}
-
-/* GLib's pool workers (GIO's TLS handshakes, the password checks) are
- * named "pool-<program>"; "pool-spawner" lives as long as the process. */
-static guint
-count_pool_workers (void)
-{
-  GDir *d = g_dir_open ("/proc/self/task", 0, NULL);
-  const gchar *tid;
-  guint n = 0;
-
-  while (d && (tid = g_dir_read_name (d))) {
-    g_autofree gchar *path = g_build_filename ("/proc/self/task", tid, "comm",
-        NULL);
-    g_autofree gchar *comm = NULL;
-
-    if (g_file_get_contents (path, &comm, NULL, NULL)
-        && g_str_has_prefix (comm, "pool-")
-        && !g_str_has_prefix (comm, "pool-spawner"))
-      n++;
-  }
-  if (d)
-    g_dir_close (d);
-  return n;
-}
-
-/* Idle pool workers linger; their exit is awaited (10 s at most, a
- * fraction of a second in practice) so that the process ends with no
- * thread exiting, or holding a TLS library's thread-local state, while
- * LeakSanitizer's exit check stops and walks the threads (a thread that
- * exits under its tracer crashes the check). */
-static void
-wait_for_workers (void)
-{
-  guint i;
-
-  g_thread_pool_stop_unused_threads ();
-  for (i = 0; i < 1000 && count_pool_workers () > 0; i++) {
-    g_usleep (10 * 1000);
-    g_thread_pool_stop_unused_threads ();
-  }
-  /* a worker seen gone from /proc may still be finishing its exit */
-  g_usleep (20 * 1000);
 }
 
 static void
@@ -495,7 +461,7 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_quit, &srv);
   g_unix_signal_add (SIGHUP, on_reload, &srv);
   /* idle worker threads exit soon instead of lingering (see
-   * wait_for_workers) */
+   * mmkm_pool_workers_await) */
   g_thread_pool_set_max_unused_threads (0);
   g_thread_pool_set_max_idle_time (500);
   events_init (&srv, g_get_real_time ());
@@ -503,7 +469,7 @@ main (int argc, char **argv)
     goto fail;
   g_main_loop_run (srv.loop);
   stop (&srv);
-  wait_for_workers ();
+  mmkm_pool_workers_await (10000);
   return 0;
 
 fail:

@@ -5,13 +5,13 @@
 # and the received audio compared with the source byte for byte.
 #
 # Usage: bash tools/check-pipelines.sh [PAIR...]
-#   PAIR: psk, dh, pke, negotiation (default: all of them)
+#   PAIR: psk, dh, pke, negotiation, mediapath (default: all of them)
 # The build in build/ is used (MIKEY_BUILD_DIR overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pairs=("$@")
-[ ${#pairs[@]} -gt 0 ] || pairs=(psk dh pke negotiation)
+[ ${#pairs[@]} -gt 0 ] || pairs=(psk dh pke negotiation mediapath)
 
 work=$(mktemp -d)
 rx=
@@ -36,7 +36,15 @@ for pair in "${pairs[@]}"; do
   bash "pipelines/$pair-receiver.sh" "$work/out.wav" >"$work/rx.log" 2>&1 &
   rx=$!
   sleep 1
-  echo "== $pair: pipelines/$pair-sender.sh in.wav (MIKEY to 127.0.0.1:$MIKEY_PORT)"
+  if [ "$pair" = mediapath ]; then
+    # one port pair: MIKEY shares the RTP ports (the sender's pinned, as a
+    # firewall rule would want it); MIKEY_PORT stays closed
+    export BIND_PORT=$MIKEY_PORT
+    echo "== $pair: pipelines/$pair-sender.sh in.wav (MIKEY and RTP from 127.0.0.1:$BIND_PORT to 127.0.0.1:$RTP_PORT)"
+  else
+    unset BIND_PORT
+    echo "== $pair: pipelines/$pair-sender.sh in.wav (MIKEY to 127.0.0.1:$MIKEY_PORT)"
+  fi
   if ! bash "pipelines/$pair-sender.sh" "$work/in.wav" >"$work/tx.log" 2>&1; then
     cat "$work/tx.log" "$work/rx.log"
     failed=1

@@ -23,6 +23,7 @@
 #include "mmkm-client-gio.h"
 #include "mmkm-identity.h"
 #include "mmkm-kek.h"
+#include "mmkm-pool-exit.h"
 
 #define EXIT_USAGE 1
 #define EXIT_REFUSED 2
@@ -102,6 +103,7 @@ static const gchar *const command_help[][2] = {
         "the TEKs, sends heartbeats, and prints one line per event:\n"
         "  joined USER GROUP SESSION\n"
         "  tek MKI ACTIVATION_US EXPIRY_US\n"
+        "  tek-acked MKI (the server recorded that we hold it)\n"
         "  rekey NEXT_FETCH_US NEXT_ACTIVATION_US\n"
         "  heartbeat SEQ RTT_US MISSES MKI\n"
         "  server-lost MISSES / server-restored / left\n"
@@ -474,6 +476,17 @@ on_event (MmkmClientDriver * d, MmkmClient * c, const MmkmClientEvent * ev,
         printf ("heartbeat %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT
             " %u %08x\n", ev->seq, ev->rtt, ev->misses, ev->mki);
       return;
+    case MMKM_CLIENT_EVENT_TEK_ACKED:
+      if (!join)
+        return;
+      if (r->json) {
+        g_autofree gchar *m = mki_hex (ev->mki);
+        b = json_start ("tek-acked");
+        json_str (b, "mki", m);
+        emit_json (b);
+      } else
+        printf ("tek-acked %08x\n", ev->mki);
+      return;
     case MMKM_CLIENT_EVENT_SERVER_LOST:
     case MMKM_CLIENT_EVENT_SERVER_RESTORED:
       if (r->json) {
@@ -835,5 +848,6 @@ main (int argc, char **argv)
   g_free (r.user);
   g_free (r.group);
   g_free (r.password_file);
+  mmkm_pool_workers_await (10000);
   return code;
 }

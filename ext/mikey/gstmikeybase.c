@@ -260,6 +260,10 @@ gst_mikey_base_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   GstMikeyBaseClass *klass = GST_MIKEY_BASE_GET_CLASS (base);
   GstFlowReturn ret = GST_FLOW_OK;
 
+  if (G_UNLIKELY (g_atomic_int_get (&base->filtering)) &&
+      klass->filter_buffer != NULL && klass->filter_buffer (base, buf))
+    return GST_FLOW_OK;
+
   /* keyed: packets pass untouched, without taking the lock */
   if (G_LIKELY (g_atomic_int_get (&base->passthrough)))
     return gst_pad_push (base->srcpad, buf);
@@ -283,7 +287,8 @@ gst_mikey_base_chain_list (GstPad * pad, GstObject * parent,
   GstFlowReturn ret = GST_FLOW_OK;
   guint i, n;
 
-  if (G_LIKELY (g_atomic_int_get (&base->passthrough)))
+  if (G_LIKELY (g_atomic_int_get (&base->passthrough)) &&
+      !g_atomic_int_get (&base->filtering))
     return gst_pad_push_list (base->srcpad, list);
 
   n = gst_buffer_list_length (list);

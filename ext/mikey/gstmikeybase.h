@@ -76,6 +76,7 @@ struct _GstMikeyBase
 
   /* streaming */
   gint passthrough;             /* atomic: keys in place, none held */
+  gint filtering;               /* atomic: filter_buffer sees every buffer */
   gboolean flushing;
   GstMikeyHeld held;
   GPtrArray *key_buffers;       /* given to the SRTP element: wiped on stop */
@@ -106,6 +107,10 @@ struct _GstMikeyBaseClass
    * flushing. */
   gboolean (*handle_buffer) (GstMikeyBase * base, GstBuffer * buf,
       GstFlowReturn * ret);
+  /* While filtering is set (MIKEY on the media path): every buffer first,
+   * without the lock, also when passing through. TRUE when it took @buf
+   * (it was MIKEY, or neither MIKEY nor RTP), FALSE to let it go on. */
+  gboolean (*filter_buffer) (GstMikeyBase * base, GstBuffer * buf);
   /* Sink events other than flush-start and flush-stop. The default holds
    * serialized events behind held buffers and forwards the others. */
   gboolean (*sink_event) (GstMikeyBase * base, GstEvent * event);

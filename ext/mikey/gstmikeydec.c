@@ -65,6 +65,7 @@
 #include "gstmikeysrtpparams.h"
 #include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
+#include "gstmikeymediapath.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
@@ -80,6 +81,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 /* a day: beyond that a "window" only lets replays of old messages in */
 #define MAX_TIMESTAMP_WINDOW (24 * 3600)
 #define MAX_KEYS 16             /* srtpdec reads srtp-key .. srtp-key15 */
+#define DEFAULT_MEDIA_PATH FALSE
+/* MIKEY messages from the media path waiting for the network thread:
+ * beyond that they are dropped, so that a flood of them on the RTP port
+ * costs the stream nothing but the classification */
+#define MEDIA_PATH_MAX_PENDING 16
 
 /* max-held-buffers and the shared properties (mode, psk, ...) are the
  * base class's */
@@ -92,6 +98,7 @@ enum
   PROP_ERROR_ON_REFUSAL,
   PROP_SRTP_CAPS,
   PROP_TIMESTAMP_WINDOW,
+  PROP_MEDIA_PATH,
 };
 
 
@@ -106,6 +113,7 @@ struct _GstMikeyDec
   gchar *key_mgmt_response;
   gboolean error_on_refusal;
   guint timestamp_window;
+  gboolean media_path;
 
   /* from NULL to READY on */
   gboolean started;
@@ -132,6 +140,14 @@ struct _GstMikeyDec
   GSource *refusal_flush;       /* pending summary, in the network thread */
   GstMikeyReplyBucket replies;
   gint64 last_negotiation_post;
+
+  /* MIKEY on the media path (from start to stop) */
+  guint mp_pending;             /* queued for the network thread */
+  GSocket *mp_socket;           /* udpsrc's, to answer from (cached) */
+  gboolean mp_warned_socket;
+  gboolean mp_warned_source;
+  gint mp_other;                /* atomic: neither RTP nor MIKEY, dropped */
+  guint mp_overflow;            /* MIKEY dropped: too many pending */
 
   /* streaming (base.passthrough: keys in caps, none held) */
   GstCaps *upstream_caps;
@@ -162,6 +178,8 @@ static gpointer gst_mikey_dec_pending_keys (GstMikeyBase * base,
 static gboolean gst_mikey_dec_give_keys (GstMikeyBase * base, gpointer keys,
     guint session);
 static gboolean gst_mikey_dec_keys_in_place (GstMikeyBase * base);
+static gboolean gst_mikey_dec_filter_buffer (GstMikeyBase * base,
+    GstBuffer * buf);
 
 static void
 gst_mikey_dec_class_init (GstMikeyDecClass * klass)
@@ -182,6 +200,7 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
   base_class->pending_keys = GST_DEBUG_FUNCPTR (gst_mikey_dec_pending_keys);
   base_class->give_keys = GST_DEBUG_FUNCPTR (gst_mikey_dec_give_keys);
   base_class->keys_in_place = GST_DEBUG_FUNCPTR (gst_mikey_dec_keys_in_place);
+  base_class->filter_buffer = GST_DEBUG_FUNCPTR (gst_mikey_dec_filter_buffer);
 
   g_object_class_install_property (gobject_class, PROP_ADDRESS,
       g_param_spec_string ("address", "Address",
@@ -248,6 +267,19 @@ gst_mikey_dec_class_init (GstMikeyDecClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
+  g_object_class_install_property (gobject_class, PROP_MEDIA_PATH,
+      g_param_spec_boolean ("media-path", "MIKEY on the media path",
+          "true: MIKEY shares the RTP port (for a sender with mikeyenc "
+          "media-path=true, where only that port is open): MIKEY messages "
+          "among the incoming packets (first byte 1 or 2; RTP/SRTP/SRTCP "
+          "start with 128..191) are taken out of the stream and answered to "
+          "their source from udpsrc's socket; packets that are neither are "
+          "dropped. Set port=0 unless MIKEY should also be listened for on "
+          "its own port. false: every packet passes to srtpdec",
+          DEFAULT_MEDIA_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_mikey_base_class_install_properties (base_class, TRUE,
       "SRTP packets held until a key arrives; beyond that the oldest are "
       "dropped (with a warning)");
@@ -279,6 +311,7 @@ gst_mikey_dec_init (GstMikeyDec * self)
   self->port = DEFAULT_PORT;
   self->error_on_refusal = DEFAULT_ERROR_ON_REFUSAL;
   self->timestamp_window = DEFAULT_TIMESTAMP_WINDOW;
+  self->media_path = DEFAULT_MEDIA_PATH;
   self->replay = mikey_replay_cache_new (MIKEY_REPLAY_DEFAULT_SKEW_US,
       MIKEY_REPLAY_DEFAULT_CAPACITY);
   gst_mikey_refusal_log_init (&self->refusals, GST_MIKEY_REFUSAL_INTERVAL);
@@ -523,12 +556,14 @@ flush_refusals (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* transport thread */
+/* A MIKEY datagram from @from (NULL: unknown, not answered), from our
+ * socket or the media path; answers go out through @reply_socket. Network
+ * thread. */
 static void
-on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
-    GSocketAddress * from, gpointer user_data)
+handle_datagram (GstMikeyDec * self, const guint8 * data, gsize len,
+    GSocketAddress * from, GSocket * reply_socket)
 {
-  GstMikeyDec *self = user_data;
+  MikeyUdpThread *t;
   Outcome o = { 0, };
   GBytes *reply = NULL;
   GError *err = NULL;
@@ -546,6 +581,7 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
     g_free (peer);
     return;
   }
+  t = self->base.transport;
 
   res = mikey_responder_handle_init (self->responder, data, len, peer,
       g_get_real_time (), &reply, &err);
@@ -624,11 +660,16 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
         GST_MIKEY_REPLY_PER_SECOND);
     send = FALSE;
   }
-  if (send && reply != NULL) {
+  if (send && reply != NULL && (from == NULL || reply_socket == NULL)) {
+    GST_DEBUG_OBJECT (self, "cannot answer %s: %s", peer[0] ? peer :
+        "a message of unknown source", from ? "no socket to answer from" :
+        "no source address");
+  } else if (send && reply != NULL) {
     gsize rlen;
     const guint8 *rdata = g_bytes_get_data (reply, &rlen);
 
-    if (!mikey_udp_thread_send (t, from, rdata, rlen, &err)) {
+    if (g_socket_send_to (reply_socket, from, (const gchar *) rdata, rlen,
+            NULL, &err) != (gssize) rlen) {
       GST_DEBUG_OBJECT (self, "could not answer %s: %s", peer,
           err ? err->message : "short write");
       g_clear_error (&err);
@@ -642,6 +683,163 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
   if (negotiation != NULL)
     gst_element_post_message (GST_ELEMENT (self), negotiation);
   outcome_publish (self, &o);
+}
+
+/* transport thread: a datagram on mikeydec's own MIKEY port */
+static void
+on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
+    GSocketAddress * from, gpointer user_data)
+{
+  handle_datagram (user_data, data, len, from, mikey_udp_thread_get_socket (t));
+}
+
+/* ------------------------------------------------------------------------
+ * MIKEY on the media path: taken out of the packet stream in the
+ * streaming thread, handled in the network thread like a datagram on our
+ * own port, answered from udpsrc's socket
+ * ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  GstMikeyDec *self;
+  guint8 *data;
+  gsize len;
+  GSocketAddress *from;
+} MediaPathMessage;
+
+static void
+media_path_message_free (gpointer data)
+{
+  MediaPathMessage *m = data;
+
+  /* a MIKEY-NULL message holds a key in the clear */
+  mikey_secure_free (m->data, m->len);
+  g_clear_object (&m->from);
+  g_free (m);
+}
+
+/* The socket to answer media-path messages from: udpsrc's (cached until
+ * the element stops), or our own port's. Network thread, without the
+ * lock; a new reference or NULL. */
+static GSocket *
+media_path_reply_socket (GstMikeyDec * self)
+{
+  GSocket *socket = NULL;
+  gboolean warn = FALSE;
+
+  GST_MIKEY_BASE_LOCK (self);
+  if (self->mp_socket != NULL)
+    socket = g_object_ref (self->mp_socket);
+  GST_MIKEY_BASE_UNLOCK (self);
+  if (socket != NULL)
+    return socket;
+
+  socket = gst_mikey_media_path_find_upstream_socket (self->base.sinkpad);
+
+  GST_MIKEY_BASE_LOCK (self);
+  if (socket != NULL) {
+    g_set_object (&self->mp_socket, socket);
+  } else if (self->base.transport != NULL &&
+      mikey_udp_thread_get_socket (self->base.transport) != NULL) {
+    /* not the RTP port, but an answer (through no NAT pinhole) */
+    socket = g_object_ref (mikey_udp_thread_get_socket (self->base.transport));
+  }
+  if (socket == NULL && !self->mp_warned_socket) {
+    self->mp_warned_socket = TRUE;
+    warn = TRUE;
+  }
+  GST_MIKEY_BASE_UNLOCK (self);
+
+  if (warn)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("mikeydec media-path=true cannot answer MIKEY messages: there is no "
+            "udpsrc upstream to answer from (and port=0); the sender will "
+            "time out. Put mikeydec after the udpsrc that receives the RTP "
+            "port"), (NULL));
+  return socket;
+}
+
+/* network thread */
+static gboolean
+on_media_path_message (gpointer data)
+{
+  MediaPathMessage *m = data;
+  GstMikeyDec *self = m->self;
+  GSocket *socket;
+
+  GST_MIKEY_BASE_LOCK (self);
+  if (self->mp_pending > 0)
+    self->mp_pending--;
+  GST_MIKEY_BASE_UNLOCK (self);
+
+  socket = media_path_reply_socket (self);
+  handle_datagram (self, m->data, m->len, m->from, socket);
+  if (socket != NULL)
+    g_object_unref (socket);
+  return G_SOURCE_REMOVE;
+}
+
+/* Streaming thread, without the lock: MIKEY goes to the network thread,
+ * RTP on, anything else nowhere (RFC 7983: what no protocol on the port
+ * claims is dropped). */
+static gboolean
+gst_mikey_dec_filter_buffer (GstMikeyBase * base, GstBuffer * buf)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (base);
+  MikeyPacketKind kind = gst_mikey_media_path_classify (buf);
+  MediaPathMessage *m;
+  gboolean queued = FALSE, warn_source = FALSE;
+  guint overflow = 0;
+
+  if (G_LIKELY (kind == MIKEY_PACKET_RTP))
+    return FALSE;
+
+  if (kind != MIKEY_PACKET_MIKEY) {
+    gint n = g_atomic_int_add (&self->mp_other, 1) + 1;
+
+    /* anyone can send these: a log line, never a bus message */
+    if (n == 1 || n % 1000 == 0)
+      GST_INFO_OBJECT (self, "dropped %d packets on the media path that are "
+          "neither RTP nor MIKEY (this one: %s, %" G_GSIZE_FORMAT " bytes)",
+          n, mikey_packet_kind_name (kind), gst_buffer_get_size (buf));
+    gst_buffer_unref (buf);
+    return TRUE;
+  }
+
+  m = g_new0 (MediaPathMessage, 1);
+  m->self = self;
+  gst_buffer_extract_dup (buf, 0, gst_buffer_get_size (buf),
+      (gpointer *) & m->data, &m->len);
+  m->from = gst_mikey_media_path_buffer_source (buf);
+  gst_buffer_unref (buf);
+
+  GST_MIKEY_BASE_LOCK (self);
+  if (m->from == NULL && !self->mp_warned_source) {
+    self->mp_warned_source = TRUE;
+    warn_source = TRUE;
+  }
+  if (self->base.transport != NULL && self->mp_pending < MEDIA_PATH_MAX_PENDING) {
+    self->mp_pending++;
+    mikey_udp_thread_invoke (self->base.transport, on_media_path_message, m,
+        media_path_message_free);
+    queued = TRUE;
+  } else {
+    overflow = ++self->mp_overflow;
+  }
+  GST_MIKEY_BASE_UNLOCK (self);
+
+  if (warn_source)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("A MIKEY message arrived on the media path without its source "
+            "address: it cannot be answered (set retrieve-sender-address=true "
+            "on udpsrc)"), (NULL));
+  if (!queued) {
+    if (overflow == 1 || overflow % 1000 == 0)
+      GST_INFO_OBJECT (self, "dropped %u MIKEY messages on the media path: "
+          "more than %u waiting", overflow, MEDIA_PATH_MAX_PENDING);
+    media_path_message_free (m);
+  }
+  return TRUE;
 }
 
 static void
@@ -990,7 +1188,7 @@ gst_mikey_dec_start (GstMikeyBase * base)
   gchar *address = NULL;
   guint port = 0;
   MikeyUdpThread *transport;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, media_path;
 
   GST_MIKEY_BASE_LOCK (self);
   if (!gst_mikey_settings_resolve (&base->settings, TRUE, &self->config, &err)) {
@@ -1018,17 +1216,30 @@ gst_mikey_dec_start (GstMikeyBase * base)
   } else if (self->port != 0) {
     address = g_strdup (self->address);
     port = self->port;
-  } else {
+  } else if (!self->media_path) {
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("mikeydec has port=0 and no key-mgmt: no key can arrive until "
             "key-mgmt is set"), (NULL));
   }
+  media_path = self->media_path;
   GST_MIKEY_BASE_UNLOCK (self);
 
   outcome_publish (self, &o);
   g_object_notify (G_OBJECT (self), "key-mgmt-response");
   if (!ok)
     return FALSE;
+  if (port == 0 && media_path) {
+    /* no socket of our own: a thread for the media path's messages and
+     * the refusal summaries */
+    transport = mikey_udp_thread_new_for_socket ("mikeydec", NULL, FALSE,
+        NULL, self);
+    GST_INFO_OBJECT (self, "MIKEY on the media path only");
+    GST_MIKEY_BASE_LOCK (self);
+    self->base.transport = transport;
+    g_atomic_int_set (&self->base.filtering, 1);
+    GST_MIKEY_BASE_UNLOCK (self);
+    return TRUE;
+  }
   if (port == 0)
     return TRUE;
 
@@ -1043,11 +1254,13 @@ gst_mikey_dec_start (GstMikeyBase * base)
     g_free (address);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "listening for MIKEY on %s:%u", address, port);
+  GST_INFO_OBJECT (self, "listening for MIKEY on %s:%u%s", address, port,
+      media_path ? " and on the media path" : "");
   g_free (address);
 
   GST_MIKEY_BASE_LOCK (self);
   self->base.transport = transport;
+  g_atomic_int_set (&self->base.filtering, media_path);
   GST_MIKEY_BASE_UNLOCK (self);
   return TRUE;
 }
@@ -1076,6 +1289,18 @@ gst_mikey_dec_stop (GstMikeyBase * base)
   self->last_negotiation_post = 0;
   gst_mikey_config_clear (&self->config);
   self->started = FALSE;
+
+  g_atomic_int_set (&base->filtering, 0);
+  if (self->mp_overflow > 0 || g_atomic_int_get (&self->mp_other) > 0)
+    GST_INFO_OBJECT (self, "media path: %u MIKEY messages dropped (too many "
+        "waiting), %d packets neither RTP nor MIKEY dropped",
+        self->mp_overflow, g_atomic_int_get (&self->mp_other));
+  /* the network thread is gone, and the messages it had not handled */
+  self->mp_pending = 0;
+  self->mp_overflow = 0;
+  g_atomic_int_set (&self->mp_other, 0);
+  g_clear_object (&self->mp_socket);
+  self->mp_warned_socket = self->mp_warned_source = FALSE;
 }
 
 static void
@@ -1086,6 +1311,7 @@ gst_mikey_dec_reset (GstMikeyBase * base)
   gst_clear_caps (&self->upstream_caps);
   self->have_stream_ssrc = FALSE;
   self->dropped = 0;
+  g_clear_object (&self->mp_socket);
   /* srtpdec (downstream, already in READY) dropped its streams: the
    * keys go out in caps again on the next start */
   self->caps_gen = 0;
@@ -1134,6 +1360,9 @@ gst_mikey_dec_set_property (GObject * object, guint prop_id,
       break;
     case PROP_ERROR_ON_REFUSAL:
       self->error_on_refusal = g_value_get_boolean (value);
+      break;
+    case PROP_MEDIA_PATH:
+      self->media_path = g_value_get_boolean (value);
       break;
     case PROP_TIMESTAMP_WINDOW:
       self->timestamp_window = g_value_get_uint (value);
@@ -1185,6 +1414,9 @@ gst_mikey_dec_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_TIMESTAMP_WINDOW:
       g_value_set_uint (value, self->timestamp_window);
+      break;
+    case PROP_MEDIA_PATH:
+      g_value_set_boolean (value, self->media_path);
       break;
     case PROP_SRTP_CAPS:
       g_value_set_boxed (value, self->base.srtp_caps);

@@ -60,6 +60,7 @@
 #include "gstmikeysrtpparams.h"
 #include "gstmikeyerrors.h"
 #include "gstmikeymessages.h"
+#include "gstmikeymediapath.h"
 
 #include <string.h>
 #include <gst/rtp/gstrtpbuffer.h>
@@ -74,6 +75,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 #define DEFAULT_TIMEOUT_MS (MIKEY_TIMEOUT_DEFAULT_US / 1000)
 #define DEFAULT_RETRANSMIT_MS (MIKEY_RETRANSMIT_INITIAL_DEFAULT_US / 1000)
 #define MAX_WALK_DEPTH 64
+#define DEFAULT_MEDIA_PATH FALSE
 
 /* max-held-buffers and the shared properties (mode, psk, ...) are the
  * base class's */
@@ -86,6 +88,7 @@ enum
   PROP_KEY_MGMT,
   PROP_SRTP_CAPS,
   PROP_KEY_DATA,
+  PROP_MEDIA_PATH,
 };
 
 static GParamSpec *pspec_key_mgmt;
@@ -141,6 +144,7 @@ struct _GstMikeyEnc
   guint timeout_ms;
   guint retransmit_ms;
   GstMikeyKeyData key_data;
+  gboolean media_path;
 
   /* from NULL to READY on (or when build-key-mgmt is emitted) */
   gboolean resolved;
@@ -148,6 +152,8 @@ struct _GstMikeyEnc
   gboolean udp;
   GSocketAddress *peer;
   gchar *peer_str;
+  /* media path: the socket lent to udpsink (from start to stop) */
+  GstMikeyLentSocket lent;
 
   /* the exchange (base.session: bumped on stop, late callbacks ignore) */
   EncState state;
@@ -274,6 +280,19 @@ gst_mikey_enc_class_init (GstMikeyEncClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  g_object_class_install_property (gobject_class, PROP_MEDIA_PATH,
+      g_param_spec_boolean ("media-path", "MIKEY on the media path",
+          "true: MIKEY shares the RTP port (for a receiver with mikeydec "
+          "media-path=true, where only that port is open): the exchange runs "
+          "with the receiver's RTP address and port, those of the udpsink "
+          "downstream, from the socket udpsink sends RTP from (shared with "
+          "udpsink), and the answers are read there. Without a udpsink downstream, "
+          "peer-address and peer-port must name the receiver's RTP port. "
+          "false: MIKEY over UDP to peer-address:peer-port, or SDP",
+          DEFAULT_MEDIA_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_mikey_base_class_install_properties (base_class, FALSE,
       "RTP packets held while the key exchange runs; when that many are "
       "held the streaming thread waits for the key (nothing is dropped)");
@@ -333,6 +352,7 @@ gst_mikey_enc_init (GstMikeyEnc * self)
   self->peer_port = DEFAULT_PEER_PORT;
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   self->retransmit_ms = DEFAULT_RETRANSMIT_MS;
+  self->media_path = DEFAULT_MEDIA_PATH;
   self->state = ENC_IDLE;
 }
 
@@ -405,8 +425,9 @@ ensure_resolved (GstMikeyEnc * self, GError ** error)
   if (!gst_mikey_settings_resolve (&self->base.settings, FALSE, &self->config,
           error))
     return FALSE;
-  self->udp = self->peer_address != NULL && self->peer_address[0] != '\0'
-      && self->peer_port != 0;
+  /* the media path is an exchange over UDP, to udpsink's destination */
+  self->udp = self->media_path || (self->peer_address != NULL &&
+      self->peer_address[0] != '\0' && self->peer_port != 0);
   if (!check_combination (self, error)) {
     gst_mikey_config_clear (&self->config);
     return FALSE;
@@ -849,7 +870,13 @@ on_timer (gpointer data)
   }
 
   session = self->base.session;
-  if (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_TIMEOUT)) {
+  if (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_TIMEOUT) &&
+      self->media_path) {
+    g_ascii_formatd (secs, sizeof (secs), "%g", self->timeout_ms / 1000.0);
+    text = g_strdup_printf ("No MIKEY answer from %s after %s s: is the "
+        "receiver running with mikeydec media-path=true after the udpsrc "
+        "of that port?", self->peer_str, secs);
+  } else if (g_error_matches (err, MIKEY_ERROR, MIKEY_ERROR_TIMEOUT)) {
     g_ascii_formatd (secs, sizeof (secs), "%g", self->timeout_ms / 1000.0);
     text = g_strdup_printf ("No MIKEY answer from %s after %s s: is the "
         "receiver running with mikeydec port=%u?", self->peer_str, secs,
@@ -1024,8 +1051,18 @@ on_datagram (MikeyUdpThread * t, const guint8 * data, gsize len,
   MikeyOffer caps;
   gboolean have_caps;
   GstMessage *negotiation = NULL;
+  MikeyPacketKind kind;
 
   GST_MIKEY_BASE_LOCK (self);
+  /* the media path: the socket udpsink sends RTP from may receive RTCP or
+   * anything else; only MIKEY goes to the core */
+  if (self->media_path &&
+      (kind = mikey_packet_classify (data, len)) != MIKEY_PACKET_MIKEY) {
+    GST_LOG_OBJECT (self, "ignoring %" G_GSIZE_FORMAT " bytes on the media "
+        "path: %s, not MIKEY", len, mikey_packet_kind_name (kind));
+    GST_MIKEY_BASE_UNLOCK (self);
+    return;
+  }
   if (same_host (from, self->peer)) {
     gchar *refused = describe_null_refusal (self, data, len);
 
@@ -1385,6 +1422,102 @@ gst_mikey_enc_sink_event (GstMikeyBase * base, GstEvent * event)
  * State changes
  * ---------------------------------------------------------------------- */
 
+/* media-path=true: the exchange runs with udpsink's destination (the
+ * receiver's RTP port) from udpsink's socket. Without the lock; takes
+ * @host. FALSE after posting an error. */
+static gboolean
+start_media_path (GstMikeyEnc * self, gchar * host, guint port)
+{
+  GstElement *sink = gst_mikey_media_path_find_udpsink (self->base.srcpad);
+  GSocket *socket = NULL;
+  gboolean lend = FALSE;
+  GError *err = NULL;
+  GSocketAddress *peer;
+  GSocketFamily family;
+  MikeyUdpThread *transport;
+  const gchar *how;
+
+  if (sink != NULL) {
+    g_free (host);
+    host = NULL;
+    if (!gst_mikey_media_path_sink_destination (sink, &host, &port, &err)) {
+      gst_object_unref (sink);
+      gst_mikey_base_post_settings_error (GST_MIKEY_BASE (self), err);
+      return FALSE;
+    }
+  } else if (host == NULL || host[0] == '\0') {
+    g_free (host);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("mikeyenc media-path=true found no udpsink downstream: link one "
+            "after srtpenc (its host and port are the receiver's RTP port), "
+            "or set peer-address and peer-port to the receiver's RTP "
+            "address and port"), (NULL));
+    return FALSE;
+  }
+
+  peer = gst_mikey_resolve_address (host, port, &err);
+  if (peer == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Could not resolve the RTP destination \"%s\": %s", host,
+            err->message), (NULL));
+    g_clear_error (&err);
+    g_free (host);
+    gst_clear_object (&sink);
+    return FALSE;
+  }
+  g_free (host);
+  family = g_socket_address_get_family (peer);
+
+  if (sink != NULL) {
+    /* udpsink's own socket (it started before us, sinks start first) or
+     * the application's: a duplicate, that stays open while we read from
+     * it even after udpsink closes its own descriptor */
+    socket = gst_mikey_media_path_sink_share_socket (sink, family, &err);
+    lend = (socket == NULL && err == NULL);
+    if (lend) {
+      gchar *bind_address;
+      guint bind_port;
+
+      /* udpsink not started yet: ours, bound where udpsink would have
+       * bound its own, lent to it */
+      gst_mikey_media_path_sink_bind (sink, &bind_address, &bind_port);
+      socket = mikey_udp_socket_new_bound (bind_address, bind_port, family,
+          TRUE, &err);
+      g_free (bind_address);
+    }
+  } else {
+    socket = mikey_udp_socket_new_bound (NULL, 0, family, FALSE, &err);
+  }
+  if (socket == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not open a UDP socket for MIKEY and RTP: %s", err->message),
+        (NULL));
+    g_clear_error (&err);
+    g_object_unref (peer);
+    gst_clear_object (&sink);
+    return FALSE;
+  }
+
+  transport = mikey_udp_thread_new_for_socket ("mikeyenc", socket, TRUE,
+      on_datagram, self);
+  if (lend)
+    gst_mikey_media_path_lend_socket (&self->lent, sink, socket);
+  how = sink == NULL ? "its own socket (no udpsink downstream)" : lend ?
+      "the socket it lends to udpsink" : "udpsink's socket";
+
+  GST_MIKEY_BASE_LOCK (self);
+  self->peer = peer;
+  self->peer_str = gst_mikey_socket_address_to_string (peer);
+  self->base.transport = transport;
+  GST_INFO_OBJECT (self, "MIKEY on the media path: exchange with %s from "
+      "local port %u, %s", self->peer_str,
+      mikey_udp_thread_get_port (transport), how);
+  GST_MIKEY_BASE_UNLOCK (self);
+  g_object_unref (socket);
+  gst_clear_object (&sink);
+  return TRUE;
+}
+
 static gboolean
 gst_mikey_enc_start (GstMikeyBase * base)
 {
@@ -1394,6 +1527,7 @@ gst_mikey_enc_start (GstMikeyBase * base)
   guint port;
   GSocketAddress *peer;
   MikeyUdpThread *transport;
+  gboolean udp, media_path;
 
   GST_MIKEY_BASE_LOCK (self);
   /* settings may have changed since build-key-mgmt was emitted in NULL */
@@ -1408,12 +1542,16 @@ gst_mikey_enc_start (GstMikeyBase * base)
     host = g_strdup (self->peer_address);
     port = self->peer_port;
   }
+  udp = self->udp;
+  media_path = self->media_path;
   GST_MIKEY_BASE_UNLOCK (self);
 
-  if (host == NULL) {
+  if (!udp) {
     GST_INFO_OBJECT (self, "no peer: SDP mode, keys given out by key-mgmt");
     return TRUE;
   }
+  if (media_path)
+    return start_media_path (self, host, port);
 
   peer = gst_mikey_resolve_address (host, port, &err);
   if (peer == NULL) {
@@ -1455,6 +1593,8 @@ gst_mikey_enc_stop (GstMikeyBase * base)
   g_clear_object (&self->peer);
   g_clear_pointer (&self->peer_str, g_free);
   unresolve (self);
+  /* udpsink (stopped before us) sends from its own socket again */
+  gst_mikey_media_path_take_back_socket (&self->lent);
 }
 
 static void
@@ -1552,6 +1692,9 @@ gst_mikey_enc_set_property (GObject * object, guint prop_id,
       g_free (self->peer_address);
       self->peer_address = g_value_dup_string (value);
       break;
+    case PROP_MEDIA_PATH:
+      self->media_path = g_value_get_boolean (value);
+      break;
     case PROP_PEER_PORT:
       self->peer_port = g_value_get_uint (value);
       break;
@@ -1595,6 +1738,9 @@ gst_mikey_enc_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_PEER_PORT:
       g_value_set_uint (value, self->peer_port);
+      break;
+    case PROP_MEDIA_PATH:
+      g_value_set_boolean (value, self->media_path);
       break;
     case PROP_TIMEOUT:
       g_value_set_uint (value, self->timeout_ms);

@@ -14,6 +14,7 @@ struct _GstMikeyTransport
   MikeyUdpThreadRecvFunc recv_func;
   gpointer user_data;
   guint port;
+  gboolean close_socket;
   guint8 *buf;
 };
 
@@ -22,7 +23,10 @@ on_socket_readable (GSocket * socket, GIOCondition cond, gpointer user_data)
 {
   MikeyUdpThread *t = user_data;
 
-  for (;;) {
+  /* The socket may be a blocking one shared with udpsink (which only sends
+   * on it): receive only what is there (a datagram, or a pending error
+   * that the receive clears), never wait for more. */
+  while (g_socket_condition_check (socket, G_IO_IN) & (G_IO_IN | G_IO_ERR)) {
     GSocketAddress *from = NULL;
     GError *err = NULL;
     gssize n;
@@ -60,8 +64,25 @@ mikey_udp_thread_new (const gchar * name, const gchar * host, guint port,
     gpointer user_data, GError ** error)
 {
   MikeyUdpThread *t;
+  GSocket *socket;
+
+  socket = mikey_udp_socket_new_bound (host, port, family, FALSE, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  t = mikey_udp_thread_new_for_socket (name, socket, TRUE, recv_func,
+      user_data);
+  g_object_unref (socket);
+  return t;
+}
+
+GSocket *
+mikey_udp_socket_new_bound (const gchar * host, guint port,
+    GSocketFamily family, gboolean reuse, GError ** error)
+{
   GInetAddress *iaddr;
-  GSocketAddress *addr, *local;
+  GSocketAddress *addr;
+  GSocket *socket;
 
   if (host != NULL && host[0] != '\0') {
     iaddr = g_inet_address_new_from_string (host);
@@ -75,44 +96,55 @@ mikey_udp_thread_new (const gchar * name, const gchar * host, guint port,
     iaddr = g_inet_address_new_any (family);
   }
 
-  t = g_new0 (MikeyUdpThread, 1);
-  t->recv_func = recv_func;
-  t->user_data = user_data;
-
-  t->socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
+  socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
       G_SOCKET_PROTOCOL_UDP, error);
-  if (t->socket == NULL) {
+  if (socket == NULL) {
     g_object_unref (iaddr);
-    g_free (t);
     return NULL;
   }
-  g_socket_set_blocking (t->socket, FALSE);
 
   addr = g_inet_socket_address_new (iaddr, port);
   g_object_unref (iaddr);
-  /* no SO_REUSEADDR: a second listener on the same port is an error the
-   * user must see */
-  if (!g_socket_bind (t->socket, addr, FALSE, error)) {
+  /* no SO_REUSEADDR for listeners: a second listener on the same port is
+   * an error the user must see */
+  if (!g_socket_bind (socket, addr, reuse, error)) {
     g_object_unref (addr);
-    g_object_unref (t->socket);
-    g_free (t);
+    g_object_unref (socket);
     return NULL;
   }
   g_object_unref (addr);
+  return socket;
+}
 
-  local = g_socket_get_local_address (t->socket, NULL);
-  if (local != NULL) {
-    t->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    g_object_unref (local);
-  }
+MikeyUdpThread *
+mikey_udp_thread_new_for_socket (const gchar * name, GSocket * socket,
+    gboolean close_socket, MikeyUdpThreadRecvFunc recv_func, gpointer user_data)
+{
+  MikeyUdpThread *t;
+  GSocketAddress *local;
 
-  t->buf = g_malloc (MAX_DATAGRAM);
+  t = g_new0 (MikeyUdpThread, 1);
+  t->recv_func = recv_func;
+  t->user_data = user_data;
+  t->close_socket = close_socket;
   t->context = g_main_context_new ();
   t->loop = g_main_loop_new (t->context, FALSE);
-  t->socket_source = g_socket_create_source (t->socket, G_IO_IN, NULL);
-  g_source_set_callback (t->socket_source,
-      G_SOURCE_FUNC (on_socket_readable), t, NULL);
-  g_source_attach (t->socket_source, t->context);
+
+  if (socket != NULL) {
+    t->socket = g_object_ref (socket);
+    local = g_socket_get_local_address (socket, NULL);
+    if (local != NULL) {
+      t->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+      g_object_unref (local);
+    }
+    if (recv_func != NULL) {
+      t->buf = g_malloc (MAX_DATAGRAM);
+      t->socket_source = g_socket_create_source (t->socket, G_IO_IN, NULL);
+      g_source_set_callback (t->socket_source,
+          G_SOURCE_FUNC (on_socket_readable), t, NULL);
+      g_source_attach (t->socket_source, t->context);
+    }
+  }
   t->thread = g_thread_new (name, transport_thread, t);
 
   return t;
@@ -136,14 +168,19 @@ mikey_udp_thread_free (MikeyUdpThread * t)
   mikey_udp_thread_invoke (t, quit_loop, t->loop, NULL);
   g_thread_join (t->thread);
 
-  g_source_destroy (t->socket_source);
-  g_source_unref (t->socket_source);
+  if (t->socket_source != NULL) {
+    g_source_destroy (t->socket_source);
+    g_source_unref (t->socket_source);
+  }
   /* the last unref of the context destroys the sources still attached
    * (timers) and runs their destroy notifies */
   g_main_loop_unref (t->loop);
   g_main_context_unref (t->context);
-  g_socket_close (t->socket, NULL);
-  g_object_unref (t->socket);
+  if (t->socket != NULL) {
+    if (t->close_socket)
+      g_socket_close (t->socket, NULL);
+    g_object_unref (t->socket);
+  }
   g_free (t->buf);
   g_free (t);
 }
@@ -154,12 +191,23 @@ mikey_udp_thread_get_port (MikeyUdpThread * t)
   return t->port;
 }
 
+GSocket *
+mikey_udp_thread_get_socket (MikeyUdpThread * t)
+{
+  return t->socket;
+}
+
 gboolean
 mikey_udp_thread_send (MikeyUdpThread * t, GSocketAddress * to,
     const guint8 * data, gsize len, GError ** error)
 {
   gssize n;
 
+  if (t->socket == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+        "no MIKEY socket");
+    return FALSE;
+  }
   n = g_socket_send_to (t->socket, to, (const gchar *) data, len, NULL, error);
   return n == (gssize) len;
 }

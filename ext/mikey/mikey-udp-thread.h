@@ -26,10 +26,27 @@ MikeyUdpThread *mikey_udp_thread_new (const gchar * name,
     const gchar * host, guint port, GSocketFamily family,
     MikeyUdpThreadRecvFunc recv_func, gpointer user_data, GError ** error);
 
+/* Starts the thread for @socket (may be NULL: a thread for timers and
+ * invoked functions only). The socket is kept and closed on free when
+ * @close_socket (else it is only unreferenced: it belongs to someone else,
+ * e.g. the application's udpsink socket). Datagrams are read from it only
+ * when @recv_func is not NULL; a blocking socket is fine. */
+MikeyUdpThread *mikey_udp_thread_new_for_socket (const gchar * name,
+    GSocket * socket, gboolean close_socket,
+    MikeyUdpThreadRecvFunc recv_func, gpointer user_data);
+
+/* A UDP socket bound to @host (NULL or "": any address of @family) and
+ * @port, with SO_REUSEADDR when @reuse (as udpsink binds its own). */
+GSocket *mikey_udp_socket_new_bound (const gchar * host, guint port,
+    GSocketFamily family, gboolean reuse, GError ** error);
+
 void mikey_udp_thread_free (MikeyUdpThread * transport);
 
 /* The local port actually bound */
 guint mikey_udp_thread_get_port (MikeyUdpThread * transport);
+
+/* The socket (NULL for a thread without one); not a new reference */
+GSocket *mikey_udp_thread_get_socket (MikeyUdpThread * transport);
 
 /* Sends one datagram; callable from any thread. */
 gboolean mikey_udp_thread_send (MikeyUdpThread * transport,

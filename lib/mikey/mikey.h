@@ -21,3 +21,4 @@
 #include "mikey-verify.h"
 #include "mikey-base64.h"
 #include "mikey-credentials.h"
+#include "mikey-demux.h"

@@ -23,6 +23,11 @@ G_DEFINE_QUARK (mmkm-client-error-quark, mmkm_client_error);
 #define EVENTS_MAX 256
 /* HTTP waits, the long poll's on top of its own timeout */
 #define REQUEST_TIMEOUT_S 15
+/* An acknowledgement carries the member's clock when it was made and the
+ * server takes it within 60 s of its own (mmkm_tek_ack_check()), so one
+ * is retried only while younger than this; a later fetch brings a fresh
+ * one (the TEK is not acknowledged yet, so it is sent again). */
+#define ACK_MAX_AGE (40 * G_USEC_PER_SEC)
 
 /* a TEK held, without MikeySrtpParams' 128-byte MKI room */
 typedef struct
@@ -44,6 +49,27 @@ typedef struct
   guint rtcp_enc:1;
   guint rtp_auth:1;
 } Tek;
+
+/* The acknowledgement of a TEK held (seed 002 step 4b) */
+typedef enum
+{
+  ACK_NONE,                     /* nothing to send: none asked, or the
+                                 * message is too old or was refused */
+  ACK_TODO,                     /* to send at ack_at */
+  ACK_SENT,                     /* in flight as request req */
+  ACK_DONE,                     /* the server took it */
+} AckState;
+
+typedef struct
+{
+  guint32 mki;
+  AckState state;
+  guint req;
+  /* a fresher message came while one was in flight */
+  gboolean renewed;
+  gint64 made;                  /* when msg was made (its timestamp) */
+  GBytes *msg;                  /* the verification message */
+} TekAck;
 
 /* a request sent and not answered yet */
 typedef struct
@@ -86,6 +112,12 @@ struct _MmkmClient
   MmkmTekReceiver *rx;
   Tek teks[MMKM_CLIENT_TEKS_MAX];
   guint n_teks;
+  /* one per TEK held, in no particular order */
+  TekAck acks[MMKM_CLIENT_TEKS_MAX];
+  guint n_acks;
+  gint64 ack_at;
+  gint64 ack_backoff;
+  guint64 acks_done;
 
   /* heartbeats */
   guint64 hb_seq;
@@ -228,20 +260,26 @@ sat_add (gint64 a, gint64 b)
   return a > G_MAXINT64 - b ? G_MAXINT64 : a + b;
 }
 
-/* the next retry delay: backoff plus up to half of it at random */
+/* the next retry delay: *@backoff plus up to half of it at random */
 static gint64
-backoff_next (MmkmClient * c)
+backoff_step (gint64 * backoff)
 {
   guint32 r = 0;
   gint64 d;
 
-  if (c->backoff < MMKM_CLIENT_BACKOFF_MIN)
-    c->backoff = MMKM_CLIENT_BACKOFF_MIN;
-  d = c->backoff;
+  if (*backoff < MMKM_CLIENT_BACKOFF_MIN)
+    *backoff = MMKM_CLIENT_BACKOFF_MIN;
+  d = *backoff;
   if (RAND_bytes ((guint8 *) & r, sizeof r) == 1)
     d += (gint64) ((guint64) (d / 2) * r / G_MAXUINT32);
-  c->backoff = MIN (c->backoff * 2, MMKM_CLIENT_BACKOFF_MAX);
+  *backoff = MIN (*backoff * 2, MMKM_CLIENT_BACKOFF_MAX);
   return d;
+}
+
+static gint64
+backoff_next (MmkmClient * c)
+{
+  return backoff_step (&c->backoff);
 }
 
 /* the error body's sentence, or a word on its absence */
@@ -276,6 +314,17 @@ teks_clear (MmkmClient * c)
   c->n_teks = 0;
 }
 
+static void
+acks_clear (MmkmClient * c)
+{
+  guint i;
+
+  for (i = 0; i < c->n_acks; i++)
+    g_clear_pointer (&c->acks[i].msg, g_bytes_unref);
+  memset (c->acks, 0, sizeof c->acks);
+  c->n_acks = 0;
+}
+
 /* Forgets the login session: keys wiped, its answers ignored from now */
 static void
 session_drop (MmkmClient * c)
@@ -295,6 +344,9 @@ session_drop (MmkmClient * c)
   mmkm_hb_key_clear (&c->hb_key);
   mmkm_hb_window_init (&c->ack_window);
   teks_clear (c);
+  acks_clear (c);
+  c->ack_at = G_MAXINT64;
+  c->ack_backoff = 0;
   c->hb_seq = 0;
   c->hb_next = c->fetch_at = c->login_at = G_MAXINT64;
   c->hb_acked = TRUE;
@@ -875,6 +927,185 @@ restored (MmkmClient * c)
   event_push (c, MMKM_CLIENT_EVENT_SERVER_RESTORED);
 }
 
+/* 401 or 403 on a session call: the server ended the session (while
+ * we were away, or our BYE crossed); a new login, backed off after the
+ * first time */
+static void
+session_gone (MmkmClient * c, guint status, const gchar * says, gint64 now)
+{
+  error_push (c, 0, MMKM_CLIENT_ERROR_REFUSED, FALSE, status,
+      "The server no longer knows this session (HTTP status %u%s); "
+      "logging in again.", status, says);
+  relogin (c, now, c->backoff ? backoff_next (c) : 0);
+  if (c->backoff == 0)
+    c->backoff = MMKM_CLIENT_BACKOFF_MIN;
+}
+
+/* ---- TEK acknowledgements ------------------------------------------------ */
+
+static TekAck *
+ack_find (MmkmClient * c, guint32 mki)
+{
+  guint i;
+
+  for (i = 0; i < c->n_acks; i++)
+    if (c->acks[i].mki == mki)
+      return &c->acks[i];
+  return NULL;
+}
+
+static TekAck *
+ack_find_req (MmkmClient * c, guint req)
+{
+  guint i;
+
+  for (i = 0; i < c->n_acks; i++)
+    if (c->acks[i].state == ACK_SENT && c->acks[i].req == req)
+      return &c->acks[i];
+  return NULL;
+}
+
+/* Sends what is due; a message too old for the server waits for the
+ * next fetch instead */
+static void
+acks_send (MmkmClient * c, gint64 now)
+{
+  guint i;
+
+  if (now < c->ack_at)
+    return;
+  c->ack_at = G_MAXINT64;
+  for (i = 0; i < c->n_acks; i++) {
+    TekAck *a = &c->acks[i];
+
+    if (a->state != ACK_TODO)
+      continue;
+    if (!a->msg || now - a->made > ACK_MAX_AGE) {
+      g_clear_pointer (&a->msg, g_bytes_unref);
+      a->state = ACK_NONE;
+      continue;
+    }
+    a->state = ACK_SENT;
+    a->renewed = FALSE;
+    a->req = request_push (c, MMKM_CLIENT_OP_TEK_ACK, "POST",
+        g_strdup ("/v1/session/teks/ack"), MIKEY_TYPE, g_bytes_ref (a->msg));
+  }
+}
+
+/* After a fetch: one slot per TEK now held (@fresh, @n), each keeping
+ * what its MKI had (done stays done: once per MKI), with the fresh
+ * message (@msgs, taken) where one is still needed. The server keeps
+ * the messages of its last fetches only, so the freshest is the one to
+ * send. */
+static void
+acks_update (MmkmClient * c, const Tek * fresh, GBytes ** msgs, guint n,
+    gint64 now)
+{
+  TekAck next[MMKM_CLIENT_TEKS_MAX];
+  gboolean todo = FALSE;
+  guint i;
+
+  memset (next, 0, sizeof next);
+  for (i = 0; i < n; i++) {
+    TekAck *a = &next[i];
+    TekAck *old = ack_find (c, fresh[i].mki);
+
+    if (old) {
+      *a = *old;
+      old->msg = NULL;
+    }
+    a->mki = fresh[i].mki;
+    if (a->state == ACK_DONE || !msgs[i]) {
+      g_clear_pointer (&msgs[i], g_bytes_unref);
+      continue;
+    }
+    g_clear_pointer (&a->msg, g_bytes_unref);
+    a->msg = g_steal_pointer (&msgs[i]);
+    a->made = now;
+    if (a->state == ACK_SENT)
+      a->renewed = TRUE;
+    else {
+      a->state = ACK_TODO;
+      todo = TRUE;
+    }
+  }
+  acks_clear (c);
+  memcpy (c->acks, next, sizeof next);
+  c->n_acks = n;
+  /* the server just answered: no reason to wait */
+  if (todo) {
+    c->ack_at = now;
+    c->ack_backoff = 0;
+  }
+}
+
+/* @a's request got no answer it can keep: again after a delay while its
+ * message is young enough (at once when a fresher one came meanwhile) */
+static void
+ack_retry (MmkmClient * c, TekAck * a, gint64 now)
+{
+  gint64 at;
+
+  if (a->renewed) {
+    a->state = ACK_TODO;
+    c->ack_at = MIN (c->ack_at, now);
+    return;
+  }
+  at = sat_add (now, backoff_step (&c->ack_backoff));
+  if (at - a->made > ACK_MAX_AGE) {
+    g_clear_pointer (&a->msg, g_bytes_unref);
+    a->state = ACK_NONE;
+    return;
+  }
+  a->state = ACK_TODO;
+  c->ack_at = MIN (c->ack_at, at);
+}
+
+static void
+on_tek_ack (MmkmClient * c, guint id, guint status, const gchar * ctype,
+    const guint8 * body, gsize len, gint64 now)
+{
+  TekAck *a = ack_find_req (c, id);
+  g_autofree gchar *says = NULL;
+  MmkmClientEvent *ev;
+
+  /* an answer about a TEK no longer held */
+  if (!a)
+    return;
+  /* 204 (any 2xx: the server recorded it) */
+  if (status >= 200 && status < 300) {
+    a->state = ACK_DONE;
+    g_clear_pointer (&a->msg, g_bytes_unref);
+    c->ack_backoff = 0;
+    c->acks_done++;
+    ev = event_push (c, MMKM_CLIENT_EVENT_TEK_ACKED);
+    ev->mki = a->mki;
+    return;
+  }
+  says = server_says (body, len, ctype, NULL);
+  if (status == 401 || status == 403) {
+    session_gone (c, status, says, now);
+    return;
+  }
+  if (status == 429 || status >= 500) {
+    ack_retry (c, a, now);
+    return;
+  }
+  /* the server will never take this message (it sent it before a
+   * restart, or more than two fetches ago, or it is not one we could
+   * make): a fresher one, or the next fetch's */
+  if (a->renewed) {
+    ack_retry (c, a, now);
+    return;
+  }
+  g_clear_pointer (&a->msg, g_bytes_unref);
+  a->state = ACK_NONE;
+  error_push (c, 0, MMKM_CLIENT_ERROR_REFUSED, FALSE, status,
+      "The server refused the acknowledgement of TEK %08x (HTTP status "
+      "%u%s); the TEK is used all the same and acknowledged again after the "
+      "next fetch.", a->mki, status, says);
+}
+
 static void
 on_teks (MmkmClient * c, guint status, const gchar * ctype,
     const guint8 * body, gsize len, gint64 now)
@@ -883,6 +1114,7 @@ on_teks (MmkmClient * c, guint status, const gchar * ctype,
   g_autofree gchar *says = NULL;
   MmkmApiTeks t = { 0 };
   Tek fresh[MMKM_CLIENT_TEKS_MAX];
+  GBytes *acks[MMKM_CLIENT_TEKS_MAX] = { NULL };
   gint64 next_activation = 0;
   guint i, n = 0;
   MmkmClientEvent *ev;
@@ -891,14 +1123,7 @@ on_teks (MmkmClient * c, guint status, const gchar * ctype,
   if (status != 200) {
     says = server_says (body, len, ctype, NULL);
     if (status == 401 || status == 403) {
-      /* the server forgot this session (it ended it while we were away,
-       * or our BYE crossed): log in again */
-      error_push (c, 0, MMKM_CLIENT_ERROR_REFUSED, FALSE, status,
-          "The server no longer knows this session (HTTP status %u%s); "
-          "logging in again.", status, says);
-      relogin (c, now, c->backoff ? backoff_next (c) : 0);
-      if (c->backoff == 0)
-        c->backoff = MMKM_CLIENT_BACKOFF_MIN;
+      session_gone (c, status, says, now);
       return;
     }
     c->fetch_at = fetch_retry_at (c, now);
@@ -922,13 +1147,17 @@ on_teks (MmkmClient * c, guint status, const gchar * ctype,
     MikeySrtpParams p = { 0 };
     Tek *k = &fresh[n];
 
-    if (!mmkm_tek_receiver_open (c->rx, g_bytes_get_data (t.teks[i].mikey,
-                NULL), g_bytes_get_size (t.teks[i].mikey), now, &p, &e)
+    /* the acknowledgement is made now, when the message opens: the
+     * replay cache would refuse opening it a second time */
+    if (!mmkm_tek_receiver_open_ack (c->rx,
+            g_bytes_get_data (t.teks[i].mikey, NULL),
+            g_bytes_get_size (t.teks[i].mikey), now, &p, &acks[n], &e)
         || mmkm_tek_get_mki (&p) != t.teks[i].mki) {
       error_push (c, 0, MMKM_CLIENT_ERROR_TEK, FALSE, status,
           "TEK %08x did not open: %s", t.teks[i].mki, e ? e->message :
           "its MKI is not the one listed");
       g_clear_error (&e);
+      g_clear_pointer (&acks[n], g_bytes_unref);
       mikey_srtp_params_clear (&p);
       continue;
     }
@@ -971,6 +1200,7 @@ on_teks (MmkmClient * c, guint status, const gchar * ctype,
             || fresh[i].activation < next_activation))
       next_activation = fresh[i].activation;
   }
+  acks_update (c, fresh, acks, n, now);
   teks_clear (c);
   memcpy (c->teks, fresh, sizeof fresh);
   c->n_teks = n;
@@ -985,6 +1215,7 @@ on_teks (MmkmClient * c, guint status, const gchar * ctype,
   ev->next_fetch = t.next_fetch;
   ev->activation = next_activation;
   mmkm_api_teks_clear (&t);
+  acks_send (c, now);
 }
 
 static void
@@ -1138,6 +1369,10 @@ mmkm_client_receive_response (MmkmClient * c, guint id, guint status,
       if (c->state == MMKM_CLIENT_LEAVING)
         on_bye (c);
       break;
+    case MMKM_CLIENT_OP_TEK_ACK:
+      if (c->state == MMKM_CLIENT_JOINED)
+        on_tek_ack (c, p.id, status, content_type, body, len, now);
+      break;
     default:
       if (c->state == MMKM_CLIENT_JOINED)
         on_api (c, &p, status, content_type, body, len, now);
@@ -1157,7 +1392,8 @@ mmkm_client_receive_failure (MmkmClient * c, guint id,
   if (!detail)
     detail = "no answer";
   if (kind == MMKM_CLIENT_TRANSPORT_CERTIFICATE) {
-    error_push (c, p.op >= MMKM_CLIENT_OP_SONGS_GET ? p.id : 0,
+    error_push (c, p.op >= MMKM_CLIENT_OP_SONGS_GET
+        && p.op <= MMKM_CLIENT_OP_EVENTS ? p.id : 0,
         MMKM_CLIENT_ERROR_SERVER_CERT, TRUE, 0,
         "The server's certificate is not the expected one (%s): check the "
         "fingerprint or the CA file, or you may be talking to an impostor.",
@@ -1192,6 +1428,14 @@ mmkm_client_receive_failure (MmkmClient * c, guint id,
       if (c->state == MMKM_CLIENT_LEAVING)
         left (c);
       return;
+    case MMKM_CLIENT_OP_TEK_ACK:{
+      TekAck *a = c->state == MMKM_CLIENT_JOINED ? ack_find_req (c, p.id) :
+          NULL;
+      /* silent: the heartbeats tell about a server that went away */
+      if (a)
+        ack_retry (c, a, now);
+      return;
+    }
     default:
       if (c->state == MMKM_CLIENT_JOINED)
         error_push (c, p.id, MMKM_CLIENT_ERROR_UNREACHABLE, FALSE, 0,
@@ -1270,6 +1514,7 @@ mmkm_client_handle_timeout (MmkmClient * c, gint64 now)
   }
   if (now >= c->fetch_at && !c->fetching)
     fetch_send (c);
+  acks_send (c, now);
 }
 
 /* ---- outputs ----------------------------------------------------------------- */
@@ -1317,7 +1562,8 @@ mmkm_client_get_deadline (const MmkmClient * c)
     return c->login_at;
   if (c->state != MMKM_CLIENT_JOINED)
     return G_MAXINT64;
-  return MIN (c->hb_next, c->fetching ? G_MAXINT64 : c->fetch_at);
+  return MIN (MIN (c->hb_next, c->fetching ? G_MAXINT64 : c->fetch_at),
+      c->ack_at);
 }
 
 /* ---- state --------------------------------------------------------------- */
@@ -1342,7 +1588,7 @@ mmkm_client_event_name (MmkmClientEventType t)
 {
   static const gchar *const names[] = { "registered", "joined", "tek",
     "rekey", "heartbeat", "server-lost", "server-restored", "left", "error",
-    "songs", "queue", "queue-entry", "events", "done"
+    "songs", "queue", "queue-entry", "events", "done", "tek-acked"
   };
   return (guint) t < G_N_ELEMENTS (names) ? names[t] : "unknown";
 }
@@ -1380,6 +1626,23 @@ guint64
 mmkm_client_get_refused_datagrams (const MmkmClient * c)
 {
   return c->refused;
+}
+
+guint64
+mmkm_client_get_tek_acks (const MmkmClient * c)
+{
+  return c->acks_done;
+}
+
+gboolean
+mmkm_client_get_tek_acked (const MmkmClient * c, guint32 mki)
+{
+  guint i;
+
+  for (i = 0; i < c->n_acks; i++)
+    if (c->acks[i].mki == mki)
+      return c->acks[i].state == ACK_DONE;
+  return FALSE;
 }
 
 gboolean

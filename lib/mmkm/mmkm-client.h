@@ -13,6 +13,12 @@
  * its state is small (a few hundred bytes plus the TEK receiver while
  * joined), so one process can run many of them.
  *
+ * Each TEK opened is acknowledged to the server once (POST
+ * /v1/session/teks/ack: the MIKEY verification message of seed 002 step
+ * 4b, so the server knows who holds which key), in the background: the
+ * TEK is usable at once, whether or not the acknowledgement gets
+ * through (docs/mmkm-client.md says how it is retried).
+ *
  * Keys: the KEK, the heartbeat key and the TEKs stay in memory only
  * (docs/mmkm-protocol.md: the KEK lives for one login session; a member
  * that restarts logs in again) and are wiped when replaced and on free.
@@ -84,6 +90,7 @@ typedef enum
   MMKM_CLIENT_OP_QUEUE_NEXT,
   MMKM_CLIENT_OP_NOW_PLAYING,
   MMKM_CLIENT_OP_EVENTS,
+  MMKM_CLIENT_OP_TEK_ACK,       /* POST /v1/session/teks/ack */
 } MmkmClientOp;
 
 /* An HTTP request to send. Free with mmkm_client_request_free(), which
@@ -128,13 +135,15 @@ typedef enum
   MMKM_CLIENT_EVENT_QUEUE_ENTRY,        /* entry (POST /v1/queue, next) */
   MMKM_CLIENT_EVENT_GROUP_EVENTS,       /* events */
   MMKM_CLIENT_EVENT_DONE,       /* 204 of a PUT, or of next: queue empty */
+  /* the server recorded that we hold TEK mki (seed 002 step 4b) */
+  MMKM_CLIENT_EVENT_TEK_ACKED,
 } MmkmClientEventType;
 
 typedef struct
 {
   MmkmClientEventType type;
   guint op_id;                  /* API answers and their errors; else 0 */
-  /* TEK, REKEY, HEARTBEAT */
+  /* TEK, REKEY, HEARTBEAT, TEK_ACKED */
   guint32 mki;
   gint64 activation;
   gint64 expiry;
@@ -259,6 +268,11 @@ const guint8 *mmkm_client_get_session_id (const MmkmClient * c);
 const MmkmApiLoginResponse *mmkm_client_get_login (const MmkmClient * c);
 /* Datagrams refused since the client was made */
 guint64 mmkm_client_get_refused_datagrams (const MmkmClient * c);
+/* TEK acknowledgements the server accepted since the client was made */
+guint64 mmkm_client_get_tek_acks (const MmkmClient * c);
+/* TRUE when the TEK with @mki is held and the server accepted its
+ * acknowledgement in this login session */
+gboolean mmkm_client_get_tek_acked (const MmkmClient * c, guint32 mki);
 
 /* The TEK with @mki into @out (clear it with mikey_srtp_params_clear());
  * FALSE if not held. The key bytes leave the client only here. */

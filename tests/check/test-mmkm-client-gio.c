@@ -1,30 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The MMKM client's GIO driver and the mmkm-client program against the
- * real mmkm-server (MMKM_SERVER), started on random loopback ports in a
- * temporary state directory: register, join, the TEKs the store holds,
- * heartbeats ACKed, a wrong fingerprint refused, BYE; the program's
- * register, join, leave and --help as subprocesses. */
+ * real mmkm-server (MMKM_SERVER), started by tests/check/mmkm-test-server.c
+ * on random loopback ports in a temporary state directory: register,
+ * join, the TEKs the store holds, each acknowledged and recorded by the
+ * server (its tek_acks), heartbeats ACKed, a wrong fingerprint refused,
+ * BYE; the program's register, join, leave and --help as subprocesses. */
 #include <gst/check/gstcheck.h>
 #include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <glib/gstdio.h>
 
 #include "mmkm-client.h"
 #include "mmkm-client-gio.h"
 #include "mmkm-identity.h"
-#include "mmkm-password.h"
-#include "mmkm-store-sqlite.h"
+#include "mmkm-test-server.h"
 
-#define PASSWORD "correct horse battery staple"
 #define WRONG_FP "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:" \
   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
 
-static gchar *state_dir;
-static GSubprocess *server;
-static gchar *fingerprint;
+/* the server's URL and fingerprint (srv.fingerprint, kept for the
+ * messages) */
 static gchar *url;
+static const gchar *fingerprint;
 
 static void
 die_with_parent (gpointer data)
@@ -32,111 +30,27 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
-static void
-rm_rf (const gchar * dir)
-{
-  GDir *d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *p = g_build_filename (dir, name, NULL);
-    if (g_file_test (p, G_FILE_TEST_IS_DIR))
-      rm_rf (p);
-    else
-      g_unlink (p);
-    g_free (p);
-  }
-  if (d)
-    g_dir_close (d);
-  g_rmdir (dir);
-}
-
-static MmkmStore *
-store_open (void)
-{
-  g_autofree gchar *db = g_build_filename (state_dir, "mmkm.db", NULL);
-  g_autofree gchar *key = g_build_filename (state_dir, "secrets.key", NULL);
-  MmkmSeal *seal = mmkm_seal_open_key_file (key, NULL);
-  MmkmStore *st;
-
-  fail_unless (seal != NULL);
-  st = mmkm_store_sqlite_open (db, seal, MMKM_STORE_SQLITE_NONE, NULL);
-  fail_unless (st != NULL);
-  return st;
-}
-
-static void
-server_start (void)
-{
-  const gchar *exe = g_getenv ("MMKM_SERVER");
-  g_autoptr (GSubprocessLauncher) l =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) in = NULL;
-  g_autofree gchar *conf = g_build_filename (state_dir, "test.conf", NULL);
-  GError *e = NULL;
-  gchar *line;
-  guint port = 0;
-
-  fail_unless (exe != NULL, "MMKM_SERVER is not set");
-  fail_unless (g_file_set_contents (conf, "[members]\n"
-          "heartbeat-interval-ms = 300\nallowed-misses = 3\n"
-          "[passwords]\nt-cost = 1\nm-cost-kib = 256\n", -1, NULL));
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawn (l, &e, exe, "--config", conf,
-      "--state-dir", state_dir, "--listen", "127.0.0.1:0",
-      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL);
-  fail_unless (server != NULL, "%s", e ? e->message : "");
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  while ((line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
-    gboolean ready = g_str_equal (line, "ready");
-    if (g_str_has_prefix (line, "fingerprint "))
-      fingerprint = g_strdup (line + 12);
-    else if (g_str_has_prefix (line, "listening https://127.0.0.1:"))
-      port = atoi (line + strlen ("listening https://127.0.0.1:"));
-    g_free (line);
-    if (ready)
-      break;
-  }
-  fail_unless (fingerprint && port, "the server did not start");
-  url = g_strdup_printf ("https://127.0.0.1:%u", port);
-}
-
+/* The real server (mmkm-test-server.c: random loopback ports, a
+ * temporary state directory, users alice and bob), heartbeats every
+ * 300 ms so that the tests see several */
 static void
 setup (void)
 {
-  MmkmPasswordParams p;
-  MmkmStore *st;
-  const gchar *users[] = { "alice", "bob", "carol" };
-  guint i;
-
-  state_dir = g_dir_make_tmp ("mmkm-client-XXXXXX", NULL);
-  fail_unless (state_dir != NULL);
-  st = store_open ();
-  mmkm_password_params_init_default (&p);
-  p.t_cost = 1;
-  p.m_cost_kib = 256;
-  for (i = 0; i < G_N_ELEMENTS (users); i++) {
-    g_autofree gchar *h = mmkm_password_hash (&p, PASSWORD,
-        strlen (PASSWORD), NULL);
-    fail_unless (mmkm_store_user_add (st, users[i], MMKM_ROLE_LISTENER, h,
-            NULL));
-  }
-  mmkm_store_close (st);
-  server_start ();
+  state_setup ("[members]\nheartbeat-interval-ms = 300\nallowed-misses = 3\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  url = g_strdup_printf ("https://127.0.0.1:%u", srv.port);
+  fingerprint = srv.fingerprint;
 }
 
 static void
 teardown (void)
 {
-  if (server) {
-    g_subprocess_send_signal (server, SIGTERM);
-    g_subprocess_wait (server, NULL, NULL);
-    g_clear_object (&server);
-  }
-  rm_rf (state_dir);
-  g_clear_pointer (&state_dir, g_free);
-  g_clear_pointer (&fingerprint, g_free);
+  /* SIGTERM: the server must exit cleanly, whatever the test did */
+  if (srv.proc)
+    server_term ();
+  fingerprint = NULL;
   g_clear_pointer (&url, g_free);
+  state_teardown ();
 }
 
 /* ---- the driver ------------------------------------------------------------ */
@@ -147,6 +61,7 @@ typedef struct
   guint heartbeats;
   gint64 rtt;
   guint teks;
+  guint acked;                  /* TEK_ACKED events */
   MmkmClientError error;
   gboolean fatal;
   gchar *message;
@@ -165,7 +80,11 @@ on_event (MmkmClientDriver * d, MmkmClient * c, const MmkmClientEvent * ev,
     s->rtt = ev->rtt;
   } else if (ev->type == MMKM_CLIENT_EVENT_TEK)
     s->teks++;
-  else if (ev->type == MMKM_CLIENT_EVENT_ERROR) {
+  else if (ev->type == MMKM_CLIENT_EVENT_TEK_ACKED) {
+    /* only for a TEK the member holds */
+    fail_unless (mmkm_client_get_tek_acked (c, ev->mki));
+    s->acked++;
+  } else if (ev->type == MMKM_CLIENT_EVENT_ERROR) {
     s->error = ev->code;
     s->fatal = ev->fatal;
     g_free (s->message);
@@ -193,6 +112,17 @@ wait_for (Seen * s, MmkmClientEventType t, guint seconds)
   while (!seen (s, t) && !s->fatal && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
   return seen (s, t);
+}
+
+/* runs the default context until every TEK seen is acknowledged */
+static gboolean
+wait_acked (Seen * s, guint seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (s->acked < s->teks && !s->fatal && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (2000), TRUE);
+  return s->teks > 0 && s->acked == s->teks;
 }
 
 static gboolean
@@ -282,6 +212,26 @@ GST_START_TEST (test_driver_join)
     fail_unless_equals_int (p.mki_len, 4);
     mikey_srtp_params_clear (&p);
   }
+
+  /* each TEK acknowledged, and the server recorded it: its store says
+   * that this session of alice holds that MKI */
+  fail_unless (wait_acked (&s, 20), "%u of %u TEKs acknowledged: %s",
+      s.acked, s.teks, s.message);
+  fail_unless_equals_int (mmkm_client_get_tek_acks (c), s.teks);
+  for (i = 0; i < n; i++) {
+    GPtrArray *acks = mmkm_store_tek_ack_list (st,
+        mmkm_client_get_login (c)->group_id, mkis[i], &e);
+    const MmkmTekAck *a;
+
+    fail_unless (acks != NULL, "%s", e ? e->message : "");
+    fail_unless (mmkm_client_get_tek_acked (c, mkis[i]));
+    fail_unless_equals_int (acks->len, 1);
+    a = g_ptr_array_index (acks, 0);
+    fail_unless_equals_string (a->user, "alice");
+    fail_unless (memcmp (a->session_id, mmkm_client_get_session_id (c),
+            MMKM_SESSION_ID_LEN) == 0);
+    g_ptr_array_unref (acks);
+  }
   mmkm_store_close (st);
 
   /* heartbeats every 300 ms, each ACKed */
@@ -317,15 +267,15 @@ GST_START_TEST (test_driver_many_and_lost)
   Seen s = { g_ptr_array_new () };
   g_autoptr (MmkmIdentity) dev_b = mmkm_identity_new ("bob", "mmkm:user:bob",
       0, NULL);
-  g_autoptr (MmkmIdentity) dev_c = mmkm_identity_new ("carol",
-      "mmkm:user:carol", 0, NULL);
+  g_autoptr (MmkmIdentity) dev_c = mmkm_identity_new ("alice",
+      "mmkm:user:alice", 0, NULL);
   MmkmClientDriver *d;
   MmkmClient *b, *c;
 
   setup ();
   d = driver_new (fingerprint, &s);
   b = client_new ("bob", dev_b);
-  c = client_new ("carol", dev_c);
+  c = client_new ("alice", dev_c);
   mmkm_client_driver_add (d, b);
   mmkm_client_driver_add (d, c);
   fail_unless (mmkm_client_register (b, g_get_real_time (), NULL));
@@ -350,9 +300,9 @@ GST_START_TEST (test_driver_many_and_lost)
           mmkm_client_get_session_id (c), MMKM_SESSION_ID_LEN) != 0);
 
   /* the server stops (SIGSTOP: no answers, no session ended) */
-  g_subprocess_send_signal (server, SIGSTOP);
+  g_subprocess_send_signal (srv.proc, SIGSTOP);
   fail_unless (wait_for (&s, MMKM_CLIENT_EVENT_SERVER_LOST, 20));
-  g_subprocess_send_signal (server, SIGCONT);
+  g_subprocess_send_signal (srv.proc, SIGCONT);
   fail_unless (wait_for (&s, MMKM_CLIENT_EVENT_SERVER_RESTORED, 30), "%s",
       s.message);
 
@@ -468,6 +418,9 @@ program_run (const gchar * const *args, gchar ** out, gchar ** err)
   fail_unless (p != NULL, "%s", e ? e->message : "");
   fail_unless (g_subprocess_communicate_utf8 (p, NULL, NULL, out, err, &e),
       "%s", e ? e->message : "");
+  fail_unless (g_subprocess_get_if_exited (p),
+      "mmkm-client %s ended by signal %d; its stderr:\n%s", args[0],
+      g_subprocess_get_term_sig (p), *err);
   return g_subprocess_get_exit_status (p);
 }
 
@@ -478,7 +431,7 @@ GST_START_TEST (test_program)
   g_autoptr (GSubprocess) join = NULL;
   g_autoptr (GDataInputStream) in = NULL;
   GError *e = NULL;
-  gboolean saw_tek = FALSE, saw_hb = FALSE;
+  gboolean saw_tek = FALSE, saw_hb = FALSE, saw_acked = FALSE;
   gint64 end;
 
   /* --help, on the program and on every command */
@@ -541,17 +494,19 @@ GST_START_TEST (test_program)
   fail_unless (join != NULL);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (join));
   end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  while (!(saw_tek && saw_hb) && g_get_monotonic_time () < end
+  while (!(saw_tek && saw_hb && saw_acked) && g_get_monotonic_time () < end
       && (line = g_data_input_stream_read_line (in, NULL, NULL, NULL))) {
     if (strstr (line, "\"event\":\"tek\""))
       saw_tek = TRUE;
+    if (strstr (line, "\"event\":\"tek-acked\""))
+      saw_acked = TRUE;
     if (strstr (line, "\"event\":\"heartbeat\""))
       saw_hb = TRUE;
     /* keys never appear without --show-keys */
     fail_if (strstr (line, "\"key\"") != NULL);
     g_clear_pointer (&line, g_free);
   }
-  fail_unless (saw_tek && saw_hb);
+  fail_unless (saw_tek && saw_hb && saw_acked);
   /* one join per state directory */
   fail_unless_equals_int (program_run ((const gchar *[]) {
             "--state-dir", client_dir, "--password-file", pw, "join", NULL

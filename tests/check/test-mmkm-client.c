@@ -3,9 +3,11 @@
  * answers a server makes with the server side's own functions: login
  * answers from the API codecs, the DH answer from mmkm_kek_server_respond,
  * TEK messages from mmkm_tek_message_build, ACKs from mmkm_hb_encode.
- * Covers the join, heartbeats and misses (server lost and restored), the
- * unknown-MKI rate limit, 401 and re-login with backoff, BYE, the songs,
- * queue and events calls, and bad answers (clear errors, no crash). */
+ * Covers the join, the TEK acknowledgements (checked with the server's
+ * mmkm_tek_ack_check, retried, once per MKI), heartbeats and misses
+ * (server lost and restored), the unknown-MKI rate limit, 401 and
+ * re-login with backoff, BYE, the songs, queue and events calls, and bad
+ * answers (clear errors, no crash). */
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
@@ -33,6 +35,10 @@ typedef struct
   guint64 ack_seq;
   guint8 teks[3][30];
   gint64 now;
+  /* the TEK messages of the last TEK list answered, by MKI */
+  GBytes *sent[4];
+  guint32 sent_mki[4];
+  guint n_sent;
 } Fix;
 
 static MmkmClientRequest *
@@ -126,6 +132,16 @@ login_answer (Fix * f, guint interval_ms, guint misses)
   return mmkm_api_login_response_to_json (&r);
 }
 
+static void
+sent_clear (Fix * f)
+{
+  guint i;
+
+  for (i = 0; i < f->n_sent; i++)
+    g_clear_pointer (&f->sent[i], g_bytes_unref);
+  f->n_sent = 0;
+}
+
 static gchar *
 teks_answer (Fix * f, guint32 first_mki, guint n)
 {
@@ -133,6 +149,7 @@ teks_answer (Fix * f, guint32 first_mki, guint n)
   guint i;
   gchar *json;
 
+  sent_clear (f);
   for (i = 0; i < n; i++) {
     MmkmTekParams p = { 0 };
     p.kek = f->kek;
@@ -145,7 +162,10 @@ teks_answer (Fix * f, guint32 first_mki, guint n)
     t.teks[i].activation = T0 + i * 3600 * SEC;
     t.teks[i].mikey = mmkm_tek_message_build (&p, f->now, NULL);
     fail_unless (t.teks[i].mikey != NULL);
+    f->sent[i] = g_bytes_ref (t.teks[i].mikey);
+    f->sent_mki[i] = first_mki + i;
   }
+  f->n_sent = n;
   t.n_teks = n;
   t.next_fetch = T0 + 3000 * SEC;
   json = mmkm_api_teks_to_json (&t);
@@ -175,6 +195,7 @@ fix_init (Fix * f)
 static void
 fix_clear (Fix * f)
 {
+  sent_clear (f);
   mmkm_client_free (f->c);
   mmkm_hb_key_clear (&f->hb_key);
 }
@@ -221,8 +242,57 @@ login_and_kek (Fix * f)
   fail_unless (memcmp (ck, f->kek, MMKM_KEK_LEN) == 0);
 }
 
+/* @r is the acknowledgement of TEK @mki, checked as the server checks
+ * it (mmkm_tek_ack_check against the TEK message of @mki that the last
+ * TEK list carried, under the same KEK) */
+static MmkmClientRequest *
+check_ack (Fix * f, MmkmClientRequest * r, guint32 mki)
+{
+  GError *e = NULL;
+  guint i;
+
+  fail_unless_equals_int (r->op, MMKM_CLIENT_OP_TEK_ACK);
+  fail_unless_equals_string (r->method, "POST");
+  fail_unless_equals_string (r->path, "/v1/session/teks/ack");
+  fail_unless_equals_string (r->content_type, "application/mikey");
+  fail_unless_equals_string (r->authorization,
+      "Bearer QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8");
+  for (i = 0; i < f->n_sent && f->sent_mki[i] != mki; i++);
+  fail_unless (i < f->n_sent, "TEK %u was not sent", mki);
+  fail_unless (mmkm_tek_ack_check (f->kek, "alice", f->sent[i],
+          g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body),
+          f->now, 0, &e), "%s", e ? e->message : "");
+  /* and it answers no other TEK message */
+  if (f->n_sent > 1)
+    fail_if (mmkm_tek_ack_check (f->kek, "alice", f->sent[(i + 1) %
+                f->n_sent], g_bytes_get_data (r->body, NULL),
+            g_bytes_get_size (r->body), f->now, 0, NULL));
+  return r;
+}
+
+/* The next request: the acknowledgement of TEK @mki (check_ack()) */
+static MmkmClientRequest *
+take_ack (Fix * f, guint32 mki)
+{
+  return check_ack (f, take (f, MMKM_CLIENT_OP_TEK_ACK), mki);
+}
+
+/* 204 to the acknowledgement @r of @mki: a tek-acked event */
 static void
-join (Fix * f)
+ack_done (Fix * f, MmkmClientRequest * r, guint32 mki)
+{
+  MmkmClientEvent *ev;
+
+  answer (f, r, 204, NULL, NULL, 0);
+  ev = next_event (f, MMKM_CLIENT_EVENT_TEK_ACKED);
+  fail_unless_equals_int (ev->mki, mki);
+  mmkm_client_event_free (ev);
+  fail_unless (mmkm_client_get_tek_acked (f->c, mki));
+}
+
+/* login, DH exchange, the TEK list (42 and 43): up to the rekey event */
+static void
+join_teks (Fix * f)
 {
   MmkmClientRequest *r;
   MmkmClientEvent *ev;
@@ -244,6 +314,17 @@ join (Fix * f)
   fail_unless (ev->next_fetch == T0 + 3000 * SEC);
   fail_unless (ev->activation == T0 + 3600 * SEC);
   mmkm_client_event_free (ev);
+}
+
+/* join_teks(), and each TEK acknowledged */
+static void
+join (Fix * f)
+{
+  join_teks (f);
+  ack_done (f, take_ack (f, 42), 42);
+  ack_done (f, take_ack (f, 43), 43);
+  fail_unless (mmkm_client_next_request (f->c) == NULL);
+  fail_unless_equals_int (mmkm_client_get_tek_acks (f->c), 2);
 }
 
 /* the heartbeat the client wants to send now, decoded */
@@ -334,6 +415,11 @@ GST_START_TEST (test_join_and_heartbeats)
   expect_event (&f, MMKM_CLIENT_EVENT_REKEY);
   /* 42 is no longer listed, so no longer held */
   fail_if (mmkm_client_get_tek (f.c, 42, &p));
+  /* 44 is acknowledged; 43 was already, so not again */
+  ack_done (&f, take_ack (&f, 44), 44);
+  fail_unless (mmkm_client_next_request (f.c) == NULL);
+  fail_unless (mmkm_client_get_tek_acked (f.c, 43));
+  fail_unless_equals_int (mmkm_client_get_tek_acks (f.c), 3);
 
   /* the fetch time the server gave */
   fail_unless (mmkm_client_get_deadline (f.c) <= T0 + 3000 * SEC);
@@ -342,6 +428,139 @@ GST_START_TEST (test_join_and_heartbeats)
   r = take (&f, MMKM_CLIENT_OP_TEKS);
   mmkm_client_request_free (r);
   drain_events (&f);
+  fix_clear (&f);
+}
+
+GST_END_TEST;
+
+/* Acknowledgements that fail: the keys are usable all along; 503 and
+ * no answer are retried with backoff, silently, while the message is
+ * young enough for the server's 60 s window, then left to the next
+ * fetch; a refusal says so and waits for the next fetch; a fresher
+ * message replaces one in flight; done is done (once per MKI); 401 is a
+ * new login. */
+GST_START_TEST (test_tek_ack_retries)
+{
+  Fix f;
+  MmkmClientRequest *r, *r42, *r43;
+  MikeySrtpParams p;
+  g_autoptr (GBytes) body42 = NULL;
+  MmkmClientEvent *ev;
+  guint8 dg[MMKM_HB_LEN];
+  gint64 d, fetched, last = 0;
+  guint tries = 0;
+
+  fix_init (&f);
+  join_teks (&f);
+  r42 = take_ack (&f, 42);
+  r43 = take_ack (&f, 43);
+  fail_unless (mmkm_client_next_request (f.c) == NULL);
+  /* never blocking: the keys are there before any answer */
+  fail_unless (mmkm_client_get_tek (f.c, 42, &p));
+  mikey_srtp_params_clear (&p);
+  fail_if (mmkm_client_get_tek_acked (f.c, 42));
+  fail_unless_equals_int (mmkm_client_get_tek_acks (f.c), 0);
+
+  /* a 503 and a transport failure: no event, a retry after 1 to 1.5 s */
+  body42 = g_bytes_ref (r42->body);
+  answer (&f, r42, 503, NULL, NULL, 0);
+  mmkm_client_receive_failure (f.c, r43->id,
+      MMKM_CLIENT_TRANSPORT_UNREACHABLE, "timed out", f.now);
+  mmkm_client_request_free (r43);
+  fail_unless (mmkm_client_next_event (f.c) == NULL);
+  fail_unless (mmkm_client_next_request (f.c) == NULL);
+  /* the heartbeat is due now (joined), the acknowledgements later */
+  mmkm_client_handle_timeout (f.c, f.now);
+  heartbeat (&f, MMKM_HB_HEARTBEAT);
+  fail_unless (mmkm_client_next_request (f.c) == NULL);
+  d = mmkm_client_get_deadline (f.c) - f.now;
+  fail_unless (d >= SEC && d <= 3 * SEC / 2, "%" G_GINT64_FORMAT, d);
+  f.now += d;
+  mmkm_client_handle_timeout (f.c, f.now);
+  /* the same message again, still taken by the server's check */
+  r42 = take_ack (&f, 42);
+  fail_unless (g_bytes_equal (r42->body, body42));
+  r43 = take_ack (&f, 43);
+  ack_done (&f, r42, 42);
+  /* a refusal: an error that says the key is used all the same */
+  answer_json (&f, r43, 400, mmkm_api_error_body (MMKM_API_ERR_BAD_REQUEST,
+          "The acknowledgement answers none of the TEK messages this "
+          "session was sent last: fetch the TEKs again."));
+  ev = next_event (&f, MMKM_CLIENT_EVENT_ERROR);
+  fail_unless_equals_int (ev->code, MMKM_CLIENT_ERROR_REFUSED);
+  fail_if (ev->fatal);
+  fail_unless (strstr (ev->message, "0000002b") != NULL, "%s", ev->message);
+  fail_unless (strstr (ev->message, "all the same") != NULL, "%s", ev->message);
+  mmkm_client_event_free (ev);
+  fail_unless (mmkm_client_get_tek (f.c, 43, &p));
+  mikey_srtp_params_clear (&p);
+  fail_if (mmkm_client_get_tek_acked (f.c, 43));
+  /* not retried: no deadline of its own */
+  fail_unless (mmkm_client_get_deadline (f.c) > f.now + 5 * SEC);
+  fail_unless_equals_int (mmkm_client_get_state (f.c), MMKM_CLIENT_JOINED);
+
+  /* the next fetch: 43 again (42 is done), with its fresh message */
+  mmkm_client_fetch (f.c, f.now);
+  answer_json (&f, take (&f, MMKM_CLIENT_OP_TEKS), 200,
+      teks_answer (&f, 42, 2));
+  expect_event (&f, MMKM_CLIENT_EVENT_REKEY);
+  ack_done (&f, take_ack (&f, 43), 43);
+  fail_unless (mmkm_client_next_request (f.c) == NULL);
+  fail_unless_equals_int (mmkm_client_get_tek_acks (f.c), 2);
+
+  /* 44 listed, then the server fails every acknowledgement: retried
+   * while the message is young enough, then no more (heartbeats ACKed
+   * meanwhile, so that the server is not lost) */
+  mmkm_client_fetch (f.c, f.now);
+  answer_json (&f, take (&f, MMKM_CLIENT_OP_TEKS), 200,
+      teks_answer (&f, 43, 2));
+  fetched = f.now;
+  drain_events (&f);
+  while (f.now < fetched + 120 * SEC) {
+    while ((r = mmkm_client_next_request (f.c))) {
+      check_ack (&f, r, 44);
+      tries++;
+      last = f.now;
+      answer (&f, r, tries % 2 ? 503 : 429, NULL, NULL, 0);
+    }
+    while (mmkm_client_next_datagram (f.c, dg, NULL))
+      ack (&f, 0, 43);
+    drain_events (&f);
+    f.now = mmkm_client_get_deadline (f.c);
+    mmkm_client_handle_timeout (f.c, f.now);
+  }
+  fail_unless (tries >= 4, "%u tries", tries);
+  fail_unless (last - fetched <= 60 * SEC);
+  fail_if (mmkm_client_get_tek_acked (f.c, 44));
+  fail_unless (mmkm_client_get_tek (f.c, 44, &p));
+  mikey_srtp_params_clear (&p);
+
+  /* a fresher message while one is in flight: sent as soon as the old
+   * one is refused */
+  mmkm_client_fetch (f.c, f.now);
+  answer_json (&f, take (&f, MMKM_CLIENT_OP_TEKS), 200,
+      teks_answer (&f, 43, 2));
+  drain_events (&f);
+  r = take_ack (&f, 44);
+  mmkm_client_fetch (f.c, f.now);
+  answer_json (&f, take (&f, MMKM_CLIENT_OP_TEKS), 200,
+      teks_answer (&f, 43, 2));
+  drain_events (&f);
+  fail_unless (mmkm_client_next_request (f.c) == NULL);
+  answer (&f, r, 400, NULL, NULL, 0);
+  fail_unless (mmkm_client_next_event (f.c) == NULL);
+  mmkm_client_handle_timeout (f.c, mmkm_client_get_deadline (f.c));
+  f.now = MAX (f.now, mmkm_client_get_deadline (f.c));
+  /* the newest message, the one take_ack checks against */
+  r = take_ack (&f, 44);
+
+  /* 401: the session is gone, a new login */
+  answer_json (&f, r, 401, mmkm_api_error_body (MMKM_API_ERR_UNAUTHORIZED,
+          "Unknown session."));
+  expect_error (&f, FALSE, "logging in again");
+  fail_unless_equals_int (mmkm_client_get_state (f.c), MMKM_CLIENT_LOGGING_IN);
+  fail_unless_equals_int (mmkm_client_get_tek_acks (f.c), 2);
+  fail_if (mmkm_client_get_tek_acked (f.c, 43));
   fix_clear (&f);
 }
 
@@ -844,6 +1063,7 @@ mmkm_client_suite (void)
   g_assert (server_id && device);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_join_and_heartbeats);
+  tcase_add_test (tc, test_tek_ack_retries);
   tcase_add_test (tc, test_misses_server_lost);
   tcase_add_test (tc, test_unknown_mki_rate_limit);
   tcase_add_test (tc, test_401_relogin);
