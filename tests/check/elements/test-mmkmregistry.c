@@ -138,6 +138,9 @@ typedef struct
   /* what reached the appsink (receivers) or srtpenc (sender) */
   GMutex lock;
   GArray *seqs;                 /* guint16, in order */
+  /* MKIs of mmkm-rekey: fetched (members), activated (the sender) */
+  GArray *fetched_mkis;
+  GArray *activated_mkis;
   GArray *offsets;              /* guint, payload bytes before each packet */
   GByteArray *audio;
   gboolean key_in_caps;
@@ -154,6 +157,20 @@ sync_handler (GstBus * bus, GstMessage * m, gpointer data)
   if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT && s
       && gst_structure_has_name (s, "mmkm-left"))
     g_atomic_int_inc (&p->left);
+  if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT && s
+      && gst_structure_has_name (s, "mmkm-rekey")) {
+    const gchar *ev = gst_structure_get_string (s, "event");
+    guint mki = 0;
+
+    if (ev && gst_structure_get_uint (s, "mki", &mki)) {
+      g_mutex_lock (&p->lock);
+      if (g_str_equal (ev, "fetched"))
+        g_array_append_val (p->fetched_mkis, mki);
+      else if (g_str_equal (ev, "activated"))
+        g_array_append_val (p->activated_mkis, mki);
+      g_mutex_unlock (&p->lock);
+    }
+  }
   return GST_BUS_PASS;
 }
 
@@ -175,6 +192,8 @@ set_member (Peer * p, const gchar * user, const gchar * password)
       /* a loaded machine, sanitizers: more than the default 15 s */
       "join-timeout", 120, NULL);
   g_mutex_init (&p->lock);
+  p->fetched_mkis = g_array_new (FALSE, FALSE, sizeof (guint));
+  p->activated_mkis = g_array_new (FALSE, FALSE, sizeof (guint));
   p->seqs = g_array_new (FALSE, FALSE, sizeof (guint16));
   p->offsets = g_array_new (FALSE, FALSE, sizeof (guint));
   p->audio = g_byte_array_new ();
@@ -195,6 +214,8 @@ peer_free (Peer * p)
     g_free (p->dir);
   }
   g_array_unref (p->seqs);
+  g_array_unref (p->fetched_mkis);
+  g_array_unref (p->activated_mkis);
   g_array_unref (p->offsets);
   g_byte_array_unref (p->audio);
   g_mutex_clear (&p->lock);
@@ -626,6 +647,77 @@ both_restored (gpointer data)
   return p[0]->restored >= 1 && p[1]->restored >= 1;
 }
 
+/* A member says BYE mid-stream: the server forces a re-key; the sender
+ * and the receiver that stays fetch it through the events stream and
+ * switch without a loss, and no MKI put on the air after the leave is
+ * one the leaver ever fetched. (The server replaces a pending TEK by one
+ * of the same activation, which the sender's key ring prefers as the
+ * later one: this passes without the sender's unscheduling of withdrawn
+ * TEKs too; that guards other orders.) */
+GST_START_TEST (test_leave_rekey)
+{
+  Peer tx = { 0 }, r1 = { 0 }, r2 = { 0 };
+  Peer *all[] = { &tx, &r1, &r2 };
+  guint p1 = free_udp_port (), p2 = free_udp_port ();
+  SwitchesAtLeast w;
+  GstBus *bus;
+  GstMessage *eos;
+  guint on_air, i, j, after;
+
+  make_receiver (&r1, "receiver 1", "alice", p1, PASSWORD);
+  make_receiver (&r2, "receiver 2 (leaves)", "bob", p2, PASSWORD);
+  make_sender (&tx, p1, p2);
+  fail_if (gst_element_set_state (r1.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (r2.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  fail_if (gst_element_set_state (tx.pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE);
+  w.p = &tx;
+  w.want = 2;
+  fail_unless (drain_until (all, 3, switches_at_least, &w, 120 *
+          G_USEC_PER_SEC));
+
+  /* BYE; what it held stays in r2.fetched_mkis */
+  gst_element_set_state (r2.pipe, GST_STATE_NULL);
+  fail_unless_equals_int (g_atomic_int_get (&r2.left), 1);
+  g_mutex_lock (&tx.lock);
+  on_air = tx.activated_mkis->len;
+  g_mutex_unlock (&tx.lock);
+  w.want = stat_int64 (&tx, "switches") + 3;
+  fail_unless (drain_until (all, 2, switches_at_least, &w, 120 *
+          G_USEC_PER_SEC));
+
+  gst_element_send_event (tx.pipe, gst_event_new_eos ());
+  bus = gst_element_get_bus (tx.pipe);
+  eos = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_EOS);
+  fail_unless (eos != NULL, "the sender did not drain");
+  gst_message_unref (eos);
+  gst_object_unref (bus);
+  drain_for (all, 2, 500 * 1000);
+
+  fail_unless_equals_int (check_received (&r1, &tx), 0);
+  /* the first key after the leave may be one the leaver had only when
+   * it was already on the air at the leave: the activation list holds
+   * what the sender switched to after it */
+  after = tx.activated_mkis->len - on_air;
+  fail_unless (after >= 3);
+  for (i = on_air; i < tx.activated_mkis->len; i++)
+    for (j = 0; j < r2.fetched_mkis->len; j++)
+      fail_if (g_array_index (tx.activated_mkis, guint, i) ==
+          g_array_index (r2.fetched_mkis, guint, j),
+          "TEK %08x went on the air after the leaver had fetched it",
+          g_array_index (tx.activated_mkis, guint, i));
+  g_print ("mmkmregistry, leave: the leaver fetched %u TEKs; %u switches "
+      "after its BYE, none to a TEK it held; the receiver that stayed: %u "
+      "packets, 0 lost\n", r2.fetched_mkis->len, after, r1.seqs->len);
+  peer_free (&r1);
+  peer_free (&r2);
+  peer_free (&tx);
+}
+
+GST_END_TEST;
+
 /* The server killed (-9) mid-stream and started again on its ports: the
  * audio goes on under the keys held, the members notice the loss and the
  * return by themselves, and the rotations go on after it. */
@@ -1043,6 +1135,7 @@ mmkmregistry_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_sender_two_receivers);
   tcase_add_test (tc, test_server_restart);
+  tcase_add_test (tc, test_leave_rekey);
   suite_add_tcase (s, tc);
 
   tcase_add_checked_fixture (tj, setup_rekey_on_join, teardown);
