@@ -2,6 +2,7 @@
 /* Median and spread of benchmark slices (see bench-stats.h). */
 #include "bench-stats.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static gint
@@ -34,4 +35,20 @@ bench_spread (const gdouble * v, guint n, gdouble * lo, gdouble * hi)
     *lo = MIN (*lo, v[i]);
     *hi = MAX (*hi, v[i]);
   }
+}
+
+gdouble
+bench_percentile (const gdouble * v, guint n, gdouble p)
+{
+  gdouble *s = g_memdup2 (v, n * sizeof (gdouble));
+  gdouble r;
+  guint i;
+
+  qsort (s, n, sizeof (gdouble), cmp_double);
+  /* nearest rank: the smallest value with at least p % at or below it */
+  i = (guint) ceil (p / 100.0 * n);
+  i = i ? MIN (i, n) - 1 : 0;
+  r = s[i];
+  g_free (s);
+  return r;
 }

@@ -7,3 +7,5 @@
 
 gdouble bench_median (const gdouble * v, guint n);
 void bench_spread (const gdouble * v, guint n, gdouble * lo, gdouble * hi);
+/* The @p-th percentile (0..100, nearest rank) of @v; @n > 0 */
+gdouble bench_percentile (const gdouble * v, guint n, gdouble p);

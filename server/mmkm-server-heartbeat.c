@@ -22,6 +22,7 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   Session *s;
   GBytes *k;
   gint cur;
+  gboolean hold = FALSE;
 
   srv->metrics.heartbeats_received++;
   if (!mmkm_hb_peek (buf, len, MMKM_HB_FROM_MEMBER, sid, NULL))
@@ -36,9 +37,10 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
     return;
   srv->metrics.heartbeats_accepted++;
   s->last_heard = now;
-  /* before the ACK: what was answered is covered across a restart */
+  /* before the ACK: what was answered is covered across a restart (the
+   * ACK waits for the store batch when its number must be stored first) */
   if (hb.type == MMKM_HB_HEARTBEAT)
-    hb_store_maybe (srv, s, now);
+    hold = hb_store_maybe (srv, s, hb.seq, now);
   ack.type = MMKM_HB_ACK;
   memcpy (ack.session_id, s->id, MMKM_SESSION_ID_LEN);
   /* time-based, so that it goes on increasing after a server restart */
@@ -49,9 +51,13 @@ hb_one (Server * srv, const guint8 * buf, gsize len, GSocketAddress * from,
   ack.mki = cur >= 0 ? g_array_index (srv->teks, TekMeta, cur).mki : 0;
   if (tek_latest_live (srv) > s->fetched_mki)
     ack.flags = MMKM_HB_FLAG_FETCH;
-  if (mmkm_hb_encode (&s->hb_key, &ack, out, NULL))
-    g_socket_send_to (srv->udp, from, (const gchar *) out, sizeof out, NULL,
-        NULL);
+  if (mmkm_hb_encode (&s->hb_key, &ack, out, NULL)) {
+    if (hold)
+      hb_hold_ack (srv, from, out, sizeof out);
+    else
+      g_socket_send_to (srv->udp, from, (const gchar *) out, sizeof out, NULL,
+          NULL);
+  }
   if (hb.type == MMKM_HB_BYE) {
     session_end (srv, s, MMKM_REASON_BYE, now);
     return;

@@ -134,25 +134,20 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
     return;
   }
   for (k = 0; k < out.n_teks; k++) {
-    TekMeta *m = &g_array_index (srv->teks, TekMeta, idx[k]);
-    g_autoptr (MmkmTek) t = mmkm_store_tek_get (srv->store, srv->group->id,
-        MMKM_TEK_BY_MKI, m->mki, now, &e);
+    const TekMeta *m = tek_material (srv, idx[k], now, &e);
     MmkmTekParams tp = { 0 };
-    guint8 material[MMKM_TEK_MAX_KEY + MMKM_TEK_MAX_SALT];
 
-    if (!t) {
+    if (!m) {
       reply_store_error (srv, msg, e);
       goto out;
     }
-    memcpy (material, t->key, t->key_len);
-    memcpy (material + t->key_len, t->salt, t->salt_len);
     tp.kek = s->kek;
     tp.user_name = s->user;
     tp.group_id = srv->group->id;
     tp.suite = srv->suite;
-    tp.tek = material;
-    tp.tek_len = t->key_len + t->salt_len;
-    tp.mki = t->mki;
+    tp.tek = m->material;
+    tp.tek_len = m->material_len;
+    tp.mki = m->mki;
     tp.has_ssrc = srv->group->ssrc != 0;
     tp.ssrc = srv->group->ssrc;
     tp.roc = srv->group->roc;
@@ -161,7 +156,6 @@ handle_teks (Server * srv, SoupServerMessage * msg, const Request * r)
     out.teks[k].expiry = k + 1 < out.n_teks ?
         g_array_index (srv->teks, TekMeta, idx[k + 1]).activation : 0;
     out.teks[k].mikey = mmkm_tek_message_build (&tp, now, &e);
-    OPENSSL_cleanse (material, sizeof material);
     if (!out.teks[k].mikey) {
       log_event (G_LOG_LEVEL_WARNING, "tek-error", s->user, s->source,
           "cannot build a TEK message: %s", e->message);

@@ -22,7 +22,13 @@
 G_BEGIN_DECLS
 #define SECRET_LEN 32
 #define HB_BATCH 64
-#define HB_RCVBUF (4 * 1024 * 1024)
+/* heartbeat store writes: one transaction per HB_FLUSH_MS
+ * (mmkm-server-hb-batch.c), a batch of HB_SLOW_US or more is logged */
+#define HB_FLUSH_MS 250
+#define HB_SLOW_US (100 * 1000)
+/* the heartbeat socket's receive buffer: heartbeats wait there while a
+ * batch commits */
+#define HB_RCVBUF (4 << 20)
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
     typedef struct
 {
@@ -48,8 +54,10 @@ G_BEGIN_DECLS
   GQueue sent_teks;
   /* [group] rekey-on-join: the lowest MKI this member gets (0: any) */
   guint32 min_mki;
-  /* the heartbeat sequence number last written to the store */
+  /* the heartbeat sequence number the store holds (committed) */
   guint64 stored_seq;
+  /* the highest one queued for the next heartbeat batch (>= stored_seq) */
+  guint64 queued_seq;
 } Session;
 
 typedef struct
@@ -59,6 +67,11 @@ typedef struct
   gint64 created;
   MmkmTekReason reason;
   gboolean dead;
+  /* key || salt, read from the store by the first fetch that serves this
+   * TEK (tek_material()) rather than by every fetch; wiped when the TEK
+   * leaves the list (tek_meta_clear) */
+  guint material_len;
+  guint8 material[MMKM_TEK_MAX_KEY + MMKM_TEK_MAX_SALT];
 } TekMeta;
 
 /* mmkm-server-events.c */
@@ -97,6 +110,14 @@ typedef struct
   GThreadPool *pw_pool;         /* mmkm-server-password-pool.c */
   GAsyncQueue *pw_done;
   guint pw_threads;
+  /* heartbeats waiting for the store, written in one transaction per
+   * HB_FLUSH_MS, and the ACKs that wait for that commit
+   * (mmkm-server-hb-batch.c) */
+  GByteArray *hb_pending_ids;
+  GArray *hb_pending_times;
+  GArray *hb_pending_seqs;
+  GArray *hb_held_acks;
+  guint hb_flush_timer;
   int exit_code;
 } Server;
 
@@ -158,6 +179,9 @@ gboolean sessions_restore (Server * srv, gint64 now, GError ** error);
 
 /* mmkm-server-tek.c */
 gboolean tek_live (Server * srv, guint i);
+void tek_meta_clear (gpointer meta);
+const TekMeta *tek_material (Server * srv, guint i, gint64 now,
+    GError ** error);
 gint tek_current (Server * srv, gint64 now);
 guint32 tek_latest_live (Server * srv);
 gboolean teks_reload (Server * srv, GError ** error);
@@ -241,9 +265,19 @@ void ack_forget (Session * s);
 void handle_tek_ack (Server * srv, SoupServerMessage * msg,
     const Request * req);
 
-/* mmkm-server-hb-replay.c */
-void hb_store_maybe (Server * srv, Session * s, gint64 now);
+/* mmkm-server-hb-replay.c: TRUE when the heartbeat's ACK must wait
+ * for the batch that makes its sequence number durable */
+gboolean hb_store_maybe (Server * srv, Session * s, guint64 seq,
+    gint64 now);
 void hb_window_restore (Server * srv, Session * s, guint64 stored_seq);
+
+/* mmkm-server-hb-batch.c */
+void hb_batch_init (Server * srv);
+void hb_batch_free (Server * srv);
+void hb_queue (Server * srv, Session * s, gint64 now);
+void hb_hold_ack (Server * srv, GSocketAddress * to, const guint8 * ack,
+    gsize len);
+void hb_flush (Server * srv);
 
 /* mmkm-server-heartbeat.c */
 gboolean hb_readable (GSocket * sock, GIOCondition cond, gpointer data);

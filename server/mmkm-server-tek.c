@@ -37,6 +37,32 @@ tek_live (Server * srv, guint i)
   return !g_array_index (srv->teks, TekMeta, i).dead;
 }
 
+void
+tek_meta_clear (gpointer meta)
+{
+  OPENSSL_cleanse (meta, sizeof (TekMeta));
+}
+
+/* TEKs never change once made (a new key gets a new MKI), so what the
+ * store gave once holds until the TEK is forgotten. */
+const TekMeta *
+tek_material (Server * srv, guint i, gint64 now, GError ** error)
+{
+  TekMeta *m = &g_array_index (srv->teks, TekMeta, i);
+  g_autoptr (MmkmTek) t = NULL;
+
+  if (m->material_len)
+    return m;
+  t = mmkm_store_tek_get (srv->store, srv->group->id, MMKM_TEK_BY_MKI, m->mki,
+      now, error);
+  if (!t)
+    return NULL;
+  memcpy (m->material, t->key, t->key_len);
+  memcpy (m->material + t->key_len, t->salt, t->salt_len);
+  m->material_len = t->key_len + t->salt_len;
+  return m;
+}
+
 /* index of the live TEK in use at @now (the highest MKI whose activation
  * has passed), -1 if none */
 gint

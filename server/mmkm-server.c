@@ -269,7 +269,7 @@ start (Server * srv, GError ** error)
     return FALSE;
   g_socket_set_blocking (srv->udp, FALSE);
   /* Room for the datagrams that arrive while the loop does something
-   * else (a TEK fetch, a busy machine): with the usual 208 KiB, a few
+   * else (a TEK fetch, a store commit, a busy machine): with the usual 208 KiB, a few
    * hundred, so that a flood of junk or 100,000 members heartbeating
    * overflow it within milliseconds and the kernel drops members'
    * heartbeats. The kernel caps it at net.core.rmem_max; no error when
@@ -339,8 +339,11 @@ stop (Server * srv)
     g_source_destroy (srv->udp_source);
     g_source_unref (srv->udp_source);
   }
+  /* sessions stay live in the store: members go on after a restart; the
+   * ACKs that waited for this batch still leave */
+  hb_flush (srv);
+  hb_batch_free (srv);
   g_clear_object (&srv->udp);
-  /* sessions stay live in the store: members go on after a restart */
   g_clear_pointer (&srv->by_id, g_hash_table_unref);
   g_clear_pointer (&srv->by_token, g_hash_table_unref);
   g_clear_pointer (&srv->buckets, g_hash_table_unref);
@@ -451,6 +454,8 @@ main (int argc, char **argv)
   mmkm_server_metrics_init (&srv.metrics, g_get_real_time ());
   srv.loop = g_main_loop_new (NULL, FALSE);
   srv.teks = g_array_new (FALSE, TRUE, sizeof (TekMeta));
+  g_array_set_clear_func (srv.teks, tek_meta_clear);
+  hb_batch_init (&srv);
   srv.by_token = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
       (GDestroyNotify) g_bytes_unref, (GDestroyNotify) session_free);
   srv.by_id = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,

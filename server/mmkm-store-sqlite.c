@@ -1076,6 +1076,42 @@ sq_session_heartbeat (gpointer b, const guint8 * id, gint64 now_us,
       "no live session with this id");
 }
 
+static gboolean exec (Sq * sq, const gchar * sql, const gchar * what,
+    GError ** err);
+
+static gboolean
+sq_session_heartbeat_many (gpointer b, const guint8 * ids,
+    const gint64 * times, const guint64 * hb_seqs, guint n, guint * written,
+    GError ** err)
+{
+  Sq *sq = b;
+  sqlite3_stmt *st;
+  guint i, w = 0;
+
+  if (!exec (sq, "BEGIN IMMEDIATE", "cannot begin the heartbeat batch", err))
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    st = stmt (sq, "UPDATE sessions SET heartbeat_us = max (heartbeat_us, ?)"
+        ", hb_seq = max (hb_seq, ?) WHERE id = ? AND ended_us IS NULL", err);
+    if (!st)
+      goto fail;
+    sqlite3_bind_int64 (st, 1, times[i]);
+    sqlite3_bind_int64 (st, 2, (gint64) MIN (hb_seqs[i], (guint64) G_MAXINT64));
+    bind_blob (st, 3, ids + i * MMKM_SESSION_ID_LEN, MMKM_SESSION_ID_LEN);
+    if (!run (sq, st, "cannot record the heartbeats", err))
+      goto fail;
+    w += sqlite3_changes (sq->db) > 0;
+  }
+  if (!exec (sq, "COMMIT", "cannot commit the heartbeat batch", err))
+    goto fail;
+  if (written)
+    *written = w;
+  return TRUE;
+fail:
+  sqlite3_exec (sq->db, "ROLLBACK", NULL, NULL, NULL);
+  return FALSE;
+}
+
 static gboolean
 sq_tek_ack (gpointer b, const guint8 * session_id, guint32 group_id,
     guint32 mki, gint64 now_us, gboolean * first, GError ** err)
@@ -1670,6 +1706,7 @@ static const MmkmStoreVTable sqlite_vtable = {
   .now_playing_get = sq_now_playing_get,
   .request_remove = sq_request_remove,
   .session_heartbeat = sq_session_heartbeat,
+  .session_heartbeat_many = sq_session_heartbeat_many,
   .tek_ack = sq_tek_ack,
   .tek_ack_list = sq_tek_ack_list,
 };

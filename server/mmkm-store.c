@@ -521,6 +521,32 @@ mmkm_store_session_heartbeat (MmkmStore * s, const guint8 * id,
 }
 
 gboolean
+mmkm_store_session_heartbeat_many (MmkmStore * s, const guint8 * ids,
+    const gint64 * times, const guint64 * hb_seqs, guint n, guint * written,
+    GError ** err)
+{
+  guint i, w = 0;
+
+  if (s->vt->session_heartbeat_many)
+    return s->vt->session_heartbeat_many (s->b, ids, times, hb_seqs, n,
+        written, err);
+  for (i = 0; i < n; i++) {
+    GError *e = NULL;
+    if (s->vt->session_heartbeat (s->b, ids + i * MMKM_SESSION_ID_LEN,
+            times[i], hb_seqs[i], &e))
+      w++;
+    else if (!g_error_matches (e, MMKM_STORE_ERROR, MMKM_STORE_ERROR_NOT_FOUND)) {
+      g_propagate_error (err, e);
+      return FALSE;
+    }
+    g_clear_error (&e);
+  }
+  if (written)
+    *written = w;
+  return TRUE;
+}
+
+gboolean
 mmkm_store_tek_ack (MmkmStore * s, const guint8 * session_id,
     guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
     GError ** err)

@@ -311,6 +311,10 @@ typedef struct
       GError ** err);
   gboolean (*session_heartbeat) (gpointer b, const guint8 * id,
       gint64 now_us, guint64 hb_seq, GError ** err);
+  /* may be NULL: the wrapper then calls session_heartbeat row by row */
+  gboolean (*session_heartbeat_many) (gpointer b, const guint8 * ids,
+      const gint64 * times, const guint64 * hb_seqs, guint n,
+      guint * written, GError ** err);
   gboolean (*tek_ack) (gpointer b, const guint8 * session_id,
       guint32 group_id, guint32 mki, gint64 now_us, gboolean * first,
       GError ** err);
@@ -394,6 +398,17 @@ gboolean mmkm_store_session_touch (MmkmStore * s, const guint8 * id,
  * heartbeat sequence number to @hb_seq (never lowers it). */
 gboolean mmkm_store_session_heartbeat (MmkmStore * s, const guint8 * id,
     gint64 now_us, guint64 hb_seq, GError ** err);
+/* mmkm_store_session_heartbeat() for @n sessions (@ids: @n ids of
+ * MMKM_SESSION_ID_LEN bytes one after the other, @times and @hb_seqs:
+ * theirs) in one transaction, so that a server with many members commits
+ * (and syncs) once per batch rather than once per member. An id may come
+ * more than once (times and sequence numbers only go up). Ended or unknown
+ * sessions are skipped, not an error; *@written (may be NULL) counts the
+ * rows written. The SQLite store writes nothing on error (a backend
+ * without a batch writes row by row). */
+gboolean mmkm_store_session_heartbeat_many (MmkmStore * s,
+    const guint8 * ids, const gint64 * times, const guint64 * hb_seqs,
+    guint n, guint * written, GError ** err);
 /* Records that live session @session_id of @group_id acknowledged TEK
  * @mki at @now_us. Idempotent: a second acknowledgement keeps the first
  * time and sets *@first FALSE. NOT_FOUND for no such live session. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* GStreamer MIKEY plugin: registers mikeyenc and mikeydec. */
+/* GStreamer MIKEY plugin: registers mikeyenc, mikeydec and
+ * mikeyrtspext (rtspsrc's MIKEY MKI extension). */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -8,6 +9,7 @@
 #include <openssl/crypto.h>
 #include "gstmikeyenc.h"
 #include "gstmikeydec.h"
+#include "gstmikeyrtspext.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -25,6 +27,8 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (mikeyenc, plugin);
   ret |= GST_ELEMENT_REGISTER (mikeydec, plugin);
+  /* not for pipelines: rtspsrc loads it by itself (MKI from the SDP) */
+  ret |= GST_ELEMENT_REGISTER (mikeyrtspext, plugin);
   return ret;
 }
 

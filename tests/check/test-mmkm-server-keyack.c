@@ -197,6 +197,16 @@ GST_START_TEST (test_server_hb_replay_restart)
     fail_unless (hb_recv_ack (sa, &alice, &ack));
     if (i == 5)
       memcpy (earlier, dg, MMKM_HB_LEN);
+    /* the third reaches stored (0) + the step (3 at 6 allowed misses):
+     * the store batches its writes, and this ACK waits for the commit */
+    if (i == 3) {
+      st = store_open ();
+      row = mmkm_store_session_get (st, alice.session_id, NULL);
+      fail_unless (row != NULL);
+      fail_unless_equals_uint64 (row->hb_seq, 3);
+      mmkm_session_free (row);
+      mmkm_store_close (st);
+    }
   }
   memcpy (last, dg, MMKM_HB_LEN);
   /* not every heartbeat was written: the stored number lags behind */

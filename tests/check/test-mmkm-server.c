@@ -26,6 +26,68 @@
 
 #include "mmkm-test-server.h"
 
+/* The heartbeat time the store holds for the only live session */
+static gint64
+stored_heartbeat (void)
+{
+  g_autofree gchar *db = g_build_filename (state_dir, "mmkm.db", NULL);
+  g_autofree gchar *key = g_build_filename (state_dir, "secrets.key", NULL);
+  MmkmStore *st = mmkm_store_sqlite_open (db, mmkm_seal_open_key_file (key,
+          NULL), MMKM_STORE_SQLITE_NONE, NULL);
+  GPtrArray *a;
+  gint64 t;
+
+  fail_unless (st != NULL);
+  a = mmkm_store_session_list_live (st, TRUE, 0, NULL);
+  fail_unless (a != NULL);
+  fail_unless_equals_int (a->len, 1);
+  t = ((MmkmSession *) g_ptr_array_index (a, 0))->heartbeat_us;
+  g_ptr_array_unref (a);
+  mmkm_store_close (st);
+  return t;
+}
+
+/* Heartbeat times go to the store in batches (one transaction each), a
+ * fraction of a second later; the batch waiting at SIGTERM is written
+ * before the server exits. */
+GST_START_TEST (test_server_heartbeat_store)
+{
+  Member alice = { (gchar *) "alice" };
+  g_autoptr (GSocket) sa = udp_socket ();
+  guint8 dg[MMKM_HB_LEN];
+  MmkmHeartbeat ack;
+  gint64 before, deadline, t = 0;
+
+  state_setup ("[members]\nheartbeat-store-interval-s = 1\n"
+      "[passwords]\nt-cost = 1\nm-cost-kib = 256\n");
+  member_join (&alice);
+  g_usleep (1100 * 1000);
+  before = g_get_real_time ();
+  hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
+  hb_send_raw (sa, dg);
+  fail_unless (hb_recv_ack (sa, &alice, &ack));
+  deadline = g_get_real_time () + 10 * G_USEC_PER_SEC;
+  while (g_get_real_time () < deadline && (t = stored_heartbeat ()) < before)
+    g_usleep (50 * 1000);
+  fail_unless (t >= before, "the heartbeat time never reached the store");
+
+  g_usleep (1100 * 1000);
+  before = g_get_real_time ();
+  hb_make (&alice, MMKM_HB_HEARTBEAT, dg);
+  hb_send_raw (sa, dg);
+  fail_unless (hb_recv_ack (sa, &alice, &ack));
+  g_subprocess_send_signal (srv.proc, SIGTERM);
+  fail_unless (g_subprocess_wait (srv.proc, NULL, NULL));
+  fail_unless_equals_int (g_subprocess_get_exit_status (srv.proc), 0);
+  g_clear_object (&srv.proc);
+  fail_unless (stored_heartbeat () >= before,
+      "the batch waiting at SIGTERM was lost");
+  member_clear (&alice);
+  state_teardown ();
+}
+
+GST_END_TEST;
+
 /* A member that stops sending heartbeats is declared dead after the
  * allowed misses; a new TEK follows that only the others get. */
 GST_START_TEST (test_server_liveness)
@@ -480,6 +542,7 @@ mmkm_server_suite (void)
   tcase_add_test (tc, test_server_config);
   tcase_add_test (tc, test_server_end_to_end);
   tcase_add_test (tc, test_server_liveness);
+  tcase_add_test (tc, test_server_heartbeat_store);
   tcase_add_test (tc, test_server_rotation);
   tcase_add_test (tc, test_server_login_rate);
   return s;

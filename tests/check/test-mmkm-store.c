@@ -979,6 +979,68 @@ GST_START_TEST (test_sessions)
 
 GST_END_TEST;
 
+/* Many heartbeats in one transaction: live sessions get theirs (times and
+ * sequence numbers never going back, an id twice in a batch is fine),
+ * ended and unknown ones are skipped. */
+GST_START_TEST (test_session_heartbeat_many)
+{
+  Tmp t;
+  MmkmStore *s;
+  MmkmSession sess = { 0 }, *got;
+  guint8 fp[32], ids[5 * 16];
+  gint64 times[5] = { 500, 150, 700, 800, 400 };
+  guint64 seqs[5] = { 9, 4, 5, 6, 7 };
+  GError *err = NULL;
+  guint written = 99, i;
+
+  tmp_init (&t);
+  s = open_store (&t);
+  add_group (s, 1, "one");
+  mmkm_store_user_add (s, "bob", MMKM_ROLE_LISTENER, "$h", NULL);
+  enrol (s, "bob", "cert-bob", fp);
+  sess.user = (gchar *) "bob";
+  sess.group_id = 1;
+  memcpy (sess.device, fp, 32);
+  sess.login_us = 200;
+  for (i = 0; i < 3; i++) {
+    memset (sess.id, i + 1, 16);
+    fail_unless (mmkm_store_session_create (s, &sess, NULL));
+    memcpy (ids + i * 16, sess.id, 16);
+  }
+  /* the third has ended; the fourth never existed; the fifth is the
+   * first again, with an earlier time and a lower number */
+  fail_unless (mmkm_store_session_end (s, ids + 32, 300, MMKM_REASON_BYE,
+          NULL));
+  memset (ids + 48, 9, 16);
+  memcpy (ids + 64, ids, 16);
+
+  fail_unless (mmkm_store_session_heartbeat_many (s, ids, times, seqs, 5,
+          &written, &err), "%s", err ? err->message : "");
+  fail_unless_equals_int (written, 3);
+  got = mmkm_store_session_get (s, ids, NULL);
+  fail_unless_equals_int64 (got->heartbeat_us, 500);
+  fail_unless_equals_uint64 (got->hb_seq, 9);
+  mmkm_session_free (got);
+  /* 150 is before the login's 200: the time does not go back */
+  got = mmkm_store_session_get (s, ids + 16, NULL);
+  fail_unless_equals_int64 (got->heartbeat_us, 200);
+  fail_unless_equals_uint64 (got->hb_seq, 4);
+  mmkm_session_free (got);
+  got = mmkm_store_session_get (s, ids + 32, NULL);
+  fail_unless_equals_int64 (got->heartbeat_us, 200);
+  fail_unless_equals_uint64 (got->hb_seq, 0);
+  fail_unless_equals_int64 (got->ended_us, 300);
+  mmkm_session_free (got);
+  /* an empty batch is fine */
+  fail_unless (mmkm_store_session_heartbeat_many (s, ids, times, seqs, 0,
+          &written, NULL));
+  fail_unless_equals_int (written, 0);
+  mmkm_store_close (s);
+  tmp_clear (&t);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_tek_acks_and_hb_seq)
 {
   Tmp t;
@@ -1434,6 +1496,7 @@ mmkm_store_suite (void)
   tcase_add_test (tc, test_log);
   tcase_add_test (tc, test_sessions);
   tcase_add_test (tc, test_tek_acks_and_hb_seq);
+  tcase_add_test (tc, test_session_heartbeat_many);
   tcase_add_test (tc, test_songs_and_queue);
   tcase_add_test (tc, test_song_replace_and_now_playing);
   tcase_add_test (tc, test_kill9_durability);
