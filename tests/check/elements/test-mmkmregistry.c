@@ -19,11 +19,13 @@
   "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"
 #define TEK_PERIOD_MS 1500
 
-/* heartbeats every second: at 300 ms, members under ASan on a loaded
- * machine were declared dead (a forced re-key they cannot have) */
+/* heartbeats every second, dead after six missed (the server's default
+ * count): at 300 ms and three, members under ASan on a loaded machine
+ * were declared dead, and a dead member cannot have the re-key its
+ * death forces */
 static const gchar server_config[] =
     "[group]\ntek-period-ms = 1500\nfetch-window-ms = 1000\n"
-    "[members]\nheartbeat-interval-ms = 1000\nallowed-misses = 3\n"
+    "[members]\nheartbeat-interval-ms = 1000\nallowed-misses = 6\n"
     "[passwords]\nt-cost = 1\nm-cost-kib = 256\n";
 
 /* the errors and the songs: no stream; the default heartbeats (10 s, the
@@ -55,7 +57,7 @@ add_user (const gchar * name, MmkmRole role)
 static const gchar rekey_on_join_config[] =
     "[group]\ntek-period-ms = 60000\npropagation-delay-ms = 3000\n"
     "rekey-on-join = true\n"
-    "[members]\nheartbeat-interval-ms = 1000\nallowed-misses = 3\n"
+    "[members]\nheartbeat-interval-ms = 1000\nallowed-misses = 6\n"
     "[passwords]\nt-cost = 1\nm-cost-kib = 256\n";
 
 static void
@@ -743,7 +745,7 @@ GST_START_TEST (test_server_restart)
           G_USEC_PER_SEC), "the sender made no 2 key switches");
 
   server_kill ();
-  /* 3 heartbeats missed: lost */
+  /* 6 heartbeats missed: lost */
   fail_unless (drain_until (all, 2, both_lost, all, 60 * G_USEC_PER_SEC));
   fail_unless (r1.lost >= 1, "the receiver did not notice");
   fail_unless (tx.lost >= 1, "the sender did not notice");
