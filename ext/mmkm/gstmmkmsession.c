@@ -33,7 +33,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_mmkm_registry_debug);
  * keeps those of late packets for one more TEK */
 #define RING_CAPACITY 16
 /* how long BYE may take at stop */
-#define LEAVE_WAIT_MS 3000
+#define LEAVE_WAIT_MS 5000
 /* a failed events poll is made again after this */
 #define REPOLL_MS 1000
 
