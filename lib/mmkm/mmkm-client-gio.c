@@ -256,7 +256,10 @@ call_done (GObject * src, GAsyncResult * res, gpointer data)
     mmkm_client_receive_response (m->c, call->id,
         soup_message_get_status (call->msg), ctype,
         g_bytes_get_data (body, NULL), g_bytes_get_size (body), now);
-  } else if (e->domain == G_TLS_ERROR) {
+  } else if (g_error_matches (e, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
+    /* only a certificate refused is the server-cert error (fatal): a
+     * handshake cut short (a server killed or restarting) is a transport
+     * failure like any other, retried */
     g_autofree gchar *detail = d->pinned && d->refused_fp ?
         g_strdup_printf ("it presented SHA-256 fingerprint %s", d->refused_fp)
         : g_strdup (e->message);

@@ -126,6 +126,19 @@ gst_srtp_rekey_sender_schedule (GstSrtpRekeySender * s, const guint8 * mki,
   return r;
 }
 
+gboolean
+gst_srtp_rekey_sender_unschedule (GstSrtpRekeySender * s, const guint8 * mki,
+    gsize mki_len)
+{
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&s->lock);
+  if (mki_len != s->current_len || memcmp (mki, s->current, mki_len) != 0)
+    ok = srtp_rekey_ring_remove (s->ring, mki, mki_len);
+  g_mutex_unlock (&s->lock);
+  return ok;
+}
+
 static void
 set_enum_by_nick (GstElement * element, const gchar * prop, const gchar * nick)
 {

@@ -37,6 +37,11 @@ SrtpRekeyRingResult gst_srtp_rekey_sender_schedule (GstSrtpRekeySender *
     sender, const guint8 * mki, gsize mki_len, const guint8 * key,
     gsize key_len, gint64 activation_us);
 
+/* Any thread. Withdraws a scheduled key (a group re-key replaced it
+ * before it activated): FALSE when unknown or already in use. */
+gboolean gst_srtp_rekey_sender_unschedule (GstSrtpRekeySender * sender,
+    const guint8 * mki, gsize mki_len);
+
 /* Before the pipeline leaves NULL: sets srtpenc's ciphers and auths from
  * the policy and its key and MKI from the key active now (srtpenc needs a
  * key to reach READY). FALSE when no key is active yet. */

@@ -87,7 +87,8 @@ add_users_in (const gchar * dir)
  * fingerprint and ports. @quiet: its stderr (the log) silenced unless
  * MMKM_TEST_SERVER_LOG is set. */
 static void
-spawn (MmkmTestServer * s, gboolean quiet)
+spawn_on (MmkmTestServer * s, gboolean quiet, const gchar * listen,
+    const gchar * hb_port)
 {
   const gchar *exe = g_getenv ("MMKM_SERVER");
   g_autoptr (GSubprocessLauncher) l =
@@ -110,8 +111,8 @@ spawn (MmkmTestServer * s, gboolean quiet)
     g_subprocess_launcher_setenv (l, "ASAN_OPTIONS", asan, TRUE);
   }
   s->proc = g_subprocess_launcher_spawn (l, &e, exe, "--config",
-      s->config_path, "--state-dir", s->state_dir, "--listen", "127.0.0.1:0",
-      "--heartbeat-port", "0", "--admin-listen", "127.0.0.1:0", NULL);
+      s->config_path, "--state-dir", s->state_dir, "--listen", listen,
+      "--heartbeat-port", hb_port, "--admin-listen", "127.0.0.1:0", NULL);
   fail_unless (s->proc != NULL, "%s", e ? e->message : "");
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
   g_clear_pointer (&s->fingerprint, g_free);
@@ -130,6 +131,12 @@ spawn (MmkmTestServer * s, gboolean quiet)
   }
   fail_unless (s->fingerprint && s->port && s->hb_port,
       "the server did not start");
+}
+
+static void
+spawn (MmkmTestServer * s, gboolean quiet)
+{
+  spawn_on (s, quiet, "127.0.0.1:0", "0");
 }
 
 /* SIGTERM and a clean exit */
@@ -535,6 +542,17 @@ server_kill (void)
     g_subprocess_wait (srv.proc, NULL, NULL);
     g_clear_object (&srv.proc);
   }
+}
+
+void
+server_restart_same_ports (void)
+{
+  g_autofree gchar *listen = g_strdup_printf ("127.0.0.1:%u", srv.port);
+  g_autofree gchar *hb = g_strdup_printf ("%u", srv.hb_port);
+
+  server_kill ();
+  srv_paths ();
+  spawn_on (&srv, FALSE, listen, hb);
 }
 
 void

@@ -134,6 +134,9 @@ extern Server srv;
 void rm_rf (const gchar * dir);
 void server_start (void);
 void server_kill (void);
+/* kill -9, then the server again on the HTTPS and heartbeat ports it had
+ * (for clients that keep their server URL, such as mmkmregistry) */
+void server_restart_same_ports (void);
 /* Pins srv's fingerprint (or that of the MmkmTestServer in @data) */
 gboolean accept_cert (SoupMessage * msg, GTlsCertificate * cert,
     GTlsCertificateFlags errors, gpointer data);
