@@ -22,6 +22,7 @@
 #include "mmkm-kek.h"
 #include "mmkm-tek.h"
 #include "mmkm-store-sqlite.h"
+#include "mmkm-pool-exit.h"
 
 #define PASSWORD "correct horse battery staple"
 #define PASSWORD2 "another horse, another staple"
@@ -473,6 +474,9 @@ state_teardown (void)
   rm_rf (state_dir);
   g_clear_pointer (&state_dir, g_free);
   g_clear_pointer (&config_path, g_free);
+  /* LeakSanitizer runs at the forked test's exit: no GIO worker may be
+   * exiting then (mmkm-pool-exit.h) */
+  mmkm_pool_workers_await (10000);
 }
 
 /* ---- Prometheus text ---------------------------------------------------- */

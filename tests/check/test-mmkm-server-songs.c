@@ -23,6 +23,7 @@
 #include "mmkm-kek.h"
 #include "mmkm-password.h"
 #include "mmkm-store-sqlite.h"
+#include "mmkm-pool-exit.h"
 
 #define PASSWORD "correct horse battery staple"
 #define CONFIG "[passwords]\nt-cost = 1\nm-cost-kib = 256\n" \
@@ -291,6 +292,9 @@ state_teardown (void)
   rm_rf (state_dir);
   g_clear_pointer (&state_dir, g_free);
   g_clear_pointer (&config_path, g_free);
+  /* LeakSanitizer runs at the forked test's exit: no GIO worker may be
+   * exiting then (mmkm-pool-exit.h) */
+  mmkm_pool_workers_await (10000);
 }
 
 static const gchar songs_json[] = "{\"songs\":["
