@@ -154,6 +154,7 @@ typedef struct
   /* MKIs of mmkm-rekey: fetched (members), activated (the sender) */
   GArray *fetched_mkis;
   GArray *activated_mkis;
+  GArray *activated_us;         /* gint64, monotonic time of each */
   GArray *offsets;              /* guint, payload bytes before each packet */
   GByteArray *audio;
   gboolean key_in_caps;
@@ -179,8 +180,12 @@ sync_handler (GstBus * bus, GstMessage * m, gpointer data)
       g_mutex_lock (&p->lock);
       if (g_str_equal (ev, "fetched"))
         g_array_append_val (p->fetched_mkis, mki);
-      else if (g_str_equal (ev, "activated"))
+      else if (g_str_equal (ev, "activated")) {
+        gint64 now = g_get_monotonic_time ();
+
         g_array_append_val (p->activated_mkis, mki);
+        g_array_append_val (p->activated_us, now);
+      }
       g_mutex_unlock (&p->lock);
     }
   }
@@ -207,6 +212,7 @@ set_member (Peer * p, const gchar * user, const gchar * password)
   g_mutex_init (&p->lock);
   p->fetched_mkis = g_array_new (FALSE, FALSE, sizeof (guint));
   p->activated_mkis = g_array_new (FALSE, FALSE, sizeof (guint));
+  p->activated_us = g_array_new (FALSE, FALSE, sizeof (gint64));
   p->seqs = g_array_new (FALSE, FALSE, sizeof (guint16));
   p->offsets = g_array_new (FALSE, FALSE, sizeof (guint));
   p->audio = g_byte_array_new ();
@@ -229,6 +235,7 @@ peer_free (Peer * p)
   g_array_unref (p->seqs);
   g_array_unref (p->fetched_mkis);
   g_array_unref (p->activated_mkis);
+  g_array_unref (p->activated_us);
   g_array_unref (p->offsets);
   g_byte_array_unref (p->audio);
   g_mutex_clear (&p->lock);
@@ -676,6 +683,7 @@ GST_START_TEST (test_leave_rekey)
   GstBus *bus;
   GstMessage *eos;
   guint on_air, i, j, after;
+  gint64 t_bye, t_new = 0;
 
   make_receiver (&r1, "receiver 1", "alice", p1, PASSWORD);
   make_receiver (&r2, "receiver 2 (leaves)", "bob", p2, PASSWORD);
@@ -692,6 +700,7 @@ GST_START_TEST (test_leave_rekey)
           G_USEC_PER_SEC));
 
   /* BYE; what it held stays in r2.fetched_mkis */
+  t_bye = g_get_monotonic_time ();
   gst_element_set_state (r2.pipe, GST_STATE_NULL);
   fail_unless_equals_int (g_atomic_int_get (&r2.left), 1);
   g_mutex_lock (&tx.lock);
@@ -715,15 +724,23 @@ GST_START_TEST (test_leave_rekey)
    * what the sender switched to after it */
   after = tx.activated_mkis->len - on_air;
   fail_unless (after >= 3);
-  for (i = on_air; i < tx.activated_mkis->len; i++)
+  for (i = on_air; i < tx.activated_mkis->len; i++) {
     for (j = 0; j < r2.fetched_mkis->len; j++)
       fail_if (g_array_index (tx.activated_mkis, guint, i) ==
           g_array_index (r2.fetched_mkis, guint, j),
           "TEK %08x went on the air after the leaver had fetched it",
           g_array_index (tx.activated_mkis, guint, i));
+    if (!t_new)
+      t_new = g_array_index (tx.activated_us, gint64, i);
+  }
+  /* a figure for the docs (issue 9 asks for it), never an assertion:
+   * the server's propagation-delay-ms (its default, 2 s, here) is most of
+   * it; a scheduled rotation (1.5 s here) may come first */
   g_print ("mmkmregistry, leave: the leaver fetched %u TEKs; %u switches "
       "after its BYE, none to a TEK it held; the receiver that stayed: %u "
-      "packets, 0 lost\n", r2.fetched_mkis->len, after, r1.seqs->len);
+      "packets, 0 lost; from the BYE to the sender's switch to a TEK the "
+      "leaver never had: %.0f ms\n", r2.fetched_mkis->len, after,
+      r1.seqs->len, (t_new - t_bye) / 1000.0);
   peer_free (&r1);
   peer_free (&r2);
   peer_free (&tx);
