@@ -82,10 +82,14 @@ deadline_cmp (gconstpointer a, gconstpointer b, gpointer data)
 static void
 timer_arm (MmkmClientDriver * d)
 {
-  GSequenceIter *first = g_sequence_get_begin_iter (d->deadlines);
+  GSequenceIter *first;
   Member *m;
   gint64 wait;
 
+  /* being freed: the calls cancelled then finish without a timer */
+  if (!d->timer)
+    return;
+  first = g_sequence_get_begin_iter (d->deadlines);
   if (g_sequence_iter_is_end (first)) {
     g_source_set_ready_time (d->timer, -1);
     return;
@@ -629,13 +633,14 @@ mmkm_client_driver_free (MmkmClientDriver * d)
     g_cancellable_cancel (d->cancel);
   if (d->timer) {
     g_source_destroy (d->timer);
-    g_source_unref (d->timer);
+    g_clear_pointer (&d->timer, g_source_unref);
   }
   if (d->udp_source) {
     g_source_destroy (d->udp_source);
-    g_source_unref (d->udp_source);
+    g_clear_pointer (&d->udp_source, g_source_unref);
   }
-  /* the cancelled calls finish on the context: let them */
+  /* the cancelled calls finish on the context: let them (their
+   * callbacks find no timer to arm) */
   if (d->http) {
     soup_session_abort (d->http);
     while (g_main_context_iteration (d->context, FALSE));
