@@ -1502,7 +1502,7 @@ GST_START_TEST (test_program_command_line)
     const gchar *args[] = { "--music-dir", music_dir,
       "--group", "127.0.0.1:9", NULL
     };
-    expect_refusal (args, 2, "give --srtp-key-file FILE");
+    expect_refusal (args, 2, "no key: give --server URL");
   }
   {
     const gchar *args[] = { "--group", "127.0.0.1:9", "--srtp-key-file",
