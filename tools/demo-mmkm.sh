@@ -24,7 +24,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -92,10 +92,12 @@ else
 fi
 
 # Prints the mmkmregistry messages of a gst-launch -m log as they come
+# (not the heartbeats: one a second per member). tail ends with this
+# script (--pid), the filters with it.
 follow() {
-  tail -n +1 -f "$2" 2>/dev/null |
+  : >>"$2"
+  tail --pid=$$ -n +1 -F "$2" 2>/dev/null | grep --line-buffered -v "mmkm-heartbeat" |
     sed -u -n "s/.*(element): \(mmkm-.*\)/[$1] \1/p; s/^ERROR.*/[$1] &/p" &
-  pids+=($!)
 }
 
 receivers=(alice bob)
@@ -103,6 +105,7 @@ rx_pids=()
 for i in 0 1; do
   name=${receivers[$i]}
   say "== receiver $name: pipelines/mmkm-receiver.sh $name.wav (${rx_addr[$i]}:${rx_port[$i]})"
+  : >"$work/$name.log"
   MMKM_USER=$name MMKM_PASSWORD_FILE=$work/$name.pw \
     MMKM_STATE_DIR=$work/$name ADDRESS=${rx_addr[$i]} PORT=${rx_port[$i]} \
     bash pipelines/mmkm-receiver.sh "$work/$name.wav" >"$work/$name.log" 2>&1 &
