@@ -1524,6 +1524,20 @@ GST_START_TEST (test_program_command_line)
   }
   {
     const gchar *args[] = { "--music-dir", music_dir, "--group",
+      "127.0.0.1:9", "--srtp-key-file", key, "--server",
+      "https://127.0.0.1:9", NULL
+    };
+    expect_refusal (args, 2, "--server and --srtp-key-file exclude");
+  }
+  {
+    const gchar *args[] = { "--music-dir", music_dir, "--group",
+      "127.0.0.1:9", "--server", "https://127.0.0.1:9", "--srtp-mki", "01",
+      NULL
+    };
+    expect_refusal (args, 2, "--srtp-mki goes with --srtp-key-file only");
+  }
+  {
+    const gchar *args[] = { "--music-dir", music_dir, "--group",
       "127.0.0.1:9", "--srtp-key-file", key, "--ssrc", "4294967296", NULL
     };
     expect_refusal (args, 2, "--ssrc 1 to 4294967295");
