@@ -129,7 +129,7 @@ say "== sender radio: pipelines/mmkm-sender.sh in.wav (real time, ${secs} s)"
 MMKM_USER=radio MMKM_PASSWORD_FILE=$work/radio.pw MMKM_STATE_DIR=$work/radio \
   bash pipelines/mmkm-sender.sh "$work/in.wav" >"$work/radio.log" 2>&1 &
 tx=$!
-pids+=($tx)
+pids+=("$tx")
 follow radio "$work/radio.log"
 sleep 4
 say "== mmkm-admin members (while the sender plays)"
