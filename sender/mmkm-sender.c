@@ -2,8 +2,8 @@
 /* mmkm-sender: the MMKM audio server (the paper's ASRVR). Plays requested
  * songs in turn from a folder of WAV files, the default playlist or
  * silence when nothing is requested, as one continuous SRTP/SRTCP stream
- * to a multicast group. Key management (mmkmregistry) is not here yet:
- * the key comes from --srtp-key-file, for testing. */
+ * to a multicast group. Keys: mmkmregistry role=sender (--server), or
+ * one fixed key from --srtp-key-file, for testing. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -127,6 +127,21 @@ on_stdin (GIOChannel * channel, GIOCondition cond, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The registry's bus messages (mmkm-joined, mmkm-rekey, mmkm-member...)
+ * as one line each: "mmkm NAME FIELDS". They never carry key bytes. */
+static void
+say_registry_message (GstMessage * msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  gchar *text;
+
+  if (s == NULL || !g_str_has_prefix (gst_structure_get_name (s), "mmkm-"))
+    return;
+  text = gst_structure_to_string (s);
+  say ("mmkm %s", text);
+  g_free (text);
+}
+
 static gboolean
 on_bus (GstBus * bus, GstMessage * msg, gpointer user_data)
 {
@@ -148,7 +163,8 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer user_data)
       if (gst_message_has_name (msg, MMKM_SENDER_END_MESSAGE)) {
         say ("end");
         g_main_loop_quit (app->loop);
-      }
+      } else
+        say_registry_message (msg);
       break;
     default:
       break;
@@ -156,6 +172,38 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer user_data)
   g_clear_error (&err);
   g_free (debug);
   return G_SOURCE_CONTINUE;
+}
+
+/* mmkmregistry role=sender with the program's settings; NULL with @error
+ * when the plugin is missing */
+static GstElement *
+make_registry (const gchar * server, const gchar * fingerprint,
+    const gchar * ca_file, const gchar * user, const gchar * password_file,
+    const gchar * state_dir, const gchar * group, GError ** error)
+{
+  GstElement *reg = gst_element_factory_make ("mmkmregistry", NULL);
+
+  if (reg == NULL) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+        "--server needs the mmkmregistry element (plugin mmkm): install "
+        "it or set GST_PLUGIN_PATH to the build's ext/mmkm");
+    return NULL;
+  }
+  gst_util_set_object_arg (G_OBJECT (reg), "role", "sender");
+  g_object_set (reg, "server", server, NULL);
+  if (fingerprint != NULL)
+    g_object_set (reg, "server-fingerprint", fingerprint, NULL);
+  if (ca_file != NULL)
+    g_object_set (reg, "ca-file", ca_file, NULL);
+  if (user != NULL)
+    g_object_set (reg, "user", user, NULL);
+  if (password_file != NULL)
+    g_object_set (reg, "password-file", password_file, NULL);
+  if (state_dir != NULL)
+    g_object_set (reg, "state-dir", state_dir, NULL);
+  if (group != NULL)
+    g_object_set (reg, "group", group, NULL);
+  return reg;
 }
 
 static gboolean
@@ -293,6 +341,9 @@ main (int argc, char **argv)
   gchar *music_dir = NULL, *group = NULL, *iface = NULL, *key_file = NULL;
   gchar *mki_hex = NULL, *source = NULL, *playlist_spec = NULL;
   gchar *device = NULL;
+  gchar *mmkm_server = NULL, *mmkm_fp = NULL, *mmkm_ca = NULL;
+  gchar *mmkm_user = NULL, *mmkm_pw_file = NULL, *mmkm_state = NULL;
+  gchar *mmkm_group = NULL;
   gchar **requests = NULL;
   gint ttl = 1, rate = 48000, channels = 2, gap_ms = 0, rtcp_port = 0;
   gint rtcp_interval_ms = 0, pt = 96;
@@ -332,8 +383,24 @@ main (int argc, char **argv)
           "test tone)", "SOURCE"},
     {"device", 0, 0, G_OPTION_ARG_STRING, &device,
         "ALSA device for --source alsa (e.g. hw:1)", "DEV"},
+    {"server", 0, 0, G_OPTION_ARG_STRING, &mmkm_server,
+        "The MMKM server (https://HOST:PORT): its mmkmregistry "
+          "role=sender keys the stream", "URL"},
+    {"fingerprint", 0, 0, G_OPTION_ARG_STRING, &mmkm_fp,
+        "The server certificate's SHA-256 fingerprint (pinned)", "HEX"},
+    {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &mmkm_ca,
+        "Or: PEM CA certificates the server's must chain to", "FILE"},
+    {"user", 0, 0, G_OPTION_ARG_STRING, &mmkm_user,
+        "The MMKM user (with the sender role)", "NAME"},
+    {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &mmkm_pw_file,
+        "A file whose first line is the user's password", "FILE"},
+    {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &mmkm_state,
+        "The device key and certificate (default: mmkmregistry's, "
+          "$XDG_STATE_HOME/mmkm-client)", "DIR"},
+    {"mmkm-group", 0, 0, G_OPTION_ARG_STRING, &mmkm_group,
+        "The MMKM group to key (default: the server's, default)", "NAME"},
     {"srtp-key-file", 'k', 0, G_OPTION_ARG_FILENAME, &key_file,
-          "Required until mmkmregistry keys the sender, FOR TESTING: one "
+          "FOR TESTING, instead of --server: one "
           "fixed SRTP master key and salt, 60 hex digits, file mode 600",
         "FILE"},
     {"srtp-mki", 0, 0, G_OPTION_ARG_STRING, &mki_hex,
@@ -379,12 +446,13 @@ main (int argc, char **argv)
       "Packets are SRTP, RTCP sender reports SRTCP, sent to a multicast\n"
       "group (TTL 1) or a unicast address.");
   g_option_context_set_description (ctx,
-      "Keys: mmkmregistry (role=sender), the MMKM key-management element,\n"
-      "is not part of mmkm-sender yet. Until it is, --srtp-key-file gives\n"
-      "one fixed SRTP key (AES-128-ICM, HMAC-SHA1-80) for the whole stream:\n"
+      "Keys: with --server, mmkmregistry (role=sender) between rtpbin and\n"
+      "srtpenc logs in to the MMKM server and switches srtpenc to each\n"
+      "TEK at its activation time; its bus messages are printed as\n"
+      "\"mmkm NAME, FIELDS\" lines. --srtp-key-file instead gives one\n"
+      "fixed SRTP key (AES-128-ICM, HMAC-SHA1-80) for the whole stream:\n"
       "for testing only -- no re-keying, no membership, and every receiver\n"
-      "needs the same file. mmkmregistry will sit between rtpbin and\n"
-      "srtpenc and replace that option.\n\n"
+      "needs the same file.\n\n"
       "Standard output: one line per event, for scripts:\n"
       "  song rate=HZ channels=N depth=BITS duration-ms=MS title=T\n"
       "  stream ssrc=N caps=CAPS       (the RTP caps a receiver needs)\n"
@@ -457,15 +525,30 @@ main (int argc, char **argv)
   if (list_only)
     goto done;
 
-  if (key_file == NULL) {
+  if ((key_file == NULL) == (mmkm_server == NULL)) {
     g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-        "no key: mmkmregistry (key management) is not part of mmkm-sender "
-        "yet; give --srtp-key-file FILE for testing");
+        key_file == NULL ? "no key: give --server URL (with --user, "
+        "--password-file and --fingerprint or --ca-file), or "
+        "--srtp-key-file FILE for testing" :
+        "--server and --srtp-key-file exclude each other");
     goto usage;
   }
-  config.srtp_key = read_key_file (key_file, &error);
-  if (config.srtp_key == NULL)
-    goto failed;
+  if (mmkm_server != NULL) {
+    if (mki_hex != NULL) {
+      g_set_error (&error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+          "--srtp-mki goes with --srtp-key-file only: with --server the "
+          "MKIs are the server's");
+      goto usage;
+    }
+    config.registry = make_registry (mmkm_server, mmkm_fp, mmkm_ca,
+        mmkm_user, mmkm_pw_file, mmkm_state, mmkm_group, &error);
+    if (config.registry == NULL)
+      goto failed;
+  } else {
+    config.srtp_key = read_key_file (key_file, &error);
+    if (config.srtp_key == NULL)
+      goto failed;
+  }
   if (mki_hex != NULL) {
     long len = 0;
     unsigned char *raw = OPENSSL_hexstr2buf (mki_hex, &len);
@@ -503,6 +586,7 @@ main (int argc, char **argv)
   config.rtcp_interval_ms = rtcp_interval_ms;
   config.alsa_device = device;
   sender = mmkm_sender_new (&config, &callbacks, &app, &error);
+  config.registry = NULL;       /* the sender's now, even on failure */
   if (sender == NULL)
     goto failed;
 
@@ -541,6 +625,8 @@ done:
   if (skipped != NULL)
     g_ptr_array_unref (skipped);
   mmkm_song_library_free (app.library);
+  if (config.registry != NULL)
+    gst_object_unref (gst_object_ref_sink (config.registry));
   if (config.srtp_key != NULL)
     g_bytes_unref (config.srtp_key);
   if (config.srtp_mki != NULL)
@@ -553,6 +639,13 @@ done:
   g_free (mki_hex);
   g_free (source);
   g_free (device);
+  g_free (mmkm_server);
+  g_free (mmkm_fp);
+  g_free (mmkm_ca);
+  g_free (mmkm_user);
+  g_free (mmkm_pw_file);
+  g_free (mmkm_state);
+  g_free (mmkm_group);
   g_free (playlist_spec);
   g_free (host);
   g_strfreev (requests);

@@ -1502,7 +1502,7 @@ GST_START_TEST (test_program_command_line)
     const gchar *args[] = { "--music-dir", music_dir,
       "--group", "127.0.0.1:9", NULL
     };
-    expect_refusal (args, 2, "give --srtp-key-file FILE");
+    expect_refusal (args, 2, "no key: give --server URL");
   }
   {
     const gchar *args[] = { "--group", "127.0.0.1:9", "--srtp-key-file",
@@ -1521,6 +1521,20 @@ GST_START_TEST (test_program_command_line)
       "127.0.0.1:9", "--srtp-key-file", key, "--playlist", "x,y", NULL
     };
     expect_refusal (args, 2, "no song titled \"x\"");
+  }
+  {
+    const gchar *args[] = { "--music-dir", music_dir, "--group",
+      "127.0.0.1:9", "--srtp-key-file", key, "--server",
+      "https://127.0.0.1:9", NULL
+    };
+    expect_refusal (args, 2, "--server and --srtp-key-file exclude");
+  }
+  {
+    const gchar *args[] = { "--music-dir", music_dir, "--group",
+      "127.0.0.1:9", "--server", "https://127.0.0.1:9", "--srtp-mki", "01",
+      NULL
+    };
+    expect_refusal (args, 2, "--srtp-mki goes with --srtp-key-file only");
   }
   {
     const gchar *args[] = { "--music-dir", music_dir, "--group",
