@@ -45,59 +45,63 @@ has_socket_property (GstElement * element, const gchar * name)
 }
 
 /* ------------------------------------------------------------------------
- * Upstream: the udpsrc's socket
+ * Walking the pipeline along our path, upstream or downstream alike:
+ * "entering" pads lead into an element (a peer, a bin's ghost pad),
+ * "leaving" pads out of it (its internal links, a bin's proxy pad).
+ * @match looks at each element reached and says whether the walk ends
+ * there, with what it found (a reference, or NULL).
  * ---------------------------------------------------------------------- */
 
-static GSocket *socket_from_sinkpad (GstPad * sinkpad, guint depth);
+typedef gboolean (*WalkMatch) (GstElement * element, gpointer * found);
 
-/* @srcpad: a source pad upstream (the peer of a sink pad on our path) */
-static GSocket *
-socket_from_srcpad (GstPad * srcpad, guint depth)
+static gpointer walk_leaving (GstPad * pad, WalkMatch match, guint depth);
+
+static gpointer
+walk_entering (GstPad * pad, WalkMatch match, guint depth)
 {
   GstElement *element;
   GstIterator *it;
   GValue item = G_VALUE_INIT;
-  GSocket *found = NULL;
+  gpointer found = NULL;
   gboolean done = FALSE;
 
   if (depth > MAX_WALK_DEPTH)
     return NULL;
 
-  if (GST_IS_GHOST_PAD (srcpad)) {
-    /* a bin's source pad: into the bin */
-    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (srcpad));
+  if (GST_IS_GHOST_PAD (pad)) {
+    /* a bin's pad: into the bin */
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
 
     if (target != NULL) {
-      found = socket_from_srcpad (target, depth + 1);
+      found = walk_entering (target, match, depth + 1);
       gst_object_unref (target);
     }
     return found;
   }
-  if (GST_IS_PROXY_PAD (srcpad)) {
-    /* the inside of a bin's sink pad: out of the bin */
-    GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (srcpad));
+  if (GST_IS_PROXY_PAD (pad)) {
+    /* the inside of a bin's pad: out of the bin */
+    GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (pad));
 
     if (ghost != NULL) {
-      found = socket_from_sinkpad (GST_PAD (ghost), depth + 1);
+      found = walk_leaving (GST_PAD (ghost), match, depth + 1);
       gst_object_unref (ghost);
     }
     return found;
   }
 
-  element = gst_pad_get_parent_element (srcpad);
+  element = gst_pad_get_parent_element (pad);
   if (element == NULL)
     return NULL;
-  if (has_socket_property (element, "used-socket")) {
-    g_object_get (element, "used-socket", &found, NULL);
+  if (match (element, &found)) {
     gst_object_unref (element);
     return found;
   }
 
-  it = gst_pad_iterate_internal_links (srcpad);
+  it = gst_pad_iterate_internal_links (pad);
   while (it != NULL && !done && found == NULL) {
     switch (gst_iterator_next (it, &item)) {
       case GST_ITERATOR_OK:
-        found = socket_from_sinkpad (g_value_get_object (&item), depth + 1);
+        found = walk_leaving (g_value_get_object (&item), match, depth + 1);
         g_value_reset (&item);
         break;
       case GST_ITERATOR_RESYNC:
@@ -115,114 +119,54 @@ socket_from_srcpad (GstPad * srcpad, guint depth)
   return found;
 }
 
-static GSocket *
-socket_from_sinkpad (GstPad * sinkpad, guint depth)
+static gpointer
+walk_leaving (GstPad * pad, WalkMatch match, guint depth)
 {
-  GstPad *peer = gst_pad_get_peer (sinkpad);
-  GSocket *found = NULL;
+  GstPad *peer = gst_pad_get_peer (pad);
+  gpointer found = NULL;
 
   if (peer != NULL) {
-    found = socket_from_srcpad (peer, depth + 1);
+    found = walk_entering (peer, match, depth + 1);
     gst_object_unref (peer);
   }
   return found;
+}
+
+/* upstream: the first element with a socket (udpsrc's "used-socket") */
+static gboolean
+match_used_socket (GstElement * element, gpointer * found)
+{
+  GSocket *socket = NULL;
+
+  if (!has_socket_property (element, "used-socket"))
+    return FALSE;
+  g_object_get (element, "used-socket", &socket, NULL);
+  *found = socket;
+  return TRUE;
 }
 
 GSocket *
 gst_mikey_media_path_find_upstream_socket (GstPad * sinkpad)
 {
-  return socket_from_sinkpad (sinkpad, 0);
+  return walk_leaving (sinkpad, match_used_socket, 0);
 }
 
-/* ------------------------------------------------------------------------
- * Downstream: the udpsink
- * ---------------------------------------------------------------------- */
-
+/* downstream: the udpsink (or multiudpsink) */
 static gboolean
-is_udp_sink (GstElement * element)
+match_udp_sink (GstElement * element, gpointer * found)
 {
   GType type = g_type_from_name ("GstMultiUDPSink");
 
-  return type != 0 && g_type_is_a (G_OBJECT_TYPE (element), type);
-}
-
-static GstElement *sink_from_srcpad (GstPad * srcpad, guint depth);
-
-static GstElement *
-sink_from_sinkpad (GstPad * sinkpad, guint depth)
-{
-  GstElement *element, *found = NULL;
-  GstIterator *it;
-  GValue item = G_VALUE_INIT;
-  gboolean done = FALSE;
-
-  if (depth > MAX_WALK_DEPTH)
-    return NULL;
-
-  if (GST_IS_GHOST_PAD (sinkpad)) {
-    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (sinkpad));
-
-    if (target != NULL) {
-      found = sink_from_sinkpad (target, depth + 1);
-      gst_object_unref (target);
-    }
-    return found;
-  }
-  if (GST_IS_PROXY_PAD (sinkpad)) {
-    GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (sinkpad));
-
-    if (ghost != NULL) {
-      found = sink_from_srcpad (GST_PAD (ghost), depth + 1);
-      gst_object_unref (ghost);
-    }
-    return found;
-  }
-
-  element = gst_pad_get_parent_element (sinkpad);
-  if (element == NULL)
-    return NULL;
-  if (is_udp_sink (element))
-    return element;
-
-  it = gst_pad_iterate_internal_links (sinkpad);
-  while (it != NULL && !done && found == NULL) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK:
-        found = sink_from_srcpad (g_value_get_object (&item), depth + 1);
-        g_value_reset (&item);
-        break;
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = TRUE;
-        break;
-    }
-  }
-  g_value_unset (&item);
-  if (it != NULL)
-    gst_iterator_free (it);
-  gst_object_unref (element);
-  return found;
-}
-
-static GstElement *
-sink_from_srcpad (GstPad * srcpad, guint depth)
-{
-  GstPad *peer = gst_pad_get_peer (srcpad);
-  GstElement *found = NULL;
-
-  if (peer != NULL) {
-    found = sink_from_sinkpad (peer, depth + 1);
-    gst_object_unref (peer);
-  }
-  return found;
+  if (type == 0 || !g_type_is_a (G_OBJECT_TYPE (element), type))
+    return FALSE;
+  *found = gst_object_ref (element);
+  return TRUE;
 }
 
 GstElement *
 gst_mikey_media_path_find_udpsink (GstPad * srcpad)
 {
-  return sink_from_srcpad (srcpad, 0);
+  return walk_leaving (srcpad, match_udp_sink, 0);
 }
 
 static gboolean
